@@ -1,0 +1,37 @@
+# LossLab: `make run` opens the explorer, `make test` runs every test. Both install the
+# system packages they need first.
+SWIFT ?= swift
+SYSTEM_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build run test test-swift test-cli bench clean
+
+deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+run: build
+	.build/release/losslab
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) test-cli
+
+# The command line end to end, on the debug build the tests just made.
+test-cli:
+	bash Tests/cli/run.sh .build/debug/losslab
+
+bench: build
+	.build/release/losslab bench
+
+clean:
+	rm -rf .build

@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "LossLab",
+    products: [
+        .executable(name: "losslab", targets: ["losslab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS",
+            pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CNcursesw", path: "Sources/CNcursesw",
+            providers: [.apt(["libncursesw5-dev"])]),
+        .target(
+            name: "LossKit",
+            dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")]),
+        .target(name: "LossData", dependencies: ["LossKit"]),
+        .target(name: "LossSession", dependencies: ["LossKit", "LossData"]),
+        .target(name: "CursesTerminal", dependencies: ["CNcursesw"]),
+        .executableTarget(
+            name: "losslab",
+            dependencies: [
+                "LossKit", "LossData", "LossSession", "CursesTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "LossKitTests", dependencies: ["LossKit", "LossData", "LossSession"]),
+        .testTarget(name: "LossDataTests", dependencies: ["LossData"]),
+        .testTarget(name: "LossSessionTests", dependencies: ["LossSession", "LossData", "LossKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,107 @@
+/// The labels a loss expects alongside its columns.
+public enum LabelKind: String, Sendable {
+    case none
+    /// Integer class ids, one per row (batch triplet losses, SoftmaxLoss).
+    case classes
+    /// 1 = similar pair, 0 = dissimilar pair.
+    case binary
+    /// A float score per pair (CosineSimilarityLoss).
+    case scores
+    /// A teacher embedding per row: a matrix shaped like column 0 (MSELoss).
+    case teacher
+}
+
+/// What a loss needs as input: how many sentence_features columns and which labels.
+public struct LossInputSpec: Sendable {
+    public var minColumns: Int
+    public var maxColumns: Int?
+    public var labels: LabelKind
+    /// Whether every column must have the same number of rows as column 0.
+    public var rowsMatchAcrossColumns: Bool
+
+    public init(columns: Int, labels: LabelKind) {
+        self.init(minColumns: columns, maxColumns: columns, labels: labels)
+    }
+    public init(minColumns: Int, maxColumns: Int?, labels: LabelKind, rowsMatchAcrossColumns: Bool = true) {
+        self.minColumns = minColumns
+        self.maxColumns = maxColumns
+        self.labels = labels
+        self.rowsMatchAcrossColumns = rowsMatchAcrossColumns
+    }
+
+    public var columnsDescription: String {
+        if let maxColumns, maxColumns == minColumns { return "\(minColumns)" }
+        if let maxColumns { return "\(minColumns) to \(maxColumns)" }
+        return "\(minColumns) or more"
+    }
+}
+
+/// A sentence-transformers loss: forward and backward on a batch of embeddings.
+public protocol EmbeddingLoss: Sendable {
+    /// The sentence-transformers class name, e.g. "BatchHardTripletLoss".
+    static var className: String { get }
+    static var inputSpec: LossInputSpec { get }
+    /// The hyperparameters with their current values, under the sentence-transformers names.
+    var settings: [(name: String, value: String)] { get }
+    /// Builds the loss from hyperparameters given by name; unknown names and bad values throw.
+    init(settings: [String: String]) throws
+    /// Value, gradients and mining report. Throws LossError on input the loss cannot take.
+    /// (Two concrete entry points rather than one generic one, so that each loss's generic
+    /// body is compiled specialised for Float and Double: through a protocol, a generic
+    /// method would run unspecialised, tens of times slower.)
+    func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float>
+    func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double>
+}
+
+extension EmbeddingLoss {
+    /// For callers that are themselves generic over the scalar type.
+    public func evaluate<T: Scalar>(generic batch: LossBatch<T>) throws -> LossResult<T> {
+        if let batch = batch as? LossBatch<Float> { return try evaluate(batch) as! LossResult<T> }
+        if let batch = batch as? LossBatch<Double> { return try evaluate(batch) as! LossResult<T> }
+        throw LossError("the engine computes in Float or Double only")
+    }
+
+    public var className: String { Self.className }
+    public var inputSpec: LossInputSpec { Self.inputSpec }
+
+    /// Checks the batch against `inputSpec`; every loss calls this first.
+    public func validate<T: Scalar>(_ batch: LossBatch<T>) throws {
+        let spec = Self.inputSpec
+        let name = Self.className
+        let count = batch.columns.count
+        if count < spec.minColumns || (spec.maxColumns.map { count > $0 } ?? false) {
+            throw LossError("\(name) takes \(spec.columnsDescription) embedding column(s) (sentence_features), got \(count)")
+        }
+        let first = batch.columns[0]
+        if first.rows == 0 { throw LossError("\(name): the batch is empty (0 rows)") }
+        for (index, column) in batch.columns.enumerated() {
+            if column.cols != first.cols {
+                throw LossError("\(name): column \(index) has dimension \(column.cols) but column 0 has \(first.cols)")
+            }
+            if spec.rowsMatchAcrossColumns && column.rows != first.rows {
+                throw LossError("\(name): column \(index) has \(column.rows) rows but column 0 has \(first.rows)")
+            }
+        }
+        switch spec.labels {
+        case .none:
+            break
+        case .classes, .binary, .scores:
+            if batch.labels.count != first.rows {
+                throw LossError("\(name) needs one label per row: \(first.rows) rows but \(batch.labels.count) labels")
+            }
+            if let bad = batch.labels.firstIndex(where: { !$0.isFinite }) {
+                throw LossError("\(name): label \(bad) is not a finite number")
+            }
+            if spec.labels == .classes, let bad = batch.labels.firstIndex(where: { $0 != $0.rounded() }) {
+                throw LossError("\(name) needs integer class labels; label \(bad) is \(batch.labels[bad])")
+            }
+        case .teacher:
+            guard let targets = batch.targets else {
+                throw LossError("\(name) needs a teacher embedding matrix as labels")
+            }
+            if targets.rows != first.rows || targets.cols != first.cols {
+                throw LossError("\(name): teacher matrix is \(targets.rows)x\(targets.cols) but the embeddings are \(first.rows)x\(first.cols)")
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// One batch as a loss receives it, in the shapes sentence-transformers passes to `forward`.
+public struct LossBatch<T: Scalar>: Sendable {
+    /// The sentence_features columns in the reference's order (anchor, positive, negatives...),
+    /// each (N_c, D): one row per sentence.
+    public var columns: [Matrix<T>]
+    /// Labels as the reference receives them (class ids, 1/0, float scores); empty when unused.
+    public var labels: [Double]
+    /// MSELoss's teacher embeddings: (N, D), the regression target of column 0.
+    public var targets: Matrix<T>?
+    /// Parameters the loss itself owns and trains, by their PyTorch names
+    /// (SoftmaxLoss: "classifier.weight" (L, k*D), "classifier.bias" (1, L)).
+    public var parameters: [String: Matrix<T>]
+
+    public init(columns: [Matrix<T>], labels: [Double] = [], targets: Matrix<T>? = nil,
+                parameters: [String: Matrix<T>] = [:]) {
+        self.columns = columns
+        self.labels = labels
+        self.targets = targets
+        self.parameters = parameters
+    }
+}
+
+/// What one forward + backward pass produced.
+public struct LossResult<T: Scalar>: Sendable {
+    public var value: T
+    /// dL/d(column c), same shapes as the batch's columns.
+    public var columnGradients: [Matrix<T>]
+    /// dL/d(parameter), same shapes as the batch's parameters.
+    public var parameterGradients: [String: Matrix<T>]
+    /// The tuples the loss looked at and how they split.
+    public var mining: MiningReport
+
+    public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
+                mining: MiningReport) {
+        self.value = value
+        self.columnGradients = columnGradients
+        self.parameterGradients = parameterGradients
+        self.mining = mining
+    }
+}
+
+/// A loss rejected its input (wrong column count, shapes, labels...). The message says what
+/// was wrong and what is accepted.
+public struct LossError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

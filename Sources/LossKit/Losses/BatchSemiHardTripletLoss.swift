@@ -1,0 +1,141 @@
+/// sentence-transformers' `BatchSemiHardTripletLoss` (FaceNet's semi-hard mining, after
+/// TensorFlow Addons): for each anchor-positive pair, the closest negative that is farther than
+/// the positive; when no negative is farther, the fallback is the anchor's FARTHEST negative.
+/// Term max(d(a,p) - d(a,n) + margin, 0), summed over every anchor-positive pair and divided by
+/// their number (0/0 = NaN when no row shares a label, as in the reference).
+///
+/// The reference finds the negatives with N²×N masked minimum/maximum tensors, whose tie rules
+/// (first index; a fully tied row falls back to column 0 and the row's max/min) are reproduced
+/// exactly here from each anchor's sorted negatives, in O(N² log N) time and O(N²) memory.
+public struct BatchSemiHardTripletLoss: EmbeddingLoss {
+    public static let className = "BatchSemiHardTripletLoss"
+    public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
+
+    public var distanceMetric: BatchDistanceMetric
+    public var margin: Double
+
+    public init(distanceMetric: BatchDistanceMetric = .euclidean, margin: Double = 5) {
+        self.distanceMetric = distanceMetric
+        self.margin = margin
+    }
+
+    public init(settings values: [String: String]) throws {
+        let read = try BatchTripletSettings.read(values, owner: Self.className)
+        self.init(distanceMetric: read.metric, margin: read.margin)
+    }
+
+    public var settings: [(name: String, value: String)] {
+        [("distance_metric", distanceMetric.rawValue), ("margin", "\(margin)")]
+    }
+
+    public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
+    public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
+
+    func compute<T: Scalar>(_ batch: LossBatch<T>) throws -> LossResult<T> {
+        try validate(batch)
+        let distances = distanceMetric.forward(batch.columns[0])
+        let labelled = LabelledBatch(labels: batch.labels, distances: distances.distances)
+        let n = labelled.n
+        let margin = T(self.margin)
+
+        var pairCount = 0
+        for a in 0..<n { for p in 0..<n where labelled.isPositive(a, p) { pairCount += 1 } }
+        if pairCount == 0 {
+            // The reference divides 0 by 0 positives: NaN value, and NaN flows back everywhere.
+            let nan = Matrix<T>(rows: n, cols: batch.columns[0].cols, values: .init(repeating: .nan, count: batch.columns[0].count))
+            return LossResult(value: .nan, columnGradients: [nan],
+                              mining: MiningReport(kind: .triplet, counts: labelled.census(margin: self.margin)))
+        }
+        let divisor = T(pairCount)
+
+        var dDistances = Matrix<T>(zeros: n, n)
+        var total: T = 0
+        var tuples: [MinedTuple] = []
+        var active = 0
+        for a in 0..<n {
+            let negatives = labelled.sortedNegatives(of: a)
+            var rowMax = 0, rowMin = 0
+            for j in 0..<n {
+                if labelled.d(a, j) > labelled.d(a, rowMax) { rowMax = j }
+                if labelled.d(a, j) < labelled.d(a, rowMin) { rowMin = j }
+            }
+            let maxValue = labelled.d(a, rowMax)
+            let inside = fallbackNegative(labelled, a, negatives, rowMin: rowMin)
+            for p in 0..<n where labelled.isPositive(a, p) {
+                let dap = labelled.d(a, p)
+                let start = LabelledBatch<T>.partitionPoint(negatives) { $0.distance > dap }
+                var semiHard: T
+                var row: Int?
+                var extreme: Int?
+                let isFallback = start == negatives.count
+                if isFallback {
+                    (semiHard, row, extreme) = inside
+                } else {
+                    // Masked minimum: argmin of (d - rowmax)·mask, first index on ties.
+                    let key = negatives[start].distance - maxValue
+                    if key == 0 {
+                        // Every entry of the masked row is 0: torch picks column 0.
+                        let columnZeroMasked = labelled.isNegative(a, 0) && labelled.d(a, 0) > dap
+                        semiHard = (labelled.d(a, 0) - maxValue) * (columnZeroMasked ? 1 : 0) + maxValue
+                        row = columnZeroMasked ? 0 : nil
+                        extreme = columnZeroMasked ? nil : rowMax
+                    } else {
+                        var best = negatives[start].row
+                        var index = start + 1
+                        while index < negatives.count && negatives[index].distance - maxValue == key {
+                            best = min(best, negatives[index].row)
+                            index += 1
+                        }
+                        semiHard = key + maxValue
+                        row = best
+                    }
+                }
+                let term = (dap - semiHard) + margin
+                // torch.maximum(x, 0) splits the gradient in half at a tie.
+                let slope: T = term > 0 ? 1 : (term == 0 ? T(0.5) : 0)
+                if term > 0 {
+                    total += term
+                    active += 1
+                }
+                if slope != 0 {
+                    let g = slope / divisor
+                    dDistances[a, p] += g
+                    if let row { dDistances[a, row] -= g }
+                    if let extreme { dDistances[a, extreme] -= g }
+                }
+                let negativeRow = row ?? extreme ?? a
+                tuples.append(MinedTuple(anchor: a, positive: p, negative: negativeRow, positiveScore: Double(dap),
+                                         negativeScore: Double(semiHard), loss: Double(max(term, 0)),
+                                         hardness: Hardness.of(positiveDistance: Double(dap), negativeDistance: Double(semiHard),
+                                                               margin: self.margin),
+                                         fallback: isFallback || !labelled.isNegative(a, negativeRow)))
+            }
+        }
+        var report = MiningReport(kind: .triplet, tuples: tuples, counts: labelled.census(margin: self.margin))
+        report.counts.used = pairCount
+        report.counts.active = active
+        report.capTuples()
+        return LossResult(value: total / divisor, columnGradients: [distances.backward(dDistances)], mining: report)
+    }
+
+    /// The reference's fallback when no negative is farther than the positive: the masked
+    /// maximum of the anchor's negatives, argmax of (d - rowmin)·mask, first index on ties.
+    private func fallbackNegative<T: Scalar>(_ batch: LabelledBatch<T>, _ a: Int, _ negatives: [(distance: T, row: Int)],
+                                             rowMin: Int) -> (T, Int?, Int?) {
+        let minValue = batch.d(a, rowMin)
+        guard let last = negatives.last, last.distance - minValue != 0 else {
+            // All masked entries are 0: torch picks column 0.
+            let columnZeroNegative = batch.isNegative(a, 0)
+            let value = (batch.d(a, 0) - minValue) * (columnZeroNegative ? 1 : 0) + minValue
+            return (value, columnZeroNegative ? 0 : nil, columnZeroNegative ? nil : rowMin)
+        }
+        let key = last.distance - minValue
+        var best = last.row
+        var index = negatives.count - 2
+        while index >= 0 && negatives[index].distance - minValue == key {
+            best = min(best, negatives[index].row)
+            index -= 1
+        }
+        return (key + minValue, best, nil)
+    }
+}

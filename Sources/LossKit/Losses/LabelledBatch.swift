@@ -1,0 +1,73 @@
+/// A batch of embeddings with one class label per row, seen from each anchor: which rows are
+/// its positives (same label, other row) and negatives (other label), and the distances to
+/// them. Shared by the four batch triplet losses.
+struct LabelledBatch<T: Scalar> {
+    let labels: [Double]
+    /// (N, N) distances, row-major.
+    let distances: [T]
+    let n: Int
+
+    init(labels: [Double], distances: Matrix<T>) {
+        self.labels = labels
+        self.distances = distances.values
+        self.n = distances.rows
+    }
+
+    @inline(__always) func d(_ a: Int, _ b: Int) -> T { distances[a * n + b] }
+    @inline(__always) func isPositive(_ a: Int, _ p: Int) -> Bool { a != p && labels[a] == labels[p] }
+    @inline(__always) func isNegative(_ a: Int, _ k: Int) -> Bool { labels[a] != labels[k] }
+
+    func positives(of a: Int) -> [Int] { (0..<n).filter { isPositive(a, $0) } }
+
+    /// The anchor's negatives ordered by distance, ties by index: (distance, row).
+    func sortedNegatives(of a: Int) -> [(distance: T, row: Int)] {
+        var list: [(distance: T, row: Int)] = []
+        list.reserveCapacity(n)
+        for k in 0..<n where isNegative(a, k) { list.append((d(a, k), k)) }
+        list.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.row < $1.row) }
+        return list
+    }
+
+    /// The first index where `isAfter` becomes true, for a predicate that is false then true
+    /// along the list.
+    static func partitionPoint<C: RandomAccessCollection>(_ list: C, _ isAfter: (C.Element) -> Bool) -> Int where C.Index == Int {
+        var low = list.startIndex, high = list.endIndex
+        while low < high {
+            let mid = (low + high) / 2
+            if isAfter(list[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+
+    /// Classifies every valid triplet (a, p, n) of the batch against the margin.
+    func census(margin: Double) -> MiningCounts {
+        var counts = MiningCounts()
+        for a in 0..<n {
+            let negatives = sortedNegatives(of: a)
+            if negatives.isEmpty { continue }
+            for p in 0..<n where isPositive(a, p) {
+                let dap = Double(d(a, p))
+                let hard = Self.partitionPoint(negatives) { Double($0.distance) >= dap }
+                let notEasy = Self.partitionPoint(negatives) { Double($0.distance) >= dap + margin }
+                counts.valid += negatives.count
+                counts.hard += hard
+                counts.semiHard += max(notEasy - hard, 0)
+                counts.easy += negatives.count - max(notEasy, hard)
+            }
+        }
+        return counts
+    }
+}
+
+extension MiningReport {
+    /// The largest number of tuples a report lists; counts always cover every tuple.
+    public static let tupleLimit = 4096
+
+    /// Keeps the `tupleLimit` tuples with the largest loss, in anchor order.
+    mutating func capTuples() {
+        guard tuples.count > Self.tupleLimit else { return }
+        tuples.sort { $0.loss > $1.loss }
+        tuples.removeLast(tuples.count - Self.tupleLimit)
+        tuples.sort { ($0.anchor, $0.positive) < ($1.anchor, $1.positive) }
+    }
+}

@@ -1,0 +1,159 @@
+/// sentence-transformers' `MegaBatchMarginLoss` (ParaNMT): columns (anchor, positive). For each
+/// anchor the hardest negative is the most cosine-similar *other* positive of the batch; the
+/// term is max(positive_margin - cos(a,p), 0) + max(cos(a,n) - negative_margin, 0).
+///
+/// Mini-batched mode (the default) mines each slice of mini_batch_size anchors against all
+/// positives (no gradient through the mining) and scores the triplets with row cosines. In the
+/// reference, the step that should back-propagate every slice but the last compares the slice
+/// end with the slice's own length, so it never fires: only the LAST slice contributes to the
+/// value and gradient. That is reproduced by default. `backprop_all_mini_batches = true` gives
+/// the evidently intended behaviour: every slice's gradient accumulates, and the value reported
+/// is the sum of the slices' mean losses (the quantity whose gradient that is).
+public struct MegaBatchMarginLoss: EmbeddingLoss {
+    public static let className = "MegaBatchMarginLoss"
+    public static let inputSpec = LossInputSpec(columns: 2, labels: .none)
+
+    public var positiveMargin: Double
+    public var negativeMargin: Double
+    public var useMiniBatchedVersion: Bool
+    public var miniBatchSize: Int
+    /// LossLab's option, not a reference parameter: see the type's comment.
+    public var backpropAllMiniBatches: Bool
+
+    public init(positiveMargin: Double = 0.8, negativeMargin: Double = 0.3, useMiniBatchedVersion: Bool = true,
+                miniBatchSize: Int = 50, backpropAllMiniBatches: Bool = false) {
+        self.positiveMargin = positiveMargin
+        self.negativeMargin = negativeMargin
+        self.useMiniBatchedVersion = useMiniBatchedVersion
+        self.miniBatchSize = miniBatchSize
+        self.backpropAllMiniBatches = backpropAllMiniBatches
+    }
+
+    public init(settings values: [String: String]) throws {
+        var settings = LossSettings(values, for: Self.className)
+        positiveMargin = try settings.double("positive_margin", default: 0.8)
+        negativeMargin = try settings.double("negative_margin", default: 0.3)
+        useMiniBatchedVersion = try settings.bool("use_mini_batched_version", default: true)
+        miniBatchSize = try settings.int("mini_batch_size", default: 50, minimum: 1)
+        backpropAllMiniBatches = try settings.bool("backprop_all_mini_batches", default: false)
+        try settings.finish(accepted: ["positive_margin", "negative_margin", "use_mini_batched_version",
+                                       "mini_batch_size", "backprop_all_mini_batches"])
+    }
+
+    public var settings: [(name: String, value: String)] {
+        [("positive_margin", "\(positiveMargin)"), ("negative_margin", "\(negativeMargin)"),
+         ("use_mini_batched_version", "\(useMiniBatchedVersion)"), ("mini_batch_size", "\(miniBatchSize)"),
+         ("backprop_all_mini_batches", "\(backpropAllMiniBatches)")]
+    }
+
+    public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
+    public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
+
+    func compute<T: Scalar>(_ batch: LossBatch<T>) throws -> LossResult<T> {
+        try validate(batch)
+        return useMiniBatchedVersion ? miniBatched(batch.columns[0], batch.columns[1])
+                                     : wholeBatch(batch.columns[0], batch.columns[1])
+    }
+
+    /// For each anchor row, the column of the most similar positive other than its own
+    /// (first index on ties, as torch.max). similarities: (rows, N) cosine scores; diagonalOffset:
+    /// the global index of row 0.
+    private func hardestNegatives<T: Scalar>(_ similarities: Matrix<T>, diagonalOffset: Int) -> [Int] {
+        (0..<similarities.rows).map { i in
+            var best = 0
+            var bestScore = -T.infinity
+            for j in 0..<similarities.cols {
+                let score = similarities[i, j] - (j == i + diagonalOffset ? 2 : 0)
+                if j == 0 || score > bestScore {
+                    best = j
+                    bestScore = score
+                }
+            }
+            return best
+        }
+    }
+
+    private func term<T: Scalar>(positive: T, negative: T) -> (value: T, dPositive: T, dNegative: T) {
+        let pull = T(positiveMargin) - positive
+        let push = negative - T(negativeMargin)
+        return (max(pull, 0) + max(push, 0), pull > 0 ? -1 : 0, push > 0 ? 1 : 0)
+    }
+
+    private func miniBatched<T: Scalar>(_ anchors: Matrix<T>, _ positives: Matrix<T>) -> LossResult<T> {
+        let n = anchors.rows
+        let normalizedPositives = L2Normalization.forward(positives).output
+        var dAnchors = Matrix<T>(zeros: n, anchors.cols)
+        var dPositives = dAnchors
+        var value: T = 0
+        var tuples: [MinedTuple] = []
+        var counts = MiningCounts(valid: n * max(n - 1, 0))
+        let starts = Array(stride(from: 0, to: n, by: miniBatchSize))
+        for start in starts {
+            let rows = start..<min(start + miniBatchSize, n)
+            let contributes = backpropAllMiniBatches || start == starts.last!
+            if !contributes { continue }
+            let slice = anchors.rows(rows)
+            let similarities = Matrix.product(L2Normalization.forward(slice).output, normalizedPositives, transposeB: true)
+            let negativeIndices = hardestNegatives(similarities, diagonalOffset: start)
+            let positiveCosine = RowCosine.forward(slice, positives.rows(rows))
+            let negativeCosine = RowCosine.forward(slice, positives.gatherRows(negativeIndices))
+            let m = T(rows.count)
+            var sliceValue: T = 0
+            var dPositiveCosine = [T](repeating: 0, count: rows.count)
+            var dNegativeCosine = dPositiveCosine
+            for r in 0..<rows.count {
+                let t = term(positive: positiveCosine.values[r], negative: negativeCosine.values[r])
+                sliceValue += t.value
+                dPositiveCosine[r] = t.dPositive / m
+                dNegativeCosine[r] = t.dNegative / m
+                counts.used += 1
+                if t.value > 0 { counts.active += 1 }
+                tuples.append(MinedTuple(anchor: start + r, positive: start + r, negative: negativeIndices[r],
+                                         positiveScore: Double(positiveCosine.values[r]),
+                                         negativeScore: Double(negativeCosine.values[r]), loss: Double(t.value)))
+            }
+            value += sliceValue / m
+            let (daP, dp) = positiveCosine.backward(dPositiveCosine)
+            let (daN, dn) = negativeCosine.backward(dNegativeCosine)
+            for r in 0..<rows.count {
+                for k in 0..<anchors.cols {
+                    dAnchors[start + r, k] += daP[r, k] + daN[r, k]
+                    dPositives[start + r, k] += dp[r, k]
+                    dPositives[negativeIndices[r], k] += dn[r, k]
+                }
+            }
+        }
+        return LossResult(value: value, columnGradients: [dAnchors, dPositives],
+                          mining: MiningReport(kind: .triplet, tuples: tuples, counts: counts))
+    }
+
+    private func wholeBatch<T: Scalar>(_ anchors: Matrix<T>, _ positives: Matrix<T>) -> LossResult<T> {
+        let n = anchors.rows
+        let a = L2Normalization.forward(anchors)
+        let p = L2Normalization.forward(positives)
+        let similarities = Matrix.product(a.output, p.output, transposeB: true)
+        let negativeIndices = hardestNegatives(similarities, diagonalOffset: 0)
+        var dSimilarities = Matrix<T>(zeros: n, n)
+        var value: T = 0
+        var tuples: [MinedTuple] = []
+        var counts = MiningCounts(valid: n * max(n - 1, 0), used: n)
+        for i in 0..<n {
+            let j = negativeIndices[i]
+            // The reference takes the max of (scores - 2·I), so the value carries the -2 when
+            // the only candidate is the anchor's own positive (a batch of one).
+            let negative = similarities[i, j] - (j == i ? 2 : 0)
+            let t = term(positive: similarities[i, i], negative: negative)
+            value += t.value
+            dSimilarities[i, i] += t.dPositive / T(n)
+            dSimilarities[i, j] += t.dNegative / T(n)
+            if t.value > 0 { counts.active += 1 }
+            tuples.append(MinedTuple(anchor: i, positive: i, negative: j, positiveScore: Double(similarities[i, i]),
+                                     negativeScore: Double(negative), loss: Double(t.value)))
+        }
+        let dA = L2Normalization.backward(Matrix.product(dSimilarities, p.output), output: a.output, input: anchors, norms: a.norms)
+        let dP = L2Normalization.backward(Matrix.product(dSimilarities, transposeA: true, a.output), output: p.output,
+                                          input: positives, norms: p.norms)
+        return LossResult(value: value / T(n), columnGradients: [dA, dP],
+                          mining: MiningReport(kind: .triplet, tuples: tuples, counts: counts))
+    }
+}

@@ -1,0 +1,164 @@
+/// sentence-transformers' `SoftmaxLoss` (the SBERT NLI objective): columns (u, v) and a class
+/// per pair. A linear classifier reads concat(u, v, |u - v|, u * v) — the parts chosen by the
+/// concatenation_* flags — and is trained with cross-entropy. The classifier's weight (L, k·D)
+/// and bias (L) are parameters of the loss, named as in PyTorch: classifier.weight,
+/// classifier.bias. |u - v| has gradient sign(u - v), which is 0 where u and v agree.
+public struct SoftmaxLoss: EmbeddingLoss {
+    public static let className = "SoftmaxLoss"
+    public static let inputSpec = LossInputSpec(columns: 2, labels: .classes)
+    public static let weightName = "classifier.weight"
+    public static let biasName = "classifier.bias"
+
+    /// nil: taken from the classifier weight's shape (or 3, the NLI classes, when there is none).
+    public var numLabels: Int?
+    /// nil: taken from the embeddings.
+    public var sentenceEmbeddingDimension: Int?
+    public var concatenationSentRep: Bool
+    public var concatenationSentDifference: Bool
+    public var concatenationSentMultiplication: Bool
+
+    public init(numLabels: Int? = nil, sentenceEmbeddingDimension: Int? = nil, concatenationSentRep: Bool = true,
+                concatenationSentDifference: Bool = true, concatenationSentMultiplication: Bool = false) {
+        self.numLabels = numLabels
+        self.sentenceEmbeddingDimension = sentenceEmbeddingDimension
+        self.concatenationSentRep = concatenationSentRep
+        self.concatenationSentDifference = concatenationSentDifference
+        self.concatenationSentMultiplication = concatenationSentMultiplication
+    }
+
+    public init(settings values: [String: String]) throws {
+        var settings = LossSettings(values, for: Self.className)
+        let labels = try settings.int("num_labels", default: 0, minimum: 1)
+        numLabels = values["num_labels"] == nil ? nil : labels
+        let dimension = try settings.int("sentence_embedding_dimension", default: 0, minimum: 1)
+        sentenceEmbeddingDimension = values["sentence_embedding_dimension"] == nil ? nil : dimension
+        concatenationSentRep = try settings.bool("concatenation_sent_rep", default: true)
+        concatenationSentDifference = try settings.bool("concatenation_sent_difference", default: true)
+        concatenationSentMultiplication = try settings.bool("concatenation_sent_multiplication", default: false)
+        try settings.finish(accepted: ["num_labels", "sentence_embedding_dimension", "concatenation_sent_rep",
+                                       "concatenation_sent_difference", "concatenation_sent_multiplication"])
+        if vectorCount == 0 {
+            throw LossError("SoftmaxLoss: at least one of concatenation_sent_rep, concatenation_sent_difference, concatenation_sent_multiplication must be true")
+        }
+    }
+
+    public var settings: [(name: String, value: String)] {
+        var list: [(String, String)] = []
+        if let numLabels { list.append(("num_labels", "\(numLabels)")) }
+        if let sentenceEmbeddingDimension { list.append(("sentence_embedding_dimension", "\(sentenceEmbeddingDimension)")) }
+        list += [("concatenation_sent_rep", "\(concatenationSentRep)"),
+                 ("concatenation_sent_difference", "\(concatenationSentDifference)"),
+                 ("concatenation_sent_multiplication", "\(concatenationSentMultiplication)")]
+        return list
+    }
+
+    /// How many D-wide blocks the classifier reads.
+    public var vectorCount: Int {
+        (concatenationSentRep ? 2 : 0) + (concatenationSentDifference ? 1 : 0) + (concatenationSentMultiplication ? 1 : 0)
+    }
+
+    /// A fresh classifier as nn.Linear initialises one: uniform in ±1/sqrt(fan_in), seeded.
+    public func initialParameters<T: Scalar>(dimension: Int, seed: UInt64, as _: T.Type = T.self) -> [String: Matrix<T>] {
+        let labels = numLabels ?? 3
+        let fanIn = vectorCount * dimension
+        let bound = 1 / Double(fanIn).squareRoot()
+        var random = SeededRandom(seed: seed)
+        let weight = (0..<(labels * fanIn)).map { _ in T(random.uniform(-bound, bound)) }
+        let bias = (0..<labels).map { _ in T(random.uniform(-bound, bound)) }
+        return [Self.weightName: Matrix(rows: labels, cols: fanIn, values: weight),
+                Self.biasName: Matrix(rows: 1, cols: labels, values: bias)]
+    }
+
+    public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
+    public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
+
+    func compute<T: Scalar>(_ batch: LossBatch<T>) throws -> LossResult<T> {
+        try validate(batch)
+        let (u, v) = (batch.columns[0], batch.columns[1])
+        let n = u.rows, d = u.cols
+        if let sentenceEmbeddingDimension, sentenceEmbeddingDimension != d {
+            throw LossError("SoftmaxLoss: sentence_embedding_dimension is \(sentenceEmbeddingDimension) but the embeddings have \(d) columns")
+        }
+        guard let weight = batch.parameters[Self.weightName], let bias = batch.parameters[Self.biasName] else {
+            throw LossError("SoftmaxLoss needs its classifier parameters classifier.weight and classifier.bias")
+        }
+        let width = vectorCount * d
+        if weight.cols != width {
+            throw LossError("SoftmaxLoss: classifier.weight has \(weight.cols) columns but the features are \(vectorCount) x \(d) = \(width) wide")
+        }
+        let labels = weight.rows
+        if let numLabels, numLabels != labels {
+            throw LossError("SoftmaxLoss: num_labels is \(numLabels) but classifier.weight has \(labels) rows")
+        }
+        if bias.count != labels {
+            throw LossError("SoftmaxLoss: classifier.bias has \(bias.count) values but there are \(labels) labels")
+        }
+        let targets = batch.labels.map { Int($0) }
+        if let bad = targets.firstIndex(where: { $0 < 0 || $0 >= labels }) {
+            throw LossError("SoftmaxLoss: label \(bad) is \(targets[bad]), outside 0..<\(labels) (num_labels = \(labels))")
+        }
+
+        // features: (N, k·D), blocks in the reference's order u, v, |u-v|, u*v.
+        var features = Matrix<T>(zeros: n, width)
+        for i in 0..<n {
+            for k in 0..<d {
+                var block = 0
+                let a = u[i, k], b = v[i, k]
+                if concatenationSentRep {
+                    features[i, k] = a
+                    features[i, d + k] = b
+                    block = 2
+                }
+                if concatenationSentDifference { features[i, block * d + k] = abs(a - b); block += 1 }
+                if concatenationSentMultiplication { features[i, block * d + k] = a * b }
+            }
+        }
+        var logits = Matrix.product(features, weight, transposeB: true)
+        for i in 0..<n { for j in 0..<labels { logits[i, j] += bias.values[j] } }
+        let ce = CrossEntropy.evaluate(logits: logits, targets: targets)
+
+        let dWeight = Matrix.product(ce.gradient, transposeA: true, features)
+        var dBias = Matrix<T>(zeros: bias.rows, bias.cols)
+        for i in 0..<n { for j in 0..<labels { dBias.values[j] += ce.gradient[i, j] } }
+        let dFeatures = Matrix.product(ce.gradient, weight)
+        var du = Matrix<T>(zeros: n, d), dv = Matrix<T>(zeros: n, d)
+        for i in 0..<n {
+            for k in 0..<d {
+                var block = 0
+                let a = u[i, k], b = v[i, k]
+                if concatenationSentRep {
+                    du[i, k] += dFeatures[i, k]
+                    dv[i, k] += dFeatures[i, d + k]
+                    block = 2
+                }
+                if concatenationSentDifference {
+                    let g = dFeatures[i, block * d + k]
+                    let sign: T = a - b > 0 ? 1 : (a - b < 0 ? -1 : 0)
+                    du[i, k] += sign * g
+                    dv[i, k] -= sign * g
+                    block += 1
+                }
+                if concatenationSentMultiplication {
+                    let g = dFeatures[i, block * d + k]
+                    du[i, k] += g * b
+                    dv[i, k] += g * a
+                }
+            }
+        }
+
+        var tuples: [MinedTuple] = []
+        var counts = MiningCounts(valid: n, used: n, active: n)
+        for i in 0..<n {
+            var predicted = 0
+            for j in 1..<max(labels, 1) where ce.probabilities[i, j] > ce.probabilities[i, predicted] { predicted = j }
+            if predicted == targets[i] { counts.easy += 1 } else { counts.hard += 1 }
+            tuples.append(MinedTuple(anchor: i, positive: i, negative: predicted == targets[i] ? nil : predicted,
+                                     positiveScore: Double(ce.probabilities[i, targets[i]]),
+                                     negativeScore: Double(ce.probabilities[i, predicted]),
+                                     loss: Double(ce.rowLosses[i]), label: batch.labels[i]))
+        }
+        return LossResult(value: ce.value, columnGradients: [du, dv],
+                          parameterGradients: [Self.weightName: dWeight, Self.biasName: dBias],
+                          mining: MiningReport(kind: .pair, tuples: tuples, counts: counts))
+    }
+}

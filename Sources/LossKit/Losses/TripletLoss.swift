@@ -1,0 +1,61 @@
+/// sentence-transformers' `TripletLoss`: columns (anchor, positive, negative);
+/// mean over rows of max(d(a,p) - d(a,n) + triplet_margin, 0) with a row distance.
+public struct TripletLoss: EmbeddingLoss {
+    public static let className = "TripletLoss"
+    public static let inputSpec = LossInputSpec(columns: 3, labels: .none)
+
+    public var distanceMetric: RowDistanceMetric
+    public var tripletMargin: Double
+
+    public init(distanceMetric: RowDistanceMetric = .euclidean, tripletMargin: Double = 5) {
+        self.distanceMetric = distanceMetric
+        self.tripletMargin = tripletMargin
+    }
+
+    public init(settings values: [String: String]) throws {
+        var settings = LossSettings(values, for: Self.className)
+        distanceMetric = try settings.choice("distance_metric", default: .euclidean,
+                                             accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
+        tripletMargin = try settings.double("triplet_margin", default: 5)
+        try settings.finish(accepted: ["distance_metric", "triplet_margin"])
+    }
+
+    public var settings: [(name: String, value: String)] {
+        [("distance_metric", distanceMetric.rawValue), ("triplet_margin", "\(tripletMargin)")]
+    }
+
+    public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
+    public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
+
+    func compute<T: Scalar>(_ batch: LossBatch<T>) throws -> LossResult<T> {
+        try validate(batch)
+        let (anchor, positive, negative) = (batch.columns[0], batch.columns[1], batch.columns[2])
+        let n = anchor.rows
+        let toPositive = distanceMetric.forward(anchor, positive)
+        let toNegative = distanceMetric.forward(anchor, negative)
+        let margin = T(tripletMargin)
+        var total: T = 0
+        var dPositive = [T](repeating: 0, count: n)
+        var dNegative = dPositive
+        var tuples: [MinedTuple] = []
+        var counts = MiningCounts(valid: n, used: n)
+        for i in 0..<n {
+            let dap = toPositive.distances[i], dan = toNegative.distances[i]
+            let term = (dap - dan) + margin
+            let hardness = Hardness.of(positiveDistance: Double(dap), negativeDistance: Double(dan), margin: tripletMargin)
+            counts.add(hardness)
+            if term > 0 {
+                total += term
+                dPositive[i] = 1 / T(n)
+                dNegative[i] = -1 / T(n)
+                counts.active += 1
+            }
+            tuples.append(MinedTuple(anchor: i, positive: i, negative: i, positiveScore: Double(dap),
+                                     negativeScore: Double(dan), loss: Double(max(term, 0)), hardness: hardness))
+        }
+        let (daP, dp) = toPositive.backward(dPositive)
+        let (daN, dn) = toNegative.backward(dNegative)
+        return LossResult(value: total / T(n), columnGradients: [daP.adding(daN), dp, dn],
+                          mining: MiningReport(kind: .triplet, tuples: tuples, counts: counts))
+    }
+}

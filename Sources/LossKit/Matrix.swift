@@ -1,0 +1,103 @@
+/// A dense row-major matrix. Value semantics; the engine's only tensor type.
+public struct Matrix<T: Scalar>: Sendable, Equatable {
+    public let rows: Int
+    public let cols: Int
+    /// rows * cols values, row after row.
+    public var values: [T]
+
+    public init(rows: Int, cols: Int, values: [T]) {
+        precondition(rows >= 0 && cols >= 0 && values.count == rows * cols, "matrix shape does not match its values")
+        self.rows = rows
+        self.cols = cols
+        self.values = values
+    }
+
+    public init(zeros rows: Int, _ cols: Int) {
+        self.init(rows: rows, cols: cols, values: [T](repeating: 0, count: rows * cols))
+    }
+
+    public init(rows: [[T]]) {
+        let cols = rows.first?.count ?? 0
+        self.init(rows: rows.count, cols: cols, values: rows.flatMap { $0 })
+    }
+
+    public var count: Int { values.count }
+    public var shape: [Int] { [rows, cols] }
+
+    @inline(__always)
+    public subscript(row: Int, col: Int) -> T {
+        get { values[row * cols + col] }
+        set { values[row * cols + col] = newValue }
+    }
+
+    public func row(_ index: Int) -> ArraySlice<T> {
+        values[(index * cols)..<((index + 1) * cols)]
+    }
+
+    /// The same values converted to another scalar type.
+    public func converted<U: Scalar>(to _: U.Type = U.self) -> Matrix<U> {
+        Matrix<U>(rows: rows, cols: cols, values: values.map { U($0) })
+    }
+
+    /// Rows picked by index (with repeats), as a new matrix.
+    public func gatherRows(_ indices: [Int]) -> Matrix<T> {
+        var out = [T]()
+        out.reserveCapacity(indices.count * cols)
+        for index in indices { out.append(contentsOf: row(index)) }
+        return Matrix(rows: indices.count, cols: cols, values: out)
+    }
+
+    /// Rows stacked under each other; all parts must have the same column count.
+    public static func vstack(_ parts: [Matrix<T>]) -> Matrix<T> {
+        let cols = parts.first?.cols ?? 0
+        precondition(parts.allSatisfy { $0.cols == cols }, "vstack needs equal column counts")
+        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: cols, values: parts.flatMap { $0.values })
+    }
+
+    /// Frobenius norm, accumulated in Double.
+    public var norm: Double {
+        var sum = 0.0
+        for v in values { sum += Double(v) * Double(v) }
+        return sum.squareRoot()
+    }
+
+    public var allFinite: Bool { values.allSatisfy { $0.isFinite } }
+}
+
+// MARK: - BLAS-backed products
+
+extension Matrix {
+    /// op(a) * op(b) through GEMM, where op transposes when asked.
+    public static func product(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false) -> Matrix {
+        var c = Matrix(zeros: transposeA ? a.cols : a.rows, transposeB ? b.rows : b.cols)
+        multiplyAdd(a, transposeA: transposeA, b, transposeB: transposeB, into: &c, beta: 0)
+        return c
+    }
+
+    /// c = alpha * op(a) * op(b) + beta * c.
+    public static func multiplyAdd(
+        _ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false,
+        into c: inout Matrix, alpha: T = 1, beta: T = 1
+    ) {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let n = transposeB ? b.rows : b.cols
+        precondition((transposeB ? b.cols : b.rows) == k && c.rows == m && c.cols == n, "matrix product shapes do not agree")
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            for i in c.values.indices { c.values[i] *= beta }
+            return
+        }
+        a.values.withUnsafeBufferPointer { pa in
+            b.values.withUnsafeBufferPointer { pb in
+                c.values.withUnsafeMutableBufferPointer { pc in
+                    T.gemm(
+                        transA: transposeA, transB: transposeB, m: m, n: n, k: k,
+                        alpha: alpha, a: pa.baseAddress!, lda: a.cols,
+                        b: pb.baseAddress!, ldb: b.cols,
+                        beta: beta, c: pc.baseAddress!, ldc: c.cols)
+                }
+            }
+        }
+    }
+}

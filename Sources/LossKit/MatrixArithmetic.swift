@@ -1,0 +1,33 @@
+extension Matrix {
+    /// Elementwise sum of two matrices of the same shape.
+    public func adding(_ other: Matrix) -> Matrix {
+        precondition(rows == other.rows && cols == other.cols, "adding needs equal shapes")
+        var out = self
+        for k in out.values.indices { out.values[k] += other.values[k] }
+        return out
+    }
+
+    /// Rows [start, end) as a new matrix.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        Matrix(rows: range.count, cols: cols, values: Array(values[(range.lowerBound * cols)..<(range.upperBound * cols)]))
+    }
+
+    /// Splits the rows into consecutive blocks of the given sizes.
+    public func splitRows(_ sizes: [Int]) -> [Matrix] {
+        var start = 0
+        return sizes.map { size in
+            defer { start += size }
+            return rows(start..<(start + size))
+        }
+    }
+}
+
+extension MiningCounts {
+    mutating func add(_ hardness: Hardness) {
+        switch hardness {
+        case .easy: easy += 1
+        case .semiHard: semiHard += 1
+        case .hard: hard += 1
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import LossKit
+
+/// One timing case of `losslab bench`: a loss at a batch size and embedding dimension, on
+/// random Float data shaped the way the loss wants it (label losses: classes of 4 rows;
+/// SoftmaxLoss: 3 classes; MNRL and MegaBatch: anchor and positive columns).
+public struct BenchCase: Sendable, CustomStringConvertible {
+    public var loss: String
+    public var batch: Int
+    public var dim: Int
+
+    public init(loss: String, batch: Int, dim: Int) {
+        self.loss = loss
+        self.batch = batch
+        self.dim = dim
+    }
+
+    public var description: String { "\(loss),\(batch),\(dim)" }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ",")
+        guard parts.count == 3, let batch = Int(parts[1]), let dim = Int(parts[2]) else { return nil }
+        self.init(loss: String(parts[0]), batch: batch, dim: dim)
+    }
+
+    /// The random inputs for this case, seeded by its shape.
+    public func makeBatch(for loss: any EmbeddingLoss) -> LossBatch<Float> {
+        var random = SeededRandom(seed: UInt64(batch * 7919 + dim))
+        func matrix(_ rows: Int) -> Matrix<Float> {
+            Matrix(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in Float(random.normal()) })
+        }
+        let spec = loss.inputSpec
+        var result = LossBatch(columns: (0..<spec.minColumns).map { _ in matrix(batch) })
+        switch spec.labels {
+        case .classes: result.labels = (0..<batch).map { Double(loss is SoftmaxLoss ? $0 % 3 : $0 / 4) }
+        case .binary: result.labels = (0..<batch).map { Double($0 % 2) }
+        case .scores: result.labels = (0..<batch).map { _ in random.uniform(0, 1) }
+        case .teacher: result.targets = matrix(batch)
+        case .none: break
+        }
+        if let softmax = loss as? SoftmaxLoss {
+            result.parameters = softmax.initialParameters(dimension: dim, seed: 1)
+        }
+        return result
+    }
+}
+
+/// What one case measured.
+public struct BenchMeasurement: Sendable {
+    public var benchCase: BenchCase
+    public var medianMilliseconds: Double
+    public var repeats: Int
+    /// Peak resident memory of the process that ran the case, in MiB (0 when not measured).
+    public var peakMegabytes: Double
+    /// Median of the pairwise GEMM and its backward GEMM at this shape: the floor for the
+    /// losses built on an all-pairs matrix.
+    public var gemmFloorMilliseconds: Double
+}
+
+public enum BenchRunner {
+    /// Times forward + backward: one warm-up, then repeats until `budget` seconds or 50 runs
+    /// (at least 3); the median.
+    public static func measure(_ benchCase: BenchCase, budget: Double) throws -> BenchMeasurement {
+        let loss = try LossCatalog.make(benchCase.loss)
+        let batch = benchCase.makeBatch(for: loss)
+        let lossTime = try medianTime(budget: budget) { _ = try loss.evaluate(batch) }
+        let embeddings = batch.columns[0]
+        let upstream = Matrix<Float>(rows: benchCase.batch, cols: benchCase.batch,
+                                     values: (0..<(benchCase.batch * benchCase.batch)).map { Float($0 % 7) })
+        let floorTime = try medianTime(budget: budget / 4) {
+            _ = Matrix.product(embeddings, embeddings, transposeB: true)
+            _ = Matrix.product(upstream, embeddings)
+        }
+        return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, repeats: lossTime.repeats,
+                                peakMegabytes: 0, gemmFloorMilliseconds: floorTime.median)
+    }
+
+    static func medianTime(budget: Double, _ body: () throws -> Void) throws -> (median: Double, repeats: Int) {
+        try body()
+        var times: [Double] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        repeat {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        } while times.count < 3 || (times.count < 50 && Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < budget)
+        times.sort()
+        return (times[times.count / 2], times.count)
+    }
+
+    /// Peak resident set size of this process so far, in MiB.
+    public static func peakResidentMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}

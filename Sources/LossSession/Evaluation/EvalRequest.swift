@@ -1,0 +1,39 @@
+import LossData
+import LossKit
+
+/// One `losslab eval` call: a loss, its hyperparameters and the arrays to feed it.
+public struct EvalRequest: Sendable {
+    /// The sentence-transformers class name.
+    public var lossName: String
+    /// Hyperparameters by their sentence-transformers names, as typed.
+    public var settings: [String: String]
+    /// The sentence_features columns, in the reference's order.
+    public var embeddings: [NumpyArray]
+    /// Class ids, 1/0, float scores (1-D) or a teacher matrix (2-D).
+    public var labels: NumpyArray?
+    /// Parameters owned by the loss, by PyTorch name (SoftmaxLoss's classifier.weight/.bias).
+    public var weights: [String: NumpyArray]
+    /// Seeds the classifier when SoftmaxLoss gets no weights.
+    public var seed: UInt64
+
+    public init(lossName: String, settings: [String: String] = [:], embeddings: [NumpyArray],
+                labels: NumpyArray? = nil, weights: [String: NumpyArray] = [:], seed: UInt64 = 0) {
+        self.lossName = lossName
+        self.settings = settings
+        self.embeddings = embeddings
+        self.labels = labels
+        self.weights = weights
+        self.seed = seed
+    }
+
+    /// Parses "name=value" into a pair; the value may itself contain '='.
+    public static func splitAssignment(_ text: String, what: String) throws -> (String, String) {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw LossError("\(what) must look like name=value, got '\(text)'")
+        }
+        let name = String(text[..<equals]).trimmingCharacters(in: .whitespaces)
+        return (name, String(text[text.index(after: equals)...]))
+    }
+}
+
+import Foundation

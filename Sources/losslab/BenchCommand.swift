@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import LossKit
+import LossSession
+
+/// `losslab bench`: forward + backward time of each loss, each case in a fresh child process
+/// so that its peak memory is its own.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time forward + backward of each loss (median ms, peak MiB).",
+        discussion: "Default shapes (batch, dim): (64, 384), (256, 768), (1024, 768). Given --batch and --dim lists, every combination runs.")
+
+    @Option(name: .customLong("loss"), help: "A loss to time (repeatable; default: all).") var losses: [String] = []
+    @Option(name: .customLong("batch"), help: "Batch size (repeatable).") var batches: [Int] = []
+    @Option(name: .customLong("dim"), help: "Embedding dimension (repeatable).") var dims: [Int] = []
+    @Flag(help: "Print one JSON array instead of a table.") var json = false
+    @Option(help: "Seconds of timing per case.") var seconds = 1.0
+    @Option(help: .hidden) var single: String?
+
+    func run() throws {
+        if let single {
+            guard let benchCase = BenchCase(single) else { throw ValidationError("bad case '\(single)'") }
+            var measurement = try BenchRunner.measure(benchCase, budget: seconds)
+            measurement.peakMegabytes = BenchRunner.peakResidentMegabytes()
+            print(Self.json(measurement))
+            return
+        }
+        let names = try (losses.isEmpty ? LossCatalog.names : losses).map { name -> String in
+            guard let type = LossCatalog.type(named: name) else { throw LossError("unknown loss '\(name)'") }
+            return type.className
+        }
+        if batches.contains(where: { $0 < 2 }) || dims.contains(where: { $0 < 1 }) {
+            throw ValidationError("--batch must be at least 2 and --dim at least 1")
+        }
+        let shapes: [(Int, Int)] = batches.isEmpty && dims.isEmpty
+            ? [(64, 384), (256, 768), (1024, 768)]
+            : (batches.isEmpty ? [256] : batches).flatMap { b in (dims.isEmpty ? [768] : dims).map { (b, $0) } }
+        if !json {
+            print("loss                              batch   dim   median ms   gemm floor ms   x floor   peak MiB")
+        }
+        var lines: [String] = []
+        for (batch, dim) in shapes {
+            for name in names {
+                let line = try runChild(BenchCase(loss: name, batch: batch, dim: dim))
+                if json { lines.append(line) } else { print(Self.tableRow(line)) }
+            }
+        }
+        if json { print("[\n" + lines.joined(separator: ",\n") + "\n]") }
+    }
+
+    private func runChild(_ benchCase: BenchCase) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
+        if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        process.arguments = ["bench", "--single", benchCase.description, "--seconds", "\(seconds)"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let line = String(data: data, encoding: .utf8)?
+            .trimmingCharacters(in: .whitespacesAndNewlines), !line.isEmpty else {
+            throw LossError("bench case \(benchCase) failed (exit \(process.terminationStatus))")
+        }
+        return line
+    }
+
+    static func json(_ m: BenchMeasurement) -> String {
+        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"repeats\": %d}",
+               m.benchCase.loss, m.benchCase.batch, m.benchCase.dim, m.medianMilliseconds, m.peakMegabytes,
+               m.gemmFloorMilliseconds, m.repeats)
+    }
+
+    static func tableRow(_ line: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let loss = object["loss"] as? String, let batch = object["batch"] as? Int, let dim = object["dim"] as? Int,
+              let median = object["median_ms"] as? Double, let floor = object["gemm_floor_ms"] as? Double,
+              let peak = object["peak_mb"] as? Double else { return line }
+        return loss.padding(toLength: 32, withPad: " ", startingAt: 0)
+            + String(format: "%7d %5d %11.3f %15.3f %9.2f %10.1f", batch, dim, median, floor, median / max(floor, 1e-9), peak)
+    }
+}

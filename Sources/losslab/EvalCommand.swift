@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import LossData
+import LossKit
+import LossSession
+
+/// `losslab eval`: one forward + backward of a loss on .npy arrays, printed as JSON.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Compute a loss, its gradients and what it mined, on embeddings from .npy files.")
+
+    @Option(help: "The sentence-transformers loss class, e.g. BatchHardTripletLoss.")
+    var loss: String
+
+    @Option(name: .customLong("set"), help: "A hyperparameter by its sentence-transformers name: name=value (repeatable).")
+    var settings: [String] = []
+
+    @Option(help: "An embedding column (.npy, N x D), in the reference's order: anchor, positive, negatives... (repeatable).")
+    var embeddings: [String] = []
+
+    @Option(help: "Labels (.npy): int class ids or float scores (1-D), or a teacher matrix (2-D) for MSELoss.")
+    var labels: String?
+
+    @Option(name: .customLong("weight"), help: "A loss parameter: classifier.weight=W.npy, classifier.bias=b.npy (SoftmaxLoss).")
+    var weights: [String] = []
+
+    @Option(help: "Write grad_input_<i>.npy (and grad_<parameter>.npy) into this directory.")
+    var gradOut: String?
+
+    @Flag(help: "Include the mined tuples in the JSON.")
+    var mined = false
+
+    @Option(help: "Seed for SoftmaxLoss's classifier when no --weight is given.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        var settingsByName: [String: String] = [:]
+        for text in settings {
+            let (name, value) = try EvalRequest.splitAssignment(text, what: "--set")
+            settingsByName[name] = value
+        }
+        var weightArrays: [String: NumpyArray] = [:]
+        for text in weights {
+            let (name, path) = try EvalRequest.splitAssignment(text, what: "--weight")
+            weightArrays[name] = try NumpyFile.read(path: path)
+        }
+        let request = EvalRequest(
+            lossName: loss, settings: settingsByName,
+            embeddings: try embeddings.map { try NumpyFile.read(path: $0) },
+            labels: try labels.map { try NumpyFile.read(path: $0) },
+            weights: weightArrays, seed: seed)
+        let outcome = try EvalJob.run(request)
+        if let gradOut { try outcome.writeGradients(to: gradOut) }
+        print(outcome.json(includeMined: mined))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import LossData
+import LossKit
+import LossSession
+
+/// One line of Tests/Fixtures/golden/cases.jsonl: inputs and the reference's answers, made by
+/// Tests/Fixtures/golden/generate.py from the real sentence-transformers code.
+struct GoldenCase: CustomStringConvertible {
+    var name: String
+    var request: EvalRequest
+    var expectedLoss: Double
+    var expectedColumnGradients: [[Double]]
+    var expectedWeightGradients: [String: [Double]]
+
+    var description: String { name }
+
+    static let fixtureDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/golden")
+
+    static func loadAll() throws -> [GoldenCase] {
+        let text = try String(contentsOf: fixtureDirectory.appendingPathComponent("cases.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return try GoldenCase(json: object)
+        }
+    }
+
+    init(json: [String: Any]) throws {
+        name = json["name"] as! String
+        let settings = (json["params"] as? [String: Any] ?? [:]).mapValues { "\($0)" }
+        let inputs = (json["inputs"] as! [[String: Any]]).map { Self.array($0, dtype: .float32, source: "input") }
+        var labels: NumpyArray? = nil
+        if let labelJSON = json["labels"] as? [String: Any] {
+            let dtype: NumpyDType = (labelJSON["dtype"] as? String) == "int64" ? .int64 : .float32
+            labels = Self.array(labelJSON, dtype: dtype, source: "labels")
+        }
+        let weights = (json["weights"] as? [String: [String: Any]] ?? [:]).mapValues { Self.array($0, dtype: .float32, source: "weight") }
+        request = EvalRequest(lossName: json["loss"] as! String, settings: settings, embeddings: inputs,
+                              labels: labels, weights: weights)
+        let expected = json["expected"] as! [String: Any]
+        expectedLoss = Self.number(expected["loss"]!)
+        expectedColumnGradients = (expected["grad_inputs"] as! [[String: Any]]).map { Self.numbers($0["data"]!) }
+        expectedWeightGradients = (expected["grad_weights"] as? [String: [String: Any]] ?? [:]).mapValues { Self.numbers($0["data"]!) }
+    }
+
+    static func number(_ any: Any) -> Double {
+        if let text = any as? String {
+            switch text { case "nan": return .nan; case "inf": return .infinity; case "-inf": return -.infinity; default: return Double(text)! }
+        }
+        return (any as! NSNumber).doubleValue
+    }
+
+    static func numbers(_ any: Any) -> [Double] { (any as! [Any]).map(number) }
+
+    static func array(_ json: [String: Any], dtype: NumpyDType, source: String) -> NumpyArray {
+        let shape = (json["shape"] as! [Any]).map { ($0 as! NSNumber).intValue }
+        let values = numbers(json["data"]!)
+        let storage: NumpyArray.Storage
+        switch dtype {
+        case .int64: storage = .ints(values.map { Int64($0) })
+        case .float64: storage = .floats64(values)
+        default: storage = .floats32(values.map { Float($0) })
+        }
+        return NumpyArray(shape: shape, dtype: dtype, storage: storage, source: source)
+    }
+}
+
+/// Largest |a - b| over two equally long lists, NaN-aware: NaN matches only NaN.
+func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
+    guard a.count == b.count else { return .infinity }
+    var worst = 0.0
+    for (x, y) in zip(a, b) {
+        if x.isNaN || y.isNaN { if x.isNaN != y.isNaN { return .infinity } else { continue } }
+        if x == y { continue }
+        worst = max(worst, abs(x - y))
+    }
+    return worst
+}

@@ -1,0 +1,100 @@
+import LossKit
+import Testing
+
+/// Central finite differences in Double against every loss's analytic gradient, for every
+/// loss × metric (and the options that change the gradient's path).
+@Suite struct GradientCheckTests {
+    struct Configuration: CustomStringConvertible, Sendable {
+        var loss: String
+        var settings: [String: String]
+        var description: String {
+            ([loss] + settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+        }
+    }
+
+    static let configurations: [Configuration] = {
+        var list: [Configuration] = []
+        for loss in ["BatchAllTripletLoss", "BatchHardTripletLoss", "BatchSemiHardTripletLoss"] {
+            for metric in ["euclidean", "cosine"] {
+                list.append(Configuration(loss: loss, settings: ["distance_metric": metric, "margin": metric == "cosine" ? "0.3" : "2"]))
+            }
+        }
+        for metric in ["euclidean", "cosine"] {
+            list.append(Configuration(loss: "BatchHardSoftMarginTripletLoss", settings: ["distance_metric": metric]))
+        }
+        for metric in ["euclidean", "manhattan", "cosine"] {
+            list.append(Configuration(loss: "ContrastiveLoss", settings: ["distance_metric": metric, "margin": "2"]))
+            list.append(Configuration(loss: "ContrastiveLoss", settings: ["distance_metric": metric, "size_average": "false"]))
+            list.append(Configuration(loss: "OnlineContrastiveLoss", settings: ["distance_metric": metric, "margin": "3"]))
+            list.append(Configuration(loss: "TripletLoss", settings: ["distance_metric": metric, "triplet_margin": "1"]))
+        }
+        list.append(Configuration(loss: "CosineSimilarityLoss", settings: [:]))
+        list.append(Configuration(loss: "MSELoss", settings: [:]))
+        list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: [:]))
+        list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["similarity_fct": "dot_score", "scale": "1"]))
+        list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["use_mini_batched_version": "false"]))
+        list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3"]))
+        list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3", "backprop_all_mini_batches": "true"]))
+        for flags in [("true", "true", "false"), ("false", "true", "true"), ("true", "false", "true")] {
+            list.append(Configuration(loss: "SoftmaxLoss", settings: [
+                "concatenation_sent_rep": flags.0, "concatenation_sent_difference": flags.1,
+                "concatenation_sent_multiplication": flags.2]))
+        }
+        return list
+    }()
+
+    /// A batch fitting the loss: 8 rows of dimension 5, three classes.
+    static func batch(for loss: any EmbeddingLoss, seed: UInt64) -> LossBatch<Double> {
+        var random = SeededRandom(seed: seed)
+        let rows = 8, dim = 5
+        func matrix() -> Matrix<Double> { Matrix(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in random.normal() }) }
+        let spec = loss.inputSpec
+        let columns = (0..<max(spec.minColumns, loss is MultipleNegativesRankingLoss ? 3 : 0)).map { _ in matrix() }
+        var batch = LossBatch(columns: columns)
+        switch spec.labels {
+        case .classes: batch.labels = (0..<rows).map { Double($0 % 3) }
+        case .binary: batch.labels = (0..<rows).map { Double(($0 / 2) % 2) }
+        case .scores: batch.labels = (0..<rows).map { _ in random.uniform(0, 1) }
+        case .teacher: batch.targets = matrix()
+        case .none: break
+        }
+        if let softmax = loss as? SoftmaxLoss {
+            batch.parameters = softmax.initialParameters(dimension: dim, seed: seed)
+            for key in batch.parameters.keys { batch.parameters[key]!.values = batch.parameters[key]!.values.map { $0 * 5 } }
+        }
+        return batch
+    }
+
+    @Test(arguments: configurations)
+    func analyticGradientMatchesFiniteDifferences(_ configuration: Configuration) throws {
+        let loss = try LossCatalog.make(configuration.loss, settings: configuration.settings)
+        for seed in UInt64(1)...3 {
+            let batch = Self.batch(for: loss, seed: seed)
+            let result = try loss.evaluate(batch)
+            let h = 1e-6
+            func value(_ b: LossBatch<Double>) throws -> Double { try loss.evaluate(b).value }
+            for c in batch.columns.indices {
+                for k in batch.columns[c].values.indices {
+                    var plus = batch, minus = batch
+                    plus.columns[c].values[k] += h
+                    minus.columns[c].values[k] -= h
+                    let numeric = (try value(plus) - value(minus)) / (2 * h)
+                    let analytic = result.columnGradients[c].values[k]
+                    #expect(abs(numeric - analytic) <= 1e-5 * max(1, abs(numeric)),
+                            "\(configuration) seed \(seed): column \(c) element \(k): analytic \(analytic), numeric \(numeric)")
+                }
+            }
+            for (name, parameter) in batch.parameters {
+                for k in parameter.values.indices {
+                    var plus = batch, minus = batch
+                    plus.parameters[name]!.values[k] += h
+                    minus.parameters[name]!.values[k] -= h
+                    let numeric = (try value(plus) - value(minus)) / (2 * h)
+                    let analytic = result.parameterGradients[name]!.values[k]
+                    #expect(abs(numeric - analytic) <= 1e-5 * max(1, abs(numeric)),
+                            "\(configuration) seed \(seed): \(name)[\(k)]: analytic \(analytic), numeric \(numeric)")
+                }
+            }
+        }
+    }
+}
