@@ -5,6 +5,7 @@ public struct Matrix<T: Scalar>: Sendable, Equatable {
     /// rows * cols values, row after row.
     public var values: [T]
 
+    @inlinable
     public init(rows: Int, cols: Int, values: [T]) {
         precondition(rows >= 0 && cols >= 0 && values.count == rows * cols, "matrix shape does not match its values")
         self.rows = rows
@@ -12,6 +13,7 @@ public struct Matrix<T: Scalar>: Sendable, Equatable {
         self.values = values
     }
 
+    @inlinable
     public init(zeros rows: Int, _ cols: Int) {
         self.init(rows: rows, cols: cols, values: [T](repeating: 0, count: rows * cols))
     }
@@ -24,7 +26,7 @@ public struct Matrix<T: Scalar>: Sendable, Equatable {
     public var count: Int { values.count }
     public var shape: [Int] { [rows, cols] }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public subscript(row: Int, col: Int) -> T {
         get { values[row * cols + col] }
         set { values[row * cols + col] = newValue }
@@ -55,6 +57,7 @@ public struct Matrix<T: Scalar>: Sendable, Equatable {
     }
 
     /// Frobenius norm, accumulated in Double.
+    @inlinable
     public var norm: Double {
         var sum = 0.0
         for v in values { sum += Double(v) * Double(v) }
@@ -67,7 +70,31 @@ public struct Matrix<T: Scalar>: Sendable, Equatable {
 // MARK: - BLAS-backed products
 
 extension Matrix {
+    /// self · selfᵀ, (rows, rows): half the work of a general product (SYRK), mirrored.
+    @inlinable
+    public func gram() -> Matrix {
+        let n = rows
+        var c = Matrix(zeros: n, n)
+        if n == 0 { return c }
+        if cols == 0 { return c }
+        values.withUnsafeBufferPointer { a in
+            c.values.withUnsafeMutableBufferPointer { out in
+                T.syrkUpper(n: n, k: cols, a: a.baseAddress!, lda: cols, c: out.baseAddress!, ldc: n)
+                let tile = 32
+                for i0 in stride(from: 0, to: n, by: tile) {
+                    for j0 in stride(from: 0, to: i0 + 1, by: tile) {
+                        for i in i0..<min(i0 + tile, n) {
+                            for j in j0..<min(j0 + tile, i) { out[i * n + j] = out[j * n + i] }
+                        }
+                    }
+                }
+            }
+        }
+        return c
+    }
+
     /// op(a) * op(b) through GEMM, where op transposes when asked.
+    @inlinable
     public static func product(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false) -> Matrix {
         var c = Matrix(zeros: transposeA ? a.cols : a.rows, transposeB ? b.rows : b.cols)
         multiplyAdd(a, transposeA: transposeA, b, transposeB: transposeB, into: &c, beta: 0)
@@ -75,6 +102,7 @@ extension Matrix {
     }
 
     /// c = alpha * op(a) * op(b) + beta * c.
+    @inlinable
     public static func multiplyAdd(
         _ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false,
         into c: inout Matrix, alpha: T = 1, beta: T = 1

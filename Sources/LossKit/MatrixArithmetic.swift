@@ -1,9 +1,31 @@
 extension Matrix {
     /// Elementwise sum of two matrices of the same shape.
+    @inlinable
     public func adding(_ other: Matrix) -> Matrix {
         precondition(rows == other.rows && cols == other.cols, "adding needs equal shapes")
         var out = self
         for k in out.values.indices { out.values[k] += other.values[k] }
+        return out
+    }
+
+    /// scale · (self + selfᵀ) for a square matrix, in cache-sized tiles.
+    public func symmetrized(scale: T) -> Matrix {
+        precondition(rows == cols, "symmetrized needs a square matrix")
+        let n = rows, tile = 32
+        var out = Matrix(zeros: n, n)
+        values.withUnsafeBufferPointer { a in
+            out.values.withUnsafeMutableBufferPointer { s in
+                for i0 in stride(from: 0, to: n, by: tile) {
+                    for j0 in stride(from: 0, to: n, by: tile) {
+                        for i in i0..<min(i0 + tile, n) {
+                            for j in j0..<min(j0 + tile, n) {
+                                s[i * n + j] = scale * (a[i * n + j] + a[j * n + i])
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return out
     }
 

@@ -10,6 +10,9 @@ public protocol Scalar: BinaryFloatingPoint, Real, Sendable, LosslessStringConve
         alpha: Self, a: UnsafePointer<Self>, lda: Int,
         b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    /// The upper triangle of C = A Aᵀ for row-major A (n, k) (cblas_ssyrk / cblas_dsyrk).
+    static func syrkUpper(n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
 @inline(__always)
@@ -28,6 +31,18 @@ extension Float: Scalar {
             CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB),
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
             beta, c, blasint(ldc))
+    }
+}
+
+extension Float {
+    public static func syrkUpper(n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, blasint(n), blasint(k), 1, a, blasint(lda), 0, c, blasint(ldc))
+    }
+}
+
+extension Double {
+    public static func syrkUpper(n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, blasint(n), blasint(k), 1, a, blasint(lda), 0, c, blasint(ldc))
     }
 }
 

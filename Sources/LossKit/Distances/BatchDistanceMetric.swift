@@ -41,7 +41,7 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
 
     static func euclidean(_ e: Matrix<T>) -> AllPairsDistances<T> {
         let n = e.rows
-        let gram = Matrix.product(e, e, transposeB: true)
+        let gram = e.gram()
         var d = Matrix<T>(zeros: n, n)
         gram.values.withUnsafeBufferPointer { g in
             d.values.withUnsafeMutableBufferPointer { out in
@@ -60,51 +60,89 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
 
     static func cosine(_ e: Matrix<T>) -> AllPairsDistances<T> {
         let normalized = L2Normalization.forward(e)
-        var d = Matrix.product(normalized.output, normalized.output, transposeB: true)
+        var d = normalized.output.gram()
         for k in d.values.indices { d.values[k] = 1 - d.values[k] }
         return AllPairsDistances(metric: .cosine, distances: d, rows: normalized.output, inputs: e,
                                  norms: normalized.norms)
     }
 
-    /// dL/dEmbeddings (N, D) from dL/dDistances (N, N).
+    /// dL/dEmbeddings (N, D) from dL/dDistances (N, N). Mining losses leave most of the
+    /// gradient matrix zero; then the chain rule runs over the non-zero entries only,
+    /// instead of a dense N×N×D product.
     public func backward(_ gradient: Matrix<T>) -> Matrix<T> {
         let n = distances.rows
+        var nonZero = 0
+        for value in gradient.values where value != 0 { nonZero += 1 }
+        let sparse = nonZero * 16 <= n * n
         switch metric {
         case .euclidean:
-            // d = sqrt(s) with s = G_jj - 2 G_ij + G_ii; ds = dd / (2d) where d > 0.
-            // dG + dGᵀ = -2 (ds + dsᵀ) + 2 diag(rowsum(ds) + colsum(ds)); dE = (dG + dGᵀ) E.
-            var symmetric = Matrix<T>(zeros: n, n)
+            // d = sqrt(s), s = |e_i|² - 2 e_i·e_j + |e_j|²: ds = dd / (2d) where d > 0, else 0.
+            var ds = Matrix<T>(zeros: n, n)
+            for k in 0..<(n * n) {
+                let d = distances.values[k]
+                if d > 0 && gradient.values[k] != 0 { ds.values[k] = gradient.values[k] / (2 * d) }
+            }
+            if sparse { return Self.sparseEuclideanBackward(ds, rows) }
+            // ds_ij reaches e_i and e_j as 2(e_i - e_j) and 2(e_j - e_i):
+            // dE = S E with S = -2 (ds + dsᵀ) + 2 diag(rowsum(ds) + colsum(ds)).
+            var s = ds.symmetrized(scale: -2)
             var diagonal = [T](repeating: 0, count: n)
-            distances.values.withUnsafeBufferPointer { dist in
-                gradient.values.withUnsafeBufferPointer { grad in
-                    symmetric.values.withUnsafeMutableBufferPointer { s in
-                        for i in 0..<n {
-                            for j in 0..<n {
-                                let d = dist[i * n + j]
-                                let ds: T = d > 0 ? grad[i * n + j] / (2 * d) : 0
-                                if ds != 0 {
-                                    s[i * n + j] -= 2 * ds
-                                    s[j * n + i] -= 2 * ds
-                                    diagonal[i] += ds
-                                    diagonal[j] += ds
-                                }
-                            }
+            for i in 0..<n {
+                for j in 0..<n {
+                    let value = ds.values[i * n + j]
+                    diagonal[i] += value
+                    diagonal[j] += value
+                }
+            }
+            for i in 0..<n { s.values[i * n + i] += 2 * diagonal[i] }
+            return Matrix.product(s, rows)
+        case .cosine:
+            // D = 1 - N Nᵀ over the normalised rows N: dN = -(dD + dDᵀ) N.
+            let dNormalized = sparse ? Self.sparseCosineBackward(gradient, rows)
+                                     : Matrix.product(gradient.symmetrized(scale: -1), rows)
+            return L2Normalization.backward(dNormalized, output: rows, input: inputs!, norms: norms)
+        }
+    }
+
+    private static func sparseEuclideanBackward(_ ds: Matrix<T>, _ e: Matrix<T>) -> Matrix<T> {
+        let n = ds.rows, dim = e.cols
+        var de = Matrix<T>(zeros: n, dim)
+        e.values.withUnsafeBufferPointer { ev in
+            de.values.withUnsafeMutableBufferPointer { out in
+                for i in 0..<n {
+                    for j in 0..<n {
+                        let g = ds.values[i * n + j]
+                        if g == 0 || i == j { continue }
+                        let twice = 2 * g
+                        for k in 0..<dim {
+                            let diff = twice * (ev[i * dim + k] - ev[j * dim + k])
+                            out[i * dim + k] += diff
+                            out[j * dim + k] -= diff
                         }
-                        for i in 0..<n { s[i * n + i] += 2 * diagonal[i] }
                     }
                 }
             }
-            return Matrix.product(symmetric, rows)
-        case .cosine:
-            // D = 1 - N Nᵀ: dN = -(dD + dDᵀ) N, then back through the normalisation.
-            var symmetric = Matrix<T>(zeros: n, n)
-            for i in 0..<n {
-                for j in 0..<n {
-                    symmetric[i, j] = -(gradient[i, j] + gradient[j, i])
+        }
+        return de
+    }
+
+    private static func sparseCosineBackward(_ gradient: Matrix<T>, _ normalized: Matrix<T>) -> Matrix<T> {
+        let n = gradient.rows, dim = normalized.cols
+        var dn = Matrix<T>(zeros: n, dim)
+        normalized.values.withUnsafeBufferPointer { v in
+            dn.values.withUnsafeMutableBufferPointer { out in
+                for i in 0..<n {
+                    for j in 0..<n {
+                        let g = gradient.values[i * n + j]
+                        if g == 0 { continue }
+                        for k in 0..<dim {
+                            out[i * dim + k] -= g * v[j * dim + k]
+                            out[j * dim + k] -= g * v[i * dim + k]
+                        }
+                    }
                 }
             }
-            let dNormalized = Matrix.product(symmetric, rows)
-            return L2Normalization.backward(dNormalized, output: rows, input: inputs!, norms: norms)
         }
+        return dn
     }
 }

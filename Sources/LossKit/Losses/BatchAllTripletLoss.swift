@@ -4,8 +4,10 @@
 /// active triplets, the value stays near the margin scale while fewer and fewer triplets are
 /// active: progress shows in the active count, not in the value.
 ///
-/// The reference builds an N×N×N tensor; here each anchor's negatives are sorted once, so the
-/// active negatives of a positive form a prefix found by binary search: O(N² log N) time, O(N²) memory.
+/// The reference builds an N×N×N tensor. Here each anchor's positives are sorted by distance;
+/// a negative then counts for a suffix of them, found by binary search, and histograms over
+/// those suffix starts give every positive's count and sum: O(N² log K) time for classes of
+/// K rows, O(N²) memory.
 public struct BatchAllTripletLoss: EmbeddingLoss {
     public static let className = "BatchAllTripletLoss"
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
@@ -38,56 +40,58 @@ public struct BatchAllTripletLoss: EmbeddingLoss {
         let margin = T(self.margin)
         let tiny = T(1e-16)
 
-        // Per anchor: for each positive p, k_p = number of negatives whose term is not < 0
-        // (they keep gradient) and c_p = number whose term is > 1e-16 (they are counted).
-        var rows: [[PositiveRow<T>]] = []
-        var sortedNegatives: [[(distance: T, row: Int)]] = []
-        var positiveCount = 0
-        var total: T = 0
-        for a in 0..<n {
-            let negatives = labelled.sortedNegatives(of: a)
-            var prefix = [T](repeating: 0, count: negatives.count + 1)
-            for (index, entry) in negatives.enumerated() { prefix[index + 1] = prefix[index] + entry.distance }
-            var anchorRows: [PositiveRow<T>] = []
-            for p in 0..<n where labelled.isPositive(a, p) {
-                let dap = labelled.d(a, p)
-                let kept = LabelledBatch<T>.partitionPoint(negatives) { (dap - $0.distance) + margin < 0 }
-                let counted = LabelledBatch<T>.partitionPoint(negatives) { !((dap - $0.distance) + margin > tiny) }
-                let sum = T(kept) * (dap + margin) - prefix[kept]
-                total += sum
-                positiveCount += counted
-                anchorRows.append(PositiveRow(positive: p, dap: dap, kept: kept, counted: counted, sum: sum))
-            }
-            rows.append(anchorRows)
-            sortedNegatives.append(negatives)
-        }
-        let divisor = T(Double(positiveCount) + 1e-16)
-
-        // dL/dd(a,p) = k_p / divisor; dL/dd(a,n) = -(positives whose kept prefix holds n) / divisor.
         var dDistances = Matrix<T>(zeros: n, n)
+        var total: T = 0
+        var positiveCount = 0
         var tuples: [MinedTuple] = []
+        // Per-anchor histograms over suffix starts, reused: kept[s], counted[s], distanceSum[s].
+        var kept = [Int](repeating: 0, count: n + 1)
+        var counted = kept
+        var distanceSum = [T](repeating: 0, count: n + 1)
+        // First pass per anchor collects the terms; the dL/dd(a,p) need the final divisor, so
+        // they are kept as counts and scaled at the end.
+        var keptPerPair: [(a: Int, p: Int, kept: Int)] = []
+        var keptPerNegative: [(a: Int, k: Int, kept: Int)] = []
         for a in 0..<n {
-            let negatives = sortedNegatives[a]
-            var keptUpTo = [Int](repeating: 0, count: negatives.count + 1)
-            for row in rows[a] {
-                dDistances[a, row.positive] += T(row.kept) / divisor
-                keptUpTo[row.kept] += 1
-                if let hardest = negatives.first {
-                    let term = (row.dap - hardest.distance) + margin
-                    tuples.append(MinedTuple(anchor: a, positive: row.positive, negative: hardest.row,
-                                             positiveScore: Double(row.dap), negativeScore: Double(hardest.distance),
+            let positives = labelled.sortedPositives(of: a)
+            let count = positives.count
+            if count == 0 { continue }
+            for s in 0...count { kept[s] = 0; counted[s] = 0; distanceSum[s] = 0 }
+            var closest: (distance: T, row: Int)? = nil
+            for k in 0..<n where labelled.isNegative(a, k) {
+                let dan = labelled.d(a, k)
+                if closest == nil || dan < closest!.distance { closest = (dan, k) }
+                // The term (d(a,p) - d(a,n)) + margin grows with d(a,p): the positives that keep
+                // this negative (term not < 0) and count it (term > 1e-16) are suffixes.
+                let keepStart = LabelledBatch<T>.partitionPoint(positives) { !(($0.distance - dan) + margin < 0) }
+                let countStart = LabelledBatch<T>.partitionPoint(positives) { ($0.distance - dan) + margin > tiny }
+                kept[keepStart] += 1
+                distanceSum[keepStart] += dan
+                counted[countStart] += 1
+                if keepStart < count { keptPerNegative.append((a, k, count - keepStart)) }
+            }
+            var keptSoFar = 0, countedSoFar = 0
+            var sumSoFar: T = 0
+            for (j, positive) in positives.enumerated() {
+                keptSoFar += kept[j]
+                countedSoFar += counted[j]
+                sumSoFar += distanceSum[j]
+                total += T(keptSoFar) * (positive.distance + margin) - sumSoFar
+                positiveCount += countedSoFar
+                if keptSoFar > 0 { keptPerPair.append((a, positive.row, keptSoFar)) }
+                if let closest {
+                    let term = (positive.distance - closest.distance) + margin
+                    tuples.append(MinedTuple(anchor: a, positive: positive.row, negative: closest.row,
+                                             positiveScore: Double(positive.distance), negativeScore: Double(closest.distance),
                                              loss: Double(max(term, 0)),
-                                             hardness: Hardness.of(positiveDistance: Double(row.dap),
-                                                                   negativeDistance: Double(hardest.distance), margin: self.margin)))
+                                             hardness: Hardness.of(positiveDistance: Double(positive.distance),
+                                                                   negativeDistance: Double(closest.distance), margin: self.margin)))
                 }
             }
-            // Negative at sorted position i is kept by every positive whose prefix is longer than i.
-            var keepers = 0
-            for index in stride(from: negatives.count - 1, through: 0, by: -1) {
-                keepers += keptUpTo[index + 1]
-                if keepers > 0 { dDistances[a, negatives[index].row] -= T(keepers) / divisor }
-            }
         }
+        let divisor = T(Double(positiveCount) + 1e-16)
+        for entry in keptPerPair { dDistances[entry.a, entry.p] += T(entry.kept) / divisor }
+        for entry in keptPerNegative { dDistances[entry.a, entry.k] -= T(entry.kept) / divisor }
 
         var report = MiningReport(kind: .triplet, tuples: tuples, counts: labelled.census(margin: self.margin))
         report.counts.used = report.counts.valid
@@ -97,12 +101,3 @@ public struct BatchAllTripletLoss: EmbeddingLoss {
     }
 }
 
-/// One anchor-positive pair of BatchAllTripletLoss: how many of the anchor's sorted negatives
-/// keep gradient (kept) and are counted as active (counted), and the sum of their terms.
-private struct PositiveRow<T: Scalar> {
-    var positive: Int
-    var dap: T
-    var kept: Int
-    var counted: Int
-    var sum: T
-}

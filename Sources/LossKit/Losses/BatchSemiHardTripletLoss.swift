@@ -6,7 +6,10 @@
 ///
 /// The reference finds the negatives with N²×N masked minimum/maximum tensors, whose tie rules
 /// (first index; a fully tied row falls back to column 0 and the row's max/min) are reproduced
-/// exactly here from each anchor's sorted negatives, in O(N² log N) time and O(N²) memory.
+/// exactly here. Each anchor's positives are sorted; a negative is a candidate for the positives
+/// closer than it (a prefix), so bucketing the negatives by prefix length and sweeping the
+/// buckets from the far end gives every positive its semi-hard negative: O(N² log K) time for
+/// classes of K rows, O(N²) memory.
 public struct BatchSemiHardTripletLoss: EmbeddingLoss {
     public static let className = "BatchSemiHardTripletLoss"
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
@@ -52,43 +55,52 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
         var total: T = 0
         var tuples: [MinedTuple] = []
         var active = 0
+        // Per anchor, bucket[t]: the best negative among those closer than exactly t positives
+        // in sorted order, best = smallest (d - rowmax), then smallest row, as the masked argmin.
+        var bucket = [Int](repeating: -1, count: n + 1)
         for a in 0..<n {
-            let negatives = labelled.sortedNegatives(of: a)
+            let positives = labelled.sortedPositives(of: a)
+            if positives.isEmpty { continue }
             var rowMax = 0, rowMin = 0
             for j in 0..<n {
                 if labelled.d(a, j) > labelled.d(a, rowMax) { rowMax = j }
                 if labelled.d(a, j) < labelled.d(a, rowMin) { rowMin = j }
             }
             let maxValue = labelled.d(a, rowMax)
-            let inside = fallbackNegative(labelled, a, negatives, rowMin: rowMin)
-            for p in 0..<n where labelled.isPositive(a, p) {
-                let dap = labelled.d(a, p)
-                let start = LabelledBatch<T>.partitionPoint(negatives) { $0.distance > dap }
+            func precedes(_ x: Int, _ y: Int) -> Bool {
+                let kx = labelled.d(a, x) - maxValue, ky = labelled.d(a, y) - maxValue
+                return kx < ky || (kx == ky && x < y)
+            }
+            for t in 0...positives.count { bucket[t] = -1 }
+            for k in 0..<n where labelled.isNegative(a, k) {
+                let dan = labelled.d(a, k)
+                // Negative k is farther than the positives before this index.
+                let t = LabelledBatch<T>.partitionPoint(positives) { !(dan > $0.distance) }
+                if bucket[t] < 0 || precedes(k, bucket[t]) { bucket[t] = k }
+            }
+            let inside = fallbackNegative(labelled, a, rowMin: rowMin)
+            // Sweep from the farthest positive: candidates for position j are buckets t > j.
+            var best = -1
+            for j in stride(from: positives.count - 1, through: 0, by: -1) {
+                let candidate = bucket[j + 1]
+                if candidate >= 0 && (best < 0 || precedes(candidate, best)) { best = candidate }
+                let p = positives[j].row
+                let dap = positives[j].distance
                 var semiHard: T
                 var row: Int?
                 var extreme: Int?
-                let isFallback = start == negatives.count
+                let isFallback = best < 0
                 if isFallback {
                     (semiHard, row, extreme) = inside
+                } else if labelled.d(a, best) - maxValue == 0 {
+                    // Every entry of the masked row is 0: torch picks column 0.
+                    let columnZeroMasked = labelled.isNegative(a, 0) && labelled.d(a, 0) > dap
+                    semiHard = (labelled.d(a, 0) - maxValue) * (columnZeroMasked ? 1 : 0) + maxValue
+                    row = columnZeroMasked ? 0 : nil
+                    extreme = columnZeroMasked ? nil : rowMax
                 } else {
-                    // Masked minimum: argmin of (d - rowmax)·mask, first index on ties.
-                    let key = negatives[start].distance - maxValue
-                    if key == 0 {
-                        // Every entry of the masked row is 0: torch picks column 0.
-                        let columnZeroMasked = labelled.isNegative(a, 0) && labelled.d(a, 0) > dap
-                        semiHard = (labelled.d(a, 0) - maxValue) * (columnZeroMasked ? 1 : 0) + maxValue
-                        row = columnZeroMasked ? 0 : nil
-                        extreme = columnZeroMasked ? nil : rowMax
-                    } else {
-                        var best = negatives[start].row
-                        var index = start + 1
-                        while index < negatives.count && negatives[index].distance - maxValue == key {
-                            best = min(best, negatives[index].row)
-                            index += 1
-                        }
-                        semiHard = key + maxValue
-                        row = best
-                    }
+                    semiHard = (labelled.d(a, best) - maxValue) + maxValue
+                    row = best
                 }
                 let term = (dap - semiHard) + margin
                 // torch.maximum(x, 0) splits the gradient in half at a tie.
@@ -120,22 +132,21 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
 
     /// The reference's fallback when no negative is farther than the positive: the masked
     /// maximum of the anchor's negatives, argmax of (d - rowmin)·mask, first index on ties.
-    private func fallbackNegative<T: Scalar>(_ batch: LabelledBatch<T>, _ a: Int, _ negatives: [(distance: T, row: Int)],
-                                             rowMin: Int) -> (T, Int?, Int?) {
+    private func fallbackNegative<T: Scalar>(_ batch: LabelledBatch<T>, _ a: Int, rowMin: Int) -> (T, Int?, Int?) {
         let minValue = batch.d(a, rowMin)
-        guard let last = negatives.last, last.distance - minValue != 0 else {
+        // argmax of (d - rowmin) over the negatives, first row on ties.
+        var best = -1
+        var bestKey: T = 0
+        for k in 0..<batch.n where batch.isNegative(a, k) {
+            let key = batch.d(a, k) - minValue
+            if best < 0 || key > bestKey { best = k; bestKey = key }
+        }
+        guard best >= 0, bestKey != 0 else {
             // All masked entries are 0: torch picks column 0.
             let columnZeroNegative = batch.isNegative(a, 0)
             let value = (batch.d(a, 0) - minValue) * (columnZeroNegative ? 1 : 0) + minValue
             return (value, columnZeroNegative ? 0 : nil, columnZeroNegative ? nil : rowMin)
         }
-        let key = last.distance - minValue
-        var best = last.row
-        var index = negatives.count - 2
-        while index >= 0 && negatives[index].distance - minValue == key {
-            best = min(best, negatives[index].row)
-            index -= 1
-        }
-        return (key + minValue, best, nil)
+        return (bestKey + minValue, best, nil)
     }
 }

@@ -17,13 +17,11 @@ struct LabelledBatch<T: Scalar> {
     @inline(__always) func isPositive(_ a: Int, _ p: Int) -> Bool { a != p && labels[a] == labels[p] }
     @inline(__always) func isNegative(_ a: Int, _ k: Int) -> Bool { labels[a] != labels[k] }
 
-    func positives(of a: Int) -> [Int] { (0..<n).filter { isPositive(a, $0) } }
-
-    /// The anchor's negatives ordered by distance, ties by index: (distance, row).
-    func sortedNegatives(of a: Int) -> [(distance: T, row: Int)] {
+    /// The anchor's positives ordered by distance, ties by index: (distance, row). Classes
+    /// are small next to the batch, so the losses sort these, never the negatives.
+    func sortedPositives(of a: Int) -> [(distance: T, row: Int)] {
         var list: [(distance: T, row: Int)] = []
-        list.reserveCapacity(n)
-        for k in 0..<n where isNegative(a, k) { list.append((d(a, k), k)) }
+        for p in 0..<n where isPositive(a, p) { list.append((d(a, p), p)) }
         list.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.row < $1.row) }
         return list
     }
@@ -43,16 +41,17 @@ struct LabelledBatch<T: Scalar> {
     func census(margin: Double) -> MiningCounts {
         var counts = MiningCounts()
         for a in 0..<n {
-            let negatives = sortedNegatives(of: a)
-            if negatives.isEmpty { continue }
-            for p in 0..<n where isPositive(a, p) {
-                let dap = Double(d(a, p))
-                let hard = Self.partitionPoint(negatives) { Double($0.distance) >= dap }
-                let notEasy = Self.partitionPoint(negatives) { Double($0.distance) >= dap + margin }
-                counts.valid += negatives.count
+            let positives = sortedPositives(of: a)
+            if positives.isEmpty { continue }
+            for k in 0..<n where isNegative(a, k) {
+                let dan = Double(d(a, k))
+                // hard: d(a,n) < d(a,p); not easy: d(a,n) < d(a,p) + margin.
+                let hard = positives.count - Self.partitionPoint(positives) { Double($0.distance) > dan }
+                let notEasy = positives.count - Self.partitionPoint(positives) { Double($0.distance) + margin > dan }
+                counts.valid += positives.count
                 counts.hard += hard
                 counts.semiHard += max(notEasy - hard, 0)
-                counts.easy += negatives.count - max(notEasy, hard)
+                counts.easy += positives.count - max(notEasy, hard)
             }
         }
         return counts
