@@ -30,7 +30,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LossKitTests", dependencies: ["LossKit", "LossData", "LossSession"]),
-        .testTarget(name: "LossDataTests", dependencies: ["LossData"]),
+        .testTarget(name: "LossDataTests", dependencies: ["LossData", "LossKit"], exclude: ["Data"]),
         .testTarget(name: "LossSessionTests", dependencies: ["LossSession", "LossData", "LossKit"]),
     ],
     swiftLanguageModes: [.v6]

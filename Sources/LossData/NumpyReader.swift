@@ -1,10 +1,34 @@
 /// Reading and writing single arrays in numpy's `.npy` format.
 public enum NumpyFile {
     /// Reads a `.npy` file. Any problem with the path or the contents throws a DataError
-    /// whose message starts with the path.
+    /// whose message starts with the path. float32, float64 and int64 data is read straight
+    /// into the result's storage, without an intermediate copy of the file.
     public static func read(path: String) throws -> NumpyArray {
-        let bytes = try FileIO.readAll(path: path)
-        return try read(data: bytes, name: path)
+        let file = try InputFile(path: path)
+        // The fixed part of the header first, then the whole header once its length is known.
+        var prefix = try file.read(at: 0, count: min(file.size, 4096))
+        let headerEnd = try prefix.withUnsafeBytes { try NumpyHeader.locate($0, totalCount: file.size, name: path).headerEnd }
+        if headerEnd > prefix.count {
+            prefix = try file.read(at: 0, count: headerEnd)
+        }
+        let header = try prefix.withUnsafeBytes { try NumpyHeader.parse($0, totalCount: file.size, name: path) }
+        try checkMemory(for: header, name: path)
+        let offset = header.dataOffset
+        let count = header.elementCount
+        let swap = header.typeString.bigEndian != hostIsBigEndian
+        let storage: NumpyArray.Storage
+        switch header.typeString.dtype {
+        case .float32:
+            storage = .floats32(byteSwapped(try readDirectly(file, at: offset, count: count, as: Float.self), if: swap))
+        case .float64:
+            storage = .floats64(byteSwapped(try readDirectly(file, at: offset, count: count, as: Double.self), if: swap))
+        case .int64:
+            storage = .ints(byteSwapped(try readDirectly(file, at: offset, count: count, as: Int64.self), if: swap))
+        default:
+            let raw = try file.read(at: offset, count: header.byteCount)
+            storage = raw.withUnsafeBytes { decodeElements($0, as: header.typeString, count: count) }
+        }
+        return finish(header, storage, name: path)
     }
 
     /// Reads `.npy` bytes held in memory; `name` starts error messages.
@@ -14,14 +38,42 @@ public enum NumpyFile {
 
     /// Decodes one complete `.npy` image (header and data, nothing after).
     static func decode(_ bytes: UnsafeRawBufferPointer, name: String) throws -> NumpyArray {
-        let header = try NumpyHeader.parse(bytes, name: name)
+        let header = try NumpyHeader.parse(bytes, totalCount: bytes.count, name: name)
+        try checkMemory(for: header, name: name)
         let payload = UnsafeRawBufferPointer(
             rebasing: bytes[header.dataOffset..<(header.dataOffset + header.byteCount)])
-        var storage = decodeElements(payload, as: header.typeString, count: header.elementCount)
+        let storage = decodeElements(payload, as: header.typeString, count: header.elementCount)
+        return finish(header, storage, name: name)
+    }
+
+    /// Puts Fortran-order data into C order and wraps up the array.
+    private static func finish(_ header: NumpyHeader, _ storage: NumpyArray.Storage, name: String) -> NumpyArray {
+        var storage = storage
         if header.fortranOrder && header.shape.count > 1 && header.elementCount > 0 {
             storage = fortranToC(storage, shape: header.shape)
         }
         return NumpyArray(shape: header.shape, dtype: header.typeString.dtype, storage: storage, source: name)
+    }
+
+    /// Integer and float16 data widens in memory (int8 to Int64 is 8 times the file size):
+    /// refuse arrays that cannot fit rather than die allocating them.
+    private static func checkMemory(for header: NumpyHeader, name: String) throws {
+        let stride = header.typeString.dtype.isFloatingPoint && header.typeString.dtype != .float64 ? 4 : 8
+        let (bytes, overflow) = header.elementCount.multipliedReportingOverflow(by: stride)
+        if overflow || bytes > FileIO.physicalMemory {
+            throw DataError.file(
+                name,
+                "the \(header.typeString.dtype.rawValue) array of shape \(formatShape(header.shape)) needs \(overflow ? "more than Int.max" : String(bytes)) bytes of memory, more than this machine has (\(FileIO.physicalMemory))"
+            )
+        }
+    }
+
+    /// `count` elements read from the file straight into a new array.
+    private static func readDirectly<E>(_ file: InputFile, at offset: Int, count: Int, as _: E.Type) throws -> [E] {
+        try [E](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try file.read(at: offset, into: UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: count * MemoryLayout<E>.stride))
+            initialized = count
+        }
     }
 
     /// Converts `count` packed elements (the caller has checked the byte count) into storage.
@@ -29,21 +81,9 @@ public enum NumpyFile {
         let swap = type.bigEndian != hostIsBigEndian
         switch type.dtype {
         case .float32:
-            var values = copyOut(raw, as: Float.self, count: count)
-            if swap {
-                values.withUnsafeMutableBufferPointer { buffer in
-                    for i in buffer.indices { buffer[i] = Float(bitPattern: buffer[i].bitPattern.byteSwapped) }
-                }
-            }
-            return .floats32(values)
+            return .floats32(byteSwapped(copyOut(raw, as: Float.self, count: count), if: swap))
         case .float64:
-            var values = copyOut(raw, as: Double.self, count: count)
-            if swap {
-                values.withUnsafeMutableBufferPointer { buffer in
-                    for i in buffer.indices { buffer[i] = Double(bitPattern: buffer[i].bitPattern.byteSwapped) }
-                }
-            }
-            return .floats64(values)
+            return .floats64(byteSwapped(copyOut(raw, as: Double.self, count: count), if: swap))
         case .float16:
             let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 for i in 0..<count {
@@ -58,13 +98,7 @@ public enum NumpyFile {
         case .int16: return .ints(widen(raw, as: Int16.self, count: count, swap: swap))
         case .int32: return .ints(widen(raw, as: Int32.self, count: count, swap: swap))
         case .int64:
-            var values = copyOut(raw, as: Int64.self, count: count)
-            if swap {
-                values.withUnsafeMutableBufferPointer { buffer in
-                    for i in buffer.indices { buffer[i] = buffer[i].byteSwapped }
-                }
-            }
-            return .ints(values)
+            return .ints(byteSwapped(copyOut(raw, as: Int64.self, count: count), if: swap))
         case .uint8: return .ints(widen(raw, as: UInt8.self, count: count, swap: false))
         case .uint16: return .ints(widen(raw, as: UInt16.self, count: count, swap: swap))
         case .uint32: return .ints(widen(raw, as: UInt32.self, count: count, swap: swap))
@@ -75,6 +109,33 @@ public enum NumpyFile {
             }
             return .ints(values)
         }
+    }
+
+    private static func byteSwapped(_ values: consuming [Float], if swap: Bool) -> [Float] {
+        guard swap else { return values }
+        var values = consume values
+        values.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices { buffer[i] = Float(bitPattern: buffer[i].bitPattern.byteSwapped) }
+        }
+        return values
+    }
+
+    private static func byteSwapped(_ values: consuming [Double], if swap: Bool) -> [Double] {
+        guard swap else { return values }
+        var values = consume values
+        values.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices { buffer[i] = Double(bitPattern: buffer[i].bitPattern.byteSwapped) }
+        }
+        return values
+    }
+
+    private static func byteSwapped(_ values: consuming [Int64], if swap: Bool) -> [Int64] {
+        guard swap else { return values }
+        var values = consume values
+        values.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices { buffer[i] = buffer[i].byteSwapped }
+        }
+        return values
     }
 
     /// One bulk copy of the bytes into a new array (the source may be unaligned).
@@ -118,10 +179,21 @@ public enum NumpyFile {
         return source.withUnsafeBufferPointer { input in
             [E](unsafeUninitializedCapacity: count) { output, initialized in
                 if shape.count == 2 {
+                    // Transpose in tiles so both sides stay in cache.
                     let rows = shape[0]
                     let cols = shape[1]
-                    for row in 0..<rows {
-                        for col in 0..<cols { (output.baseAddress! + row * cols + col).initialize(to: input[row + rows * col]) }
+                    let tile = 32
+                    let target = output.baseAddress!
+                    for rowStart in stride(from: 0, to: rows, by: tile) {
+                        let rowEnd = min(rowStart + tile, rows)
+                        for colStart in stride(from: 0, to: cols, by: tile) {
+                            let colEnd = min(colStart + tile, cols)
+                            for row in rowStart..<rowEnd {
+                                for col in colStart..<colEnd {
+                                    (target + row * cols + col).initialize(to: input[row + rows * col])
+                                }
+                            }
+                        }
                     }
                 } else {
                     var index = [Int](repeating: 0, count: shape.count)
