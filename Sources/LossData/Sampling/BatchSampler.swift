@@ -1,0 +1,115 @@
+import LossKit
+
+/// How examples are grouped into batches.
+public enum SamplerKind: String, Sendable, CaseIterable {
+    /// Shuffle every epoch, cut into consecutive batches.
+    case random
+    /// P classes × K examples each (sentence-transformers' SentenceLabelDataset idea): every
+    /// anchor of a batch triplet loss then has positives.
+    case pk
+    /// Like random, but no item appears twice in a batch, across all columns
+    /// (sentence-transformers' NoDuplicatesDataLoader): no false in-batch negatives.
+    case noDuplicates = "no-duplicates"
+}
+
+/// Yields batches of example indices, seeded and reproducible: the same seed and the same
+/// sequence of calls give the same batches.
+public struct BatchSampler: Sendable {
+    public let kind: SamplerKind
+    public let batchSize: Int
+    /// Examples per class in a P×K batch.
+    public let perClass: Int
+    private let pool: [Int]
+    private let classOf: [Int: Int]
+    private var random: SeededRandom
+    private var queue: [Int] = []
+    public private(set) var epoch = 0
+
+    /// pool: the example indices to draw from (the training split); classOf: class per example
+    /// (needed by pk); itemsOf: the items each example uses (needed by no-duplicates).
+    public init(kind: SamplerKind, batchSize: Int, perClass: Int = 4, pool: [Int], classOf: [Int: Int] = [:],
+                itemsOf: @escaping @Sendable (Int) -> [Int] = { [$0] }, seed: UInt64) throws {
+        guard batchSize >= 1 else { throw DataError("batch_size must be at least 1, got \(batchSize)") }
+        guard !pool.isEmpty else { throw DataError("there are no training examples to sample from") }
+        if kind == .pk {
+            guard perClass >= 1 else { throw DataError("the P×K sampler needs k (examples per class) of at least 1, got \(perClass)") }
+            guard pool.allSatisfy({ classOf[$0] != nil }) else {
+                throw DataError("the P×K sampler needs class labels on every example; this dataset has none (try sampler=random)")
+            }
+        }
+        self.kind = kind
+        self.batchSize = batchSize
+        self.perClass = perClass
+        self.pool = pool
+        self.classOf = classOf
+        self.itemsOf = itemsOf
+        self.random = SeededRandom(seed: seed)
+    }
+
+    private let itemsOf: @Sendable (Int) -> [Int]
+
+    /// The next batch: at most batchSize examples (fewer only when the pool is smaller).
+    public mutating func next() -> [Int] {
+        switch kind {
+        case .random: return nextRandom()
+        case .pk: return nextPK()
+        case .noDuplicates: return nextWithoutDuplicates()
+        }
+    }
+
+    private mutating func refill() {
+        queue = pool
+        queue.shuffle(using: &random)
+        epoch += 1
+    }
+
+    private mutating func nextRandom() -> [Int] {
+        let size = min(batchSize, pool.count)
+        if queue.count < size { refill() }
+        let batch = Array(queue.prefix(size))
+        queue.removeFirst(size)
+        return batch
+    }
+
+    private mutating func nextWithoutDuplicates() -> [Int] {
+        var batch: [Int] = []
+        var seen = Set<Int>()
+        var skipped: [Int] = []
+        var refills = 0
+        while batch.count < batchSize {
+            if queue.isEmpty {
+                // One more pass over the pool at most; a pool too small for a full batch yields fewer.
+                if refills == 1 || batch.count + skipped.count >= pool.count { break }
+                refill()
+                refills += 1
+            }
+            let example = queue.removeFirst()
+            if batch.contains(example) { continue }
+            let items = itemsOf(example)
+            if items.contains(where: seen.contains) { skipped.append(example); continue }
+            batch.append(example)
+            seen.formUnion(items)
+        }
+        queue = skipped + queue
+        return batch.isEmpty ? nextRandom() : batch
+    }
+
+    private mutating func nextPK() -> [Int] {
+        // Group the pool by class, draw classes at random, then K examples of each (with
+        // replacement only when a class has fewer than K).
+        var byClass: [Int: [Int]] = [:]
+        for example in pool { byClass[classOf[example]!, default: []].append(example) }
+        var classes = byClass.keys.sorted()
+        classes.shuffle(using: &random)
+        let wantedClasses = max(1, batchSize / perClass)
+        var batch: [Int] = []
+        for label in classes.prefix(wantedClasses) {
+            var members = byClass[label]!
+            members.shuffle(using: &random)
+            for index in 0..<perClass {
+                batch.append(index < members.count ? members[index] : members[Int(random.next() % UInt64(members.count))])
+            }
+        }
+        return Array(batch.prefix(batchSize))
+    }
+}
