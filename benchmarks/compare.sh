@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: `losslab bench --json` against the real sentence-transformers 1.2.0
+# losses (benchmarks/torch_reference.py), on the same shapes, in one run, on this machine.
+#
+#   bash benchmarks/compare.sh [--loss NAME]... [--batch B]... [--dim D]... [--seconds S]
+#                              [--out DIR] [--python PY] [--no-build] [--idle-wait S]
+#
+# --loss/--batch/--dim/--seconds go to both sides unchanged. --out (default benchmarks/results)
+# receives losslab.json, torch.json and table.txt. --python is the interpreter that has
+# sentence-transformers 1.2.0 (default $ST_PYTHON or /tmp/st120-venv/bin/python; see
+# benchmarks/README.md for the set-up). --idle-wait S (default 300): before timing, wait up to
+# S seconds for the machine to be idle (other processes using < 0.15 of a core); the CPU that
+# other processes used during each side's run is written to meta.txt and the table, because
+# 2-thread OpenMP/BLAS timings degrade badly when a core is taken by something else.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+out="$here/results"
+python="${ST_PYTHON:-/tmp/st120-venv/bin/python}"
+build=1
+idle_wait=300
+pass=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --loss|--batch|--dim|--seconds)
+      [ $# -ge 2 ] || { echo "compare.sh: $1 needs a value" >&2; exit 2; }
+      pass+=("$1" "$2"); shift 2 ;;
+    --loss=*|--batch=*|--dim=*|--seconds=*) pass+=("$1"); shift ;;
+    --out) out="$2"; shift 2 ;;
+    --out=*) out="${1#--out=}"; shift ;;
+    --python) python="$2"; shift 2 ;;
+    --python=*) python="${1#--python=}"; shift ;;
+    --no-build) build=0; shift ;;
+    --idle-wait) idle_wait="$2"; shift 2 ;;
+    --idle-wait=*) idle_wait="${1#--idle-wait=}"; shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "compare.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+if ! "$python" -c 'import sentence_transformers, sys; sys.exit(sentence_transformers.__version__ != "1.2.0")' 2>/dev/null; then
+  echo "compare.sh: $python cannot import sentence-transformers 1.2.0; set it up as benchmarks/README.md says" >&2
+  exit 1
+fi
+
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+
+if [ "$build" = 1 ]; then
+  echo "== building losslab (release)" >&2
+  (cd "$root" && swift build -c release >&2)
+fi
+losslab="$root/.build/release/losslab"
+[ -x "$losslab" ] || { echo "compare.sh: no $losslab" >&2; exit 1; }
+
+# Busy CPU time of the whole machine so far, in clock ticks (user+nice+system+irq+softirq+steal).
+busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+hz="$(getconf CLK_TCK)"
+
+waited=0
+while :; do
+  b0="$(busy_ticks)"; sleep 2; b1="$(busy_ticks)"
+  other="$(awk -v d=$((b1 - b0)) -v hz="$hz" 'BEGIN{printf "%.2f", d / hz / 2}')"
+  awk -v o="$other" 'BEGIN{exit !(o < 0.15)}' && break
+  if [ "$waited" -ge "$idle_wait" ]; then
+    echo "compare.sh: machine still busy ($other cores in use by other processes); timing anyway" >&2
+    break
+  fi
+  [ "$waited" = 0 ] && echo "== waiting for the machine to be idle (other processes: $other cores)" >&2
+  waited=$((waited + 2))
+done
+
+# Runs a command (stdout to $1), then appends to meta.txt how many cores other processes used
+# on average while it ran: (machine busy time - the command's own CPU time) / wall time.
+timed_side() {
+  local name="$1" dest="$2"; shift 2
+  local b0 b1 t0 t1 cpu
+  b0="$(busy_ticks)"; t0="$(date +%s.%N)"
+  local TIMEFORMAT='%3U %3S'
+  { time "$@" > "$dest" 2>&3; } 3>&2 2> "$out/.time.$name"
+  b1="$(busy_ticks)"; t1="$(date +%s.%N)"
+  cpu="$(awk '{print $1 + $2}' "$out/.time.$name")"; rm -f "$out/.time.$name"
+  awk -v n="$name" -v d=$((b1 - b0)) -v hz="$hz" -v c="$cpu" -v w0="$t0" -v w1="$t1" \
+    'BEGIN{o = (d / hz - c) / (w1 - w0); if (o < 0) o = 0; printf "load:     %s run %.0f s, other processes used %.2f cores on average%s\n", n, w1 - w0, o, (o > 0.15 ? "  <-- NOISY" : "")}' \
+    >> "$out/meta.txt"
+}
+
+{
+  echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "host:     $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "commit:   $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$root" status --porcelain 2>/dev/null | grep -q . && echo ' (work tree modified)')"
+  echo "torch:    $("$python" -c 'import torch; print(torch.__version__)'), sentence-transformers 1.2.0, 2 threads"
+  echo "args:     ${pass[*]:-(defaults)}"
+} > "$out/meta.txt"
+cat "$out/meta.txt" >&2
+
+echo "== losslab bench --json ${pass[*]:-}" >&2
+timed_side losslab "$out/losslab.json" "$losslab" bench --json ${pass[@]+"${pass[@]}"}
+
+echo "== torch_reference.py --json ${pass[*]:-}" >&2
+timed_side torch "$out/torch.json" env OMP_NUM_THREADS=2 "$python" "$here/torch_reference.py" --json ${pass[@]+"${pass[@]}"}
+
+python3 - "$out/losslab.json" "$out/torch.json" "$out/meta.txt" > "$out/table.txt" <<'EOF'
+import json, sys
+
+losslab = json.load(open(sys.argv[1]))
+torch = {(r["loss"], r["batch"], r["dim"]): r for r in json.load(open(sys.argv[2]))}
+
+def num(value, spec):
+    return format(value, spec) if isinstance(value, (int, float)) else "-"
+
+header = (f"{'loss':<31} {'batch':>5} {'dim':>4} {'losslab ms':>11} {'torch ms':>11} {'speed-up':>8} "
+          f"{'floor ms':>9} {'x floor':>8} {'losslab MiB':>11} {'torch MiB':>9}")
+print(open(sys.argv[3]).read().rstrip())
+print()
+print(header)
+print("-" * len(header))
+notes = []
+for row in losslab:
+    key = (row["loss"], row["batch"], row["dim"])
+    ref = torch.pop(key, {})
+    ours, theirs, floor = row.get("median_ms"), ref.get("median_ms"), row.get("gemm_floor_ms")
+    speedup = theirs / ours if ours and theirs is not None else None
+    xfloor = ours / floor if ours is not None and floor else None
+    status = ref.get("status", "missing")
+    torch_cell = num(theirs, ".3f") if theirs is not None else status
+    print(f"{row['loss']:<31} {row['batch']:>5} {row['dim']:>4} {num(ours, '.3f'):>11} {torch_cell:>11} "
+          f"{num(speedup, '.2f'):>8} {num(floor, '.3f'):>9} {num(xfloor, '.1f'):>8} "
+          f"{num(row.get('peak_mb'), '.1f'):>11} {num(ref.get('peak_mb'), '.1f'):>9}")
+    if status != "ok":
+        notes.append(f"torch {row['loss']} {row['batch']}x{row['dim']}: {status}"
+                     + (f" ({ref['error']})" if ref.get("error") else ""))
+for (loss, batch, dim), ref in torch.items():
+    notes.append(f"torch-only case {loss} {batch}x{dim}: {ref.get('median_ms')} ms")
+print()
+print("speed-up = torch ms / losslab ms (> 1: losslab faster). floor ms = losslab's GEMM pair at the")
+print("shape (E*E^T and U*E); x floor = losslab ms / floor ms. Peak MiB = the case process's peak RSS")
+base = sorted({r.get("base_mb") for r in json.load(open(sys.argv[2])) if r.get("base_mb")})
+if base:
+    span = f"{base[0]:.0f}" if round(base[0]) == round(base[-1]) else f"{base[0]:.0f}-{base[-1]:.0f}"
+    print(f"(torch's includes ~{span} MiB for importing torch + sentence-transformers).")
+else:
+    print("(torch's includes the interpreter and the torch + sentence-transformers imports).")
+for note in notes:
+    print("note: " + note)
+EOF
+
+cat "$out/table.txt"
+echo "(raw JSON and the table: $out)" >&2
