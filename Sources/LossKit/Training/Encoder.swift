@@ -1,0 +1,244 @@
+/// What turns an item id into its embedding: the trainable part of a training run.
+public enum EncoderKind: Sendable, Equatable {
+    /// One free embedding per item: training moves the points themselves.
+    case table
+    /// y = x W + b on frozen input vectors (an adapter on top of fixed embeddings).
+    case linear(output: Int)
+    /// y = relu(x W1 + b1) W2 + b2 on frozen input vectors.
+    case mlp(hidden: Int, output: Int)
+    /// Mean of the item's token embeddings, padding (id 0) left out, as sentence-transformers'
+    /// mean pooling under an attention mask. An item with no real token embeds as zero (the
+    /// reference divides a zero sum by a clamped count) and passes no gradient.
+    case bagOfWords(dimension: Int)
+}
+
+/// What the encoder reads for each item. Never trained.
+public enum EncoderInput<T: Scalar>: Sendable {
+    /// (items, Din) fixed vectors.
+    case vectors(Matrix<T>)
+    /// Token ids per item; 0 is padding and never counted; every id < vocabularySize.
+    case tokens([[Int]], vocabularySize: Int)
+}
+
+/// A small trainable encoder with a hand-written backward pass.
+///
+/// Parameters are keyed by PyTorch-like names so that optimiser state, logs and checkpoints can
+/// refer to them the same way: "table" (items, D); "linear.weight" (Din, Dout) and
+/// "linear.bias" (1, Dout); "mlp.0.*" and "mlp.2.*" (the two Linear layers of a
+/// Sequential(Linear, ReLU, Linear)); "tokens.weight" (vocab, D). Weights are stored (in, out),
+/// the transpose of nn.Linear, so that forward is a plain x · W.
+public struct Encoder<T: Scalar>: Sendable {
+    public let kind: EncoderKind
+    /// Whether an L2 normalisation layer (torch `normalize`, eps 1e-12) follows the encoder.
+    public let normalize: Bool
+    public var parameters: [String: Matrix<T>]
+    public let input: EncoderInput<T>
+    public let itemCount: Int
+    public let outputDimension: Int
+    /// The token lists in compressed form with padding removed, for `.tokens` input.
+    let packedTokens: PackedTokens?
+
+    /// Rows per forward call in `embedAll`, which bounds the memory of the intermediate layers.
+    static var embedChunk: Int { 4096 }
+
+    /// Builds the encoder with seeded initial parameters.
+    ///
+    /// - `table` starts from the input vectors themselves (token input is rejected).
+    /// - `linear` and `mlp` need vector input; weights and biases start uniform in
+    ///   ±1/sqrt(fan_in) like nn.Linear, except that a `linear` layer with Dout == Din starts as
+    ///   the identity with zero bias, so that an adapter begins by changing nothing.
+    /// - `bagOfWords` needs token input; token embeddings start normal(0, 0.1), with the padding
+    ///   row zero (as nn.Embedding's padding_idx; it is never read anyway).
+    public init(kind: EncoderKind, input: EncoderInput<T>, normalize: Bool = false, seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        func uniform(_ rows: Int, _ cols: Int, fanIn: Int) -> Matrix<T> {
+            let bound = 1 / Double(fanIn).squareRoot()
+            return Matrix(rows: rows, cols: cols, values: (0..<(rows * cols)).map { _ in T(random.uniform(-bound, bound)) })
+        }
+        var parameters: [String: Matrix<T>] = [:]
+        var packed: PackedTokens? = nil
+        let items: Int
+        let output: Int
+
+        switch input {
+        case .vectors(let vectors):
+            items = vectors.rows
+            if vectors.cols == 0 { throw LossError("encoder input vectors have no columns; each item needs a vector of dimension 1 or more") }
+            if let bad = firstNonFinite(vectors.values) {
+                throw LossError("encoder input vector of item \(bad / vectors.cols) holds a NaN or infinity")
+            }
+        case .tokens(let lists, let vocabularySize):
+            items = lists.count
+            if vocabularySize < 1 { throw LossError("encoder token vocabulary size must be at least 1 (id 0 is padding), got \(vocabularySize)") }
+            packed = try PackedTokens(lists, vocabularySize: vocabularySize)
+        }
+
+        switch (kind, input) {
+        case (.table, .vectors(let vectors)):
+            parameters["table"] = vectors
+            output = vectors.cols
+        case (.table, .tokens):
+            throw LossError("a table encoder starts from one vector per item and cannot read tokens; use bagOfWords for token input")
+        case (.linear(let dOut), .vectors(let vectors)):
+            guard dOut > 0 else { throw LossError("linear encoder output dimension must be at least 1, got \(dOut)") }
+            let dIn = vectors.cols
+            if dOut == dIn {
+                var identity = Matrix<T>(zeros: dIn, dIn)
+                for i in 0..<dIn { identity[i, i] = 1 }
+                parameters["linear.weight"] = identity
+                parameters["linear.bias"] = Matrix(zeros: 1, dOut)
+            } else {
+                parameters["linear.weight"] = uniform(dIn, dOut, fanIn: dIn)
+                parameters["linear.bias"] = uniform(1, dOut, fanIn: dIn)
+            }
+            output = dOut
+        case (.mlp(let hidden, let dOut), .vectors(let vectors)):
+            guard hidden > 0, dOut > 0 else {
+                throw LossError("mlp encoder hidden and output dimensions must be at least 1, got hidden \(hidden), output \(dOut)")
+            }
+            let dIn = vectors.cols
+            parameters["mlp.0.weight"] = uniform(dIn, hidden, fanIn: dIn)
+            parameters["mlp.0.bias"] = uniform(1, hidden, fanIn: dIn)
+            parameters["mlp.2.weight"] = uniform(hidden, dOut, fanIn: hidden)
+            parameters["mlp.2.bias"] = uniform(1, dOut, fanIn: hidden)
+            output = dOut
+        case (.linear, .tokens), (.mlp, .tokens):
+            throw LossError("linear and mlp encoders read frozen input vectors, not tokens; use bagOfWords for token input")
+        case (.bagOfWords(let dimension), .tokens(_, let vocabularySize)):
+            guard dimension > 0 else { throw LossError("bagOfWords encoder dimension must be at least 1, got \(dimension)") }
+            var weight = Matrix<T>(zeros: vocabularySize, dimension)
+            for k in dimension..<weight.count { weight.values[k] = T(0.1 * random.normal()) }
+            parameters["tokens.weight"] = weight
+            output = dimension
+        case (.bagOfWords, .vectors):
+            throw LossError("a bagOfWords encoder reads token ids, not vectors; use table, linear or mlp for vector input")
+        }
+
+        self.init(kind: kind, normalize: normalize, parameters: parameters, input: input,
+                  itemCount: items, outputDimension: output, packedTokens: packed)
+    }
+
+    init(kind: EncoderKind, normalize: Bool, parameters: [String: Matrix<T>], input: EncoderInput<T>,
+         itemCount: Int, outputDimension: Int, packedTokens: PackedTokens?) {
+        self.kind = kind
+        self.normalize = normalize
+        self.parameters = parameters
+        self.input = input
+        self.itemCount = itemCount
+        self.outputDimension = outputDimension
+        self.packedTokens = packedTokens
+    }
+
+    /// The parameter names in a fixed order (layer by layer, weight before bias).
+    public var parameterNames: [String] {
+        switch kind {
+        case .table: return ["table"]
+        case .linear: return ["linear.weight", "linear.bias"]
+        case .mlp: return ["mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias"]
+        case .bagOfWords: return ["tokens.weight"]
+        }
+    }
+
+    /// Embeddings of the given items in order; repeats are allowed.
+    public func forward(items: [Int]) -> EncoderPass<T> {
+        // The public generic entry runs unspecialised when called from another module, so hand
+        // the work to a copy typed concretely: inside LossKit that compiles specialised.
+        if T.self == Float.self {
+            let pass = unsafeBitCast(self, to: Encoder<Float>.self).forwardKernel(items)
+            return unsafeBitCast(pass, to: EncoderPass<T>.self)
+        }
+        if T.self == Double.self {
+            let pass = unsafeBitCast(self, to: Encoder<Double>.self).forwardKernel(items)
+            return unsafeBitCast(pass, to: EncoderPass<T>.self)
+        }
+        return forwardKernel(items)
+    }
+
+    /// dL/d(parameter) for every parameter, from dL/d(embeddings) of a pass made by this
+    /// encoder with its current parameters. Parameters the pass did not touch get zeros; an
+    /// item seen several times accumulates.
+    public func backward(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>) -> [String: Matrix<T>] {
+        if T.self == Float.self {
+            let gradients = unsafeBitCast(self, to: Encoder<Float>.self).backwardKernel(
+                unsafeBitCast(pass, to: EncoderPass<Float>.self), unsafeBitCast(dEmbeddings, to: Matrix<Float>.self))
+            return unsafeBitCast(gradients, to: [String: Matrix<T>].self)
+        }
+        if T.self == Double.self {
+            let gradients = unsafeBitCast(self, to: Encoder<Double>.self).backwardKernel(
+                unsafeBitCast(pass, to: EncoderPass<Double>.self), unsafeBitCast(dEmbeddings, to: Matrix<Double>.self))
+            return unsafeBitCast(gradients, to: [String: Matrix<T>].self)
+        }
+        return backwardKernel(pass, dEmbeddings)
+    }
+
+    /// Every item's embedding, (itemCount, outputDimension), computed a chunk at a time.
+    public func embedAll() -> Matrix<T> {
+        if kind == .table && !normalize { return parameters["table"]! }
+        var parts: [Matrix<T>] = []
+        for start in stride(from: 0, to: itemCount, by: Self.embedChunk) {
+            parts.append(forward(items: Array(start..<min(start + Self.embedChunk, itemCount))).embeddings)
+        }
+        if parts.isEmpty { return Matrix(zeros: 0, outputDimension) }
+        return parts.count == 1 ? parts[0] : Matrix.vstack(parts)
+    }
+
+    /// The same encoder (parameters and input) in another precision, e.g. Double for gradient checks.
+    public func converted<U: Scalar>(to _: U.Type) -> Encoder<U> {
+        let newInput: EncoderInput<U>
+        switch input {
+        case .vectors(let vectors): newInput = .vectors(vectors.converted(to: U.self))
+        case .tokens(let lists, let vocabularySize): newInput = .tokens(lists, vocabularySize: vocabularySize)
+        }
+        return Encoder<U>(kind: kind, normalize: normalize, parameters: parameters.mapValues { $0.converted(to: U.self) },
+                          input: newInput, itemCount: itemCount, outputDimension: outputDimension,
+                          packedTokens: packedTokens)
+    }
+}
+
+/// One forward pass: the embeddings and what its backward pass needs.
+public struct EncoderPass<T: Scalar>: Sendable {
+    public let items: [Int]
+    /// (items.count, outputDimension), after normalisation when the encoder normalises.
+    public let embeddings: Matrix<T>
+    /// The gathered input vectors (linear, mlp).
+    let inputs: Matrix<T>?
+    /// The mlp's hidden activations after the ReLU.
+    let hidden: Matrix<T>?
+    /// The output before normalisation and its row norms (normalising encoders only).
+    let unnormalized: Matrix<T>?
+    let norms: [T]?
+}
+
+/// Token lists in CSR form with padding dropped: item i's ids are ids[offsets[i]..<offsets[i+1]].
+struct PackedTokens: Sendable {
+    let offsets: [Int]
+    let ids: [Int]
+
+    init(_ lists: [[Int]], vocabularySize: Int) throws {
+        var offsets = [0]
+        var ids: [Int] = []
+        offsets.reserveCapacity(lists.count + 1)
+        for (item, list) in lists.enumerated() {
+            for id in list {
+                guard id >= 0 && id < vocabularySize else {
+                    throw LossError("item \(item) has token id \(id), outside the vocabulary 0..<\(vocabularySize)")
+                }
+                if id != 0 { ids.append(id) }
+            }
+            offsets.append(ids.count)
+        }
+        self.offsets = offsets
+        self.ids = ids
+    }
+}
+
+/// Index of the first NaN or infinity. Concrete overloads, so that a large input is scanned at
+/// full speed whatever module builds the encoder.
+private func firstNonFinite<T: Scalar>(_ values: [T]) -> Int? {
+    if T.self == Float.self { return firstNonFiniteFloat(unsafeBitCast(values, to: [Float].self)) }
+    if T.self == Double.self { return firstNonFiniteDouble(unsafeBitCast(values, to: [Double].self)) }
+    return values.firstIndex { !$0.isFinite }
+}
+
+private func firstNonFiniteFloat(_ values: [Float]) -> Int? { values.firstIndex { !$0.isFinite } }
+private func firstNonFiniteDouble(_ values: [Double]) -> Int? { values.firstIndex { !$0.isFinite } }
