@@ -9,13 +9,19 @@ public enum L2Normalization {
         var output = x
         var norms = [T](repeating: 0, count: x.rows)
         let eps = T(Self.eps)
-        for i in 0..<x.rows {
-            var sum: T = 0
-            for k in 0..<x.cols { let v = x[i, k]; sum += v * v }
-            let norm = sum.squareRoot()
-            norms[i] = norm
-            let denominator = max(norm, eps)
-            for k in 0..<x.cols { output[i, k] = x[i, k] / denominator }
+        let dim = x.cols
+        x.values.withUnsafeBufferPointer { input in
+            output.values.withUnsafeMutableBufferPointer { out in
+                for i in 0..<x.rows {
+                    let base = i * dim
+                    var sum: T = 0
+                    for k in 0..<dim { sum += input[base + k] * input[base + k] }
+                    let norm = sum.squareRoot()
+                    norms[i] = norm
+                    let denominator = max(norm, eps)
+                    for k in 0..<dim { out[base + k] = input[base + k] / denominator }
+                }
+            }
         }
         return (output, norms)
     }
@@ -24,15 +30,23 @@ public enum L2Normalization {
     public static func backward<T: Scalar>(_ gradient: Matrix<T>, output: Matrix<T>, input: Matrix<T>, norms: [T]) -> Matrix<T> {
         var dx = gradient
         let eps = T(Self.eps)
-        for i in 0..<input.rows {
-            let norm = norms[i]
-            if norm >= eps {
-                // d(x/|x|) = (dy - y (y·dy)) / |x|
-                var dot: T = 0
-                for k in 0..<input.cols { dot += gradient[i, k] * output[i, k] }
-                for k in 0..<input.cols { dx[i, k] = (gradient[i, k] - output[i, k] * dot) / norm }
-            } else {
-                for k in 0..<input.cols { dx[i, k] = gradient[i, k] / eps }
+        let dim = input.cols
+        gradient.values.withUnsafeBufferPointer { g in
+            output.values.withUnsafeBufferPointer { y in
+                dx.values.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<input.rows {
+                        let base = i * dim
+                        let norm = norms[i]
+                        if norm >= eps {
+                            // d(x/|x|) = (dy - y (y·dy)) / |x|
+                            var dot: T = 0
+                            for k in 0..<dim { dot += g[base + k] * y[base + k] }
+                            for k in 0..<dim { out[base + k] = (g[base + k] - y[base + k] * dot) / norm }
+                        } else {
+                            for k in 0..<dim { out[base + k] = g[base + k] / eps }
+                        }
+                    }
+                }
             }
         }
         return dx

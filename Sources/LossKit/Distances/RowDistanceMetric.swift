@@ -29,14 +29,22 @@ public enum RowDistanceMetric: String, Sendable, CaseIterable {
             return RowDistances(metric: self, x: x, y: y, distances: cosine.values.map { 1 - $0 }, cosine: cosine)
         case .euclidean, .manhattan:
             let eps = T(Self.differenceEps)
+            let dim = x.cols
             var distances = [T](repeating: 0, count: x.rows)
-            for i in 0..<x.rows {
-                var sum: T = 0
-                for k in 0..<x.cols {
-                    let diff = (x[i, k] - y[i, k]) + eps
-                    sum += self == .euclidean ? diff * diff : abs(diff)
+            x.values.withUnsafeBufferPointer { xv in
+                y.values.withUnsafeBufferPointer { yv in
+                    for i in 0..<x.rows {
+                        var sum: T = 0
+                        let base = i * dim
+                        if self == .euclidean {
+                            for k in 0..<dim { let diff = (xv[base + k] - yv[base + k]) + eps; sum += diff * diff }
+                            distances[i] = sum.squareRoot()
+                        } else {
+                            for k in 0..<dim { sum += abs((xv[base + k] - yv[base + k]) + eps) }
+                            distances[i] = sum
+                        }
+                    }
                 }
-                distances[i] = self == .euclidean ? sum.squareRoot() : sum
             }
             return RowDistances(metric: self, x: x, y: y, distances: distances, cosine: nil)
         }
@@ -58,14 +66,26 @@ public struct RowDistances<T: Scalar>: Sendable {
             return cosine.backward(gradient.map { -$0 })
         }
         let eps = T(RowDistanceMetric.differenceEps)
-        var dx = Matrix<T>(zeros: x.rows, x.cols)
-        for i in 0..<x.rows where gradient[i] != 0 {
-            let d = distances[i]
-            for k in 0..<x.cols {
-                let diff = (x[i, k] - y[i, k]) + eps
-                switch metric {
-                case .euclidean: dx[i, k] = d == 0 ? 0 : gradient[i] * diff / d
-                default: dx[i, k] = diff > 0 ? gradient[i] : (diff < 0 ? -gradient[i] : 0)
+        let dim = x.cols
+        var dx = Matrix<T>(zeros: x.rows, dim)
+        x.values.withUnsafeBufferPointer { xv in
+            y.values.withUnsafeBufferPointer { yv in
+                dx.values.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<x.rows where gradient[i] != 0 {
+                        let base = i * dim
+                        let g = gradient[i]
+                        if metric == .euclidean {
+                            let d = distances[i]
+                            if d == 0 { continue }
+                            let scale = g / d
+                            for k in 0..<dim { out[base + k] = scale * ((xv[base + k] - yv[base + k]) + eps) }
+                        } else {
+                            for k in 0..<dim {
+                                let diff = (xv[base + k] - yv[base + k]) + eps
+                                out[base + k] = diff > 0 ? g : (diff < 0 ? -g : 0)
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -88,40 +108,57 @@ public struct RowCosine<T: Scalar>: Sendable {
     public let values: [T]
 
     public static func forward(_ x: Matrix<T>, _ y: Matrix<T>) -> RowCosine<T> {
+        let dim = x.cols
         var xNorms = [T](repeating: 0, count: x.rows)
         var yNorms = xNorms
         var values = xNorms
-        for i in 0..<x.rows {
-            var xx: T = 0, yy: T = 0
-            for k in 0..<x.cols {
-                xx += x[i, k] * x[i, k]
-                yy += y[i, k] * y[i, k]
+        x.values.withUnsafeBufferPointer { xv in
+            y.values.withUnsafeBufferPointer { yv in
+                for i in 0..<x.rows {
+                    let base = i * dim
+                    var xx: T = 0, yy: T = 0
+                    for k in 0..<dim {
+                        xx += xv[base + k] * xv[base + k]
+                        yy += yv[base + k] * yv[base + k]
+                    }
+                    xNorms[i] = xx.squareRoot()
+                    yNorms[i] = yy.squareRoot()
+                    let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
+                    var sum: T = 0
+                    for k in 0..<dim { sum += (xv[base + k] / cx) * (yv[base + k] / cy) }
+                    values[i] = sum
+                }
             }
-            xNorms[i] = xx.squareRoot()
-            yNorms[i] = yy.squareRoot()
-            let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
-            var sum: T = 0
-            for k in 0..<x.cols { sum += (x[i, k] / cx) * (y[i, k] / cy) }
-            values[i] = sum
         }
         return RowCosine(x: x, y: y, xNorms: xNorms, yNorms: yNorms, values: values)
     }
 
     /// (dL/dx, dL/dy) from dL/d(cosines).
     public func backward(_ gradient: [T]) -> (x: Matrix<T>, y: Matrix<T>) {
-        var dx = Matrix<T>(zeros: x.rows, x.cols)
+        let dim = x.cols
+        var dx = Matrix<T>(zeros: x.rows, dim)
         var dy = dx
         let eps = Self.eps
-        for i in 0..<x.rows where gradient[i] != 0 {
-            let g = gradient[i]
-            let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
-            let cosine = values[i]
-            // d cos/dx = y/(cx·cy) - cos·x/(|x|·cx), the second term absent for a zero row.
-            let xScale: T = xNorms[i] > 0 ? cosine / (xNorms[i] * cx) : 0
-            let yScale: T = yNorms[i] > 0 ? cosine / (yNorms[i] * cy) : 0
-            for k in 0..<x.cols {
-                dx[i, k] = g * (y[i, k] / (cx * cy) - xScale * x[i, k])
-                dy[i, k] = g * (x[i, k] / (cx * cy) - yScale * y[i, k])
+        x.values.withUnsafeBufferPointer { xv in
+            y.values.withUnsafeBufferPointer { yv in
+                dx.values.withUnsafeMutableBufferPointer { dxv in
+                    dy.values.withUnsafeMutableBufferPointer { dyv in
+                        for i in 0..<x.rows where gradient[i] != 0 {
+                            let g = gradient[i]
+                            let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
+                            let cosine = values[i]
+                            // d cos/dx = y/(cx·cy) - cos·x/(|x|·cx), the second term absent for a zero row.
+                            let xScale: T = xNorms[i] > 0 ? cosine / (xNorms[i] * cx) : 0
+                            let yScale: T = yNorms[i] > 0 ? cosine / (yNorms[i] * cy) : 0
+                            let both = cx * cy
+                            let base = i * dim
+                            for k in 0..<dim {
+                                dxv[base + k] = g * (yv[base + k] / both - xScale * xv[base + k])
+                                dyv[base + k] = g * (xv[base + k] / both - yScale * yv[base + k])
+                            }
+                        }
+                    }
+                }
             }
         }
         return (dx, dy)

@@ -17,19 +17,33 @@ enum CrossEntropy {
         var gradient = Matrix<T>(zeros: n, c)
         var rowLosses = [T](repeating: 0, count: n)
         var total: T = 0
-        for i in 0..<n {
-            var top = -T.infinity
-            for j in 0..<c { top = max(top, logits[i, j]) }
-            var sum: T = 0
-            for j in 0..<c { sum += T.exp(logits[i, j] - top) }
-            let logSum = T.log(sum) + top
-            let rowLoss = logSum - logits[i, targets[i]]
-            rowLosses[i] = rowLoss
-            total += rowLoss
-            for j in 0..<c {
-                let p = T.exp(logits[i, j] - logSum)
-                probabilities[i, j] = p
-                gradient[i, j] = (p - (j == targets[i] ? 1 : 0)) / T(n)
+        logits.values.withUnsafeBufferPointer { z in
+            probabilities.values.withUnsafeMutableBufferPointer { p in
+                gradient.values.withUnsafeMutableBufferPointer { g in
+                    for i in 0..<n {
+                        let base = i * c
+                        var top = -T.infinity
+                        for j in 0..<c { top = max(top, z[base + j]) }
+                        // One exp per entry: e^(z - top), then scaled by 1/sum.
+                        var sum: T = 0
+                        for j in 0..<c {
+                            let e = T.exp(z[base + j] - top)
+                            p[base + j] = e
+                            sum += e
+                        }
+                        let rowLoss = (T.log(sum) + top) - z[base + targets[i]]
+                        rowLosses[i] = rowLoss
+                        total += rowLoss
+                        let inverse = 1 / sum
+                        let scale = 1 / T(n)
+                        for j in 0..<c {
+                            let probability = p[base + j] * inverse
+                            p[base + j] = probability
+                            g[base + j] = probability * scale
+                        }
+                        g[base + targets[i]] -= scale
+                    }
+                }
             }
         }
         return Output(value: total / T(n), gradient: gradient, rowLosses: rowLosses, probabilities: probabilities)

@@ -70,18 +70,23 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
 
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: n * max(m - 1, 0), used: n)
-        for i in 0..<n {
-            let positive = similarities[i, i]
-            var best: Int? = nil
-            var rank = 1
-            for j in 0..<m where j != i {
-                if logits[i, j] > logits[i, i] { rank += 1 }
-                if best == nil || similarities[i, j] > similarities[i, best!] { best = j }
+        similarities.values.withUnsafeBufferPointer { sim in
+            for i in 0..<n {
+                let row = i * m
+                let positive = sim[row + i]
+                var best = -1
+                var bestScore = -T.infinity
+                var rank = 1
+                for j in 0..<m where j != i {
+                    let score = sim[row + j]
+                    if score > positive { rank += 1 }
+                    if best < 0 || score > bestScore { best = j; bestScore = score }
+                }
+                if rank > 1 { counts.hard += 1; counts.active += 1 } else { counts.easy += 1 }
+                tuples.append(MinedTuple(anchor: i, positive: i, negative: best < 0 ? nil : best, positiveScore: Double(positive),
+                                         negativeScore: best < 0 ? nil : Double(bestScore),
+                                         loss: Double(ce.rowLosses[i]), label: Double(rank)))
             }
-            if rank > 1 { counts.hard += 1; counts.active += 1 } else { counts.easy += 1 }
-            tuples.append(MinedTuple(anchor: i, positive: i, negative: best, positiveScore: Double(positive),
-                                     negativeScore: best.map { Double(similarities[i, $0]) },
-                                     loss: Double(ce.rowLosses[i]), label: Double(rank)))
         }
         return LossResult(value: ce.value, columnGradients: [dA] + dB.splitRows(candidateColumns.map(\.rows)),
                           mining: MiningReport(kind: .ranking, tuples: tuples, counts: counts))

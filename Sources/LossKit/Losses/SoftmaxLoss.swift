@@ -99,20 +99,9 @@ public struct SoftmaxLoss: EmbeddingLoss {
         }
 
         // features: (N, k·D), blocks in the reference's order u, v, |u-v|, u*v.
-        var features = Matrix<T>(zeros: n, width)
-        for i in 0..<n {
-            for k in 0..<d {
-                var block = 0
-                let a = u[i, k], b = v[i, k]
-                if concatenationSentRep {
-                    features[i, k] = a
-                    features[i, d + k] = b
-                    block = 2
-                }
-                if concatenationSentDifference { features[i, block * d + k] = abs(a - b); block += 1 }
-                if concatenationSentMultiplication { features[i, block * d + k] = a * b }
-            }
-        }
+        let blocks = SentenceBlocks(rep: concatenationSentRep, difference: concatenationSentDifference,
+                                    multiplication: concatenationSentMultiplication)
+        let features = blocks.features(u, v)
         var logits = Matrix.product(features, weight, transposeB: true)
         for i in 0..<n { for j in 0..<labels { logits[i, j] += bias.values[j] } }
         let ce = CrossEntropy.evaluate(logits: logits, targets: targets)
@@ -120,31 +109,7 @@ public struct SoftmaxLoss: EmbeddingLoss {
         let dWeight = Matrix.product(ce.gradient, transposeA: true, features)
         var dBias = Matrix<T>(zeros: bias.rows, bias.cols)
         for i in 0..<n { for j in 0..<labels { dBias.values[j] += ce.gradient[i, j] } }
-        let dFeatures = Matrix.product(ce.gradient, weight)
-        var du = Matrix<T>(zeros: n, d), dv = Matrix<T>(zeros: n, d)
-        for i in 0..<n {
-            for k in 0..<d {
-                var block = 0
-                let a = u[i, k], b = v[i, k]
-                if concatenationSentRep {
-                    du[i, k] += dFeatures[i, k]
-                    dv[i, k] += dFeatures[i, d + k]
-                    block = 2
-                }
-                if concatenationSentDifference {
-                    let g = dFeatures[i, block * d + k]
-                    let sign: T = a - b > 0 ? 1 : (a - b < 0 ? -1 : 0)
-                    du[i, k] += sign * g
-                    dv[i, k] -= sign * g
-                    block += 1
-                }
-                if concatenationSentMultiplication {
-                    let g = dFeatures[i, block * d + k]
-                    du[i, k] += g * b
-                    dv[i, k] += g * a
-                }
-            }
-        }
+        let (du, dv) = blocks.backward(Matrix.product(ce.gradient, weight), u, v)
 
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: n, used: n, active: n)
@@ -160,5 +125,81 @@ public struct SoftmaxLoss: EmbeddingLoss {
         return LossResult(value: ce.value, columnGradients: [du, dv],
                           parameterGradients: [Self.weightName: dWeight, Self.biasName: dBias],
                           mining: MiningReport(kind: .pair, tuples: tuples, counts: counts))
+    }
+}
+
+/// The classifier input of SoftmaxLoss: the chosen blocks among u, v, |u - v|, u * v, side by side.
+struct SentenceBlocks {
+    var rep: Bool
+    var difference: Bool
+    var multiplication: Bool
+
+    /// (N, k·D) from two (N, D) columns.
+    func features<T: Scalar>(_ u: Matrix<T>, _ v: Matrix<T>) -> Matrix<T> {
+        let n = u.rows, d = u.cols
+        let width = ((rep ? 2 : 0) + (difference ? 1 : 0) + (multiplication ? 1 : 0)) * d
+        var features = Matrix<T>(zeros: n, width)
+        u.values.withUnsafeBufferPointer { a in
+            v.values.withUnsafeBufferPointer { b in
+                features.values.withUnsafeMutableBufferPointer { f in
+                    for i in 0..<n {
+                        var offset = i * width
+                        let row = i * d
+                        if rep {
+                            for k in 0..<d { f[offset + k] = a[row + k]; f[offset + d + k] = b[row + k] }
+                            offset += 2 * d
+                        }
+                        if difference {
+                            for k in 0..<d { f[offset + k] = abs(a[row + k] - b[row + k]) }
+                            offset += d
+                        }
+                        if multiplication {
+                            for k in 0..<d { f[offset + k] = a[row + k] * b[row + k] }
+                        }
+                    }
+                }
+            }
+        }
+        return features
+    }
+
+    /// (dL/du, dL/dv) from dL/dfeatures. |u - v| passes sign(u - v), 0 where they agree.
+    func backward<T: Scalar>(_ gradient: Matrix<T>, _ u: Matrix<T>, _ v: Matrix<T>) -> (Matrix<T>, Matrix<T>) {
+        let n = u.rows, d = u.cols, width = gradient.cols
+        var du = Matrix<T>(zeros: n, d), dv = Matrix<T>(zeros: n, d)
+        u.values.withUnsafeBufferPointer { a in
+            v.values.withUnsafeBufferPointer { b in
+                gradient.values.withUnsafeBufferPointer { g in
+                    du.values.withUnsafeMutableBufferPointer { da in
+                        dv.values.withUnsafeMutableBufferPointer { db in
+                            for i in 0..<n {
+                                var offset = i * width
+                                let row = i * d
+                                if rep {
+                                    for k in 0..<d { da[row + k] += g[offset + k]; db[row + k] += g[offset + d + k] }
+                                    offset += 2 * d
+                                }
+                                if difference {
+                                    for k in 0..<d {
+                                        let diff = a[row + k] - b[row + k]
+                                        let signed: T = diff > 0 ? g[offset + k] : (diff < 0 ? -g[offset + k] : 0)
+                                        da[row + k] += signed
+                                        db[row + k] -= signed
+                                    }
+                                    offset += d
+                                }
+                                if multiplication {
+                                    for k in 0..<d {
+                                        da[row + k] += g[offset + k] * b[row + k]
+                                        db[row + k] += g[offset + k] * a[row + k]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (du, dv)
     }
 }
