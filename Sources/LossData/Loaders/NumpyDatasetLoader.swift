@@ -1,0 +1,84 @@
+import LossKit
+
+/// Loads item vectors from a `.npy` file or an `.npz` archive (see `DatasetLoader`).
+enum NumpyDatasetLoader {
+    /// `.npz` keys tried, in order, for the item vectors.
+    static let vectorKeys = ["embeddings", "vectors", "items", "features", "x", "X"]
+    /// `.npz` keys with a meaning of their own, never taken for the item vectors.
+    static let reservedKeys: Set<String> = ["labels", "teacher"]
+
+    static func load(path: String, format: DatasetFormat, labelsPath: String?, options: LoadOptions, name: String) throws -> Dataset {
+        let vectors: NumpyArray
+        var labelArray: NumpyArray?
+        var teacherArray: NumpyArray?
+        if format == .npy {
+            vectors = try NumpyFile.read(path: path)
+        } else {
+            let arrays = try NumpyArchive.read(path: path)
+            let keys = arrays.keys.sorted()
+            guard !arrays.isEmpty else { throw DataError.file(path, "the archive holds no arrays") }
+            let key: String
+            if let wanted = options.arrayKey {
+                guard arrays[wanted] != nil else {
+                    throw DataError.file(path, "the archive has no array '\(wanted)'; it holds \(keys.map { "'\($0)'" }.joined(separator: ", "))")
+                }
+                key = wanted
+            } else if let known = vectorKeys.first(where: { arrays[$0] != nil }) {
+                key = known
+            } else {
+                let candidates = keys.filter { !reservedKeys.contains($0) && arrays[$0]!.rank == 2 }
+                guard candidates.count == 1 else {
+                    let which = candidates.isEmpty ? "no 2-D array" : "several 2-D arrays"
+                    throw DataError.file(
+                        path, "cannot tell which array holds the item vectors: the archive holds \(keys.map { "'\($0)'" }.joined(separator: ", ")) (\(which) besides labels/teacher); name it 'embeddings' or choose it with the array-key option")
+                }
+                key = candidates[0]
+            }
+            vectors = arrays[key]!
+            labelArray = key == "labels" ? nil : arrays["labels"]
+            teacherArray = key == "teacher" ? nil : arrays["teacher"]
+        }
+
+        let matrix = try vectors.matrix(Float.self)
+        try DatasetLoader.checkVectors(matrix, path: vectors.source) { "row \($0), column \($1)" }
+
+        var classes: LabelMapping.Classes?
+        var texts: [String]?
+        if let labelsPath {
+            if let labelArray {
+                throw DataError.file(path, "the archive has its own labels (\(labelArray.source)), and a labels file (\(labelsPath)) was given too; use one or the other")
+            }
+            let file = try LabelFileReader.read(path: labelsPath, options: options)
+            try file.checkCount(matrix.rows, of: vectors.source)
+            classes = try LabelMapping.classes(file.labels, source: file.path, place: file.place)
+            texts = file.texts
+        } else if let labelArray {
+            let raw = try LabelMapping.raw(from: labelArray)
+            if raw.count != matrix.rows {
+                throw DataError.file(
+                    labelArray.source, "\(raw.count) labels for the \(matrix.rows) rows of \(vectors.source); there must be one label per item")
+            }
+            classes = try LabelMapping.classes(raw, source: labelArray.source) { "element \($0)" }
+        }
+
+        if let teacherArray {
+            let teacher = try teacherArray.matrix(Float.self)
+            try DatasetLoader.checkVectors(teacher, path: teacherArray.source) { "row \($0), column \($1)" }
+            if teacher.rows != matrix.rows {
+                throw DataError.file(
+                    teacherArray.source, "the teacher matrix has \(teacher.rows) rows for the \(matrix.rows) rows of \(vectors.source); there must be one per item")
+            }
+            return Dataset(
+                name: name, shape: .teacherItems, items: .vectors(matrix), texts: texts,
+                examples: (0..<matrix.rows).map { [$0] }, labelNames: classes?.names ?? [], teacher: teacher,
+                itemClasses: classes?.ids)
+        }
+        guard let classes else {
+            let how = format == .npz
+                ? "add a 'labels' array to the archive or give a labels file (a .npy, or a .txt/.tsv/.csv with one label per line)"
+                : "give a labels file (a .npy, or a .txt/.tsv/.csv with one label per line, like the Embedding Projector's metadata)"
+            throw DatasetLoader.missingLabels(path, how: how)
+        }
+        return DatasetLoader.labelledItems(name: name, items: .vectors(matrix), texts: texts, classes: classes)
+    }
+}
