@@ -102,11 +102,13 @@ public struct BatchSampler: Sendable {
         var classes = byClass.keys.sorted()
         classes.shuffle(using: &random)
         let wantedClasses = max(1, batchSize / perClass)
+        // With fewer classes than P, take more of each so the batch still fills.
+        let take = classes.count < wantedClasses ? max(perClass, batchSize / max(classes.count, 1)) : perClass
         var batch: [Int] = []
         for label in classes.prefix(wantedClasses) {
             var members = byClass[label]!
             members.shuffle(using: &random)
-            for index in 0..<perClass {
+            for index in 0..<take {
                 batch.append(index < members.count ? members[index] : members[Int(random.next() % UInt64(members.count))])
             }
         }

@@ -1,0 +1,148 @@
+/// One action of the notebook grammar. The explorer's command line, notebook files and
+/// `losslab run` all go through `Command.parse`.
+public enum Command: Equatable, Sendable {
+    /// `load toy:blobs classes=6 ...`, `load text:nli`, `load PATH [labels=PATH]`
+    case load(source: String, options: [String: String])
+    /// `loss BatchHardTripletLoss margin=1 distance_metric=cosine`
+    case loss(name: String, settings: [String: String])
+    /// `encoder table|linear|mlp|bow [dim=16] [hidden=32] [normalize=true]`
+    case encoder(kind: String, options: [String: String])
+    /// `set lr=0.01 optimizer=adamw batch_size=32 sampler=pk ...`
+    case set([String: String])
+    /// `step [N]`
+    case step(Int)
+    /// `eval`: held-out metrics now.
+    case eval
+    /// `reset [seed=N]`: fresh model and optimizer, same configuration.
+    case reset(seed: UInt64?)
+    /// `show triplets|params|metrics|data|losses`
+    case show(String)
+    /// `save PATH`: the notebook so far.
+    case save(path: String)
+    /// `export metrics.csv | embeddings.npy | projector PREFIX | st-snippet PATH`
+    case export(what: String, path: String?)
+    /// `expect METRIC OP VALUE`, e.g. `expect active_fraction < 0.05`.
+    case expect(Expectation)
+
+    /// The command's first word, for help and completion.
+    public static let verbs = ["load", "loss", "encoder", "set", "step", "eval", "reset", "show", "save", "export", "expect"]
+
+    /// Parses one line. Blank lines and `#` prose are not commands: the notebook handles them.
+    public static func parse(_ line: String) throws -> Command {
+        let words = try CommandLexer.split(line)
+        guard let verb = words.first?.lowercased() else { throw CommandError("empty command") }
+        let rest = Array(words.dropFirst())
+        let (positional, options) = try CommandLexer.options(rest)
+        func onlyOptions() throws {
+            if let extra = positional.first { throw CommandError("\(verb): unexpected '\(extra)'; use name=value") }
+        }
+        switch verb {
+        case "load":
+            guard positional.count == 1 else {
+                throw CommandError("load needs one source: toy:blobs, toy:rings, toy:spirals, toy:hierarchical, text:topics, text:pairs, text:nli, text:scored, text:triplets, or a file path")
+            }
+            return .load(source: positional[0], options: options)
+        case "loss":
+            guard positional.count == 1 else { throw CommandError("loss needs a loss name, e.g. loss BatchHardTripletLoss margin=1") }
+            return .loss(name: positional[0], settings: options)
+        case "encoder":
+            guard positional.count == 1 else { throw CommandError("encoder needs a kind: table, linear, mlp or bow") }
+            return .encoder(kind: positional[0].lowercased(), options: options)
+        case "set":
+            try onlyOptions()
+            if options.isEmpty { throw CommandError("set needs name=value pairs, e.g. set lr=0.01 batch_size=32") }
+            return .set(options)
+        case "step":
+            try requireNoOptions(verb, options)
+            guard positional.count <= 1 else { throw CommandError("step takes one count, e.g. step 100") }
+            guard let count = positional.first.map({ Int($0) }) ?? 1, count >= 1, count <= 10_000_000 else {
+                throw CommandError("step needs a whole number of steps from 1 to 10000000, got '\(positional[0])'")
+            }
+            return .step(count)
+        case "eval":
+            try requireNoOptions(verb, options)
+            try onlyOptions()
+            return .eval
+        case "reset":
+            try onlyOptions()
+            if let unknown = options.keys.first(where: { $0 != "seed" }) { throw CommandError("reset takes only seed=N, got \(unknown)") }
+            guard let text = options["seed"] else { return .reset(seed: nil) }
+            guard let seed = UInt64(text) else { throw CommandError("seed must be a whole number ≥ 0, got '\(text)'") }
+            return .reset(seed: seed)
+        case "show":
+            try requireNoOptions(verb, options)
+            guard positional.count == 1 else { throw CommandError("show needs what: triplets, params, metrics, data or losses") }
+            return .show(positional[0].lowercased())
+        case "save":
+            try requireNoOptions(verb, options)
+            guard positional.count == 1 else { throw CommandError("save needs a file path, e.g. save run.lab") }
+            return .save(path: positional[0])
+        case "export":
+            try requireNoOptions(verb, options)
+            guard (1...2).contains(positional.count) else {
+                throw CommandError("export needs what (and a path): export metrics.csv, export embeddings.npy, export projector PREFIX, export st-snippet train.py")
+            }
+            return .export(what: positional[0], path: positional.count == 2 ? positional[1] : nil)
+        case "expect":
+            return .expect(try Expectation.parse(rest.joined(separator: " ")))
+        default:
+            throw CommandError("unknown command '\(verb)'; commands: \(verbs.joined(separator: ", "))")
+        }
+    }
+
+    private static func requireNoOptions(_ verb: String, _ options: [String: String]) throws {
+        if let name = options.keys.sorted().first { throw CommandError("\(verb) takes no name=value options, got \(name)") }
+    }
+}
+
+/// A command was not understood or not accepted; the message says what and what is accepted.
+public struct CommandError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Splits a command line into words (double or single quotes group words) and options.
+enum CommandLexer {
+    static let maximumLength = 10_000
+
+    static func split(_ line: String) throws -> [String] {
+        if line.count > maximumLength { throw CommandError("the command is \(line.count) characters long; the limit is \(maximumLength)") }
+        var words: [String] = []
+        var current = ""
+        var quote: Character? = nil
+        var inWord = false
+        for character in line {
+            if let open = quote {
+                if character == open { quote = nil } else { current.append(character) }
+            } else if character == "\"" || character == "'" {
+                quote = character
+                inWord = true
+            } else if character.isWhitespace {
+                if inWord { words.append(current); current = ""; inWord = false }
+            } else {
+                current.append(character)
+                inWord = true
+            }
+        }
+        if quote != nil { throw CommandError("unclosed quote in: \(line)") }
+        if inWord { words.append(current) }
+        return words
+    }
+
+    /// Separates name=value options (names lowercased) from positional words.
+    static func options(_ words: [String]) throws -> ([String], [String: String]) {
+        var positional: [String] = []
+        var options: [String: String] = [:]
+        for word in words {
+            if let equals = word.firstIndex(of: "="), equals != word.startIndex {
+                let name = word[..<equals].lowercased()
+                if options[name] != nil { throw CommandError("\(name) is given twice") }
+                options[name] = String(word[word.index(after: equals)...])
+            } else {
+                positional.append(word)
+            }
+        }
+        return (positional, options)
+    }
+}

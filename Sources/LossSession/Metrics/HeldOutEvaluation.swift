@@ -1,0 +1,150 @@
+import LossData
+import LossKit
+
+/// The held-out metrics sentence-transformers' evaluators and pytorch-metric-learning's
+/// accuracy calculator report, on the test split, with cosine similarity:
+/// - labelled items: recall@1 and @5 (a same-class item among the k nearest) and MAP@R, each
+///   test item querying every other item of the dataset;
+/// - scored pairs: Spearman correlation of cos(u, v) with the gold score;
+/// - triplets: accuracy of cos(a, p) > cos(a, n);
+/// - anchor-positive: top-1 accuracy and MRR of each anchor's positive among the test positives;
+/// - binary pairs: accuracy at the best cosine threshold;
+/// - class pairs: the classifier's accuracy; teacher items: MSE to the teacher.
+/// Every shape also reports `test_loss`, the loss on (up to 1024) test examples in one batch.
+enum HeldOutEvaluation {
+    static let maximumQueries = 1000
+
+    static func run(dataset: Dataset, model: Session.Model, loss: any EmbeddingLoss, step: Int) -> EvaluationRecord {
+        var metrics: [(String, Double)] = []
+        let test = Array(model.testExamples.prefix(1024))
+        guard !test.isEmpty else { return EvaluationRecord(step: step, metrics: []) }
+        let all = L2Normalization.forward(model.encoder.embedAll().converted(to: Double.self)).output
+        func cosine(_ a: Int, _ b: Int) -> Double {
+            var sum = 0.0
+            for k in 0..<all.cols { sum += all[a, k] * all[b, k] }
+            return sum
+        }
+        let item = { (example: Int, column: Int) in dataset.examples[example][column] }
+
+        // The loss itself on the test examples.
+        let columns = (0..<dataset.columnCount).map { c in test.map { item($0, c) } }
+        let embedded = model.encoder.forward(items: columns.flatMap { $0 }).embeddings.splitRows(columns.map(\.count))
+        var batch = LossBatch(columns: embedded, labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] },
+                              parameters: model.lossParameters)
+        if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(columns[0]) }
+        let result = try? loss.evaluate(batch)
+        if let result { metrics.append(("test_loss", Double(result.value))) }
+
+        switch dataset.shape {
+        case .labelledItems:
+            var classes = dataset.itemClasses ?? [Int](repeating: -1, count: dataset.itemCount)
+            if dataset.itemClasses == nil {
+                for (index, example) in dataset.examples.enumerated() { classes[example[0]] = Int(dataset.labels[index]) }
+            }
+            let queries = Array(test.prefix(maximumQueries)).map { item($0, 0) }
+            metrics += retrieval(queries: queries, embeddings: all, classes: classes)
+        case .scoredPairs:
+            let predicted = test.map { cosine(item($0, 0), item($0, 1)) }
+            metrics.append(("spearman", Statistics.spearman(predicted, test.map { dataset.labels[$0] })))
+        case .triplets:
+            let correct = test.filter { cosine(item($0, 0), item($0, 1)) > cosine(item($0, 0), item($0, 2)) }.count
+            metrics.append(("triplet_accuracy", Double(correct) / Double(test.count)))
+        case .anchorPositive:
+            var top1 = 0.0, reciprocal = 0.0
+            for example in test {
+                let target = cosine(item(example, 0), item(example, 1))
+                let rank = 1 + test.filter { $0 != example && cosine(item(example, 0), item($0, 1)) > target }.count
+                if rank == 1 { top1 += 1 }
+                reciprocal += 1 / Double(rank)
+            }
+            metrics.append(("retrieval_accuracy", top1 / Double(test.count)))
+            metrics.append(("mrr", reciprocal / Double(test.count)))
+        case .binaryPairs:
+            let scored = test.map { (cosine(item($0, 0), item($0, 1)), dataset.labels[$0] == 1) }
+            metrics.append(("pair_accuracy", Statistics.bestThresholdAccuracy(scored)))
+        case .classPairs:
+            if let result { metrics.append(("accuracy", Double(result.mining.counts.easy) / Double(max(result.mining.counts.used, 1)))) }
+        case .teacherItems:
+            if let result { metrics.append(("mse", Double(result.value))) }
+        case .sentences:
+            break
+        }
+        return EvaluationRecord(step: step, metrics: metrics)
+    }
+
+    /// recall@1, recall@5 and MAP@R of each query item against every other item.
+    static func retrieval(queries: [Int], embeddings: Matrix<Double>, classes: [Int]) -> [(String, Double)] {
+        let n = embeddings.rows
+        let queryMatrix = embeddings.gatherRows(queries)
+        let similarities = Matrix.product(queryMatrix, embeddings, transposeB: true)
+        var recall1 = 0.0, recall5 = 0.0, mapAtR = 0.0
+        for (q, query) in queries.enumerated() {
+            var order = (0..<n).filter { $0 != query }
+            order.sort { similarities[q, $0] > similarities[q, $1] || (similarities[q, $0] == similarities[q, $1] && $0 < $1) }
+            let relevant = order.map { classes[$0] == classes[query] }
+            if relevant.first == true { recall1 += 1 }
+            if relevant.prefix(5).contains(true) { recall5 += 1 }
+            let r = relevant.filter { $0 }.count
+            if r > 0 {
+                var hits = 0, sum = 0.0
+                for i in 0..<r where relevant[i] {
+                    hits += 1
+                    sum += Double(hits) / Double(i + 1)
+                }
+                mapAtR += sum / Double(r)
+            }
+        }
+        let count = Double(max(queries.count, 1))
+        return [("recall_at_1", recall1 / count), ("recall_at_5", recall5 / count), ("map_at_r", mapAtR / count)]
+    }
+}
+
+/// Small statistics the evaluators need.
+enum Statistics {
+    /// Spearman rank correlation (average ranks for ties).
+    static func spearman(_ x: [Double], _ y: [Double]) -> Double {
+        pearson(ranks(x), ranks(y))
+    }
+
+    static func ranks(_ values: [Double]) -> [Double] {
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var ranks = [Double](repeating: 0, count: values.count)
+        var start = 0
+        while start < order.count {
+            var end = start
+            while end + 1 < order.count && values[order[end + 1]] == values[order[start]] { end += 1 }
+            let average = Double(start + end) / 2 + 1
+            for index in start...end { ranks[order[index]] = average }
+            start = end + 1
+        }
+        return ranks
+    }
+
+    static func pearson(_ x: [Double], _ y: [Double]) -> Double {
+        let n = Double(x.count)
+        guard n > 1 else { return 0 }
+        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for (a, b) in zip(x, y) {
+            sxy += (a - mx) * (b - my)
+            sxx += (a - mx) * (a - mx)
+            syy += (b - my) * (b - my)
+        }
+        return sxx == 0 || syy == 0 ? 0 : sxy / (sxx * syy).squareRoot()
+    }
+
+    /// Accuracy of "similar when score ≥ threshold" at the best threshold.
+    static func bestThresholdAccuracy(_ scored: [(Double, Bool)]) -> Double {
+        guard !scored.isEmpty else { return 0 }
+        let sorted = scored.sorted { $0.0 > $1.0 }
+        let positives = sorted.filter(\.1).count
+        // Threshold just below position i: the first i are called similar.
+        var best = sorted.count - positives, truePositives = 0, falsePositives = 0
+        for (score, similar) in sorted {
+            _ = score
+            if similar { truePositives += 1 } else { falsePositives += 1 }
+            best = max(best, truePositives + (sorted.count - positives - falsePositives))
+        }
+        return Double(best) / Double(sorted.count)
+    }
+}

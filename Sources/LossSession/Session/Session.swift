@@ -1,0 +1,287 @@
+import Foundation
+import LossData
+import LossKit
+
+/// Whether training can go on.
+public enum SessionState: Equatable, Sendable {
+    case ready
+    /// A step produced NaN or inf; the state before it was kept.
+    case diverged(String)
+}
+
+/// The whole training state behind the explorer and `losslab run`: dataset, loss, encoder,
+/// optimizer, sampler, history. Synchronous and deterministic: the same commands give the
+/// same numbers. One thread owns a session at a time.
+public final class Session {
+    public private(set) var dataset: Dataset?
+    public private(set) var datasetSource = ""
+    public private(set) var loss: any EmbeddingLoss
+    public private(set) var lossSettings: [String: String] = [:]
+    public private(set) var encoderChoice = EncoderChoice()
+    public private(set) var settings = TrainingSettings()
+    public private(set) var model: Model?
+    public private(set) var stepIndex = 0
+    public private(set) var history: [StepRecord] = []
+    public private(set) var evaluations: [EvaluationRecord] = []
+    public private(set) var lastBatch: BatchOutcome?
+    public private(set) var state: SessionState = .ready
+    /// Where `save`/`export` write relative paths.
+    public var workingDirectory: String
+
+    /// The trained state that a reset rebuilds: encoder, the loss's own parameters, optimizer,
+    /// sampler and the train/test split.
+    public struct Model {
+        public var encoder: Encoder<Float>
+        public var lossParameters: [String: Matrix<Float>]
+        public var optimizer: Optimizer<Float>
+        public var sampler: BatchSampler
+        public var trainExamples: [Int]
+        public var testExamples: [Int]
+    }
+
+    public init(workingDirectory: String = FileManager.default.currentDirectoryPath) {
+        loss = BatchHardTripletLoss()
+        self.workingDirectory = workingDirectory
+    }
+
+    // MARK: - Commands
+
+    /// Applies one command. On error the session is unchanged and the error says why.
+    @discardableResult
+    public func apply(_ command: Command) throws -> String {
+        switch command {
+        case .load(let source, let options):
+            let loaded = try DatasetCatalog.load(source, options: options, relativeTo: workingDirectory)
+            var notes: [String] = []
+            // Keep the encoder when it can read the items; else the natural one for them.
+            var encoder = encoderChoice
+            if case .tokens = loaded.items, encoder.kind != "bow" {
+                encoder = try EncoderChoice(kind: "bow", options: [:])
+                notes.append("encoder bow (the items are sentences)")
+            } else if case .vectors = loaded.items, encoder.kind == "bow" {
+                encoder = EncoderChoice()
+                notes.append("encoder table (the items are vectors)")
+            }
+            var newLoss = loss
+            if let mismatch = loaded.shape.mismatch(with: loss.className) {
+                // Keep the data; pick the first loss that fits so the session stays usable.
+                guard let fitting = loaded.shape.losses.first(where: { LossCatalog.type(named: $0) != nil }) else {
+                    throw CommandError("\(mismatch), and no loss of this engine fits it yet")
+                }
+                newLoss = try LossCatalog.make(fitting)
+                notes.append("loss \(fitting) (\(loss.className) does not fit \(loaded.shape.rawValue) data)")
+            }
+            try rebuild(dataset: loaded, loss: newLoss, encoder: encoder, settings: settings)
+            if newLoss.className != loss.className { lossSettings = [:] }
+            (dataset, datasetSource, loss, encoderChoice) = (loaded, source, newLoss, encoder)
+            return "loaded \(describe(loaded))" + (notes.isEmpty ? "" : "; switched to " + notes.joined(separator: ", "))
+        case .loss(let name, let values):
+            let newLoss = try LossCatalog.make(name, settings: values)
+            if let dataset, let mismatch = dataset.shape.mismatch(with: newLoss.className) { throw CommandError(mismatch) }
+            let parametersChange = newLoss.className != loss.className || (newLoss is SoftmaxLoss)
+            if parametersChange, let dataset {
+                try rebuild(dataset: dataset, loss: newLoss, encoder: encoderChoice, settings: settings, keepEncoder: true)
+            }
+            (loss, lossSettings) = (newLoss, values)
+            return "loss \(describeLoss())"
+        case .encoder(let kind, let options):
+            let choice = try EncoderChoice(kind: kind, options: options)
+            if let dataset { try rebuild(dataset: dataset, loss: loss, encoder: choice, settings: settings) }
+            encoderChoice = choice
+            return "encoder \(choice.summary)" + (model.map { " → \($0.encoder.outputDimension)-d embeddings" } ?? "")
+        case .set(let options):
+            var next = settings
+            try next.apply(options)
+            let structural = options.keys.contains { ["batch_size", "sampler", "k", "per_class", "seed", "test_fraction", "split"].contains($0) }
+            if structural, let dataset {
+                try rebuild(dataset: dataset, loss: loss, encoder: encoderChoice, settings: next, keepEncoder: true)
+            } else if var current = model {
+                current.optimizer.settings = next.optimizer
+                model = current
+            }
+            settings = next
+            return "set " + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        case .step(let count):
+            let first = stepIndex
+            var last: StepRecord?
+            for _ in 0..<count {
+                last = try step()
+                if case .diverged = state { break }
+            }
+            guard let last else { return "no step taken" }
+            let evaluation = evaluations.last.map { $0.step > first ? " | " + $0.summary : "" } ?? ""
+            return String(format: "step %d: loss %.5g, |grad| %.3g, active %d/%d", last.step, last.loss, last.gradientNorm,
+                          last.counts.active, last.counts.used) + evaluation
+        case .eval:
+            return try evaluate().summary
+        case .reset(let seed):
+            var next = settings
+            if let seed { next.seed = seed }
+            guard let dataset else { settings = next; return "reset (no data loaded)" }
+            try rebuild(dataset: dataset, loss: loss, encoder: encoderChoice, settings: next)
+            settings = next
+            return "reset: step 0, seed \(next.seed)"
+        case .show(let what):
+            return try SessionReport.show(what, in: self)
+        case .save, .export, .expect:
+            throw CommandError("this command is handled by the notebook runner, not the session")
+        }
+    }
+
+    // MARK: - Training
+
+    /// One optimizer step on the next batch. A step whose loss or gradient is not finite is
+    /// not applied: the session turns `.diverged` and keeps its previous state.
+    @discardableResult
+    public func step() throws -> StepRecord {
+        guard let dataset else { throw CommandError("no data loaded: try `load toy:blobs`") }
+        guard var current = model else { throw CommandError("no model: load data first") }
+        if case .diverged(let reason) = state { throw CommandError("training diverged (\(reason)); change the settings and `reset`") }
+        let batch = current.sampler.next()
+        let columns = dataset.columnCount
+        let items = (0..<columns).map { column in batch.map { dataset.examples[$0][column] } }
+        let pass = current.encoder.forward(items: items.flatMap { $0 })
+        let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
+        var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
+                                  parameters: current.lossParameters)
+        if let teacher = dataset.teacher { lossBatch.targets = teacher.gatherRows(items[0]) }
+        let result = try loss.evaluate(lossBatch)
+
+        let columnGradient = Matrix.vstack(result.columnGradients)
+        if !result.value.isFinite || !columnGradient.allFinite || !result.parameterGradients.values.allSatisfy(\.allFinite) {
+            let reason = !result.value.isFinite ? "loss is \(result.value)" : "gradient is not finite"
+            state = .diverged("step \(stepIndex + 1): \(reason)")
+            throw CommandError("training diverged at step \(stepIndex + 1): \(reason); the previous state is kept")
+        }
+        var gradients = current.encoder.backward(pass, columnGradient)
+        gradients.merge(result.parameterGradients) { $1 }
+
+        var parameters = current.encoder.parameters
+        current.encoder.parameters = [:]
+        parameters.merge(current.lossParameters) { $1 }
+        let backup = parameters.values.reduce(0) { $0 + $1.count } <= 4_000_000 ? parameters : nil
+        let update = current.optimizer.step(&parameters, gradients: gradients)
+        if !parameters.values.allSatisfy(\.allFinite) {
+            if let backup {
+                current.encoder.parameters = backup.filter { current.encoder.parameterNames.contains($0.key) }
+                model = current
+            }
+            state = .diverged("step \(stepIndex + 1): the update overflowed (learning rate \(update.learningRate))")
+            throw CommandError("training diverged at step \(stepIndex + 1): parameters became non-finite; the previous state is kept")
+        }
+        for name in current.lossParameters.keys { current.lossParameters[name] = parameters.removeValue(forKey: name) }
+        current.encoder.parameters = parameters
+        model = current
+
+        stepIndex += 1
+        let record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
+                                groupNorms: update.groupNorms, learningRate: update.learningRate, counts: result.mining.counts,
+                                health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
+        history.append(record)
+        lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
+                                 largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count))
+        if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty {
+            _ = try evaluate()
+        }
+        return record
+    }
+
+    /// Held-out metrics on the test split, recorded in `evaluations`.
+    @discardableResult
+    public func evaluate() throws -> EvaluationRecord {
+        guard let dataset, let model else { throw CommandError("no data loaded: try `load toy:blobs`") }
+        let record = HeldOutEvaluation.run(dataset: dataset, model: model, loss: loss, step: stepIndex)
+        evaluations.append(record)
+        return record
+    }
+
+    /// Every item's current embedding, (items, D).
+    public func embeddings() throws -> Matrix<Float> {
+        guard let model else { throw CommandError("no data loaded: try `load toy:blobs`") }
+        return model.encoder.embedAll()
+    }
+
+    // MARK: - Building
+
+    /// Builds a fresh model for the configuration; assigns nothing when it throws.
+    private func rebuild(dataset: Dataset, loss: any EmbeddingLoss, encoder: EncoderChoice, settings: TrainingSettings,
+                         keepEncoder: Bool = false) throws {
+        let builtEncoder = try keepEncoder && model != nil && self.dataset.map({ $0.name == dataset.name }) == true
+            ? model!.encoder : encoder.build(for: dataset, seed: settings.seed)
+        var lossParameters: [String: Matrix<Float>] = [:]
+        if let softmax = loss as? SoftmaxLoss {
+            lossParameters = softmax.initialParameters(dimension: builtEncoder.outputDimension, seed: settings.seed)
+            if dataset.shape == .classPairs {
+                let classes = max(Int(dataset.labels.max() ?? 0) + 1, dataset.labelNames.count, 2)
+                lossParameters = SoftmaxLoss(numLabels: softmax.numLabels ?? classes,
+                                             concatenationSentRep: softmax.concatenationSentRep,
+                                             concatenationSentDifference: softmax.concatenationSentDifference,
+                                             concatenationSentMultiplication: softmax.concatenationSentMultiplication)
+                    .initialParameters(dimension: builtEncoder.outputDimension, seed: settings.seed)
+            }
+        }
+        let split = Self.split(dataset.exampleCount, testFraction: settings.testFraction, seed: settings.seed)
+        var classOf: [Int: Int] = [:]
+        if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
+        let examples = dataset.examples
+        let kind = settings.sampler ?? (dataset.shape == .labelledItems ? .pk : .random)
+        let sampler = try BatchSampler(kind: kind, batchSize: settings.batchSize, perClass: settings.perClass, pool: split.train,
+                                       classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
+        model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
+                      sampler: sampler, trainExamples: split.train, testExamples: split.test)
+        stepIndex = 0
+        history = []
+        evaluations = []
+        lastBatch = nil
+        state = .ready
+    }
+
+    static func split(_ count: Int, testFraction: Double, seed: UInt64) -> (train: [Int], test: [Int]) {
+        var order = Array(0..<count)
+        var random = SeededRandom(seed: seed ^ 0x5EED_5EED)
+        order.shuffle(using: &random)
+        let testCount = count < 2 ? 0 : min(Int((Double(count) * testFraction).rounded()), count - 1)
+        return (Array(order.dropFirst(testCount)).sorted(), Array(order.prefix(testCount)).sorted())
+    }
+
+    /// Pairs of batch rows that should be close: same class (labelled items), or column 0 and
+    /// column 1 of a positive example (rows offset by the batch size).
+    private func positivePairs(_ batch: [Int], items: [[Int]], _ dataset: Dataset) -> [(Int, Int)] {
+        let n = batch.count
+        switch dataset.shape {
+        case .labelledItems:
+            var pairs: [(Int, Int)] = []
+            for i in 0..<n { for j in (i + 1)..<max(i + 1, n) where dataset.labels[batch[i]] == dataset.labels[batch[j]] { pairs.append((i, j)) } }
+            return pairs
+        case .anchorPositive, .triplets:
+            return (0..<n).map { ($0, $0 + n) }
+        case .binaryPairs, .scoredPairs:
+            return (0..<n).filter { dataset.labels[batch[$0]] >= 0.5 }.map { ($0, $0 + n) }
+        case .classPairs:
+            return (0..<n).filter { dataset.labels[batch[$0]] == 0 }.map { ($0, $0 + n) }
+        case .teacherItems, .sentences:
+            return []
+        }
+    }
+
+    private static func largestRowNorms(_ gradient: Matrix<Float>, rows: Int, keep: Int = 5) -> [(row: Int, norm: Double)] {
+        var norms = [Double](repeating: 0, count: rows)
+        for r in 0..<gradient.rows {
+            var sum = 0.0
+            for k in 0..<gradient.cols { let v = Double(gradient[r, k]); sum += v * v }
+            norms[r % rows] += sum
+        }
+        return norms.enumerated().map { ($0.offset, $0.element.squareRoot()) }.sorted { $0.1 > $1.1 }.prefix(keep).map { $0 }
+    }
+
+    // MARK: - Descriptions
+
+    public func describe(_ dataset: Dataset) -> String {
+        let dimension = dataset.dimension.map { "\($0)-d vectors" } ?? "sentences"
+        return "\(dataset.name): \(dataset.shape.rawValue), \(dataset.exampleCount) examples over \(dataset.itemCount) items (\(dimension))"
+    }
+
+    public func describeLoss() -> String {
+        ([loss.className] + loss.settings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
+    }
+}

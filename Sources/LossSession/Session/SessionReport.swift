@@ -1,0 +1,70 @@
+import Foundation
+import LossData
+import LossKit
+
+/// The text `show WHAT` prints: the same facts the explorer's panes show.
+enum SessionReport {
+    static let topics = ["triplets", "params", "metrics", "data", "losses"]
+
+    static func show(_ what: String, in session: Session) throws -> String {
+        switch what {
+        case "triplets", "tuples", "pairs", "mined": return tuples(session)
+        case "params", "parameters", "settings": return parameters(session)
+        case "metrics": return metrics(session)
+        case "data", "dataset": return session.dataset.map { session.describe($0) } ?? "no data loaded"
+        case "losses": return losses(session)
+        default: throw CommandError("show needs one of \(topics.joined(separator: ", ")), got '\(what)'")
+        }
+    }
+
+    static func tuples(_ session: Session, limit: Int = 12) -> String {
+        guard let batch = session.lastBatch else { return "no step taken yet" }
+        let c = batch.mining.counts
+        var lines = ["step \(batch.step): \(batch.mining.kind.rawValue)s valid \(c.valid), used \(c.used), active \(c.active); census hard \(c.hard), semi-hard \(c.semiHard), easy \(c.easy)"]
+        let item = { (row: Int, column: Int) -> Int in
+            let col = min(column, batch.items.count - 1)
+            return row < batch.items[col].count ? batch.items[col][row] : row
+        }
+        for tuple in batch.mining.tuples.sorted(by: { $0.loss > $1.loss }).prefix(limit) {
+            let multiColumn = batch.items.count > 1
+            let anchor = item(tuple.anchor, 0)
+            let positive = item(tuple.positive, multiColumn ? 1 : 0)
+            var line = "  a=\(anchor) p=\(positive)"
+            if let negative = tuple.negative { line += " n=\(item(negative, multiColumn ? min(2, batch.items.count - 1) : 0))" }
+            line += String(format: "  ap=%.4g", tuple.positiveScore)
+            if let score = tuple.negativeScore { line += String(format: " an=%.4g", score) }
+            line += String(format: "  loss=%.4g", tuple.loss)
+            if let hardness = tuple.hardness { line += "  \(hardness.rawValue)" }
+            if tuple.fallback { line += " (fallback)" }
+            lines.append(line)
+        }
+        if batch.mining.tuples.count > limit { lines.append("  … \(batch.mining.tuples.count - limit) more") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func parameters(_ session: Session) -> String {
+        [
+            "loss: " + session.describeLoss(),
+            "encoder: " + session.encoderChoice.summary,
+            "set " + session.settings.summary.map { "\($0.0)=\($0.1)" }.joined(separator: " "),
+        ].joined(separator: "\n")
+    }
+
+    static func metrics(_ session: Session) -> String {
+        var lines: [String] = []
+        if let last = session.history.last {
+            lines.append(last.metrics.map { String(format: "%@ %.5g", $0.0, $0.1) }.joined(separator: ", "))
+        } else {
+            lines.append("no step taken yet")
+        }
+        if let evaluation = session.evaluations.last { lines.append(evaluation.summary) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func losses(_ session: Session) -> String {
+        LossCatalog.names.map { name in
+            let fit = session.dataset.flatMap { $0.shape.mismatch(with: name) }
+            return "  \(name)" + (fit.map { " (does not fit: \($0))" } ?? "")
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,92 @@
+import LossKit
+
+/// The numbers of one optimizer step: what the metrics file, the charts and `expect` read.
+public struct StepRecord: Sendable, Equatable {
+    public var step: Int
+    public var loss: Double
+    /// Global gradient norm before clipping, over every trained parameter.
+    public var gradientNorm: Double
+    /// Per parameter, before clipping.
+    public var groupNorms: [String: Double]
+    public var learningRate: Double
+    public var counts: MiningCounts
+    public var health: EmbeddingHealth
+
+    /// Share of the used tuples with a non-zero term.
+    public var activeFraction: Double { counts.used == 0 ? 0 : Double(counts.active) / Double(counts.used) }
+
+    /// The metrics by their `expect` / CSV names.
+    public var metrics: [(String, Double)] {
+        let census = Double(max(counts.easy + counts.semiHard + counts.hard, 1))
+        return [
+            ("step", Double(step)), ("loss", loss), ("grad_norm", gradientNorm), ("lr", learningRate),
+            ("valid", Double(counts.valid)), ("used", Double(counts.used)), ("active", Double(counts.active)),
+            ("active_fraction", activeFraction), ("easy", Double(counts.easy)), ("semi_hard", Double(counts.semiHard)),
+            ("hard", Double(counts.hard)), ("hard_fraction", Double(counts.hard) / census),
+            ("semi_hard_fraction", Double(counts.semiHard) / census), ("easy_fraction", Double(counts.easy) / census),
+            ("mean_norm", health.meanNorm), ("mean_cosine", health.meanCosine), ("mean_distance", health.meanDistance),
+            ("alignment", health.alignment), ("uniformity", health.uniformity),
+        ]
+    }
+}
+
+/// What the last batch looked like, for the mining pane and `show triplets`.
+public struct BatchOutcome: Sendable {
+    public var step: Int
+    /// Example indices of the batch.
+    public var examples: [Int]
+    /// Item index per column per batch row: items[column][row].
+    public var items: [[Int]]
+    public var mining: MiningReport
+    /// Gradient norm of each batch row's embedding (all columns together), largest first: (row, norm).
+    public var largestGradients: [(row: Int, norm: Double)]
+}
+
+/// Geometry of the batch's embeddings: is it collapsing, spreading, aligned?
+public struct EmbeddingHealth: Sendable, Equatable {
+    public var meanNorm = 0.0
+    /// Mean cosine similarity over distinct pairs: near 1 means collapse.
+    public var meanCosine = 0.0
+    /// Mean euclidean distance over distinct pairs.
+    public var meanDistance = 0.0
+    /// Wang & Isola: mean squared distance of normalised positive pairs (lower is better aligned).
+    public var alignment = 0.0
+    /// Wang & Isola: log mean exp(-2 · squared distance) over normalised pairs (lower is more uniform).
+    public var uniformity = 0.0
+
+    public init() {}
+
+    /// embeddings: (B, D) rows of the batch; positives: pairs of rows that should be close.
+    public static func measure(_ embeddings: Matrix<Float>, positives: [(Int, Int)]) -> EmbeddingHealth {
+        var health = EmbeddingHealth()
+        let n = embeddings.rows
+        guard n > 0 else { return health }
+        let e = embeddings.converted(to: Double.self)
+        let unit = L2Normalization.forward(e).output
+        let gram = unit.gram()
+        let raw = e.gram()
+        var norms = [Double](repeating: 0, count: n)
+        for i in 0..<n { norms[i] = raw[i, i].squareRoot() }
+        health.meanNorm = norms.reduce(0, +) / Double(n)
+        if n > 1 {
+            var cosine = 0.0, distance = 0.0, uniform = 0.0
+            for i in 0..<n {
+                for j in (i + 1)..<n {
+                    cosine += gram[i, j]
+                    distance += max(raw[i, i] + raw[j, j] - 2 * raw[i, j], 0).squareRoot()
+                    uniform += Double.exp(-2 * max(2 - 2 * gram[i, j], 0))
+                }
+            }
+            let pairs = Double(n * (n - 1) / 2)
+            health.meanCosine = cosine / pairs
+            health.meanDistance = distance / pairs
+            health.uniformity = Double.log(uniform / pairs)
+        }
+        if !positives.isEmpty {
+            health.alignment = positives.reduce(0.0) { $0 + max(2 - 2 * gram[$1.0, $1.1], 0) } / Double(positives.count)
+        }
+        return health
+    }
+}
+
+import RealModule

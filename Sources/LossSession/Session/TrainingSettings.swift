@@ -1,0 +1,105 @@
+import LossData
+import LossKit
+
+/// Everything `set` changes: optimizer, schedule, batching, split, evaluation cadence.
+public struct TrainingSettings: Equatable, Sendable {
+    public var optimizer: OptimizerSettings
+    public var batchSize = 32
+    /// nil: P×K for labelled items, random otherwise.
+    public var sampler: SamplerKind? = nil
+    /// Examples per class in a P×K batch.
+    public var perClass = 4
+    public var seed: UInt64 = 1
+    /// Fraction of the examples held out for evaluation.
+    public var testFraction = 0.2
+    /// Held-out evaluation every this many steps; 0 = only on `eval`.
+    public var evalEvery = 50
+
+    public init() {
+        optimizer = OptimizerSettings()
+        optimizer.kind = .adam
+        optimizer.learningRate = 0.01
+        optimizer.weightDecay = 0
+    }
+
+    /// The names `set` accepts, with what each takes.
+    public static let accepted: [(name: String, help: String)] = [
+        ("lr", "learning rate, > 0"), ("optimizer", "sgd, momentum, adam, adamw"), ("batch_size", "examples per batch, ≥ 1"),
+        ("sampler", "random, pk, no-duplicates, auto"), ("k", "examples per class for pk, ≥ 1"), ("seed", "whole number ≥ 0"),
+        ("schedule", "constantlr, warmupconstant, warmuplinear, warmupcosine"), ("warmup", "warmup steps, ≥ 0"),
+        ("total_steps", "steps the schedule spans, ≥ 1"), ("max_grad_norm", "clip the global gradient norm, > 0, or none"),
+        ("weight_decay", "≥ 0"), ("momentum", "0 to 1"), ("beta1", "0 to 1"), ("beta2", "0 to 1"), ("eps", "> 0"),
+        ("test_fraction", "held-out share of the examples, 0 to 0.9"), ("eval_every", "steps between held-out evaluations, ≥ 0"),
+    ]
+
+    /// Applies `set` options; throws without changing anything when one is bad.
+    public mutating func apply(_ options: [String: String]) throws {
+        var next = self
+        for (name, text) in options.sorted(by: { $0.key < $1.key }) {
+            func number(_ low: Double, _ high: Double = .infinity, open: Bool = false) throws -> Double {
+                guard let value = Double(text), value.isFinite, open ? value > low : value >= low, value <= high else {
+                    let range = high.isInfinite ? (open ? "> \(low)" : "≥ \(low)") : "from \(low) to \(high)"
+                    throw CommandError("\(name) must be a number \(range), got '\(text)'")
+                }
+                return value
+            }
+            func whole(_ low: Int) throws -> Int {
+                guard let value = Int(text), value >= low else { throw CommandError("\(name) must be a whole number ≥ \(low), got '\(text)'") }
+                return value
+            }
+            switch name {
+            case "lr", "learning_rate": next.optimizer.learningRate = try number(0, open: true)
+            case "optimizer":
+                guard let kind = OptimizerKind(rawValue: text.lowercased()) else {
+                    throw CommandError("optimizer must be one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+                }
+                if kind != next.optimizer.kind && options["weight_decay"] == nil {
+                    next.optimizer.weightDecay = kind == .adamw ? 0.01 : 0
+                }
+                next.optimizer.kind = kind
+            case "batch_size": next.batchSize = try whole(1)
+            case "sampler":
+                if text.lowercased() == "auto" { next.sampler = nil; continue }
+                guard let kind = SamplerKind(rawValue: text.lowercased()) else {
+                    throw CommandError("sampler must be random, pk, no-duplicates or auto, got '\(text)'")
+                }
+                next.sampler = kind
+            case "k", "per_class": next.perClass = try whole(1)
+            case "seed":
+                guard let seed = UInt64(text) else { throw CommandError("seed must be a whole number ≥ 0, got '\(text)'") }
+                next.seed = seed
+            case "schedule", "scheduler":
+                guard let schedule = LearningRateSchedule(rawValue: text.lowercased()) else {
+                    throw CommandError("schedule must be one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+                }
+                next.optimizer.schedule = schedule
+            case "warmup", "warmup_steps": next.optimizer.warmupSteps = try whole(0)
+            case "total_steps": next.optimizer.totalSteps = try whole(1)
+            case "max_grad_norm":
+                next.optimizer.maxGradNorm = ["none", "off", "0"].contains(text.lowercased()) ? nil : try number(0, open: true)
+            case "weight_decay": next.optimizer.weightDecay = try number(0)
+            case "momentum": next.optimizer.momentum = try number(0, 1)
+            case "beta1": next.optimizer.beta1 = try number(0, 1)
+            case "beta2": next.optimizer.beta2 = try number(0, 1)
+            case "eps": next.optimizer.eps = try number(0, open: true)
+            case "test_fraction", "split": next.testFraction = try number(0, 0.9)
+            case "eval_every": next.evalEvery = try whole(0)
+            default:
+                throw CommandError("set has no setting '\(name)'; settings: \(Self.accepted.map(\.name).joined(separator: ", ")) (loss hyperparameters go with `loss NAME name=value`)")
+            }
+        }
+        self = next
+    }
+
+    /// The settings as name=value pairs, in `set` spelling.
+    public var summary: [(String, String)] {
+        var list: [(String, String)] = [
+            ("optimizer", optimizer.kind.rawValue), ("lr", "\(optimizer.learningRate)"), ("batch_size", "\(batchSize)"),
+            ("sampler", sampler?.rawValue ?? "auto"), ("k", "\(perClass)"), ("seed", "\(seed)"),
+            ("schedule", optimizer.schedule.rawValue), ("warmup", "\(optimizer.warmupSteps)"), ("total_steps", "\(optimizer.totalSteps)"),
+            ("weight_decay", "\(optimizer.weightDecay)"), ("test_fraction", "\(testFraction)"), ("eval_every", "\(evalEvery)"),
+        ]
+        list.append(("max_grad_norm", optimizer.maxGradNorm.map { "\($0)" } ?? "none"))
+        return list
+    }
+}

@@ -1,0 +1,58 @@
+import LossData
+import LossKit
+
+/// Everything the explorer draws, as one immutable value the trainer publishes: the UI reads
+/// the latest one and never waits for training.
+public struct Snapshot: Sendable {
+    public enum RunState: Sendable, Equatable {
+        case paused
+        case running
+        case diverged(String)
+    }
+
+    /// One notebook cell as the notebook pane shows it.
+    public struct Cell: Sendable, Equatable {
+        public var text: String
+        public var output: String
+        public var isError: Bool
+        public var isProse: Bool
+        /// An earlier cell was edited and this one has not been re-run since.
+        public var isStale: Bool
+    }
+
+    /// One embedded item in the 2-D view.
+    public struct Point: Sendable, Equatable {
+        public var x: Double
+        public var y: Double
+        /// Class index for colour, -1 when unknown.
+        public var group: Int
+        public var inBatch: Bool
+    }
+
+    public var version = 0
+    public var state: RunState = .paused
+    public var step = 0
+    public var stepsPerSecond = 0.0
+    public var datasetSummary = "no data"
+    public var datasetShape: DatasetShape?
+    public var lossName = ""
+    public var lossSettings: [(name: String, value: String)] = []
+    public var encoderSummary = ""
+    public var trainingSettings: [(String, String)] = []
+    public var history: [StepRecord] = []
+    public var evaluations: [EvaluationRecord] = []
+    public var batch: BatchOutcome?
+    public var points: [Point] = []
+    /// Item index of each point (points may be a sample of the items).
+    public var pointItems: [Int] = []
+    public var axes = Projection.Axes()
+    public var classNames: [String] = []
+    public var cells: [Cell] = []
+    /// The latest message for the status line (an output or an error).
+    public var message = ""
+    public var messageIsError = false
+    /// Losses with whether they fit the data: (name, reason it does not fit or nil).
+    public var lossFits: [(name: String, mismatch: String?)] = []
+
+    public init() {}
+}

@@ -1,0 +1,262 @@
+import Foundation
+import LossData
+import LossKit
+
+/// Drives a Session on its own Thread (not a Task: the cooperative pool has only as many
+/// threads as cores). The UI sends requests into an inbox and reads the latest Snapshot;
+/// neither side ever waits on the other for longer than a lock hand-over.
+public final class Trainer: @unchecked Sendable {
+    public enum Request: Sendable {
+        /// A notebook line (command or # prose), recorded as a new cell.
+        case command(String)
+        /// Re-run the notebook from cell `index` (after editing it): cells after it are replayed.
+        case edit(index: Int, text: String)
+        case run
+        case pause
+        case step(Int)
+        case quit
+    }
+
+    private let lock = NSLock()
+    private var inbox: [Request] = []
+    private var latest = Snapshot()
+    private let wakeUp = NSCondition()
+    private var thread: Thread?
+
+    /// Everything below is touched by the training thread only.
+    private var runner: NotebookRunner
+    private var cells: [Snapshot.Cell] = []
+    private var projection = Projection()
+    private var running = false
+    private var pendingSteps = 0
+    private var version = 0
+    private var message = ("", false)
+    private var rateWindow: [(time: Double, step: Int)] = []
+    /// Steps taken since stepping last started; recorded as one `step N` cell when it stops.
+    private var jobSteps = 0
+    /// Called after each accepted command with the line (the journal hook).
+    private let onAccepted: @Sendable (String) -> Void
+
+    public init(runner: NotebookRunner = NotebookRunner(), onAccepted: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.runner = runner
+        self.onAccepted = onAccepted
+    }
+
+    public func start() {
+        publish()
+        let thread = Thread { [self] in loop() }
+        thread.name = "losslab-trainer"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    public func send(_ request: Request) {
+        lock.lock()
+        inbox.append(request)
+        lock.unlock()
+        wakeUp.lock()
+        wakeUp.signal()
+        wakeUp.unlock()
+    }
+
+    /// The newest snapshot (latest value wins).
+    public func snapshot() -> Snapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return latest
+    }
+
+    // MARK: - The training thread
+
+    private func loop() {
+        var lastPublish = 0.0
+        while true {
+            lock.lock()
+            let requests = inbox
+            inbox.removeAll()
+            lock.unlock()
+            for request in requests {
+                if case .quit = request { publish(); return }
+                handle(request)
+            }
+            if !requests.isEmpty { publish(); lastPublish = now() }
+
+            let wantsStep = running || pendingSteps > 0
+            if wantsStep {
+                do {
+                    try runner.session.step()
+                    jobSteps += 1
+                    if pendingSteps > 0 { pendingSteps -= 1 }
+                    if !running && pendingSteps == 0 { finishJob(error: nil) }
+                } catch {
+                    running = false
+                    pendingSteps = 0
+                    finishJob(error: "\(error)")
+                    publish()
+                }
+                // Publish at most ~30 times a second; the UI redraws from the latest.
+                if now() - lastPublish > 0.033 || (!running && pendingSteps == 0) {
+                    publish()
+                    lastPublish = now()
+                }
+            } else {
+                wakeUp.lock()
+                lock.lock()
+                let empty = inbox.isEmpty
+                lock.unlock()
+                if empty { _ = wakeUp.wait(until: Date().addingTimeInterval(0.5)) }
+                wakeUp.unlock()
+            }
+        }
+    }
+
+    private func handle(_ request: Request) {
+        switch request {
+        case .command(let line):
+            // Close the running `step N` cell first, so the notebook keeps the order of events.
+            if jobSteps > 0 { finishJob(error: nil) }
+            execute(line)
+        case .edit(let index, let text):
+            replay(from: index, replacing: text)
+        case .run:
+            if case .diverged(let reason) = runner.session.state {
+                message = ("training diverged (\(reason)); change settings and reset", true)
+            } else {
+                running = true
+            }
+        case .pause:
+            running = false
+            pendingSteps = 0
+            finishJob(error: nil)
+        case .step(let count):
+            pendingSteps += max(count, 0)
+        case .quit:
+            break
+        }
+    }
+
+    private func execute(_ line: String) {
+        let isProse = line.trimmingCharacters(in: .whitespaces).hasPrefix("#")
+        // `step N` runs on this thread a step at a time, so it can be paused and watched.
+        if !isProse, case .step(let count)? = try? Command.parse(line) {
+            pendingSteps += count
+            return
+        }
+        do {
+            let output = try runner.execute(line)
+            // A `step N` typed as a command runs here, synchronously, like in a notebook.
+            cells.append(Snapshot.Cell(text: line, output: output, isError: false, isProse: isProse, isStale: false))
+            message = (output, false)
+            onAccepted(line)
+        } catch {
+            cells.append(Snapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isStale: false))
+            message = ("\(error)", true)
+        }
+    }
+
+    /// Rebuilds the session from the notebook with cell `index` replaced, replaying every
+    /// accepted command before and after it.
+    private func replay(from index: Int, replacing text: String) {
+        guard index >= 0 && index < cells.count else { return }
+        var lines = cells.filter { !$0.isError }.map(\.text)
+        let accepted = cells.enumerated().filter { !$0.element.isError }.map(\.offset)
+        guard let position = accepted.firstIndex(of: index) else { return }
+        lines[position] = text
+        running = false
+        pendingSteps = 0
+        runner = NotebookRunner(session: Session(workingDirectory: runner.session.workingDirectory))
+        cells = []
+        projection = Projection()
+        for line in lines {
+            do {
+                let output = try runner.execute(line)
+                cells.append(Snapshot.Cell(text: line, output: output, isError: false, isProse: line.hasPrefix("#"), isStale: false))
+            } catch {
+                cells.append(Snapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isStale: false))
+            }
+        }
+        message = ("re-ran \(lines.count) cells from the edited one", false)
+    }
+
+    /// Records the steps taken since stepping began as one `step N` cell (and journal line).
+    private func finishJob(error: String?) {
+        if jobSteps > 0 {
+            let line = "step \(jobSteps)"
+            runner.record(line)
+            let last = runner.session.history.last
+            let output = last.map { String(format: "step %d: loss %.5g, |grad| %.3g", $0.step, $0.loss, $0.gradientNorm) } ?? ""
+            cells.append(Snapshot.Cell(text: line, output: output, isError: false, isProse: false, isStale: false))
+            onAccepted(line)
+            jobSteps = 0
+        }
+        if let error {
+            message = (error, true)
+        } else if let last = runner.session.history.last {
+            message = (String(format: "step %d: loss %.5g", last.step, last.loss), false)
+        }
+    }
+
+    private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    private func publish() {
+        let session = runner.session
+        var snapshot = Snapshot()
+        version += 1
+        snapshot.version = version
+        if case .diverged(let reason) = session.state { snapshot.state = .diverged(reason) }
+        else { snapshot.state = running || pendingSteps > 0 ? .running : .paused }
+        snapshot.step = session.stepIndex
+        let time = now()
+        rateWindow.append((time, session.stepIndex))
+        rateWindow.removeAll { time - $0.time > 2 }
+        if let first = rateWindow.first, time - first.time > 0.2 {
+            snapshot.stepsPerSecond = Double(session.stepIndex - first.step) / (time - first.time)
+        }
+        if let dataset = session.dataset {
+            snapshot.datasetSummary = session.describe(dataset)
+            snapshot.datasetShape = dataset.shape
+            snapshot.classNames = dataset.labelNames
+            snapshot.lossFits = LossCatalog.names.map { ($0, dataset.shape.mismatch(with: $0)) }
+        } else {
+            snapshot.lossFits = LossCatalog.names.map { ($0, nil) }
+        }
+        snapshot.lossName = session.loss.className
+        snapshot.lossSettings = session.loss.settings
+        snapshot.encoderSummary = session.encoderChoice.summary
+        snapshot.trainingSettings = session.settings.summary
+        snapshot.history = session.history.count > 20_000 ? Array(session.history.suffix(20_000)) : session.history
+        snapshot.evaluations = session.evaluations
+        snapshot.batch = session.lastBatch
+        snapshot.cells = cells
+        snapshot.message = message.0
+        snapshot.messageIsError = message.1
+        if let dataset = session.dataset, let embeddings = try? session.embeddings() {
+            let points = projection.update(embeddings)
+            let batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
+            let groups = Self.groups(dataset)
+            let stride = max(1, points.count / 20_000)
+            for item in Swift.stride(from: 0, to: points.count, by: stride) {
+                snapshot.points.append(Snapshot.Point(x: points[item].x, y: points[item].y, group: groups[item],
+                                                      inBatch: batchItems.contains(item)))
+                snapshot.pointItems.append(item)
+            }
+            snapshot.axes = projection.axes
+        }
+        lock.lock()
+        latest = snapshot
+        lock.unlock()
+    }
+
+    static func groups(_ dataset: Dataset) -> [Int] {
+        if let classes = dataset.itemClasses { return classes }
+        var groups = [Int](repeating: -1, count: dataset.itemCount)
+        if dataset.shape == .labelledItems {
+            for (index, example) in dataset.examples.enumerated() { groups[example[0]] = Int(dataset.labels[index]) }
+        } else {
+            // Colour by column: anchors, positives, negatives.
+            for example in dataset.examples { for (column, item) in example.enumerated() where groups[item] < 0 { groups[item] = column } }
+        }
+        return groups
+    }
+}
