@@ -67,12 +67,12 @@ public enum DatasetCatalog {
         } else if source.hasPrefix("text:") {
             let name = String(source.dropFirst(5))
             switch name {
-            case "topics": dataset = try ToyText.topics(seed: seed)
-            case "pairs": dataset = try ToyText.paraphrasePairs(seed: seed)
-            case "nli": dataset = try ToyText.nliPairs(seed: seed)
+            case "topics": dataset = ToyText.topics(seed: seed)
+            case "pairs": dataset = ToyText.paraphrasePairs(seed: seed)
+            case "nli": dataset = ToyText.nliPairs(seed: seed)
             case "scored": dataset = try ToyText.scoredPairs(seed: seed)
-            case "triplets": dataset = try ToyText.triplets(seed: seed)
-            case "sentences": dataset = try ToyText.sentences()
+            case "triplets": dataset = ToyText.triplets(seed: seed)
+            case "sentences": dataset = ToyText.sentences()
             default: throw CommandError("no text dataset '\(name)'; text sets: \(texts.joined(separator: ", "))")
             }
         } else {
