@@ -22,16 +22,21 @@ let package = Package(
             dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")]),
         .target(name: "LossData", dependencies: ["LossKit"]),
         .target(name: "LossSession", dependencies: ["LossKit", "LossData"]),
-        .target(name: "CursesTerminal", dependencies: ["CNcursesw"]),
+        .target(name: "TerminalKit"),
+        .target(name: "CursesTerminal", dependencies: ["TerminalKit", "CNcursesw"]),
+        .target(name: "Explorer", dependencies: ["LossSession", "LossKit", "LossData", "TerminalKit"]),
         .executableTarget(
             name: "losslab",
             dependencies: [
-                "LossKit", "LossData", "LossSession", "CursesTerminal",
+                "LossKit", "LossData", "LossSession", "CursesTerminal", "TerminalKit", "Explorer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "LossKitTests", dependencies: ["LossKit", "LossData", "LossSession"]),
         .testTarget(name: "LossDataTests", dependencies: ["LossData", "LossKit"], exclude: ["Data"]),
         .testTarget(name: "LossSessionTests", dependencies: ["LossSession", "LossData", "LossKit"]),
+        .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "LossSession", "TerminalKit"]),
+        .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -281,6 +281,11 @@ public final class Session {
         return "\(dataset.name): \(dataset.shape.rawValue), \(dataset.exampleCount) examples over \(dataset.itemCount) items (\(dimension))"
     }
 
+    /// One short line for the status bar: name, shape, N and D.
+    public func summarize(_ dataset: Dataset) -> String {
+        "\(dataset.name) · \(dataset.shape.rawValue) · N=\(dataset.exampleCount)" + (dataset.dimension.map { " D=\($0)" } ?? " text")
+    }
+
     public func describeLoss() -> String {
         ([loss.className] + loss.settings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
     }

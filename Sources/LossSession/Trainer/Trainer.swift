@@ -3,7 +3,7 @@ import LossData
 import LossKit
 
 /// Drives a Session on its own Thread (not a Task: the cooperative pool has only as many
-/// threads as cores). The UI sends requests into an inbox and reads the latest Snapshot;
+/// threads as cores). The UI sends requests into an inbox and reads the latest TrainingSnapshot;
 /// neither side ever waits on the other for longer than a lock hand-over.
 public final class Trainer: @unchecked Sendable {
     public enum Request: Sendable {
@@ -19,13 +19,14 @@ public final class Trainer: @unchecked Sendable {
 
     private let lock = NSLock()
     private var inbox: [Request] = []
-    private var latest = Snapshot()
+    private var latest = TrainingSnapshot()
     private let wakeUp = NSCondition()
     private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
 
     /// Everything below is touched by the training thread only.
     private var runner: NotebookRunner
-    private var cells: [Snapshot.Cell] = []
+    private var cells: [TrainingSnapshot.Cell] = []
     private var projection = Projection()
     private var running = false
     private var pendingSteps = 0
@@ -44,7 +45,10 @@ public final class Trainer: @unchecked Sendable {
 
     public func start() {
         publish()
-        let thread = Thread { [self] in loop() }
+        let thread = Thread { [self] in
+            loop()
+            finished.signal()
+        }
         thread.name = "losslab-trainer"
         thread.stackSize = 8 << 20
         self.thread = thread
@@ -60,8 +64,17 @@ public final class Trainer: @unchecked Sendable {
         wakeUp.unlock()
     }
 
+    /// Asks the thread to finish what is queued (e.g. a save) and waits for it, at most
+    /// `timeout` seconds. True when it finished.
+    @discardableResult
+    public func stop(timeout: Double = 5) -> Bool {
+        send(.quit)
+        guard thread != nil else { return true }
+        return finished.wait(timeout: .now() + timeout) == .success
+    }
+
     /// The newest snapshot (latest value wins).
-    public func snapshot() -> Snapshot {
+    public func snapshot() -> TrainingSnapshot {
         lock.lock()
         defer { lock.unlock() }
         return latest
@@ -146,11 +159,11 @@ public final class Trainer: @unchecked Sendable {
         do {
             let output = try runner.execute(line)
             // A `step N` typed as a command runs here, synchronously, like in a notebook.
-            cells.append(Snapshot.Cell(text: line, output: output, isError: false, isProse: isProse, isStale: false))
+            cells.append(TrainingSnapshot.Cell(text: line, output: output, isError: false, isProse: isProse, isStale: false))
             message = (output, false)
             onAccepted(line)
         } catch {
-            cells.append(Snapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isStale: false))
+            cells.append(TrainingSnapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isStale: false))
             message = ("\(error)", true)
         }
     }
@@ -171,9 +184,9 @@ public final class Trainer: @unchecked Sendable {
         for line in lines {
             do {
                 let output = try runner.execute(line)
-                cells.append(Snapshot.Cell(text: line, output: output, isError: false, isProse: line.hasPrefix("#"), isStale: false))
+                cells.append(TrainingSnapshot.Cell(text: line, output: output, isError: false, isProse: line.hasPrefix("#"), isStale: false))
             } catch {
-                cells.append(Snapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isStale: false))
+                cells.append(TrainingSnapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isStale: false))
             }
         }
         message = ("re-ran \(lines.count) cells from the edited one", false)
@@ -186,7 +199,7 @@ public final class Trainer: @unchecked Sendable {
             runner.record(line)
             let last = runner.session.history.last
             let output = last.map { String(format: "step %d: loss %.5g, |grad| %.3g", $0.step, $0.loss, $0.gradientNorm) } ?? ""
-            cells.append(Snapshot.Cell(text: line, output: output, isError: false, isProse: false, isStale: false))
+            cells.append(TrainingSnapshot.Cell(text: line, output: output, isError: false, isProse: false, isStale: false))
             onAccepted(line)
             jobSteps = 0
         }
@@ -201,7 +214,7 @@ public final class Trainer: @unchecked Sendable {
 
     private func publish() {
         let session = runner.session
-        var snapshot = Snapshot()
+        var snapshot = TrainingSnapshot()
         version += 1
         snapshot.version = version
         if case .diverged(let reason) = session.state { snapshot.state = .diverged(reason) }
@@ -214,7 +227,7 @@ public final class Trainer: @unchecked Sendable {
             snapshot.stepsPerSecond = Double(session.stepIndex - first.step) / (time - first.time)
         }
         if let dataset = session.dataset {
-            snapshot.datasetSummary = session.describe(dataset)
+            snapshot.datasetSummary = session.summarize(dataset)
             snapshot.datasetShape = dataset.shape
             snapshot.classNames = dataset.labelNames
             snapshot.lossFits = LossCatalog.names.map { ($0, dataset.shape.mismatch(with: $0)) }
@@ -237,7 +250,7 @@ public final class Trainer: @unchecked Sendable {
             let groups = Self.groups(dataset)
             let stride = max(1, points.count / 20_000)
             for item in Swift.stride(from: 0, to: points.count, by: stride) {
-                snapshot.points.append(Snapshot.Point(x: points[item].x, y: points[item].y, group: groups[item],
+                snapshot.points.append(TrainingSnapshot.Point(x: points[item].x, y: points[item].y, group: groups[item],
                                                       inBatch: batchItems.contains(item)))
                 snapshot.pointItems.append(item)
             }

@@ -3,7 +3,7 @@ import LossKit
 
 /// Everything the explorer draws, as one immutable value the trainer publishes: the UI reads
 /// the latest one and never waits for training.
-public struct Snapshot: Sendable {
+public struct TrainingSnapshot: Sendable {
     public enum RunState: Sendable, Equatable {
         case paused
         case running

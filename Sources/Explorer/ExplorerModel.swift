@@ -1,0 +1,122 @@
+import LossKit
+import LossSession
+import TerminalKit
+
+/// The explorer's whole state. `update` changes it in response to events and returns the
+/// requests for the trainer; `view` draws it. Both are pure, so tests drive them directly.
+public struct ExplorerModel {
+    public enum Pane: String, CaseIterable, Sendable {
+        case embeddings, charts, mining, parameters, notebook
+    }
+
+    public enum Overlay: Equatable, Sendable {
+        case none
+        case help
+        case lossPicker(selected: Int)
+        case datasetPicker(selected: Int)
+        case confirmQuit
+        case confirmReset
+        /// A journal from a session that did not end cleanly: replay its commands?
+        case confirmRestore
+    }
+
+    /// What the command line is being used for.
+    public enum LinePurpose: Equatable, Sendable {
+        case command
+        case stepCount
+        case editCell(Int)
+        case editParameter(String)
+    }
+
+    public enum MiningSort: Int, CaseIterable, Sendable {
+        case loss, anchor, positiveScore, negativeScore
+        public var title: String { ["loss", "anchor", "d(a,p)", "d(a,n)"][rawValue] }
+    }
+
+    public var width: Int
+    public var height: Int
+    public var focus: Pane = .embeddings
+    public var overlay: Overlay = .none
+    /// The open command line, or nil.
+    public var line: TextField?
+    public var linePurpose: LinePurpose = .command
+    /// Commands typed so far, for up/down history across command lines.
+    public var commandHistory: [String] = []
+    public var snapshot = TrainingSnapshot()
+    public var miningSelection = 0
+    public var miningSort: MiningSort = .loss
+    public var parameterSelection = 0
+    public var notebookSelection: Int? = nil
+    public var ascii = false
+    public var color = true
+    /// Cells already saved (or loaded): fewer than the snapshot's means unsaved work.
+    public var savedCellCount = 0
+    /// Where `q` → save writes.
+    public var savePath = "session.lab"
+    /// A note from the UI itself (not the trainer), shown in the status area until the next key.
+    public var note: String?
+    public var wantsQuit = false
+    /// The commands of an unfinished earlier session, offered by `.confirmRestore`.
+    public var restorable: [String] = []
+
+    public static let minimumWidth = 80
+    public static let minimumHeight = 24
+
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+
+    public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }
+
+    public var hasUnsavedWork: Bool {
+        snapshot.cells.filter { !$0.isError }.count > savedCellCount
+    }
+
+    /// The mined tuples of the last batch in the table's order.
+    public var sortedTuples: [MinedTupleRow] {
+        guard let batch = snapshot.batch else { return [] }
+        let rows = batch.mining.tuples.enumerated().map { MinedTupleRow(index: $0.offset, tuple: $0.element, batch: batch) }
+        switch miningSort {
+        case .loss: return rows.sorted { ($0.tuple.loss, -$0.index) > ($1.tuple.loss, -$1.index) }
+        case .anchor: return rows.sorted { ($0.anchorItem, $0.index) < ($1.anchorItem, $1.index) }
+        case .positiveScore: return rows.sorted { ($0.tuple.positiveScore, $0.index) > ($1.tuple.positiveScore, $1.index) }
+        case .negativeScore: return rows.sorted { ($0.tuple.negativeScore ?? 0, $0.index) < ($1.tuple.negativeScore ?? 0, $1.index) }
+        }
+    }
+
+    public var selectedTuple: MinedTupleRow? {
+        let rows = sortedTuples
+        return rows.isEmpty ? nil : rows[min(max(miningSelection, 0), rows.count - 1)]
+    }
+}
+
+/// A mined tuple with the dataset items its rows stand for.
+public struct MinedTupleRow: Sendable {
+    public var index: Int
+    public var tuple: MinedTuple
+    public var anchorItem: Int
+    public var positiveItem: Int
+    public var negativeItem: Int?
+
+    init(index: Int, tuple: MinedTuple, batch: BatchOutcome) {
+        self.index = index
+        self.tuple = tuple
+        let columns = batch.items.count
+        func item(_ row: Int, _ column: Int) -> Int {
+            let c = min(column, columns - 1)
+            return row < batch.items[c].count ? batch.items[c][row] : row
+        }
+        anchorItem = item(tuple.anchor, 0)
+        if batch.mining.kind == .ranking {
+            // MNRL: candidates are the non-anchor columns stacked; candidate j is row j % n of column 1 + j / n.
+            let n = max(batch.items[0].count, 1)
+            positiveItem = item(tuple.positive % n, 1 + tuple.positive / n)
+            negativeItem = tuple.negative.map { item($0 % n, 1 + $0 / n) }
+        } else {
+            positiveItem = item(tuple.positive, columns > 1 ? 1 : 0)
+            negativeItem = tuple.negative.map { item($0, columns > 2 ? 2 : (columns > 1 ? 1 : 0)) }
+        }
+    }
+}
+

@@ -1,0 +1,89 @@
+import LossKit
+import LossSession
+import TerminalKit
+
+extension ExplorerModel {
+    /// The whole screen for the current state.
+    public func view() -> Buffer {
+        var buffer = Buffer(width: max(width, 0), height: max(height, 0))
+        if isTooSmall {
+            drawTooSmall(into: &buffer)
+        } else {
+            let layout = ExplorerLayout(width: width, height: height)
+            StatusPane.render(self, into: &buffer, in: layout.status)
+            for (pane, rect) in layout.panes {
+                let box = Box(title: title(of: pane), rightTitle: rightTitle(of: pane), focused: focus == pane, ascii: ascii)
+                let inner = box.render(into: &buffer, in: rect)
+                switch pane {
+                case .embeddings: EmbeddingsPane.render(self, into: &buffer, in: inner)
+                case .charts: ChartsPane.render(self, into: &buffer, in: inner)
+                case .mining: MiningPane.render(self, into: &buffer, in: inner)
+                case .parameters: ParametersPane.render(self, into: &buffer, in: inner)
+                case .notebook: NotebookPane.render(self, into: &buffer, in: inner)
+                }
+            }
+            drawCommandRow(into: &buffer, in: layout.commandRow)
+            drawFooter(into: &buffer, in: layout.footer)
+            Overlays.render(self, into: &buffer)
+        }
+        return color ? buffer : buffer.monochrome()
+    }
+
+    func title(of pane: Pane) -> String {
+        switch pane {
+        case .embeddings: return "Embeddings"
+        case .charts: return "Loss & gradient"
+        case .mining:
+            switch snapshot.batch?.mining.kind {
+            case .pair?: return "Pairs"
+            case .ranking?: return "Rankings"
+            case .item?: return "Items"
+            default: return "Mined triplets"
+            }
+        case .parameters: return "Hyperparameters"
+        case .notebook: return "Notebook"
+        }
+    }
+
+    func rightTitle(of pane: Pane) -> String? {
+        switch pane {
+        case .embeddings:
+            return snapshot.points.isEmpty ? nil : "PCA · \(snapshot.points.count) pts"
+        case .mining:
+            guard let counts = snapshot.batch?.mining.counts else { return nil }
+            return "active \(counts.active)/\(counts.used) · sort \(miningSort.title)"
+        case .notebook:
+            return hasUnsavedWork ? "unsaved" : nil
+        default:
+            return nil
+        }
+    }
+
+    func drawCommandRow(into buffer: inout Buffer, in rect: Rect) {
+        if var field = line {
+            field.keepCursorVisible(width: rect.width)
+            field.render(into: &buffer, in: rect)
+            return
+        }
+        let text = note ?? snapshot.message
+        let isError = note == nil && snapshot.messageIsError
+        buffer.put(text.replacingOccurrences(of: "\n", with: " · "), in: rect,
+                   style: isError ? Style(.red, bold: true) : Style(.default))
+    }
+
+    func drawFooter(into buffer: inout Buffer, in rect: Rect) {
+        let keys = line != nil
+            ? "Enter run · Esc cancel · Tab complete · Up/Down history"
+            : "Space run/pause · n step · N steps · r reset · l loss · d data · m metric · +/- margin · Tab pane · : command · ? help · q quit"
+        buffer.put(keys, in: rect, style: Style(.brightBlack))
+    }
+
+    func drawTooSmall(into buffer: inout Buffer) {
+        let lines = ["LossLab needs at least \(Self.minimumWidth)x\(Self.minimumHeight).",
+                     "This terminal is \(width)x\(height): enlarge it, or press q to quit."]
+        for (offset, text) in lines.enumerated() {
+            let y = height / 2 - 1 + offset
+            if y >= 0 && y < height { buffer.put(text, in: Rect(x: 0, y: y, width: width, height: 1), style: .plain, alignment: .center) }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import LossKit
+import LossSession
+import TerminalKit
+
+/// The last batch's mined tuples: indices, labels, distances, the tuple's loss and its
+/// hardness; sortable with `s`, the selected row marked in the embeddings pane.
+enum MiningPane {
+    static func render(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
+        guard let batch = model.snapshot.batch else {
+            buffer.put("no step yet: press n (one step) or Space (run)", in: rect.row(0), style: Style(.brightBlack))
+            return
+        }
+        let c = batch.mining.counts
+        let census = batch.mining.kind == .triplet
+            ? "valid \(c.valid) · hard \(c.hard) · semi-hard \(c.semiHard) · easy \(c.easy)"
+            : "used \(c.used) · active \(c.active)"
+        buffer.put(census, in: rect.row(0), style: Style(.brightBlack))
+        let kind = batch.mining.kind
+        let names = model.snapshot.classNames
+        func label(_ item: Int) -> String {
+            guard let group = model.snapshot.points.indices.first(where: { model.snapshot.pointItems[$0] == item }).map({ model.snapshot.points[$0].group }),
+                  group >= 0 else { return "" }
+            return group < names.count ? names[group] : "\(group)"
+        }
+        let columns: [Table.Column]
+        var rows: [Table.Row] = []
+        let tuples = model.sortedTuples
+        switch kind {
+        case .triplet:
+            columns = [.init("a", width: .fixed(5), alignment: .right), .init("p", width: .fixed(5), alignment: .right),
+                       .init("n", width: .fixed(5), alignment: .right), .init("labels"), .init("d(a,p)", width: .fixed(7), alignment: .right),
+                       .init("d(a,n)", width: .fixed(7), alignment: .right), .init("loss", width: .fixed(7), alignment: .right),
+                       .init("kind", width: .fixed(9))]
+            rows = tuples.map { row in
+                let t = row.tuple
+                let labels = [label(row.anchorItem), label(row.positiveItem), row.negativeItem.map(label) ?? ""].joined(separator: "/")
+                let style: Style? = t.hardness == .hard ? Style(.red) : (t.hardness == .semiHard ? Style(.yellow) : nil)
+                return Table.Row(["\(row.anchorItem)", "\(row.positiveItem)", row.negativeItem.map { "\($0)" } ?? "-", labels,
+                                  NumberText.short(t.positiveScore), t.negativeScore.map(NumberText.short) ?? "-",
+                                  NumberText.short(t.loss), (t.hardness?.rawValue ?? "") + (t.fallback ? "*" : "")], style: style)
+            }
+        case .ranking:
+            columns = [.init("anchor", width: .fixed(6), alignment: .right), .init("pos", width: .fixed(6), alignment: .right),
+                       .init("rank", width: .fixed(5), alignment: .right), .init("best neg", width: .fixed(8), alignment: .right),
+                       .init("sim(a,p)", width: .fixed(8), alignment: .right), .init("sim(a,n)", width: .fixed(8), alignment: .right),
+                       .init("loss", width: .flexible, alignment: .right)]
+            rows = tuples.map { row in
+                let t = row.tuple
+                return Table.Row(["\(row.anchorItem)", "\(row.positiveItem)", t.label.map { "\(Int($0))" } ?? "",
+                                  row.negativeItem.map { "\($0)" } ?? "-", NumberText.short(t.positiveScore),
+                                  t.negativeScore.map(NumberText.short) ?? "-", NumberText.short(t.loss)],
+                                 style: (t.label ?? 1) > 1 ? Style(.red) : nil)
+            }
+        case .pair, .item:
+            columns = [.init("a", width: .fixed(6), alignment: .right), .init("b", width: .fixed(6), alignment: .right),
+                       .init("label", width: .fixed(7), alignment: .right), .init("score", width: .fixed(9), alignment: .right),
+                       .init("loss", width: .flexible, alignment: .right)]
+            rows = tuples.map { row in
+                let t = row.tuple
+                return Table.Row(["\(row.anchorItem)", kind == .item ? "-" : "\(row.positiveItem)", t.label.map(NumberText.short) ?? "",
+                                  NumberText.short(t.positiveScore), NumberText.short(t.loss)], style: t.loss > 0 ? nil : Style(.brightBlack))
+            }
+        }
+        var table = Table(columns: columns, rows: rows, selectedRow: rows.isEmpty ? nil : min(model.miningSelection, rows.count - 1),
+                          ascii: model.ascii, emptyText: "(nothing mined)")
+        let body = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 1, 0))
+        table.scrollToSelection(visibleRows: table.visibleRowCount(height: body.height))
+        table.render(into: &buffer, in: body)
+    }
+}

@@ -1,0 +1,60 @@
+import LossKit
+import LossSession
+import TerminalKit
+
+/// Help, the loss and dataset pickers, and the confirmation dialogs, drawn over the panes.
+enum Overlays {
+    static func render(_ model: ExplorerModel, into buffer: inout Buffer) {
+        switch model.overlay {
+        case .none: return
+        case .help: box(model, title: "Keys", lines: help, into: &buffer)
+        case .confirmQuit:
+            box(model, title: "Quit", lines: [("There is unsaved work.", nil), ("", nil), ("s  save to \(model.savePath) and quit", nil),
+                                                ("q  quit without saving", nil), ("Esc  stay", nil)], into: &buffer)
+        case .confirmRestore:
+            box(model, title: "Restore", lines: [("The last session did not end cleanly.", nil),
+                                                   ("Replay its \(model.restorable.count) commands? y / Enter  restore    any other key  start fresh", nil)],
+                into: &buffer)
+        case .confirmReset:
+            box(model, title: "Reset", lines: [("Reset the model and optimizer to step 0?", nil), ("y / Enter  reset    any other key  cancel", nil)], into: &buffer)
+        case .lossPicker(let selected):
+            let lines = model.snapshot.lossFits.enumerated().map { index, fit -> (String, Style?) in
+                let marker = index == selected ? "▸ " : "  "
+                let text = marker + fit.name + (fit.mismatch.map { "  — \($0.components(separatedBy: ";").first ?? $0)" } ?? "")
+                let style = fit.mismatch != nil ? Style(.brightBlack) : (index == selected ? Style(.cyan, bold: true) : nil)
+                return (text, index == selected ? (style ?? .plain).reversed : style)
+            }
+            box(model, title: "Loss (Enter picks, Esc closes)", lines: lines, into: &buffer)
+        case .datasetPicker(let selected):
+            let sources = DatasetCatalog.builtIns + ["file…"]
+            let lines = sources.enumerated().map { index, source -> (String, Style?) in
+                let text = (index == selected ? "▸ " : "  ") + source.padding(toLength: 16, withPad: " ", startingAt: 0) + DatasetCatalog.describe(source)
+                return (text, index == selected ? Style(.cyan, bold: true, reverse: true) : nil)
+            }
+            box(model, title: "Dataset (Enter loads, Esc closes)", lines: lines, into: &buffer)
+        }
+    }
+
+    static let help: [(String, Style?)] = [
+        ("Space   run / pause training", nil), ("n       one step", nil), ("N       many steps (asks how many)", nil),
+        ("r       reset the model (asks first)", nil), ("l       pick a loss      d  pick a dataset", nil),
+        ("m       next distance metric (or similarity)", nil), ("+ / -   margin (scale for MNRL) up / down", nil),
+        ("Tab     next pane        Shift-Tab  previous pane", nil), ("arrows, PgUp/PgDn, Home/End  move in a pane", nil),
+        ("Enter   edit the selected parameter or notebook cell", nil), ("s       sort the mining table (in that pane)", nil),
+        (":       command line (Tab completes, Up/Down history)", nil), ("Esc     close / back     ?  this help", nil),
+        ("q       quit (asks when there is unsaved work)   Ctrl-C quits", nil), ("", nil),
+        ("Commands: load, loss, encoder, set, step, eval, reset, show, save, export, expect", Style(.brightBlack)),
+    ]
+
+    static func box(_ model: ExplorerModel, title: String, lines: [(String, Style?)], into buffer: inout Buffer) {
+        let widest = lines.map { TextMetrics.width($0.0) }.max() ?? 10
+        let width = min(max(widest + 4, TextMetrics.width(title) + 6), model.width - 2)
+        let height = min(lines.count + 2, model.height - 2)
+        let rect = Rect(x: 0, y: 0, width: model.width, height: model.height).centered(width: width, height: height)
+        buffer.clear(rect)
+        let inner = Box(title: title, focused: true, ascii: model.ascii).render(into: &buffer, in: rect)
+        for (offset, line) in lines.prefix(inner.height).enumerated() {
+            buffer.put(line.0, in: inner.row(offset).inset(left: 1), style: line.1 ?? .plain)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Text snapshots of buffers for tests: compare a rendered buffer with expected text kept in
+/// the test source. Test targets wrap `check` in their framework's assertion.
+///
+/// Comparison ignores trailing spaces on every line and trailing empty lines. With the
+/// environment variable `RECORD_SNAPSHOTS=1`, `check` reports the actual text as a ready to
+/// paste literal instead, so that the test fails and the new snapshot can be copied in.
+public enum Snapshot {
+    /// Whether `RECORD_SNAPSHOTS` is set to 1 (or "true"/"yes").
+    public static var isRecording: Bool {
+        guard let raw = getenv("RECORD_SNAPSHOTS") else { return false }
+        let value = String(cString: raw).lowercased()
+        return value == "1" || value == "true" || value == "yes"
+    }
+
+    /// Lines normalised for comparison.
+    public static func normalized(_ lines: [String]) -> [String] {
+        var result = lines.map { line -> String in
+            var s = Substring(line)
+            while s.last == " " { s.removeLast() }
+            return String(s)
+        }
+        while result.last == "" { result.removeLast() }
+        return result
+    }
+
+    /// Splits expected snapshot text into lines.
+    public static func lines(of text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// The buffer as a Swift multi-line string literal body, for recording.
+    public static func literal(_ lines: [String]) -> String {
+        var out = "\"\"\"\n"
+        for line in normalized(lines) {
+            out += line.replacingBackslashes() + "\n"
+        }
+        out += "\"\"\""
+        return out
+    }
+
+    /// Nil when `actual` matches `expected`; otherwise a report of the differing lines (or,
+    /// when recording, the actual text as a literal).
+    public static func check(_ buffer: Buffer, expected: String) -> String? {
+        check(lines: buffer.lines(), expected: expected)
+    }
+
+    public static func check(lines actual: [String], expected: String) -> String? {
+        let got = normalized(actual)
+        if isRecording {
+            return "RECORD_SNAPSHOTS is set; actual snapshot:\n" + literal(got)
+        }
+        let want = normalized(lines(of: expected))
+        guard got != want else { return nil }
+        var report = "snapshot mismatch (\(got.count) lines, expected \(want.count)):\n"
+        for i in 0..<max(got.count, want.count) {
+            let a = i < got.count ? got[i] : "<missing>"
+            let e = i < want.count ? want[i] : "<missing>"
+            let mark = a == e ? "  " : "≠ "
+            report += "\(mark)\(i): actual   |\(a)|\n"
+            if a != e { report += "   \(i): expected |\(e)|\n" }
+        }
+        report += "actual as literal:\n" + literal(got)
+        return report
+    }
+}
+
+extension String {
+    fileprivate func replacingBackslashes() -> String {
+        var out = ""
+        for c in self {
+            if c == "\\" { out += "\\\\" } else { out.append(c) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,286 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One or more series over x (usually training steps), drawn with dots on a `BrailleCanvas`.
+///
+/// Behaviour worth knowing:
+/// - NaN and ±infinity values are skipped and break the line (a gap), so a diverging run is
+///   visible; the current-value label still shows the last raw value (e.g. `nan`).
+/// - With no finite point at all, `emptyText` is shown instead.
+/// - A single point or a constant series is drawn in the vertical middle (the y-range is
+///   widened around the value); a single x is drawn at the left edge.
+/// - Many points per column are folded into one vertical run per column, so drawing cost
+///   grows with the number of points plus the plot size, not their product.
+/// - In `logScale`, values ≤ 0 are treated like NaN.
+public struct LineChart: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        /// y values.
+        public var values: [Double]
+        /// x of each value; when nil, value `i` sits at `startX + Double(i) * stepX`.
+        public var xs: [Double]?
+        public var startX: Double
+        public var stepX: Double
+        public var style: Style
+
+        public init(
+            name: String = "", values: [Double], startX: Double = 0, stepX: Double = 1,
+            style: Style = .plain
+        ) {
+            self.name = name
+            self.values = values
+            self.xs = nil
+            self.startX = startX
+            self.stepX = stepX
+            self.style = style
+        }
+
+        public init(name: String = "", points: [(x: Double, y: Double)], style: Style = .plain) {
+            self.name = name
+            self.values = points.map(\.y)
+            self.xs = points.map(\.x)
+            self.startX = 0
+            self.stepX = 1
+            self.style = style
+        }
+
+        public var count: Int { xs.map { min($0.count, values.count) } ?? values.count }
+
+        public func x(at index: Int) -> Double {
+            if let xs { return xs[index] }
+            return startX + Double(index) * stepX
+        }
+    }
+
+    public var series: [Series]
+    /// Fixed y-range; nil scales to the finite values shown.
+    public var yRange: ClosedRange<Double>?
+    /// Fixed x-range; nil spans all points.
+    public var xRange: ClosedRange<Double>?
+    public var logScale: Bool
+    public var mode: BrailleCanvas.Mode
+    /// Max/min labels and an axis line on the left.
+    public var showYLabels: Bool
+    /// First/last x labels on the bottom row.
+    public var showXLabels: Bool
+    /// The last value of each series at the top right, in the series' style.
+    public var showCurrentValue: Bool
+    public var labelStyle: Style
+    public var emptyText: String
+    public var format: @Sendable (Double) -> String
+
+    public init(
+        series: [Series], yRange: ClosedRange<Double>? = nil, xRange: ClosedRange<Double>? = nil,
+        logScale: Bool = false, mode: BrailleCanvas.Mode = .braille, showYLabels: Bool = true,
+        showXLabels: Bool = false, showCurrentValue: Bool = true,
+        labelStyle: Style = Style(.brightBlack), emptyText: String = "no data",
+        format: @escaping @Sendable (Double) -> String = { NumberFormat.compact($0) }
+    ) {
+        self.series = series
+        self.yRange = yRange
+        self.xRange = xRange
+        self.logScale = logScale
+        self.mode = mode
+        self.showYLabels = showYLabels
+        self.showXLabels = showXLabels
+        self.showCurrentValue = showCurrentValue
+        self.labelStyle = labelStyle
+        self.emptyText = emptyText
+        self.format = format
+    }
+
+    /// Exponential moving average: `s = smoothing * s + (1 - smoothing) * x`, started at the
+    /// first finite value. `smoothing` 0 returns the input, 0.9 is heavy smoothing. Non-finite
+    /// inputs stay non-finite in the output and do not disturb the average.
+    public static func exponentialMovingAverage(_ values: [Double], smoothing: Double) -> [Double] {
+        let weight = min(max(smoothing.isFinite ? smoothing : 0, 0), 0.9999)
+        var result: [Double] = []
+        result.reserveCapacity(values.count)
+        var state: Double? = nil
+        for value in values {
+            guard value.isFinite else {
+                result.append(value)
+                continue
+            }
+            let next = state.map { weight * $0 + (1 - weight) * value } ?? value
+            state = next
+            result.append(next)
+        }
+        return result
+    }
+
+    private func transform(_ y: Double) -> Double {
+        guard logScale else { return y }
+        return y > 0 ? log10(y) : .nan
+    }
+
+    private func untransform(_ y: Double) -> Double {
+        logScale ? pow(10, y) : y
+    }
+
+    /// The x-range used for drawing (never empty), or nil when there are no points.
+    public func resolvedXRange() -> ClosedRange<Double>? {
+        if let xRange {
+            return xRange.lowerBound < xRange.upperBound
+                ? xRange : xRange.lowerBound...(xRange.lowerBound + 1)
+        }
+        var low = Double.infinity
+        var high = -Double.infinity
+        for s in series {
+            for i in 0..<s.count {
+                let x = s.x(at: i)
+                guard x.isFinite else { continue }
+                low = min(low, x)
+                high = max(high, x)
+            }
+        }
+        guard low <= high else { return nil }
+        return low < high ? low...high : low...(low + 1)
+    }
+
+    /// The y-range used for drawing, in plotted units (log10 of the value in log scale), never
+    /// empty; nil when there is no finite value in the x-range.
+    public func resolvedYRange() -> ClosedRange<Double>? {
+        var low = Double.infinity
+        var high = -Double.infinity
+        if let yRange {
+            low = transform(yRange.lowerBound)
+            high = transform(yRange.upperBound)
+            if !low.isFinite || !high.isFinite { return nil }
+        } else {
+            let xr = resolvedXRange()
+            for s in series {
+                for i in 0..<s.count {
+                    let y = transform(s.values[i])
+                    guard y.isFinite else { continue }
+                    if let xr, xRange != nil, !xr.contains(s.x(at: i)) { continue }
+                    low = min(low, y)
+                    high = max(high, y)
+                }
+            }
+            guard low <= high else { return nil }
+        }
+        if low < high { return low...high }
+        let pad = low == 0 ? 1 : abs(low) * 0.1
+        return (low - pad)...(high + pad)
+    }
+
+    private var hasFiniteValue: Bool {
+        series.contains { s in (0..<s.count).contains { transform(s.values[$0]).isFinite } }
+    }
+
+    public func render(into buffer: inout Buffer, in rect: Rect) {
+        let area = rect.intersection(buffer.bounds)
+        guard !area.isEmpty else { return }
+        guard hasFiniteValue, let xr = resolvedXRange(), let yr = resolvedYRange() else {
+            let text = TextMetrics.truncate(emptyText, toWidth: area.width)
+            let w = TextMetrics.width(text)
+            buffer.put(
+                text, x: area.x + (area.width - w) / 2, y: area.y + (area.height - 1) / 2,
+                style: labelStyle, clip: area)
+            return
+        }
+
+        var plot = area
+        // x labels take the bottom row when there is room for a plot above them.
+        if showXLabels && plot.height >= 3 {
+            let row = plot.bottom(1)
+            plot = plot.inset(bottom: 1)
+            let first = format(xr.lowerBound)
+            let last = format(xr.upperBound)
+            buffer.put(first, x: row.x, y: row.y, style: labelStyle, clip: row)
+            let lastWidth = TextMetrics.width(last)
+            if TextMetrics.width(first) + 1 + lastWidth <= row.width {
+                buffer.put(last, x: row.maxX - lastWidth, y: row.y, style: labelStyle, clip: row)
+            }
+        }
+        if showYLabels {
+            let top = format(untransform(yr.upperBound))
+            let bottom = format(untransform(yr.lowerBound))
+            let labelWidth = max(TextMetrics.width(top), plot.height >= 2 ? TextMetrics.width(bottom) : 0)
+            let gutter = labelWidth + 1
+            if plot.width >= gutter + 4 {
+                let axisX = plot.x + gutter - 1
+                let ascii = mode == .ascii
+                buffer.put(
+                    TextMetrics.fit(top, width: labelWidth, alignment: .right), x: plot.x, y: plot.y,
+                    style: labelStyle)
+                if plot.height >= 2 {
+                    buffer.put(
+                        TextMetrics.fit(bottom, width: labelWidth, alignment: .right), x: plot.x,
+                        y: plot.maxY - 1, style: labelStyle)
+                }
+                for y in plot.y..<plot.maxY {
+                    let isEnd = y == plot.y || y == plot.maxY - 1
+                    let glyph: Character = ascii ? (isEnd ? "+" : "|") : (isEnd ? "┤" : "│")
+                    buffer.put(glyph, x: axisX, y: y, style: labelStyle)
+                }
+                plot = plot.inset(left: gutter)
+            }
+        }
+        guard !plot.isEmpty else { return }
+
+        var canvas = BrailleCanvas(width: plot.width, height: plot.height, mode: mode)
+        let pw = canvas.pixelWidth
+        let ph = canvas.pixelHeight
+        let xSpan = xr.upperBound - xr.lowerBound
+        let ySpan = yr.upperBound - yr.lowerBound
+        func pixelX(_ x: Double) -> Int {
+            let f = min(max((x - xr.lowerBound) / xSpan, -1), 2)
+            return Int((f * Double(pw - 1)).rounded())
+        }
+        func pixelY(_ y: Double) -> Int {
+            let f = min(max((y - yr.lowerBound) / ySpan, -1), 2)
+            return (ph - 1) - Int((f * Double(ph - 1)).rounded())
+        }
+
+        for s in series {
+            var previous: (x: Int, y: Int)? = nil
+            var column: (x: Int, low: Int, high: Int)? = nil
+            func flush() {
+                if let c = column { canvas.verticalLine(x: c.x, y0: c.low, y1: c.high, style: s.style) }
+                column = nil
+            }
+            for i in 0..<s.count {
+                let x = s.x(at: i)
+                let y = transform(s.values[i])
+                guard x.isFinite, y.isFinite else {
+                    flush()
+                    previous = nil
+                    continue
+                }
+                let point = (x: pixelX(x), y: pixelY(y))
+                if let p = previous, p.x != point.x {
+                    flush()
+                    canvas.line(x0: p.x, y0: p.y, x1: point.x, y1: point.y, style: s.style)
+                }
+                if let c = column, c.x == point.x {
+                    column = (c.x, min(c.low, point.y), max(c.high, point.y))
+                } else {
+                    flush()
+                    column = (point.x, point.y, point.y)
+                }
+                previous = point
+            }
+            flush()
+        }
+        canvas.render(into: &buffer, in: plot)
+
+        if showCurrentValue {
+            var row = plot.y
+            for s in series where s.count > 0 && row < plot.maxY {
+                let value = s.values[s.count - 1]
+                let text = s.name.isEmpty ? format(value) : "\(s.name) \(format(value))"
+                let fitted = TextMetrics.truncate(text, toWidth: plot.width)
+                let w = TextMetrics.width(fitted)
+                buffer.put(fitted, x: plot.maxX - w, y: row, style: s.style.bold, clip: plot)
+                row += 1
+            }
+        }
+    }
+}
