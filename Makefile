@@ -1,10 +1,10 @@
 # LossLab: `make run` opens the explorer, `make test` runs every test. Both install the
 # system packages they need first.
 SWIFT ?= swift
-SYSTEM_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config
+SYSTEM_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test test-swift test-cli bench clean
+.PHONY: deps build run test test-cli test-e2e bench clean
 
 deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -25,10 +25,15 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) test-cli
+	$(MAKE) test-e2e
 
 # The command line end to end, on the debug build the tests just made.
 test-cli:
 	bash Tests/cli/run.sh .build/debug/losslab
+
+# The explorer in tmux: keys, resize, quit, signals, journal restore.
+test-e2e:
+	bash Tests/e2e/explorer.sh .build/debug/losslab
 
 bench: build
 	.build/release/losslab bench

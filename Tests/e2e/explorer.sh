@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# End-to-end checks of the explorer in tmux: it starts, trains, answers keys, survives tiny
+# terminals, and always gives the terminal back (quit, Ctrl-C, SIGTERM, SIGHUP).
+# Usage: Tests/e2e/explorer.sh PATH/TO/losslab
+set -u
+bin=$(cd "$(dirname "${1:?usage: explorer.sh PATH/TO/losslab}")" && pwd)/$(basename "$1")
+work=$(mktemp -d)
+export LOSSLAB_HOME="$work/home"
+round=0
+socket="losslab-e2e-$$-0"
+tm() { tmux -L "$socket" "$@"; }
+trap 'for s in /tmp/tmux-$(id -u)/losslab-e2e-$$-*; do tmux -S "$s" kill-server 2>/dev/null; done; rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; tm capture-pane -p -t e2e 2>/dev/null | sed 's/^/  | /' | head -50; }
+
+# Waits up to $2 seconds for text $1 on the screen.
+wait_for() {
+  local deadline=$((SECONDS + ${2:-10}))
+  while [ $SECONDS -lt $deadline ]; do
+    tm capture-pane -p -t e2e 2>/dev/null | grep -q -- "$1" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+start() { # width height [args...]
+  local width=$1 height=$2
+  shift 2
+  tm kill-server 2>/dev/null
+  # A fresh server per run: reusing one that is shutting down races.
+  round=$((round + 1))
+  socket="losslab-e2e-$$-$round"
+  tm new-session -d -s e2e -x "$width" -y "$height" \
+    "cd '$work' && '$bin' $* ; echo \"EXITED \$?\"; stty -a | grep -q ' icanon' && echo COOKED; sleep 60"
+}
+
+restored() { # name
+  if wait_for "EXITED" 10 && wait_for "COOKED" 3; then ok; else fail "$1: terminal not restored"; fi
+}
+
+# 1. Starts on the default dataset, steps, runs and pauses.
+start 120 40
+wait_for "labelled-items" 15 && ok || fail "default dataset shown"
+tm send-keys -t e2e n
+wait_for "step 1" 10 && ok || fail "n takes one step"
+tm send-keys -t e2e " "
+sleep 1.5
+tm send-keys -t e2e " "
+wait_for "paused" 5 && ok || fail "space pauses"
+wait_for "Mined triplets" 2 && ok || fail "mining pane"
+# 2. The command line, a loss change and the help overlay.
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss BatchAllTripletLoss margin=2" Enter
+wait_for "BatchAllTripletLoss distance_metric=euclidean margin=2" 5 && ok || fail "loss command"
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "set lr=banana" Enter
+wait_for "lr must be a number" 5 && ok || fail "bad command answered"
+tm send-keys -t e2e "?"
+wait_for "Keys" 3 && ok || fail "help overlay"
+tm send-keys -t e2e Escape
+tm send-keys -t e2e l
+wait_for "needs binary-pairs data" 3 && ok || fail "loss picker shows what does not fit"
+tm send-keys -t e2e Escape
+# 3. Resize below the minimum and back.
+tm resize-window -t e2e -x 60 -y 20 2>/dev/null || tm resize-pane -t e2e -x 60 -y 20
+wait_for "enlarge it" 5 && ok || fail "tiny terminal message"
+tm resize-window -t e2e -x 100 -y 30 2>/dev/null || tm resize-pane -t e2e -x 100 -y 30
+wait_for "Hyperparameters" 5 && ok || fail "back from tiny"
+# 4. Quit with unsaved work asks, then saves.
+tm send-keys -t e2e q
+wait_for "unsaved work" 3 && ok || fail "quit asks"
+tm send-keys -t e2e s
+restored "quit and save"
+[ -s "$work/session.lab" ] && grep -q "loss BatchAllTripletLoss" "$work/session.lab" && ok || fail "notebook saved on quit"
+
+# 5. The saved notebook reopens and replays.
+start 120 40 session.lab
+wait_for "BatchAllTripletLoss" 15 && ok || fail "notebook reopens"
+tm send-keys -t e2e C-c
+restored "Ctrl-C"
+
+# 6. SIGTERM and SIGHUP restore the terminal too.
+for signal in TERM HUP; do
+  start 100 30
+  wait_for "labelled-items" 15 || true
+  pid=$(pgrep -n -x losslab || true)
+  [ -n "$pid" ] && kill -s "$signal" "$pid"
+  restored "SIG$signal"
+done
+
+# 7. A journal left by a killed session is offered for restore.
+start 100 30
+wait_for "labelled-items" 15 || true
+tm send-keys -t e2e n
+wait_for "step 1" 10 || true
+pid=$(pgrep -n -x losslab || true)
+[ -n "$pid" ] && kill -9 "$pid"
+sleep 0.5
+grep -q "load toy:blobs" "$LOSSLAB_HOME/journal.lab" 2>/dev/null && ok || fail "journal kept after kill -9"
+start 100 30
+wait_for "did not end cleanly" 15 && ok || fail "restore offered"
+tm send-keys -t e2e y
+wait_for "step 1" 10 && ok || fail "restored session replayed"
+tm send-keys -t e2e C-c
+restored "after restore"
+
+# 8. No terminal: a clear message, not a crash.
+TERM=dumb "$bin" </dev/null >"$work/out" 2>&1
+[ $? = 2 ] && grep -q "needs a terminal" "$work/out" && ok || { failed=$((failed + 1)); echo "FAIL no terminal: $(cat "$work/out")"; }
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]
