@@ -67,6 +67,8 @@ import Testing
         ("text:nli", "SoftmaxLoss", "encoder bow dim=8"),
         ("text:triplets", "TripletLoss", "encoder bow dim=8"),
         ("toy:blobs classes=4 per_class=10 dim=6 as=hard-triplets", "MultipleNegativesRankingLoss", "encoder mlp dim=4 hidden=8"),
+        ("text:sentences", "DenoisingAutoEncoderLoss", "encoder bow dim=8"),
+        ("text:topics", "DenoisingAutoEncoderLoss deletion_ratio=0.3", "encoder bow dim=8 normalize=true"),
     ])
     func everyLossTrainsOnItsShape(_ source: String, _ loss: String, _ encoder: String) throws {
         var lines = ["load \(source)", "loss \(loss)"]

@@ -34,6 +34,14 @@ enum HeldOutEvaluation {
         if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(columns[0]) }
         let result = try? loss.evaluate(batch)
         if let result { metrics.append(("test_loss", Double(result.value))) }
+        if let denoising = loss as? DenoisingLossChoice, let decoder = model.decoder {
+            // Fixed noise, so evaluations at different steps compare the same corruption.
+            var noise = SeededRandom(seed: 7)
+            if let step = try? denoising.loss.evaluate(encoder: model.encoder, decoder: decoder, items: columns[0], random: &noise) {
+                metrics.append(("test_loss", Double(step.value)))
+                metrics.append(("token_accuracy", step.tokenAccuracy))
+            }
+        }
 
         switch dataset.shape {
         case .labelledItems:
@@ -67,7 +75,10 @@ enum HeldOutEvaluation {
         case .teacherItems:
             if let result { metrics.append(("mse", Double(result.value))) }
         case .sentences:
-            break
+            // Sentences with a known topic: does the embedding retrieve same-topic sentences?
+            if let classes = dataset.itemClasses {
+                metrics += retrieval(queries: Array(test.prefix(maximumQueries)).map { item($0, 0) }, embeddings: all, classes: classes)
+            }
         }
         return EvaluationRecord(step: step, metrics: metrics)
     }

@@ -37,6 +37,9 @@ public final class Session {
         public var sampler: BatchSampler
         public var trainExamples: [Int]
         public var testExamples: [Int]
+        /// DenoisingAutoEncoderLoss only: the decoder and the noise's random stream.
+        public var decoder: DenoisingDecoder<Float>?
+        public var noise: SeededRandom
     }
 
     public init(workingDirectory: String = FileManager.default.currentDirectoryPath) {
@@ -63,12 +66,10 @@ public final class Session {
                 notes.append("encoder table (the items are vectors)")
             }
             var newLoss = loss
-            if let mismatch = loaded.shape.mismatch(with: loss.className) {
+            if let mismatch = Self.mismatch(loaded, loss) {
                 // Keep the data; pick the first loss that fits so the session stays usable.
-                guard let fitting = loaded.shape.losses.first(where: { LossCatalog.type(named: $0) != nil }) else {
-                    throw CommandError("\(mismatch), and no loss of this engine fits it yet")
-                }
-                newLoss = try LossCatalog.make(fitting)
+                guard let fitting = loaded.shape.losses.first else { throw CommandError(mismatch) }
+                newLoss = try DenoisingLossChoice.make(fitting, settings: [:])
                 notes.append("loss \(fitting) (\(loss.className) does not fit \(loaded.shape.rawValue) data)")
             }
             try rebuild(dataset: loaded, loss: newLoss, encoder: encoder, settings: settings)
@@ -76,9 +77,9 @@ public final class Session {
             (dataset, datasetSource, loss, encoderChoice) = (loaded, source, newLoss, encoder)
             return "loaded \(describe(loaded))" + (notes.isEmpty ? "" : "; switched to " + notes.joined(separator: ", "))
         case .loss(let name, let values):
-            let newLoss = try LossCatalog.make(name, settings: values)
-            if let dataset, let mismatch = dataset.shape.mismatch(with: newLoss.className) { throw CommandError(mismatch) }
-            let parametersChange = newLoss.className != loss.className || (newLoss is SoftmaxLoss)
+            let newLoss = try DenoisingLossChoice.make(name, settings: values)
+            if let dataset, let mismatch = Self.mismatch(dataset, newLoss) { throw CommandError(mismatch) }
+            let parametersChange = newLoss.className != loss.className || (newLoss is SoftmaxLoss) || (newLoss is DenoisingLossChoice)
             if parametersChange, let dataset {
                 try rebuild(dataset: dataset, loss: newLoss, encoder: encoderChoice, settings: settings, keepEncoder: true)
             }
@@ -137,6 +138,7 @@ public final class Session {
         guard let dataset else { throw CommandError("no data loaded: try `load toy:blobs`") }
         guard var current = model else { throw CommandError("no model: load data first") }
         if case .diverged(let reason) = state { throw CommandError("training diverged (\(reason)); change the settings and `reset`") }
+        if let denoising = loss as? DenoisingLossChoice { return try denoisingStep(denoising, dataset: dataset, model: &current) }
         let batch = current.sampler.next()
         let columns = dataset.columnCount
         let items = (0..<columns).map { column in batch.map { dataset.examples[$0][column] } }
@@ -186,6 +188,47 @@ public final class Session {
         return record
     }
 
+    /// One TSDAE step: delete tokens, embed the noisy sentences, reconstruct the originals.
+    private func denoisingStep(_ choice: DenoisingLossChoice, dataset: Dataset, model current: inout Model) throws -> StepRecord {
+        guard let decoder = current.decoder else { throw CommandError("DenoisingAutoEncoderLoss needs the bow encoder over sentences") }
+        let batch = current.sampler.next()
+        let items = batch.map { dataset.examples[$0][0] }
+        let result = try choice.loss.evaluate(encoder: current.encoder, decoder: decoder, items: items, random: &current.noise)
+        if !result.value.isFinite || !result.gradients.values.allSatisfy(\.allFinite) {
+            state = .diverged("step \(stepIndex + 1): loss is \(result.value)")
+            throw CommandError("training diverged at step \(stepIndex + 1); the previous state is kept")
+        }
+        var parameters = current.encoder.parameters
+        current.encoder.parameters = [:]
+        for (name, value) in decoder.parameters { parameters[name] = value }
+        current.decoder!.parameters = [:]
+        let update = current.optimizer.step(&parameters, gradients: result.gradients)
+        for name in DenoisingDecoder<Float>.parameterNames { current.decoder!.parameters[name] = parameters.removeValue(forKey: name) }
+        current.encoder.parameters = parameters
+        model = current
+        stepIndex += 1
+        var counts = MiningCounts(valid: result.targetCount, used: result.targetCount)
+        counts.active = Int((result.tokenAccuracy * Double(result.targetCount)).rounded())
+        var record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
+                                groupNorms: update.groupNorms, learningRate: update.learningRate, counts: counts,
+                                health: EmbeddingHealth.measure(result.embeddings, positives: []))
+        record.extras = [("token_accuracy", result.tokenAccuracy)]
+        history.append(record)
+        lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: [items],
+                                 mining: MiningReport(kind: .item, counts: counts), largestGradients: [])
+        if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty { _ = try evaluate() }
+        return record
+    }
+
+    /// Why `loss` cannot train on `dataset`, or nil.
+    static func mismatch(_ dataset: Dataset, _ loss: any EmbeddingLoss) -> String? {
+        if loss is DenoisingLossChoice {
+            if case .tokens = dataset.items { return nil }
+            return "DenoisingAutoEncoderLoss needs sentences (text data); \(dataset.name) holds vectors"
+        }
+        return dataset.shape.mismatch(with: loss.className)
+    }
+
     /// Held-out metrics on the test split, recorded in `evaluations`.
     @discardableResult
     public func evaluate() throws -> EvaluationRecord {
@@ -224,11 +267,16 @@ public final class Session {
         var classOf: [Int: Int] = [:]
         if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
         let examples = dataset.examples
-        let kind = settings.sampler ?? (dataset.shape == .labelledItems ? .pk : .random)
+        let kind = settings.sampler ?? (dataset.shape == .labelledItems && !(loss is DenoisingLossChoice) ? .pk : .random)
         let sampler = try BatchSampler(kind: kind, batchSize: settings.batchSize, perClass: settings.perClass, pool: split.train,
                                        classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
+        var decoder: DenoisingDecoder<Float>? = nil
+        if loss is DenoisingLossChoice, case .tokens(_, let vocabulary) = dataset.items {
+            decoder = DenoisingDecoder(dimension: builtEncoder.outputDimension, vocabularySize: vocabulary.count, seed: settings.seed)
+        }
         model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
-                      sampler: sampler, trainExamples: split.train, testExamples: split.test)
+                      sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
+                      noise: SeededRandom(seed: settings.seed ^ 0xD0_15E))
         stepIndex = 0
         history = []
         evaluations = []

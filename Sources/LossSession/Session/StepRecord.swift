@@ -11,6 +11,25 @@ public struct StepRecord: Sendable, Equatable {
     public var learningRate: Double
     public var counts: MiningCounts
     public var health: EmbeddingHealth
+    /// Metrics only some losses have (DenoisingAutoEncoderLoss: token_accuracy).
+    public var extras: [(String, Double)] = []
+
+    public init(step: Int, loss: Double, gradientNorm: Double, groupNorms: [String: Double], learningRate: Double,
+                counts: MiningCounts, health: EmbeddingHealth) {
+        self.step = step
+        self.loss = loss
+        self.gradientNorm = gradientNorm
+        self.groupNorms = groupNorms
+        self.learningRate = learningRate
+        self.counts = counts
+        self.health = health
+    }
+
+    public static func == (a: StepRecord, b: StepRecord) -> Bool {
+        a.step == b.step && a.loss == b.loss && a.gradientNorm == b.gradientNorm && a.groupNorms == b.groupNorms
+            && a.learningRate == b.learningRate && a.counts == b.counts && a.health == b.health
+            && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1)
+    }
 
     /// Share of the used tuples with a non-zero term.
     public var activeFraction: Double { counts.used == 0 ? 0 : Double(counts.active) / Double(counts.used) }
@@ -26,7 +45,7 @@ public struct StepRecord: Sendable, Equatable {
             ("semi_hard_fraction", Double(counts.semiHard) / census), ("easy_fraction", Double(counts.easy) / census),
             ("mean_norm", health.meanNorm), ("mean_cosine", health.meanCosine), ("mean_distance", health.meanDistance),
             ("alignment", health.alignment), ("uniformity", health.uniformity),
-        ]
+        ] + extras
     }
 }
 
