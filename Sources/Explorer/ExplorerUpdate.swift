@@ -94,8 +94,10 @@ extension ExplorerModel {
             return []
         case .character("d"): overlay = .datasetPicker(selected: 0); return []
         case .character("m"): return cycleMetric()
-        case .character("+"), .character("="): return nudgeMargin(up: true)
-        case .character("-"), .character("_"): return nudgeMargin(up: false)
+        case .character("+") where focus != .parameters, .character("=") where focus != .parameters:
+            return nudgeMargin(up: true)
+        case .character("-") where focus != .parameters, .character("_") where focus != .parameters:
+            return nudgeMargin(up: false)
         case .character(":"): openLine(.command, prompt: ":", text: ""); return []
         case .character("?"), .function(1): overlay = .help; return []
         case .character("q"):

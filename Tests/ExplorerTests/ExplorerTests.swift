@@ -1,0 +1,123 @@
+import Explorer
+import LossKit
+import LossSession
+import TerminalKit
+import Testing
+
+/// The explorer's update and view, driven without a terminal: keys in, trainer requests
+/// out; state in, screen text out.
+@Suite struct ExplorerTests {
+    /// A snapshot from a real session a few steps in.
+    static func snapshot(_ lines: [String] = ["load toy:blobs classes=4 per_class=8 dim=4", "loss BatchHardTripletLoss margin=1", "step 3"]) throws -> TrainingSnapshot {
+        let trainer = Trainer()
+        trainer.start()
+        for line in lines { trainer.send(.command(line)) }
+        defer { trainer.stop() }
+        for _ in 0..<500 {
+            let latest = trainer.snapshot()
+            if latest.step >= 3 && latest.cells.count >= lines.count - 1 && latest.state == .paused { return latest }
+            usleep(10_000)
+        }
+        return trainer.snapshot()
+    }
+
+    static func press(_ model: inout ExplorerModel, _ keys: [Key]) -> [Effect] {
+        keys.flatMap { model.update(.key($0)) }
+    }
+
+    @Test func screenShowsEveryPane() throws {
+        var model = ExplorerModel(width: 120, height: 40)
+        model.snapshot = try Self.snapshot()
+        let text = model.view().lines().joined(separator: "\n")
+        for expected in ["LossLab", "BatchHardTripletLoss", "Embeddings", "Loss & gradient", "Mined triplets", "Hyperparameters",
+                         "Notebook", "margin", "step 3", "paused", "? help"] {
+            #expect(text.contains(expected), "screen lacks '\(expected)'")
+        }
+    }
+
+    @Test func tooSmallTerminalSaysSo() {
+        var model = ExplorerModel(width: 60, height: 20)
+        #expect(model.view().lines().joined().contains("needs at least 80x24"))
+        #expect(Self.press(&model, [.character("n")]).isEmpty)
+        #expect(Self.press(&model, [.character("q")]) == [.quit])
+        _ = model.update(.resize(width: 80, height: 24))
+        #expect(!model.isTooSmall)
+        #expect(model.view().lines().joined().contains("Embeddings"))
+    }
+
+    @Test func keysBecomeTrainerRequests() throws {
+        var model = ExplorerModel(width: 120, height: 40)
+        model.snapshot = try Self.snapshot()
+        #expect(Self.press(&model, [.character("n")]) == [.send(.step(1))])
+        #expect(Self.press(&model, [.character(" ")]) == [.send(.run)])
+        #expect(Self.press(&model, [.character("+")]) == [.send(.command("loss BatchHardTripletLoss distance_metric=euclidean margin=1.25"))])
+        #expect(Self.press(&model, [.character("m")]) == [.send(.command("loss BatchHardTripletLoss margin=1.0 distance_metric=cosine"))])
+        #expect(Self.press(&model, [.character("N")]).isEmpty)
+        #expect(Self.press(&model, [.control("u")] + "250".map { .character($0) } + [.enter]) == [.send(.step(250))])
+        #expect(Self.press(&model, [.character(":")] + "set lr=0.5".map { .character($0) } + [.enter]) == [.send(.command("set lr=0.5"))])
+        #expect(Self.press(&model, [.character("r"), .character("y")]) == [.send(.pause), .send(.command("reset"))])
+    }
+
+    @Test func pickersOfferOnlyWhatFits() throws {
+        var model = ExplorerModel(width: 120, height: 40)
+        model.snapshot = try Self.snapshot()
+        _ = Self.press(&model, [.character("l")])
+        #expect(model.view().lines().joined().contains("needs binary-pairs data"))
+        // Down to ContrastiveLoss (index 4), which does not fit: Enter refuses with the reason.
+        #expect(Self.press(&model, [.up, .up, .up, .up, .up, .up, .up, .up, .down, .down, .down, .down, .enter]).isEmpty
+                || model.note != nil)
+        _ = Self.press(&model, [.character("d")])
+        #expect(model.view().lines().joined().contains("toy:rings"))
+        #expect(Self.press(&model, [.down, .enter]) == [.send(.command("load toy:rings"))])
+    }
+
+    @Test func parameterPanelEditsByName() throws {
+        var model = ExplorerModel(width: 120, height: 40)
+        model.snapshot = try Self.snapshot()
+        model.focus = .parameters
+        let rows = ParameterRow.rows(for: model.snapshot)
+        let lr = try #require(rows.firstIndex { $0.name == "lr" })
+        _ = Self.press(&model, Array(repeating: Key.down, count: lr))
+        #expect(Self.press(&model, [.character("+")]) == [.send(.command("set lr=0.0125"))])
+        _ = Self.press(&model, [.enter, .control("u")])
+        #expect(Self.press(&model, "0.3".map { .character($0) } + [.enter]) == [.send(.command("set lr=0.3"))])
+    }
+
+    @Test func quittingWithUnsavedWorkAsks() throws {
+        var model = ExplorerModel(width: 120, height: 40)
+        model.snapshot = try Self.snapshot()
+        #expect(model.hasUnsavedWork)
+        #expect(Self.press(&model, [.character("q")]).isEmpty)
+        #expect(model.overlay == .confirmQuit)
+        #expect(Self.press(&model, [.character("s")]) == [.send(.command("save session.lab")), .quit])
+        var other = ExplorerModel(width: 120, height: 40)
+        #expect(Self.press(&other, [.control("c")]) == [.quit])
+    }
+
+    @Test func miningSelectionMarksTheTupleInTheEmbeddings() throws {
+        var model = ExplorerModel(width: 120, height: 40)
+        model.snapshot = try Self.snapshot()
+        model.focus = .mining
+        _ = Self.press(&model, [.down])
+        let selected = try #require(model.selectedTuple)
+        #expect(selected.negativeItem != nil)
+        let text = model.view().lines().joined(separator: "\n")
+        #expect(text.contains("A") && text.contains("P") && text.contains("N"))
+        #expect(Self.press(&model, [.character("s")]).isEmpty)
+        #expect(model.miningSort == .anchor)
+    }
+
+    @Test func asciiAndMonochromeModes() throws {
+        var model = ExplorerModel(width: 100, height: 30)
+        model.snapshot = try Self.snapshot()
+        model.ascii = true
+        model.color = false
+        let buffer = model.view()
+        let text = buffer.lines().joined()
+        #expect(!text.contains("╭") && !text.contains("┃"))
+        #expect(!text.unicodeScalars.contains { (0x2800...0x28FF).contains($0.value) }, "no braille in ASCII mode")
+        #expect(buffer.cells.allSatisfy { $0.style.foreground == .default && $0.style.background == .default })
+    }
+}
+
+import Foundation
