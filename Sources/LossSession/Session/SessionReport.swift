@@ -57,6 +57,13 @@ enum SessionReport {
         } else {
             lines.append("no step taken yet")
         }
+        if let last = session.history.last, !last.groupNorms.isEmpty {
+            lines.append("gradient norm by parameter: " + last.groupNorms.sorted { $0.key < $1.key }.map { String(format: "%@ %.4g", $0.key, $0.value) }.joined(separator: ", "))
+        }
+        if let batch = session.lastBatch, !batch.largestGradients.isEmpty {
+            let item = { (row: Int) in batch.items[0].indices.contains(row) ? batch.items[0][row] : row }
+            lines.append("largest per-example gradients: " + batch.largestGradients.map { String(format: "item %d %.4g", item($0.row), $0.norm) }.joined(separator: ", "))
+        }
         if let evaluation = session.evaluations.last { lines.append(evaluation.summary) }
         return lines.joined(separator: "\n")
     }

@@ -230,9 +230,11 @@ public final class Trainer: @unchecked Sendable {
             snapshot.datasetSummary = session.summarize(dataset)
             snapshot.datasetShape = dataset.shape
             snapshot.classNames = dataset.labelNames
-            snapshot.lossFits = LossCatalog.names.map { ($0, dataset.shape.mismatch(with: $0)) }
+            snapshot.lossFits = (LossCatalog.names + [DenoisingLossChoice.className]).map { name in
+                (name, (try? DenoisingLossChoice.make(name, settings: [:])).flatMap { Session.mismatch(dataset, $0) })
+            }
         } else {
-            snapshot.lossFits = LossCatalog.names.map { ($0, nil) }
+            snapshot.lossFits = (LossCatalog.names + [DenoisingLossChoice.className]).map { ($0, nil) }
         }
         snapshot.lossName = session.loss.className
         snapshot.lossSettings = session.loss.settings
