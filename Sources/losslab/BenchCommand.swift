@@ -17,11 +17,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON array instead of a table.") var json = false
     @Option(help: "Seconds of timing per case.") var seconds = 1.0
     @Option(help: .hidden) var single: String?
+    @Flag(help: .hidden) var noFloor = false
 
     func run() throws {
         if let single {
             guard let benchCase = BenchCase(single) else { throw ValidationError("bad case '\(single)'") }
-            var measurement = try BenchRunner.measure(benchCase, budget: seconds)
+            var measurement = try BenchRunner.measure(benchCase, budget: seconds, floor: !noFloor)
             measurement.peakMegabytes = BenchRunner.peakResidentMegabytes()
             print(Self.json(measurement))
             return

@@ -40,21 +40,41 @@ struct LabelledBatch<T: Scalar> {
     /// Classifies every valid triplet (a, p, n) of the batch against the margin.
     func census(margin: Double) -> MiningCounts {
         var counts = MiningCounts()
-        for a in 0..<n {
-            let positives = sortedPositives(of: a)
-            if positives.isEmpty { continue }
-            for k in 0..<n where isNegative(a, k) {
-                let dan = Double(d(a, k))
-                // hard: d(a,n) < d(a,p); not easy: d(a,n) < d(a,p) + margin.
-                let hard = positives.count - Self.partitionPoint(positives) { Double($0.distance) > dan }
-                let notEasy = positives.count - Self.partitionPoint(positives) { Double($0.distance) + margin > dan }
-                counts.valid += positives.count
-                counts.hard += hard
-                counts.semiHard += max(notEasy - hard, 0)
-                counts.easy += positives.count - max(notEasy, hard)
+        let m = T(margin)
+        var positives: [T] = []
+        positives.reserveCapacity(n)
+        distances.withUnsafeBufferPointer { dist in
+            for a in 0..<n {
+                positives.removeAll(keepingCapacity: true)
+                for p in 0..<n where isPositive(a, p) { positives.append(dist[a * n + p]) }
+                if positives.isEmpty { continue }
+                positives.sort()
+                let count = positives.count
+                var hardTotal = 0, notEasyTotal = 0, negatives = 0
+                for k in 0..<n where isNegative(a, k) {
+                    let dan = dist[a * n + k]
+                    // hard: d(a,p) > d(a,n); not easy: d(a,p) + margin > d(a,n). Both are suffixes.
+                    hardTotal += count - Self.firstIndex(positives) { $0 > dan }
+                    notEasyTotal += count - Self.firstIndex(positives) { $0 + m > dan }
+                    negatives += 1
+                }
+                counts.valid += count * negatives
+                counts.hard += hardTotal
+                counts.semiHard += max(notEasyTotal - hardTotal, 0)
+                counts.easy += count * negatives - max(notEasyTotal, hardTotal)
             }
         }
         return counts
+    }
+
+    /// First index where `isAfter` holds in a sorted array (a linear scan for short ones).
+    @inline(__always)
+    static func firstIndex(_ values: [T], _ isAfter: (T) -> Bool) -> Int {
+        if values.count <= 16 {
+            for (index, value) in values.enumerated() where isAfter(value) { return index }
+            return values.count
+        }
+        return partitionPoint(values, isAfter)
     }
 }
 

@@ -60,13 +60,17 @@ public struct BenchMeasurement: Sendable {
 public enum BenchRunner {
     /// Times forward + backward: one warm-up, then repeats until `budget` seconds or 50 runs
     /// (at least 3); the median.
-    public static func measure(_ benchCase: BenchCase, budget: Double) throws -> BenchMeasurement {
+    public static func measure(_ benchCase: BenchCase, budget: Double, floor: Bool = true) throws -> BenchMeasurement {
         let loss = try LossCatalog.make(benchCase.loss)
         let batch = benchCase.makeBatch(for: loss)
         let lossTime = try medianTime(budget: budget) { _ = try loss.evaluate(batch) }
         let embeddings = batch.columns[0]
         let upstream = Matrix<Float>(rows: benchCase.batch, cols: benchCase.batch,
                                      values: (0..<(benchCase.batch * benchCase.batch)).map { Float($0 % 7) })
+        if !floor {
+            return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, repeats: lossTime.repeats,
+                                    peakMegabytes: 0, gemmFloorMilliseconds: 0)
+        }
         let floorTime = try medianTime(budget: budget / 4) {
             _ = Matrix.product(embeddings, embeddings, transposeB: true)
             _ = Matrix.product(upstream, embeddings)
