@@ -99,7 +99,7 @@ public final class CursesScreen {
         }
 
         _ = setlocale(LC_ALL, "")
-        if getenv("ESCDELAY") == nil { _ = setenv("ESCDELAY", "25", 0) }
+        let userChoseEscDelay = getenv("ESCDELAY") != nil
 
         // Own FILE handles on duplicated descriptors: closing them later leaves fd 0/1 open.
         let outFD = dup(STDOUT_FILENO)
@@ -128,7 +128,7 @@ public final class CursesScreen {
         _ = nonl()
         _ = keypad(window, true)
         _ = intrflush(window, false)
-        _ = set_escdelay(25)
+        if !userChoseEscDelay { _ = set_escdelay(25) }  // Esc alone is seen after 25 ms
         _ = curs_set(0)
         cursorVisible = false
 
@@ -198,6 +198,9 @@ public final class CursesScreen {
     /// otherwise it is hidden.
     public func draw(_ buffer: Buffer, cursor: (x: Int, y: Int)? = nil) {
         guard isActive else { return }
+        // Refreshing after someone called `TerminalGuard.restoreTerminal()` re-enters curses
+        // mode (ncurses semantics), so the guard must know it is active again.
+        if !TerminalGuard.isCursesActive { TerminalGuard.cursesDidStart() }
         let window = losslab_stdscr()
         let (columns, rows) = size()
         var last = previous

@@ -25,9 +25,10 @@ private let signalSlots = 65
 /// `fatalError`/`precondition` raise on some platforms).
 ///
 /// On a fatal signal the handler calls `endwin()` (and restores the saved terminal modes with
-/// `tcsetattr`), puts back the signal's previous action (Swift's crash reporter if it had
-/// one, else the default) and re-raises, so the process still dies of that signal with the
-/// right exit status and crash report.
+/// `tcsetattr`), then re-raises the signal so the process still dies of it with the right
+/// exit status: crash signals go back to their previous action (Swift's backtracer, when it
+/// is active, so its crash report is printed on a usable terminal), termination signals to
+/// the default action.
 ///
 /// Trade-off: `endwin()` is not on POSIX's list of async-signal-safe functions. If the
 /// signal interrupts ncurses itself, the restore may be imperfect; ncurses does the same in
@@ -162,11 +163,13 @@ public enum TerminalGuard {
         // Put back what was there before and deliver the signal again. Inside the handler
         // the signal is blocked, so it arrives as soon as the handler returns; a fault
         // (SIGSEGV, SIGILL, ...) also recurs when the faulting instruction runs again.
+        // Crashes go on to the previous handler (Swift's backtracer prints its report);
+        // termination signals get the default action so that the process really ends.
         var action = sigaction()
-        if let previousActions, sig > 0, sig < Int32(signalSlots) {
+        if crashSignals.contains(sig), let previousActions, sig > 0, sig < Int32(signalSlots) {
             action = previousActions[Int(sig)]
         }
-        if isIgnored(action) {
+        if isIgnored(action) || !crashSignals.contains(sig) {
             action = sigaction()
             action.__sigaction_handler.sa_handler = SIG_DFL
             sigemptyset(&action.sa_mask)

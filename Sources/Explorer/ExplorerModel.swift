@@ -28,6 +28,11 @@ public struct ExplorerModel {
         case editParameter(String)
     }
 
+    /// What the chart pane shows; `c` cycles.
+    public enum ChartMode: Int, CaseIterable, Sendable {
+        case lossAndGradient, census, histogram
+    }
+
     public enum MiningSort: Int, CaseIterable, Sendable {
         case loss, anchor, positiveScore, negativeScore
         public var title: String { ["loss", "anchor", "d(a,p)", "d(a,n)"][rawValue] }
@@ -45,6 +50,7 @@ public struct ExplorerModel {
     public var snapshot = TrainingSnapshot()
     public var miningSelection = 0
     public var miningSort: MiningSort = .loss
+    public var chartMode: ChartMode = .lossAndGradient
     public var parameterSelection = 0
     public var notebookSelection: Int? = nil
     public var ascii = false

@@ -89,6 +89,9 @@ extension ExplorerModel {
         case .character("n"): return [.send(.step(1))]
         case .character("N"): openLine(.stepCount, prompt: "steps: ", text: "100"); return []
         case .character("r"): overlay = .confirmReset; return []
+        case .character("c"):
+            chartMode = ChartMode(rawValue: (chartMode.rawValue + 1) % ChartMode.allCases.count)!
+            return []
         case .character("l"):
             overlay = .lossPicker(selected: max(snapshot.lossFits.firstIndex { $0.name == snapshot.lossName } ?? 0, 0))
             return []
@@ -177,6 +180,8 @@ extension ExplorerModel {
     mutating func openLine(_ purpose: LinePurpose, prompt: String, text: String) {
         var field = TextField(text: text, prompt: prompt, placeholder: purpose == .command ? "a command, e.g. step 100  (Tab completes, Esc closes)" : "")
         field.setHistory(commandHistory)
+        // The terminal's own cursor marks the position; a painted cursor cell under it can cancel out.
+        field.drawsCursorCell = false
         line = field
         linePurpose = purpose
     }

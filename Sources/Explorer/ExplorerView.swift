@@ -32,7 +32,7 @@ extension ExplorerModel {
     func title(of pane: Pane) -> String {
         switch pane {
         case .embeddings: return "Embeddings"
-        case .charts: return "Loss & gradient"
+        case .charts: return ["Loss & gradient", "Hardness census", "Margin in its units"][chartMode.rawValue]
         case .mining:
             switch snapshot.batch?.mining.kind {
             case .pair?: return "Pairs"
@@ -65,6 +65,11 @@ extension ExplorerModel {
             field.render(into: &buffer, in: rect)
             return
         }
+        if note == nil && !snapshot.messageIsError, let warning = snapshot.warnings.first {
+            let more = snapshot.warnings.count > 1 ? " (+\(snapshot.warnings.count - 1) more: :show warnings)" : ""
+            buffer.put("⚠ " + warning + more, in: rect, style: Style(.yellow, bold: true))
+            return
+        }
         let text = note ?? snapshot.message
         let isError = note == nil && snapshot.messageIsError
         buffer.put(text.replacingOccurrences(of: "\n", with: " · "), in: rect,
@@ -74,7 +79,7 @@ extension ExplorerModel {
     func drawFooter(into buffer: inout Buffer, in rect: Rect) {
         let keys = line != nil
             ? "Enter run · Esc cancel · Tab complete · Up/Down history"
-            : "Space run/pause · n step · N steps · r reset · l loss · d data · m metric · +/- margin · Tab pane · : command · ? help · q quit"
+            : "Space run · n step · N steps · r reset · l loss · d data · m metric · +/- margin · c chart · Tab pane · : cmd · ? help · q quit"
         buffer.put(keys, in: rect, style: Style(.brightBlack))
     }
 

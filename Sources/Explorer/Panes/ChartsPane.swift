@@ -6,6 +6,49 @@ import TerminalKit
 /// gradient norm.
 enum ChartsPane {
     static func render(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
+        switch model.chartMode {
+        case .lossAndGradient: lossAndGradient(model, into: &buffer, in: rect)
+        case .census: census(model, into: &buffer, in: rect)
+        case .histogram: histogram(model, into: &buffer, in: rect)
+        }
+    }
+
+    /// Stacked shares of hard, hard + semi-hard and all triplets over steps, with the share of
+    /// active terms: the lines show what the margin leaves to learn.
+    static func census(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
+        let history = model.snapshot.history
+        let steps = history.map { Double($0.step) }
+        func share(_ record: StepRecord, _ names: [String]) -> Double {
+            let values = Dictionary(record.metrics, uniquingKeysWith: { $1 })
+            return names.reduce(0) { $0 + (values[$1] ?? 0) }
+        }
+        let hard = history.map { share($0, ["hard_fraction"]) }
+        let semi = history.map { share($0, ["hard_fraction", "semi_hard_fraction"]) }
+        let active = history.map(\.activeFraction)
+        let series = [
+            LineChart.Series(name: "hard", points: zip(steps, hard).map { ($0, $1) }, style: Style(.red, bold: true)),
+            LineChart.Series(name: "+semi-hard", points: zip(steps, semi).map { ($0, $1) }, style: Style(.yellow)),
+            LineChart.Series(name: "active", points: zip(steps, active).map { ($0, $1) }, style: Style(.cyan)),
+        ]
+        let last = history.last.map { String(format: "hard %.0f%% · semi-hard %.0f%% · active %.0f%%", 100 * share($0, ["hard_fraction"]),
+                                              100 * share($0, ["semi_hard_fraction"]), 100 * $0.activeFraction) } ?? "no steps yet"
+        buffer.put(last, in: rect.row(0), style: Style(.default, bold: true))
+        LineChart(series: series, yRange: 0...1, mode: model.ascii ? .ascii : .braille, emptyText: "no steps yet")
+            .render(into: &buffer, in: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 1, 0)))
+    }
+
+    /// d(a,p) and d(a,n) of the last batch in the metric's units, margin marked.
+    static func histogram(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
+        let margin = model.snapshot.lossSettings.first { ["margin", "triplet_margin"].contains($0.name) }.flatMap { Double($0.value) }
+        let histogram = MarginHistogram(model.snapshot.batch?.mining, margin: margin, bins: max(rect.height - 1, 1))
+        let lines = histogram.text(width: max(rect.width - 12, 1)).split(separator: "\n").map(String.init)
+        for (offset, line) in lines.prefix(rect.height).enumerated() {
+            let style: Style = line.contains("margin") && offset > 0 ? Style(.magenta, bold: true) : .plain
+            buffer.put(line, in: rect.row(offset), style: offset == 0 ? Style(.default, bold: true) : style)
+        }
+    }
+
+    static func lossAndGradient(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let history = model.snapshot.history
         let halves = rect.splitRows([.percent(55), .fill])
         let steps = history.map { Double($0.step) }

@@ -56,7 +56,7 @@ enum Overlays {
     static let help: [(String, Style?)] = [
         ("Space   run / pause training", nil), ("n       one step", nil), ("N       many steps (asks how many)", nil),
         ("r       reset the model (asks first)", nil), ("l       pick a loss      d  pick a dataset", nil),
-        ("m       next distance metric (or similarity)", nil), ("+ / -   margin (scale for MNRL) up / down", nil),
+        ("m       next distance metric (or similarity)", nil), ("c       chart: loss & gradient / hardness census / margin histogram", nil), ("+ / -   margin (scale for MNRL) up / down", nil),
         ("Tab     next pane        Shift-Tab  previous pane", nil), ("arrows, PgUp/PgDn, Home/End  move in a pane", nil),
         ("Enter   edit the selected parameter or notebook cell", nil), ("s       sort the mining table (in that pane)", nil),
         (":       command line (Tab completes, Up/Down history)", nil), ("Esc     close / back     ?  this help", nil),

@@ -25,6 +25,8 @@ public final class Session {
     public private(set) var evaluations: [EvaluationRecord] = []
     public private(set) var lastBatch: BatchOutcome?
     public private(set) var state: SessionState = .ready
+    /// What the last step gave evidence of (single-class batch, duplicates, collapse...).
+    public private(set) var warnings: [String] = []
     /// Where `save`/`export` write relative paths.
     public var workingDirectory: String
 
@@ -113,6 +115,7 @@ public final class Session {
             let evaluation = evaluations.last.map { $0.step > first ? " | " + $0.summary : "" } ?? ""
             return String(format: "step %d: loss %.5g, |grad| %.3g, active %d/%d", last.step, last.loss, last.gradientNorm,
                           last.counts.active, last.counts.used) + evaluation
+                + (warnings.isEmpty ? "" : "\nwarning: " + warnings.joined(separator: "\nwarning: "))
         case .eval:
             return try evaluate().summary
         case .reset(let seed):
@@ -182,6 +185,9 @@ public final class Session {
         history.append(record)
         lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
                                  largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count))
+        warnings = TrainingWarnings.check(loss: loss, dataset: dataset, batch: batch, items: items, embeddings: pass.embeddings,
+                                          history: history)
+        history[history.count - 1].warningCount = warnings.count
         if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty {
             _ = try evaluate()
         }
@@ -278,6 +284,7 @@ public final class Session {
                       sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
                       noise: SeededRandom(seed: settings.seed ^ 0xD0_15E))
         stepIndex = 0
+        warnings = []
         history = []
         evaluations = []
         lastBatch = nil

@@ -4,7 +4,7 @@ import LossKit
 
 /// The text `show WHAT` prints: the same facts the explorer's panes show.
 enum SessionReport {
-    static let topics = ["triplets", "params", "metrics", "data", "losses"]
+    static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram"]
 
     static func show(_ what: String, in session: Session) throws -> String {
         switch what {
@@ -13,6 +13,9 @@ enum SessionReport {
         case "metrics": return metrics(session)
         case "data", "dataset": return session.dataset.map { session.describe($0) } ?? "no data loaded"
         case "losses": return losses(session)
+        case "warnings": return session.warnings.isEmpty ? "no warnings" : session.warnings.map { "warning: " + $0 }.joined(separator: "\n")
+        case "census": return census(session)
+        case "histogram", "margin": return MarginHistogram(session.lastBatch?.mining, margin: marginValue(session)).text(width: 40)
         default: throw CommandError("show needs one of \(topics.joined(separator: ", ")), got '\(what)'")
         }
     }
@@ -66,6 +69,24 @@ enum SessionReport {
         }
         if let evaluation = session.evaluations.last { lines.append(evaluation.summary) }
         return lines.joined(separator: "\n")
+    }
+
+    /// Hardness over the last steps: the share of hard, semi-hard and easy triplets and of
+    /// active terms, every tenth of the run.
+    static func census(_ session: Session) -> String {
+        guard !session.history.isEmpty else { return "no step taken yet" }
+        let stride = max(1, session.history.count / 10)
+        var lines = ["  step     hard  semi-hard   easy  active"]
+        for record in Swift.stride(from: stride - 1, to: session.history.count, by: stride).map({ session.history[$0] }) {
+            let values = Dictionary(record.metrics, uniquingKeysWith: { $1 })
+            lines.append(String(format: "%6d   %5.1f%%    %5.1f%%  %5.1f%%  %5.1f%%", record.step, 100 * (values["hard_fraction"] ?? 0),
+                                100 * (values["semi_hard_fraction"] ?? 0), 100 * (values["easy_fraction"] ?? 0), 100 * record.activeFraction))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func marginValue(_ session: Session) -> Double? {
+        session.loss.settings.first { ["margin", "triplet_margin"].contains($0.name) }.flatMap { Double($0.value) }
     }
 
     static func losses(_ session: Session) -> String {

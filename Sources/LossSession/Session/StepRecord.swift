@@ -13,6 +13,8 @@ public struct StepRecord: Sendable, Equatable {
     public var health: EmbeddingHealth
     /// Metrics only some losses have (DenoisingAutoEncoderLoss: token_accuracy).
     public var extras: [(String, Double)] = []
+    /// How many warnings the step raised (see Session.warnings).
+    public var warningCount = 0
 
     public init(step: Int, loss: Double, gradientNorm: Double, groupNorms: [String: Double], learningRate: Double,
                 counts: MiningCounts, health: EmbeddingHealth) {
@@ -28,7 +30,7 @@ public struct StepRecord: Sendable, Equatable {
     public static func == (a: StepRecord, b: StepRecord) -> Bool {
         a.step == b.step && a.loss == b.loss && a.gradientNorm == b.gradientNorm && a.groupNorms == b.groupNorms
             && a.learningRate == b.learningRate && a.counts == b.counts && a.health == b.health
-            && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1)
+            && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1) && a.warningCount == b.warningCount
     }
 
     /// Share of the used tuples with a non-zero term.
@@ -44,7 +46,7 @@ public struct StepRecord: Sendable, Equatable {
             ("hard", Double(counts.hard)), ("hard_fraction", Double(counts.hard) / census),
             ("semi_hard_fraction", Double(counts.semiHard) / census), ("easy_fraction", Double(counts.easy) / census),
             ("mean_norm", health.meanNorm), ("mean_cosine", health.meanCosine), ("mean_distance", health.meanDistance),
-            ("alignment", health.alignment), ("uniformity", health.uniformity),
+            ("alignment", health.alignment), ("uniformity", health.uniformity), ("warnings", Double(warningCount)),
         ] + extras
     }
 }

@@ -244,6 +244,7 @@ public final class Trainer: @unchecked Sendable {
         snapshot.evaluations = session.evaluations
         snapshot.batch = session.lastBatch
         snapshot.cells = cells
+        snapshot.warnings = session.warnings
         snapshot.message = message.0
         snapshot.messageIsError = message.1
         if let dataset = session.dataset, let embeddings = try? session.embeddings() {

@@ -51,6 +51,8 @@ public struct TrainingSnapshot: Sendable {
     /// The latest message for the status line (an output or an error).
     public var message = ""
     public var messageIsError = false
+    /// What the last step gave evidence of (see TrainingWarnings).
+    public var warnings: [String] = []
     /// Losses with whether they fit the data: (name, reason it does not fit or nil).
     public var lossFits: [(name: String, mismatch: String?)] = []
 

@@ -73,21 +73,26 @@ public struct Box: Sendable {
         buffer.put(bl, x: rect.x, y: bottom, style: frameStyle, clip: area)
         buffer.put(br, x: right, y: bottom, style: frameStyle, clip: area)
 
-        // Titles sit on the top border between the corners, with one space of padding.
-        let available = rect.width - 2
-        var titleEnd = rect.x + 1
+        // Titles sit on the top border after one line character, padded with spaces; in
+        // very narrow boxes they start right after the corner.
+        let roomy = rect.width - 4 >= 5
+        let titleX = rect.x + (roomy ? 2 : 1)
+        let available = roomy ? rect.width - 4 : rect.width - 2
+        var titleEnd = titleX
         if let title, !title.isEmpty, available >= 3 {
             let text = TextMetrics.truncate(" \(title) ", toWidth: available)
             var look = focused ? titleStyle.reversed : titleStyle
             if focused && ascii { look = look.bold }
-            titleEnd = buffer.put(text, x: rect.x + 1, y: rect.y, style: look, clip: area)
+            titleEnd = buffer.put(text, x: titleX, y: rect.y, style: look, clip: area)
         }
         if let rightTitle, !rightTitle.isEmpty {
-            let room = right - titleEnd - 1
+            // Mirrors the left title: one line character before the corner when there is room.
+            let margin = roomy ? 1 : 0
+            let room = right - margin - titleEnd - 1
             if room >= 3 {
                 let text = TextMetrics.truncate(" \(rightTitle) ", toWidth: room)
                 let w = TextMetrics.width(text)
-                buffer.put(text, x: right - w, y: rect.y, style: frameStyle, clip: area)
+                buffer.put(text, x: right - margin - w, y: rect.y, style: frameStyle, clip: area)
             }
         }
         return inner(rect)

@@ -239,8 +239,10 @@ public struct LineChart: Sendable {
             return (ph - 1) - Int((f * Double(ph - 1)).rounded())
         }
 
+        var lastCells: [(x: Int, y: Int)] = []
         for s in series {
             var previous: (x: Int, y: Int)? = nil
+            var lastDrawn: (x: Int, y: Int)? = nil
             var column: (x: Int, low: Int, high: Int)? = nil
             func flush() {
                 if let c = column { canvas.verticalLine(x: c.x, y0: c.low, y1: c.high, style: s.style) }
@@ -266,21 +268,44 @@ public struct LineChart: Sendable {
                     column = (point.x, point.y, point.y)
                 }
                 previous = point
+                lastDrawn = point
             }
             flush()
+            if let lastDrawn, lastDrawn.x >= 0, lastDrawn.y >= 0 {
+                lastCells.append((lastDrawn.x / canvas.dotsPerCellX, lastDrawn.y / canvas.dotsPerCellY))
+            }
         }
         canvas.render(into: &buffer, in: plot)
 
         if showCurrentValue {
-            var row = plot.y
-            for s in series where s.count > 0 && row < plot.maxY {
-                let value = s.values[s.count - 1]
-                let text = s.name.isEmpty ? format(value) : "\(s.name) \(format(value))"
-                let fitted = TextMetrics.truncate(text, toWidth: plot.width)
-                let w = TextMetrics.width(fitted)
-                buffer.put(fitted, x: plot.maxX - w, y: row, style: s.style.bold, clip: plot)
-                row += 1
+            drawCurrentValues(into: &buffer, plot: plot, avoiding: lastCells)
+        }
+    }
+
+    /// The last value of each series, right-aligned and stacked at the top of the plot, or at
+    /// the bottom when the top labels would cover where a line currently ends.
+    private func drawCurrentValues(into buffer: inout Buffer, plot: Rect, avoiding ends: [(x: Int, y: Int)]) {
+        var labels: [(text: String, style: Style)] = []
+        for s in series where s.count > 0 {
+            let value = s.values[s.count - 1]
+            let text = s.name.isEmpty ? format(value) : "\(s.name) \(format(value))"
+            labels.append((TextMetrics.truncate(text, toWidth: plot.width), s.style.bold))
+        }
+        let shown = Array(labels.prefix(plot.height))
+        guard !shown.isEmpty else { return }
+        func covers(firstRow: Int) -> Bool {
+            for (index, label) in shown.enumerated() {
+                let row = firstRow + index
+                let startColumn = plot.width - TextMetrics.width(label.text)
+                if ends.contains(where: { $0.y == row && $0.x >= startColumn }) { return true }
             }
+            return false
+        }
+        let bottomRow = plot.height - shown.count
+        let firstRow = covers(firstRow: 0) && !covers(firstRow: bottomRow) ? bottomRow : 0
+        for (index, label) in shown.enumerated() {
+            let w = TextMetrics.width(label.text)
+            buffer.put(label.text, x: plot.maxX - w, y: plot.y + firstRow + index, style: label.style, clip: plot)
         }
     }
 }

@@ -49,8 +49,12 @@ public struct TextField: Sendable {
     public var maxLength: Int
     public var prompt: String
     public var placeholder: String
-    /// Whether the cursor is drawn (in `cursorStyle`).
+    /// Whether the field has focus: only a focused field shows its cursor.
     public var focused: Bool
+    /// Whether the cursor is painted into the buffer as a `cursorStyle` cell. Set it to false
+    /// when the backend shows the terminal's own cursor at `cursorPosition(in:)`, so the two
+    /// do not cancel out (a block cursor over a reversed cell).
+    public var drawsCursorCell: Bool = true
     public var style: Style
     public var promptStyle: Style
     public var placeholderStyle: Style
@@ -472,7 +476,7 @@ public struct TextField: Sendable {
             if !placeholder.isEmpty {
                 buffer.put(placeholder, x: area.x, y: area.y, style: placeholderStyle, clip: area)
             }
-            if focused {
+            if focused && drawsCursorCell {
                 let under = buffer[area.x, area.y]
                 buffer.set(Cell(under.isContinuation ? " " : under.character, style: cursorStyle), x: area.x, y: area.y)
             }
@@ -485,12 +489,12 @@ public struct TextField: Sendable {
             let c = characters[index]
             let w = TextMetrics.width(of: c)
             if x + w > area.maxX { break }
-            let look = (focused && index == cursor) ? cursorStyle : style
+            let look = (focused && drawsCursorCell && index == cursor) ? cursorStyle : style
             buffer.set(Cell(c, style: look), x: x, y: area.y)
             x += w
             index += 1
         }
-        if focused && cursor == characters.count && x < area.maxX {
+        if focused && drawsCursorCell && cursor == characters.count && x < area.maxX {
             buffer.set(Cell(" ", style: cursorStyle), x: x, y: area.y)
         }
     }

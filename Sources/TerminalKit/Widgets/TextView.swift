@@ -84,30 +84,64 @@ public struct TextView: Sendable {
         return result
     }
 
-    private func rows(width: Int) -> [ArraySlice<Glyph>] {
-        var rows: [ArraySlice<Glyph>] = []
-        for line in lines {
-            let g = glyphs(of: line)
-            if !wrap {
-                rows.append(g[...])
-                continue
+    /// The rows of one logical line at `width`.
+    private func rows(of line: [Span], width: Int) -> [ArraySlice<Glyph>] {
+        let g = glyphs(of: line)
+        guard wrap else { return [g[...]] }
+        return TextMetrics.wrapRanges(
+            g, width: width, isSpace: { $0.character == " " }, cellWidth: { $0.width }
+        ).map { g[$0] }
+    }
+
+    /// How many rows one logical line takes at `width`. Printable-ASCII lines (the common
+    /// case) are measured on their bytes, without building glyphs.
+    private func rowCount(of line: [Span], width: Int) -> Int {
+        guard wrap else { return 1 }
+        var bytes = 0
+        var ascii = true
+        for span in line {
+            for byte in span.text.utf8 where byte < 0x20 || byte >= 0x7F {
+                ascii = false
+                break
             }
-            let ranges = TextMetrics.wrapRanges(
-                g, width: width, isSpace: { $0.character == " " }, cellWidth: { $0.width })
-            for range in ranges { rows.append(g[range]) }
+            if !ascii { break }
+            bytes += span.text.utf8.count
         }
-        return rows
+        if ascii {
+            if bytes <= width { return 1 }
+            var all: [UInt8] = []
+            all.reserveCapacity(bytes)
+            for span in line { all.append(contentsOf: span.text.utf8) }
+            return TextMetrics.wrapRanges(all, width: width, isSpace: { $0 == 0x20 }, cellWidth: { _ in 1 })
+                .count
+        }
+        // Text without tabs, emoji or joiners: every character's width is the sum of its
+        // scalars' widths, and zero-width scalars never start a row, so measuring scalars
+        // gives the same rows as measuring characters, only faster.
+        var widths: [UInt8] = []
+        for span in line {
+            for scalar in span.text.unicodeScalars {
+                let v = scalar.value
+                if v == 0x09 || v == 0x200D || v == 0xFE0F || v >= 0x1F000 {
+                    return rows(of: line, width: width).count
+                }
+                widths.append(v == 0x20 ? 0x80 | 1 : UInt8(TextMetrics.width(of: scalar)))
+            }
+        }
+        return TextMetrics.wrapRanges(
+            widths, width: width, isSpace: { $0 & 0x80 != 0 }, cellWidth: { Int($0 & 0x7F) }
+        ).count
     }
 
     /// How many rows the text takes at `width` (without a scrollbar column).
     public func rowCount(width: Int) -> Int {
-        rows(width: max(1, width)).count
+        let w = max(1, width)
+        return lines.reduce(0) { $0 + rowCount(of: $1, width: w) }
     }
 
     /// The largest useful scroll offset for a rect (accounting for the scrollbar).
     public func maxScrollOffset(in rect: Rect) -> Int {
-        let layout = self.layout(rect)
-        return max(0, layout.rows.count - rect.height)
+        max(0, layout(rect).counts.reduce(0, +) - rect.height)
     }
 
     /// The offset actually drawn for `rect`: `scrollOffset` clamped, or the end with
@@ -117,38 +151,60 @@ public struct TextView: Sendable {
         return followTail ? maximum : min(max(0, scrollOffset), maximum)
     }
 
-    private func layout(_ rect: Rect) -> (rows: [ArraySlice<Glyph>], textWidth: Int, scrollbar: Bool) {
-        let full = rows(width: max(1, rect.width))
-        if showScrollbar && rect.width >= 2 && full.count > rect.height {
-            return (rows(width: rect.width - 1), rect.width - 1, true)
+    /// Row counts per logical line, the text width and whether a scrollbar is shown.
+    private func layout(_ rect: Rect) -> (counts: [Int], textWidth: Int, scrollbar: Bool) {
+        let fullWidth = max(1, rect.width)
+        // More logical lines than rows: the scrollbar is needed for sure, measure only once.
+        if showScrollbar && rect.width >= 2 && lines.count > rect.height {
+            return (lines.map { rowCount(of: $0, width: rect.width - 1) }, rect.width - 1, true)
         }
-        return (full, rect.width, false)
+        let full = lines.map { rowCount(of: $0, width: fullWidth) }
+        if showScrollbar && rect.width >= 2 && full.reduce(0, +) > rect.height {
+            return (lines.map { rowCount(of: $0, width: rect.width - 1) }, rect.width - 1, true)
+        }
+        return (full, fullWidth, false)
     }
 
     public func render(into buffer: inout Buffer, in rect: Rect) {
         let area = rect.intersection(buffer.bounds)
         guard !area.isEmpty else { return }
-        let (allRows, textWidth, scrollbar) = layout(rect)
-        let maximum = max(0, allRows.count - rect.height)
+        let (counts, textWidth, scrollbar) = layout(rect)
+        let total = counts.reduce(0, +)
+        let maximum = max(0, total - rect.height)
         let offset = followTail ? maximum : min(max(0, scrollOffset), maximum)
         let textArea = Rect(x: rect.x, y: rect.y, width: textWidth, height: rect.height)
             .intersection(area)
-        for r in 0..<rect.height {
-            let index = offset + r
-            guard index < allRows.count else { break }
-            var x = rect.x
-            let y = rect.y + r
-            for glyph in allRows[index] {
-                if x + glyph.width > rect.x + textWidth { break }
-                buffer.put(glyph.character, x: x, y: y, style: glyph.style, clip: textArea)
-                x += glyph.width
+
+        // Find the logical line holding row `offset`, then wrap only what is visible.
+        var lineIndex = 0
+        var firstRow = 0  // index of the first row of `lineIndex`
+        while lineIndex < lines.count && firstRow + counts[lineIndex] <= offset {
+            firstRow += counts[lineIndex]
+            lineIndex += 1
+        }
+        var skip = offset - firstRow
+        var y = rect.y
+        while y < rect.maxY && lineIndex < lines.count {
+            for row in rows(of: lines[lineIndex], width: textWidth) {
+                if skip > 0 {
+                    skip -= 1
+                    continue
+                }
+                guard y < rect.maxY else { break }
+                var x = rect.x
+                for glyph in row {
+                    if x + glyph.width > rect.x + textWidth { break }
+                    buffer.put(glyph.character, x: x, y: y, style: glyph.style, clip: textArea)
+                    x += glyph.width
+                }
+                y += 1
             }
+            lineIndex += 1
         }
         if scrollbar {
             let barX = rect.maxX - 1
-            let total = allRows.count
             let height = rect.height
-            let thumbSize = max(1, height * height / max(1, total))
+            let thumbSize = min(height, max(1, (height * height + total / 2) / max(1, total)))
             let travel = height - thumbSize
             let thumbStart = maximum > 0 ? (travel * offset + maximum / 2) / maximum : 0
             for r in 0..<height {
