@@ -34,7 +34,10 @@ struct ExplorerCommand: ParsableCommand {
             }
         }
         let journal = Journal()
-        let leftover = notebook == nil ? journal.leftOver() : nil
+        // The newest journal of a session that did not end cleanly; older ones are stale.
+        let orphans = Journal.orphans()
+        let leftover = notebook == nil ? orphans.first.flatMap { Journal(path: $0).leftOver() } : nil
+        for path in orphans.dropFirst() { try? FileManager.default.removeItem(atPath: path) }
         try? journal.begin()
 
         let directory = notebook.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
@@ -61,6 +64,8 @@ struct ExplorerCommand: ParsableCommand {
             if let leftover {
                 model.restorable = leftover.cells.compactMap { if case .command(let line) = $0 { return line } else { return nil } }
                 model.overlay = .confirmRestore
+                // Offered once: replayed, its commands go into this session's own journal.
+                if let path = orphans.first { try? FileManager.default.removeItem(atPath: path) }
             }
         }
 

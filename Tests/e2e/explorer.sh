@@ -97,7 +97,7 @@ wait_for "step 1" 10 || true
 pid=$(pgrep -n -x losslab || true)
 [ -n "$pid" ] && kill -9 "$pid"
 sleep 0.5
-grep -q "load toy:blobs" "$LOSSLAB_HOME/journal.lab" 2>/dev/null && ok || fail "journal kept after kill -9"
+grep -q "load toy:blobs" "$LOSSLAB_HOME/journal-$pid.lab" 2>/dev/null && ok || fail "journal kept after kill -9"
 start 100 30
 wait_for "did not end cleanly" 15 && ok || fail "restore offered"
 tm send-keys -t e2e y

@@ -3,18 +3,37 @@ import LossData
 
 /// Every accepted command of an explorer session, appended to a notebook file as it happens
 /// and flushed to disk at once, so a crash or `kill -9` loses no command. A clean quit
-/// removes it; a journal found at start-up is a session that did not end cleanly, which the
-/// explorer offers to restore by replaying it.
+/// removes it; a journal found at start-up whose process is gone is a session that did not
+/// end cleanly, which the explorer offers to restore by replaying it. Each process writes its
+/// own file (journal-PID.lab), so two explorers running at once never clobber each other.
 public final class Journal: @unchecked Sendable {
     public let path: String
     private let lock = NSLock()
     private var handle: FileHandle?
 
-    /// The default place: ~/.losslab/journal.lab (or $LOSSLAB_HOME/journal.lab).
-    public static var defaultPath: String {
+    /// ~/.losslab, or $LOSSLAB_HOME.
+    public static var home: String {
         let environment = ProcessInfo.processInfo.environment
-        let home = environment["LOSSLAB_HOME"] ?? ((environment["HOME"] ?? NSTemporaryDirectory()) + "/.losslab")
-        return home + "/journal.lab"
+        return environment["LOSSLAB_HOME"] ?? ((environment["HOME"] ?? NSTemporaryDirectory()) + "/.losslab")
+    }
+
+    /// This process's journal: $LOSSLAB_HOME/journal-PID.lab.
+    public static var defaultPath: String {
+        home + "/journal-\(ProcessInfo.processInfo.processIdentifier).lab"
+    }
+
+    /// Journals left by processes that no longer run, newest first.
+    public static func orphans(in directory: String = Journal.home) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        let paths = names.compactMap { name -> (String, Date)? in
+            guard name.hasPrefix("journal-"), name.hasSuffix(".lab"),
+                  let pid = Int32(name.dropFirst("journal-".count).dropLast(".lab".count)) else { return nil }
+            if pid == ProcessInfo.processInfo.processIdentifier || kill(pid, 0) == 0 || errno == EPERM { return nil }
+            let path = directory + "/" + name
+            let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
+            return (path, date)
+        }
+        return paths.sorted { $0.1 > $1.1 }.map(\.0)
     }
 
     public init(path: String = Journal.defaultPath) {
