@@ -18,6 +18,8 @@ public struct ExplorerModel {
         case confirmReset
         /// A journal from a session that did not end cleanly: replay its commands?
         case confirmRestore
+        /// MNRL: the softmax over the selected anchor's candidates.
+        case inspector
     }
 
     /// What the command line is being used for.
@@ -51,6 +53,8 @@ public struct ExplorerModel {
     public var miningSelection = 0
     public var miningSort: MiningSort = .loss
     public var chartMode: ChartMode = .lossAndGradient
+    /// Draw each batch point's push (negative gradient) as an arrow; `f` toggles.
+    public var showForces = false
     public var parameterSelection = 0
     public var notebookSelection: Int? = nil
     public var ascii = false

@@ -51,6 +51,12 @@ extension ExplorerModel {
         case .help:
             overlay = .none
             return []
+        case .inspector:
+            // +/- change the scale with the inspector open, so the softmax visibly sharpens.
+            if key == .character("+") || key == .character("=") { return nudgeMargin(up: true) }
+            if key == .character("-") || key == .character("_") { return nudgeMargin(up: false) }
+            overlay = .none
+            return []
         case .confirmQuit:
             switch key {
             case .character("s"), .character("y"):
@@ -89,6 +95,21 @@ extension ExplorerModel {
         case .character("n"): return [.send(.step(1))]
         case .character("N"): openLine(.stepCount, prompt: "steps: ", text: "100"); return []
         case .character("r"): overlay = .confirmReset; return []
+        case .character("i"):
+            guard snapshot.batch?.mining.kind == .ranking else {
+                note = "the softmax inspector is for MultipleNegativesRankingLoss"
+                return []
+            }
+            guard snapshot.batch?.mining.scores != nil else {
+                note = "the batch is too large to keep its scores (at most \(MiningReport.scoreLimit) anchor-candidate pairs)"
+                return []
+            }
+            overlay = .inspector
+            return []
+        case .character("f"):
+            showForces.toggle()
+            note = showForces ? "forces on: arrows show where the loss pushes each batch point; idle points are dimmed" : "forces off"
+            return []
         case .character("c"):
             chartMode = ChartMode(rawValue: (chartMode.rawValue + 1) % ChartMode.allCases.count)!
             return []

@@ -48,7 +48,7 @@ extension ExplorerModel {
     func rightTitle(of pane: Pane) -> String? {
         switch pane {
         case .embeddings:
-            return snapshot.points.isEmpty ? nil : "PCA · \(snapshot.points.count) pts"
+            return snapshot.points.isEmpty ? nil : "PCA · \(snapshot.points.count) pts" + (showForces ? " · forces" : "")
         case .mining:
             guard let counts = snapshot.batch?.mining.counts else { return nil }
             return "active \(counts.active)/\(counts.used) · sort \(miningSort.title)"
@@ -77,10 +77,15 @@ extension ExplorerModel {
     }
 
     func drawFooter(into buffer: inout Buffer, in rect: Rect) {
-        let keys = line != nil
-            ? "Enter run · Esc cancel · Tab complete · Up/Down history"
-            : "Space run · n step · N steps · r reset · l loss · d data · m metric · +/- margin · c chart · Tab pane · : cmd · ? help · q quit"
-        buffer.put(keys, in: rect, style: Style(.brightBlack))
+        var keys = line != nil
+            ? ["Enter run", "Esc cancel", "Tab complete", "Up/Down history"]
+            : ["Space run", "n step", "N steps", "r reset", "l loss", "d data", "m metric", "+/- margin", "c chart", "f forces",
+               "Tab pane", ": cmd", "q quit"]
+        // The least essential keys go first when the line is narrow; "? help" always shows.
+        while keys.count > 2 && TextMetrics.width((keys + ["? help"]).joined(separator: " · ")) > rect.width {
+            keys.remove(at: keys.count - 2)
+        }
+        buffer.put((keys + (line == nil ? ["? help"] : [])).joined(separator: " · "), in: rect, style: Style(.brightBlack))
     }
 
     func drawTooSmall(into buffer: inout Buffer) {

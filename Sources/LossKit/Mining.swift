@@ -77,6 +77,12 @@ public struct MiningReport: Sendable, Equatable {
     public var kind: TupleKind
     public var tuples: [MinedTuple]
     public var counts: MiningCounts
+    /// Ranking losses on small batches (at most `scoreLimit` entries): every anchor's
+    /// similarity to each candidate, before the scale, row-major (anchors × `scoreColumns`),
+    /// for the softmax inspector.
+    public var scores: [Double]?
+    public var scoreColumns = 0
+    public static let scoreLimit = 65_536
     public init(kind: TupleKind, tuples: [MinedTuple] = [], counts: MiningCounts = MiningCounts()) {
         self.kind = kind
         self.tuples = tuples

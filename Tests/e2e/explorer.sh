@@ -49,27 +49,27 @@ wait_for "step 1" 10 && ok || fail "n takes one step"
 tm send-keys -t e2e " "
 sleep 1.5
 tm send-keys -t e2e " "
-wait_for "paused" 5 && ok || fail "space pauses"
-wait_for "Mined triplets" 2 && ok || fail "mining pane"
+wait_for "paused" 10 && ok || fail "space pauses"
+wait_for "Mined triplets" 10 && ok || fail "mining pane"
 # 2. The command line, a loss change and the help overlay.
 tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss BatchAllTripletLoss margin=2" Enter
-wait_for "BatchAllTripletLoss distance_metric=euclidean margin=2" 5 && ok || fail "loss command"
+wait_for "BatchAllTripletLoss distance_metric=euclidean margin=2" 10 && ok || fail "loss command"
 tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "set lr=banana" Enter
-wait_for "lr must be a number" 5 && ok || fail "bad command answered"
+wait_for "lr must be a number" 10 && ok || fail "bad command answered"
 tm send-keys -t e2e "?"
-wait_for "Keys" 3 && ok || fail "help overlay"
+wait_for "Keys" 10 && ok || fail "help overlay"
 tm send-keys -t e2e Escape
 tm send-keys -t e2e l
-wait_for "needs binary-pairs data" 3 && ok || fail "loss picker shows what does not fit"
+wait_for "needs binary-pairs data" 10 && ok || fail "loss picker shows what does not fit"
 tm send-keys -t e2e Escape
 # 3. Resize below the minimum and back.
 tm resize-window -t e2e -x 60 -y 20 2>/dev/null || tm resize-pane -t e2e -x 60 -y 20
-wait_for "enlarge it" 5 && ok || fail "tiny terminal message"
+wait_for "enlarge it" 10 && ok || fail "tiny terminal message"
 tm resize-window -t e2e -x 100 -y 30 2>/dev/null || tm resize-pane -t e2e -x 100 -y 30
-wait_for "Hyperparameters" 5 && ok || fail "back from tiny"
+wait_for "Hyperparameters" 10 && ok || fail "back from tiny"
 # 4. Quit with unsaved work asks, then saves.
 tm send-keys -t e2e q
-wait_for "unsaved work" 3 && ok || fail "quit asks"
+wait_for "unsaved work" 10 && ok || fail "quit asks"
 tm send-keys -t e2e s
 restored "quit and save"
 [ -s "$work/session.lab" ] && grep -q "loss BatchAllTripletLoss" "$work/session.lab" && ok || fail "notebook saved on quit"

@@ -24,12 +24,17 @@ enum EmbeddingsPane {
             let item = s.pointItems[index]
             let emphasis: ScatterPlot.Emphasis
             if let marker = markers[item] { emphasis = .marker(marker) }
+            else if model.showForces && s.idleItems.contains(item) { emphasis = .dim }
             else if hasBatch { emphasis = point.inBatch ? .highlight : .dim }
             else { emphasis = .normal }
             points.append(ScatterPlot.Point(x: point.x, y: point.y, colorIndex: point.group, emphasis: emphasis))
         }
         let axes = s.axes
-        let plot = ScatterPlot(points: points, xRange: axes.minX...max(axes.maxX, axes.minX + 1e-9),
+        let arrows = model.showForces ? s.forces.map { force in
+            ScatterPlot.Arrow(fromX: force.x, fromY: force.y, toX: force.x + force.dx, toY: force.y + force.dy,
+                              style: Style(ScatterPlot.defaultPalette[((force.group % ScatterPlot.defaultPalette.count) + ScatterPlot.defaultPalette.count) % ScatterPlot.defaultPalette.count], bold: true))
+        } : []
+        let plot = ScatterPlot(points: points, arrows: arrows, xRange: axes.minX...max(axes.maxX, axes.minX + 1e-9),
                                yRange: axes.minY...max(axes.maxY, axes.minY + 1e-9), mode: model.ascii ? .ascii : .braille)
         plot.render(into: &buffer, in: rect)
     }

@@ -11,6 +11,8 @@ enum Overlays {
         case .confirmQuit:
             box(model, title: "Quit", lines: [("There is unsaved work.", nil), ("", nil), ("s  save to \(model.savePath) and quit", nil),
                                                 ("q  quit without saving", nil), ("Esc  stay", nil)], into: &buffer)
+        case .inspector:
+            box(model, title: "Softmax inspector (any key closes)", lines: SoftmaxInspector.lines(model), into: &buffer)
         case .confirmRestore:
             box(model, title: "Restore", lines: [("The last session did not end cleanly.", nil),
                                                    ("Replay its \(model.restorable.count) commands? y / Enter  restore    any other key  start fresh", nil)],
@@ -56,7 +58,8 @@ enum Overlays {
     static let help: [(String, Style?)] = [
         ("Space   run / pause training", nil), ("n       one step", nil), ("N       many steps (asks how many)", nil),
         ("r       reset the model (asks first)", nil), ("l       pick a loss      d  pick a dataset", nil),
-        ("m       next distance metric (or similarity)", nil), ("c       chart: loss & gradient / hardness census / margin histogram", nil), ("+ / -   margin (scale for MNRL) up / down", nil),
+        ("m       next distance metric (or similarity)", nil), ("c       chart: loss & gradient / hardness census / margin histogram", nil),
+        ("f       forces: arrows for where the loss pushes each batch point", nil), ("i       softmax inspector (MNRL, on the selected anchor)", nil), ("+ / -   margin (scale for MNRL) up / down", nil),
         ("Tab     next pane        Shift-Tab  previous pane", nil), ("arrows, PgUp/PgDn, Home/End  move in a pane", nil),
         ("Enter   edit the selected parameter or notebook cell", nil), ("s       sort the mining table (in that pane)", nil),
         (":       command line (Tab completes, Up/Down history)", nil), ("Esc     close / back     ?  this help", nil),

@@ -88,7 +88,11 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
                                          loss: Double(ce.rowLosses[i]), label: Double(rank)))
             }
         }
-        return LossResult(value: ce.value, columnGradients: [dA] + dB.splitRows(candidateColumns.map(\.rows)),
-                          mining: MiningReport(kind: .ranking, tuples: tuples, counts: counts))
+        var report = MiningReport(kind: .ranking, tuples: tuples, counts: counts)
+        if logits.count <= MiningReport.scoreLimit {
+            report.scores = similarities.values.map { Double($0) }
+            report.scoreColumns = m
+        }
+        return LossResult(value: ce.value, columnGradients: [dA] + dB.splitRows(candidateColumns.map(\.rows)), mining: report)
     }
 }

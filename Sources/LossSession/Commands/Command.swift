@@ -23,9 +23,13 @@ public enum Command: Equatable, Sendable {
     case export(what: String, path: String?)
     /// `expect METRIC OP VALUE`, e.g. `expect active_fraction < 0.05`.
     case expect(Expectation)
+    /// `pin`: freeze the last batch; later `loss` changes are evaluated on it at once (what-if).
+    case pin
+    /// `unpin`
+    case unpin
 
     /// The command's first word, for help and completion.
-    public static let verbs = ["load", "loss", "encoder", "set", "step", "eval", "reset", "show", "save", "export", "expect"]
+    public static let verbs = ["load", "loss", "encoder", "set", "step", "eval", "reset", "show", "save", "export", "expect", "pin", "unpin"]
 
     /// Parses one line. Blank lines and `#` prose are not commands: the notebook handles them.
     public static func parse(_ line: String) throws -> Command {
@@ -63,6 +67,10 @@ public enum Command: Equatable, Sendable {
             try requireNoOptions(verb, options)
             try onlyOptions()
             return .eval
+        case "pin", "unpin":
+            try requireNoOptions(verb, options)
+            try onlyOptions()
+            return verb == "pin" ? .pin : .unpin
         case "reset":
             try onlyOptions()
             if let unknown = options.keys.first(where: { $0 != "seed" }) { throw CommandError("reset takes only seed=N, got \(unknown)") }

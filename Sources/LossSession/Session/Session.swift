@@ -27,6 +27,8 @@ public final class Session {
     public private(set) var state: SessionState = .ready
     /// What the last step gave evidence of (single-class batch, duplicates, collapse...).
     public private(set) var warnings: [String] = []
+    /// A frozen batch that loss changes are evaluated on at once (`pin` / `unpin`).
+    public private(set) var pinned: PinnedBatch?
     /// Where `save`/`export` write relative paths.
     public var workingDirectory: String
 
@@ -81,12 +83,22 @@ public final class Session {
         case .loss(let name, let values):
             let newLoss = try DenoisingLossChoice.make(name, settings: values)
             if let dataset, let mismatch = Self.mismatch(dataset, newLoss) { throw CommandError(mismatch) }
+            var whatIf = ""
+            if let pinned, let dataset, let model, !(newLoss is DenoisingLossChoice), !(loss is DenoisingLossChoice) {
+                let before = try pinned.read(loss, dataset: dataset, model: model)
+                let after = try pinned.read(newLoss, dataset: dataset, model: model)
+                whatIf = "\n" + PinnedBatch.difference(from: before, to: after)
+            }
             let parametersChange = newLoss.className != loss.className || (newLoss is SoftmaxLoss) || (newLoss is DenoisingLossChoice)
-            if parametersChange, let dataset {
-                try rebuild(dataset: dataset, loss: newLoss, encoder: encoderChoice, settings: settings, keepEncoder: true)
+            if parametersChange, let dataset, var current = model {
+                // The trained encoder, optimizer, history and step count stay; only what the loss
+                // itself owns (SoftmaxLoss's classifier, TSDAE's decoder) is made anew.
+                (current.lossParameters, current.decoder) = Self.ownedState(of: newLoss, dataset: dataset,
+                                                                            dimension: current.encoder.outputDimension, seed: settings.seed)
+                model = current
             }
             (loss, lossSettings) = (newLoss, values)
-            return "loss \(describeLoss())"
+            return "loss \(describeLoss())" + whatIf
         case .encoder(let kind, let options):
             let choice = try EncoderChoice(kind: kind, options: options)
             if let dataset { try rebuild(dataset: dataset, loss: loss, encoder: choice, settings: settings) }
@@ -127,6 +139,13 @@ public final class Session {
             return "reset: step 0, seed \(next.seed)"
         case .show(let what):
             return try SessionReport.show(what, in: self)
+        case .pin:
+            guard let batch = lastBatch else { throw CommandError("pin freezes the last batch: take a step first") }
+            pinned = PinnedBatch(examples: batch.examples, items: batch.items)
+            return "pinned the batch of step \(batch.step) (\(batch.examples.count) examples): loss changes are now evaluated on it at once"
+        case .unpin:
+            pinned = nil
+            return "unpinned"
         case .save, .export, .expect:
             throw CommandError("this command is handled by the notebook runner, not the session")
         }
@@ -184,7 +203,8 @@ public final class Session {
                                 health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
         history.append(record)
         lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
-                                 largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count))
+                                 largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count),
+                                 embeddingGradients: columnGradient)
         warnings = TrainingWarnings.check(loss: loss, dataset: dataset, batch: batch, items: items, embeddings: pass.embeddings,
                                           history: history)
         history[history.count - 1].warningCount = warnings.count
@@ -257,18 +277,8 @@ public final class Session {
                          keepEncoder: Bool = false) throws {
         let builtEncoder = try keepEncoder && model != nil && self.dataset.map({ $0.name == dataset.name }) == true
             ? model!.encoder : encoder.build(for: dataset, seed: settings.seed)
-        var lossParameters: [String: Matrix<Float>] = [:]
-        if let softmax = loss as? SoftmaxLoss {
-            lossParameters = softmax.initialParameters(dimension: builtEncoder.outputDimension, seed: settings.seed)
-            if dataset.shape == .classPairs {
-                let classes = max(Int(dataset.labels.max() ?? 0) + 1, dataset.labelNames.count, 2)
-                lossParameters = SoftmaxLoss(numLabels: softmax.numLabels ?? classes,
-                                             concatenationSentRep: softmax.concatenationSentRep,
-                                             concatenationSentDifference: softmax.concatenationSentDifference,
-                                             concatenationSentMultiplication: softmax.concatenationSentMultiplication)
-                    .initialParameters(dimension: builtEncoder.outputDimension, seed: settings.seed)
-            }
-        }
+        let (lossParameters, decoder) = Self.ownedState(of: loss, dataset: dataset, dimension: builtEncoder.outputDimension,
+                                                        seed: settings.seed)
         let split = Self.split(dataset.exampleCount, testFraction: settings.testFraction, seed: settings.seed)
         var classOf: [Int: Int] = [:]
         if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
@@ -276,19 +286,35 @@ public final class Session {
         let kind = settings.sampler ?? (dataset.shape == .labelledItems && !(loss is DenoisingLossChoice) ? .pk : .random)
         let sampler = try BatchSampler(kind: kind, batchSize: settings.batchSize, perClass: settings.perClass, pool: split.train,
                                        classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
-        var decoder: DenoisingDecoder<Float>? = nil
-        if loss is DenoisingLossChoice, case .tokens(_, let vocabulary) = dataset.items {
-            decoder = DenoisingDecoder(dimension: builtEncoder.outputDimension, vocabularySize: vocabulary.count, seed: settings.seed)
-        }
         model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
                       sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
                       noise: SeededRandom(seed: settings.seed ^ 0xD0_15E))
         stepIndex = 0
         warnings = []
+        pinned = nil
         history = []
         evaluations = []
         lastBatch = nil
         state = .ready
+    }
+
+    /// The parameters a loss owns, fresh: SoftmaxLoss's classifier (as many classes as the
+    /// data has), TSDAE's decoder.
+    static func ownedState(of loss: any EmbeddingLoss, dataset: Dataset, dimension: Int, seed: UInt64)
+        -> ([String: Matrix<Float>], DenoisingDecoder<Float>?) {
+        var parameters: [String: Matrix<Float>] = [:]
+        if let softmax = loss as? SoftmaxLoss {
+            let classes = max(Int(dataset.labels.max() ?? 0) + 1, dataset.labelNames.count, 2)
+            parameters = SoftmaxLoss(numLabels: softmax.numLabels ?? classes, concatenationSentRep: softmax.concatenationSentRep,
+                                     concatenationSentDifference: softmax.concatenationSentDifference,
+                                     concatenationSentMultiplication: softmax.concatenationSentMultiplication)
+                .initialParameters(dimension: dimension, seed: seed)
+        }
+        var decoder: DenoisingDecoder<Float>? = nil
+        if loss is DenoisingLossChoice, case .tokens(_, let vocabulary) = dataset.items {
+            decoder = DenoisingDecoder(dimension: dimension, vocabularySize: vocabulary.count, seed: seed)
+        }
+        return (parameters, decoder)
     }
 
     static func split(_ count: Int, testFraction: Double, seed: UInt64) -> (train: [Int], test: [Int]) {

@@ -61,6 +61,8 @@ public struct BatchOutcome: Sendable {
     public var mining: MiningReport
     /// Gradient norm of each batch row's embedding (all columns together), largest first: (row, norm).
     public var largestGradients: [(row: Int, norm: Double)]
+    /// dL/d(embedding) of every batch row, columns stacked like `items` (for the forces view).
+    public var embeddingGradients: Matrix<Float>? = nil
 }
 
 /// Geometry of the batch's embeddings: is it collapsing, spreading, aligned?

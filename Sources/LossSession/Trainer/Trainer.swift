@@ -28,6 +28,8 @@ public final class Trainer: @unchecked Sendable {
     private var runner: NotebookRunner
     private var cells: [TrainingSnapshot.Cell] = []
     private var projection = Projection()
+    /// Which dataset the projection was fitted to; a new one starts a fresh view.
+    private var projectedDataset = ""
     private var running = false
     private var pendingSteps = 0
     private var version = 0
@@ -248,6 +250,11 @@ public final class Trainer: @unchecked Sendable {
         snapshot.message = message.0
         snapshot.messageIsError = message.1
         if let dataset = session.dataset, let embeddings = try? session.embeddings() {
+            let identity = "\(dataset.name)#\(dataset.itemCount)#\(embeddings.cols)"
+            if identity != projectedDataset {
+                projection = Projection()
+                projectedDataset = identity
+            }
             let points = projection.update(embeddings)
             let batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
             let groups = Self.groups(dataset)
@@ -258,10 +265,45 @@ public final class Trainer: @unchecked Sendable {
                 snapshot.pointItems.append(item)
             }
             snapshot.axes = projection.axes
+            if let batch = session.lastBatch, let gradients = batch.embeddingGradients {
+                (snapshot.forces, snapshot.idleItems) = forces(batch, gradients: gradients, points: points, groups: groups)
+            }
         }
         lock.lock()
         latest = snapshot
         lock.unlock()
+    }
+
+    /// Each batch item's negative gradient (summed over the columns it appears in), projected
+    /// on the view's two directions and scaled for display.
+    private func forces(_ batch: BatchOutcome, gradients: Matrix<Float>, points: [(x: Double, y: Double)], groups: [Int])
+        -> ([TrainingSnapshot.Force], Set<Int>) {
+        let directions = projection.directions
+        guard directions.count == 2, directions[0].count == gradients.cols else { return ([], []) }
+        var pushes: [Int: (Double, Double)] = [:]
+        var norms: [Int: Double] = [:]
+        for (row, item) in batch.items.flatMap({ $0 }).enumerated() where row < gradients.rows && item < points.count {
+            var gx = 0.0, gy = 0.0, norm = 0.0
+            for k in 0..<gradients.cols {
+                let g = Double(gradients[row, k])
+                gx -= g * directions[0][k]
+                gy -= g * directions[1][k]
+                norm += g * g
+            }
+            let current = pushes[item] ?? (0, 0)
+            pushes[item] = (current.0 + gx, current.1 + gy)
+            norms[item, default: 0] += norm
+        }
+        let idle = Set(norms.filter { $0.value == 0 }.map(\.key))
+        let longest = pushes.values.map { ($0.0 * $0.0 + $0.1 * $0.1).squareRoot() }.max() ?? 0
+        guard longest > 0 else { return ([], idle) }
+        let span = max(projection.axes.maxX - projection.axes.minX, projection.axes.maxY - projection.axes.minY)
+        let scale = 0.12 * span / longest
+        let forces = pushes.filter { !idle.contains($0.key) }.map { item, push in
+            TrainingSnapshot.Force(item: item, x: points[item].x, y: points[item].y, dx: push.0 * scale, dy: push.1 * scale,
+                                   group: groups[item])
+        }.sorted { $0.item < $1.item }
+        return (forces, idle)
     }
 
     static func groups(_ dataset: Dataset) -> [Int] {

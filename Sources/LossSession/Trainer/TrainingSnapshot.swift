@@ -53,6 +53,20 @@ public struct TrainingSnapshot: Sendable {
     public var messageIsError = false
     /// What the last step gave evidence of (see TrainingWarnings).
     public var warnings: [String] = []
+
+    /// Where the loss pushes one batch item in the 2-D view: its negative gradient, projected.
+    public struct Force: Sendable, Equatable {
+        public var item: Int
+        public var x: Double
+        public var y: Double
+        public var dx: Double
+        public var dy: Double
+        public var group: Int
+    }
+    /// One per batch item with a non-zero gradient, longest scaled to ~12% of the view.
+    public var forces: [Force] = []
+    /// Batch items whose gradient is exactly zero (the loss ignores them this step).
+    public var idleItems: Set<Int> = []
     /// Losses with whether they fit the data: (name, reason it does not fit or nil).
     public var lossFits: [(name: String, mismatch: String?)] = []
 
