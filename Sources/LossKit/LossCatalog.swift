@@ -13,7 +13,11 @@ public enum LossCatalog {
         MegaBatchMarginLoss.self,
         SoftmaxLoss.self,
         TripletLoss.self,
+        MinedTripletLoss.self,
     ]
+
+    /// The losses of sentence-transformers (the rest are LossLab's own, such as the mining lab).
+    public static var sentenceTransformersNames: [String] { names.filter { $0 != MinedTripletLoss.className } }
 
     public static var names: [String] { all.map { $0.className } }
 

@@ -28,6 +28,12 @@ import Testing
             list.append(Configuration(loss: "OnlineContrastiveLoss", settings: ["distance_metric": metric, "margin": "3"]))
             list.append(Configuration(loss: "TripletLoss", settings: ["distance_metric": metric, "triplet_margin": "1"]))
         }
+        for miner in TripletMiner.allCases {
+            for metric in ["euclidean", "cosine"] {
+                list.append(Configuration(loss: "MinedTripletLoss", settings: ["miner": miner.rawValue, "distance_metric": metric,
+                                                                             "margin": metric == "cosine" ? "0.5" : "2"]))
+            }
+        }
         list.append(Configuration(loss: "CosineSimilarityLoss", settings: [:]))
         list.append(Configuration(loss: "MSELoss", settings: [:]))
         list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: [:]))

@@ -22,7 +22,8 @@ public enum DatasetShape: String, Sendable, CaseIterable {
     /// The losses this shape feeds, by sentence-transformers class name.
     public var losses: [String] {
         switch self {
-        case .labelledItems: ["BatchAllTripletLoss", "BatchHardTripletLoss", "BatchHardSoftMarginTripletLoss", "BatchSemiHardTripletLoss"]
+        case .labelledItems: ["BatchAllTripletLoss", "BatchHardTripletLoss", "BatchHardSoftMarginTripletLoss", "BatchSemiHardTripletLoss",
+                              "MinedTripletLoss"]
         case .binaryPairs: ["ContrastiveLoss", "OnlineContrastiveLoss"]
         case .scoredPairs: ["CosineSimilarityLoss"]
         case .classPairs: ["SoftmaxLoss"]
