@@ -60,6 +60,16 @@ enum ChartsPane {
         ]
         let heldOut = model.snapshot.evaluations.compactMap { record in record.value("test_loss").map { (Double(record.step), $0) } }
         if !heldOut.isEmpty { lossSeries.append(LineChart.Series(name: "held-out", points: heldOut, style: Style(.magenta, bold: true))) }
+        if model.snapshot.rivalLoss != nil {
+            // The duel's rival on the same axes: same batches, another configuration.
+            let rival = model.snapshot.rivalHistory
+            lossSeries.append(LineChart.Series(name: "duel", points: zip(rival.map { Double($0.step) },
+                LineChart.exponentialMovingAverage(rival.map(\.loss), smoothing: 0.9)).map { ($0, $1) }, style: Style(.green, bold: true)))
+            let rivalHeldOut = model.snapshot.rivalEvaluations.compactMap { r in r.value("test_loss").map { (Double(r.step), $0) } }
+            if !rivalHeldOut.isEmpty {
+                lossSeries.append(LineChart.Series(name: "duel held-out", points: rivalHeldOut, style: Style(.brightGreen)))
+            }
+        }
         draw(title: "loss", series: lossSeries, values: losses, model: model, into: &buffer, in: halves[0])
         let norms = history.map(\.gradientNorm)
         let gradientSeries = [LineChart.Series(name: "|grad|", points: zip(steps, norms).map { ($0, $1) }, style: Style(.yellow))]

@@ -8,7 +8,7 @@ enum StatusPane {
     static func render(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let s = model.snapshot
         let loss = ([s.lossName] + s.lossSettings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
-        let first = " LossLab │ \(s.datasetSummary) │ \(loss)"
+        let first = " LossLab │ \(s.datasetSummary) │ \(loss)" + (s.rivalLoss.map { " │ duel: \($0)" } ?? "")
         buffer.put(first, in: rect.row(0), style: Style(.default, bold: true))
         let settings = Dictionary(s.trainingSettings, uniquingKeysWith: { $1 })
         let optimizer = "\(settings["optimizer"] ?? "?") lr=\(settings["lr"] ?? "?") batch=\(settings["batch_size"] ?? "?") sampler=\(settings["sampler"] ?? "?")"

@@ -27,9 +27,16 @@ public enum Command: Equatable, Sendable {
     case pin
     /// `unpin`
     case unpin
+    /// `rewind STEP`: back to an earlier step (replayed from the nearest checkpoint with the
+    /// current settings), to branch from there.
+    case rewind(Int)
+    /// `duel loss NAME name=value...`: train a second configuration alongside, from the same
+    /// state and on the same batches; `duel off` ends it.
+    case duel(loss: String?, settings: [String: String])
 
     /// The command's first word, for help and completion.
-    public static let verbs = ["load", "loss", "encoder", "set", "step", "eval", "reset", "show", "save", "export", "expect", "pin", "unpin"]
+    public static let verbs = ["load", "loss", "encoder", "set", "step", "eval", "reset", "show", "save", "export", "expect", "pin", "unpin",
+                                "rewind", "duel"]
 
     /// Parses one line. Blank lines and `#` prose are not commands: the notebook handles them.
     public static func parse(_ line: String) throws -> Command {
@@ -67,6 +74,18 @@ public enum Command: Equatable, Sendable {
             try requireNoOptions(verb, options)
             try onlyOptions()
             return .eval
+        case "rewind":
+            try requireNoOptions(verb, options)
+            guard positional.count == 1, let step = Int(positional[0]), step >= 0 else {
+                throw CommandError("rewind needs the step to go back to, e.g. rewind 50")
+            }
+            return .rewind(step)
+        case "duel":
+            if positional == ["off"] && options.isEmpty { return .duel(loss: nil, settings: [:]) }
+            guard positional.count == 2, positional[0].lowercased() == "loss" else {
+                throw CommandError("duel needs a rival loss, e.g. duel loss BatchHardTripletLoss margin=2 (or duel off)")
+            }
+            return .duel(loss: positional[1], settings: options)
         case "pin", "unpin":
             try requireNoOptions(verb, options)
             try onlyOptions()

@@ -29,6 +29,19 @@ public final class Session {
     public private(set) var warnings: [String] = []
     /// A frozen batch that loss changes are evaluated on at once (`pin` / `unpin`).
     public private(set) var pinned: PinnedBatch?
+    /// The second configuration of a duel, stepped with this one on the same batches.
+    public private(set) var rival: Session?
+    /// Saved states every `checkpointEvery` steps, for `rewind`.
+    private var checkpoints: [Checkpoint] = []
+    public static let checkpointEvery = 10
+    public static let checkpointLimit = 200
+
+    struct Checkpoint {
+        var step: Int
+        var model: Model
+        var historyCount: Int
+        var evaluationCount: Int
+    }
     /// Where `save`/`export` write relative paths.
     public var workingDirectory: String
 
@@ -123,13 +136,15 @@ public final class Session {
                 last = try step()
                 if case .diverged = state { break }
             }
+            let duel = rival.flatMap { $0.history.last }.map { String(format: " | duel %@: loss %.5g", rival!.loss.className, $0.loss) } ?? ""
             guard let last else { return "no step taken" }
             let evaluation = evaluations.last.map { $0.step > first ? " | " + $0.summary : "" } ?? ""
             return String(format: "step %d: loss %.5g, |grad| %.3g, active %d/%d", last.step, last.loss, last.gradientNorm,
                           last.counts.active, last.counts.used) + evaluation
-                + (warnings.isEmpty ? "" : "\nwarning: " + warnings.joined(separator: "\nwarning: "))
+                + duel + (warnings.isEmpty ? "" : "\nwarning: " + warnings.joined(separator: "\nwarning: "))
         case .eval:
-            return try evaluate().summary
+            let rivalSummary = try rival.map { "\nduel " + $0.loss.className + ": " + (try $0.evaluate().summary) } ?? ""
+            return try evaluate().summary + rivalSummary
         case .reset(let seed):
             var next = settings
             if let seed { next.seed = seed }
@@ -146,6 +161,24 @@ public final class Session {
         case .unpin:
             pinned = nil
             return "unpinned"
+        case .rewind(let target):
+            return try rewind(to: target)
+        case .duel(let name, let values):
+            guard let name else { rival = nil; return "duel ended" }
+            guard let dataset, let model else { throw CommandError("duel needs data: load some first") }
+            let rivalLoss = try DenoisingLossChoice.make(name, settings: values)
+            if let mismatch = Self.mismatch(dataset, rivalLoss) { throw CommandError(mismatch) }
+            let other = Session(workingDirectory: workingDirectory)
+            (other.dataset, other.datasetSource, other.loss, other.lossSettings) = (dataset, datasetSource, rivalLoss, values)
+            (other.encoderChoice, other.settings, other.stepIndex, other.history, other.evaluations) =
+                (encoderChoice, settings, stepIndex, history, evaluations)
+            var rivalModel = model
+            (rivalModel.lossParameters, rivalModel.decoder) = Self.ownedState(of: rivalLoss, dataset: dataset,
+                                                                             dimension: model.encoder.outputDimension, seed: settings.seed)
+            other.model = rivalModel
+            other.checkpoints = [Checkpoint(step: stepIndex, model: rivalModel, historyCount: history.count, evaluationCount: evaluations.count)]
+            rival = other
+            return "duel: \(other.describeLoss()) trains alongside from step \(stepIndex), on the same batches"
         case .save, .export, .expect:
             throw CommandError("this command is handled by the notebook runner, not the session")
         }
@@ -157,6 +190,43 @@ public final class Session {
     /// not applied: the session turns `.diverged` and keeps its previous state.
     @discardableResult
     public func step() throws -> StepRecord {
+        let record = try stepAlone()
+        if let rival, rival.state == .ready { _ = try? rival.step() }
+        if stepIndex % Self.checkpointEvery == 0, let model { saveCheckpoint(model) }
+        return record
+    }
+
+    private func saveCheckpoint(_ model: Model) {
+        checkpoints.append(Checkpoint(step: stepIndex, model: model, historyCount: history.count, evaluationCount: evaluations.count))
+        if checkpoints.count > Self.checkpointLimit {
+            // Thin the older half, keeping the first: memory stays bounded on long runs.
+            let half = checkpoints.count / 2
+            checkpoints = [checkpoints[0]] + checkpoints[1..<half].enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+                + checkpoints[half...]
+        }
+    }
+
+    /// Back to `target`: the nearest checkpoint at or before it, then steps with the current
+    /// settings up to the target. Later history is dropped, so training branches from there.
+    private func rewind(to target: Int) throws -> String {
+        guard target <= stepIndex else { throw CommandError("rewind goes back: the session is at step \(stepIndex)") }
+        guard let checkpoint = checkpoints.last(where: { $0.step <= target }) else {
+            throw CommandError("no checkpoint at or before step \(target)")
+        }
+        model = checkpoint.model
+        stepIndex = checkpoint.step
+        history.removeSubrange(min(checkpoint.historyCount, history.count)...)
+        evaluations.removeSubrange(min(checkpoint.evaluationCount, evaluations.count)...)
+        checkpoints.removeAll { $0.step > checkpoint.step }
+        state = .ready
+        lastBatch = nil
+        warnings = []
+        rival = nil
+        while stepIndex < target { _ = try step() }
+        return "rewound to step \(stepIndex) (from the checkpoint at step \(checkpoint.step)); training branches from here"
+    }
+
+    private func stepAlone() throws -> StepRecord {
         guard let dataset else { throw CommandError("no data loaded: try `load toy:blobs`") }
         guard var current = model else { throw CommandError("no model: load data first") }
         if case .diverged(let reason) = state { throw CommandError("training diverged (\(reason)); change the settings and `reset`") }
@@ -289,9 +359,11 @@ public final class Session {
         model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
                       sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
                       noise: SeededRandom(seed: settings.seed ^ 0xD0_15E))
+        checkpoints = [Checkpoint(step: 0, model: model!, historyCount: 0, evaluationCount: 0)]
         stepIndex = 0
         warnings = []
         pinned = nil
+        rival = nil
         history = []
         evaluations = []
         lastBatch = nil

@@ -247,6 +247,11 @@ public final class Trainer: @unchecked Sendable {
         snapshot.batch = session.lastBatch
         snapshot.cells = cells
         snapshot.warnings = session.warnings
+        if let rival = session.rival {
+            snapshot.rivalLoss = rival.describeLoss()
+            snapshot.rivalHistory = rival.history.count > 20_000 ? Array(rival.history.suffix(20_000)) : rival.history
+            snapshot.rivalEvaluations = rival.evaluations
+        }
         snapshot.message = message.0
         snapshot.messageIsError = message.1
         if let dataset = session.dataset, let embeddings = try? session.embeddings() {

@@ -53,6 +53,10 @@ public struct TrainingSnapshot: Sendable {
     public var messageIsError = false
     /// What the last step gave evidence of (see TrainingWarnings).
     public var warnings: [String] = []
+    /// The duel's second configuration, when one runs.
+    public var rivalLoss: String?
+    public var rivalHistory: [StepRecord] = []
+    public var rivalEvaluations: [EvaluationRecord] = []
 
     /// Where the loss pushes one batch item in the 2-D view: its negative gradient, projected.
     public struct Force: Sendable, Equatable {
