@@ -95,6 +95,9 @@ extension ExplorerModel {
         case .character("n"): return [.send(.step(1))]
         case .character("N"): openLine(.stepCount, prompt: "steps: ", text: "100"); return []
         case .character("r"): overlay = .confirmReset; return []
+        case .character("p"):
+            pinned.toggle()
+            return [.send(.command(pinned ? "pin" : "unpin"))]
         case .character("<"):
             let target = max(0, ((snapshot.step - 1) / Session.checkpointEvery) * Session.checkpointEvery)
             return [.send(.pause), .send(.command("rewind \(target)"))]

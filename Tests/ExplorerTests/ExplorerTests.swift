@@ -121,3 +121,79 @@ import Testing
 }
 
 import Foundation
+
+/// The insight views drawn from real snapshots.
+@Suite struct InsightViewTests {
+    static func model(_ lines: [String], width: Int = 120, height: Int = 40) throws -> ExplorerModel {
+        var model = ExplorerModel(width: width, height: height)
+        let trainer = Trainer()
+        trainer.start()
+        for line in lines { trainer.send(.command(line)) }
+        defer { trainer.stop() }
+        let wanted = lines.filter { !$0.hasPrefix("step") }.count
+        for _ in 0..<500 {
+            let latest = trainer.snapshot()
+            if latest.cells.count >= wanted + 1 && latest.state == .paused && latest.step > 0 { model.snapshot = latest; return model }
+            usleep(10_000)
+        }
+        model.snapshot = trainer.snapshot()
+        return model
+    }
+
+    static func text(_ model: ExplorerModel) -> String { model.view().lines().joined(separator: "\n") }
+
+    @Test func censusAndHistogramCharts() throws {
+        var model = try Self.model(["load toy:blobs spread=1.5", "loss BatchSemiHardTripletLoss margin=2", "step 5"])
+        _ = model.update(.key(.character("c")))
+        #expect(Self.text(model).contains("Hardness census"))
+        #expect(Self.text(model).contains("semi-hard"))
+        _ = model.update(.key(.character("c")))
+        let histogram = Self.text(model)
+        #expect(histogram.contains("Margin in its units") && histogram.contains("◀ margin"))
+    }
+
+    @Test func forcesDrawArrowsAndDimIdlePoints() throws {
+        var model = try Self.model(["load toy:blobs spread=1.5", "loss BatchHardTripletLoss margin=2", "step 3"])
+        #expect(!model.snapshot.forces.isEmpty)
+        _ = model.update(.key(.character("f")))
+        #expect(Self.text(model).contains("forces"))
+    }
+
+    @Test func softmaxInspectorShowsTheRankingAndTheFloor() throws {
+        var model = try Self.model(["load text:pairs", "set batch_size=16", "step 2"])
+        model.focus = .mining
+        _ = model.update(.key(.character("i")))
+        let text = Self.text(model)
+        #expect(text.contains("Softmax inspector") && text.contains("positive ranks") && text.contains("loss floor"))
+        let effects = model.update(.key(.character("+")))
+        #expect(effects == [.send(.command("loss MultipleNegativesRankingLoss similarity_fct=cos_sim scale=25"))])
+        #expect(model.overlay == .inspector)
+    }
+
+    @Test func duelDrawsTheRivalAndTheStatusNamesIt() throws {
+        let model = try Self.model(["load toy:blobs", "loss BatchHardTripletLoss margin=1", "duel loss BatchHardTripletLoss margin=3", "step 4"])
+        #expect(model.snapshot.rivalHistory.count == 4)
+        #expect(Self.text(model).contains("duel: BatchHardTripletLoss"))
+    }
+
+    @Test func everyLossFamilyRendersAtEverySize() throws {
+        let families: [[String]] = [
+            ["load toy:blobs", "loss BatchAllTripletLoss", "step 2"],
+            ["load toy:blobs as=pairs", "loss OnlineContrastiveLoss", "step 2"],
+            ["load text:nli", "step 2"],
+            ["load text:triplets", "step 2"],
+            ["load toy:blobs as=teacher teacher_dim=6", "encoder linear dim=6", "step 2"],
+            ["load text:sentences", "step 2"],
+            ["load toy:blobs", "loss MinedTripletLoss miner=batch-hard", "step 2"],
+        ]
+        for lines in families {
+            for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+                let model = try Self.model(lines, width: width, height: height)
+                let rendered = model.view().lines()
+                #expect(rendered.count == height)
+                #expect(rendered.allSatisfy { TextMetrics.width($0) <= width }, "\(lines[0]) at \(width)x\(height) overflows")
+                #expect(rendered.joined().contains("Hyperparameters"), "\(lines[0]) at \(width)x\(height)")
+            }
+        }
+    }
+}
