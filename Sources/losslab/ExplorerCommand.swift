@@ -14,7 +14,7 @@ struct ExplorerCommand: ParsableCommand {
     @Argument(help: "A notebook (.lab) to open and replay.") var notebook: String?
     @Flag(name: .customLong("no-color"), help: "Monochrome (also when NO_COLOR is set).") var noColor = false
     @Flag(help: "ASCII instead of braille and box drawing.") var ascii = false
-    @Option(help: "The dataset to start on when no notebook is given.") var dataset = "toy:blobs"
+    @Option(help: "The dataset to start on when no notebook is given (a load source with options).") var dataset = "toy:blobs spread=2"
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
