@@ -37,7 +37,7 @@ enum Completion {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: listing) else { return [] }
         return names.filter { !$0.hasPrefix(".") }.prefix(200).map { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: listing + "/" + name, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: listing + "/" + name, isDirectory: &isDirectory)
             return directory + name + (isDirectory.boolValue ? "/" : "")
         }
     }

@@ -39,8 +39,6 @@ extension ExplorerModel {
             return click(x: mouse.x, y: mouse.y)
         case .key(let key):
             return press(key)
-        default:
-            return []
         }
     }
 
