@@ -4,7 +4,7 @@ SWIFT ?= swift
 SYSTEM_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test test-cli test-e2e bench clean
+.PHONY: deps build run test test-cli test-e2e test-lessons bench clean
 
 deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -26,6 +26,7 @@ test: deps
 	$(SWIFT) test --skip-build
 	$(MAKE) test-cli
 	$(MAKE) test-e2e
+	$(MAKE) test-lessons
 
 # The command line end to end, on the debug build the tests just made.
 test-cli:
@@ -34,6 +35,10 @@ test-cli:
 # The explorer in tmux: keys, resize, quit, signals, journal restore.
 test-e2e:
 	bash Tests/e2e/explorer.sh .build/debug/losslab
+
+# Every lesson notebook, with its expectations checked.
+test-lessons:
+	bash samples/lessons/check_all.sh .build/debug/losslab
 
 bench: build
 	.build/release/losslab bench

@@ -64,7 +64,13 @@ public struct Matrix<T: Scalar>: Sendable, Equatable {
         return sum.squareRoot()
     }
 
-    public var allFinite: Bool { values.allSatisfy { $0.isFinite } }
+    @inlinable
+    public var allFinite: Bool {
+        values.withUnsafeBufferPointer { buffer in
+            for value in buffer where !value.isFinite { return false }
+            return true
+        }
+    }
 }
 
 // MARK: - BLAS-backed products

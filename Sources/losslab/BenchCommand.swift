@@ -18,8 +18,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds of timing per case.") var seconds = 1.0
     @Option(help: .hidden) var single: String?
     @Flag(help: .hidden) var noFloor = false
+    @Option(help: "Soak test: train at full speed for this many seconds and report memory over time.") var soak: Double?
 
     func run() throws {
+        if let soak {
+            try SoakTest.run(seconds: soak, json: json)
+            return
+        }
         if let single {
             guard let benchCase = BenchCase(single) else { throw ValidationError("bad case '\(single)'") }
             var measurement = try BenchRunner.measure(benchCase, budget: seconds, floor: !noFloor)

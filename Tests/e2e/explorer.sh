@@ -37,6 +37,13 @@ start() { # width height [args...]
     "cd '$work' && '$bin' $* ; echo \"EXITED \$?\"; stty -a | grep -q ' icanon' && echo COOKED; sleep 60"
 }
 
+# The explorer of this test's tmux pane (never another losslab on the machine).
+explorer_pid() {
+  local shell
+  shell=$(tm list-panes -t e2e -F '#{pane_pid}' 2>/dev/null | head -1)
+  [ -n "$shell" ] && pgrep -P "$shell" -x losslab | head -1
+}
+
 restored() { # name
   if wait_for "EXITED" 10 && wait_for "COOKED" 3; then ok; else fail "$1: terminal not restored"; fi
 }
@@ -84,7 +91,7 @@ restored "Ctrl-C"
 for signal in TERM HUP; do
   start 100 30
   wait_for "labelled-items" 15 || true
-  pid=$(pgrep -n -x losslab || true)
+  pid=$(explorer_pid || true)
   [ -n "$pid" ] && kill -s "$signal" "$pid"
   restored "SIG$signal"
 done
@@ -94,7 +101,7 @@ start 100 30
 wait_for "labelled-items" 15 || true
 tm send-keys -t e2e n
 wait_for "step 1" 10 || true
-pid=$(pgrep -n -x losslab || true)
+pid=$(explorer_pid || true)
 [ -n "$pid" ] && kill -9 "$pid"
 sleep 0.5
 grep -q "load toy:blobs" "$LOSSLAB_HOME/journal-$pid.lab" 2>/dev/null && ok || fail "journal kept after kill -9"

@@ -55,6 +55,7 @@ public final class NotebookRunner {
     /// The current value of a metric name: the last step's metrics, then the last held-out
     /// evaluation, then the loss's numeric hyperparameters (margin, scale...).
     public func metric(_ name: String) -> Double? {
+        if name.hasPrefix("heldout_") { return session.evaluations.last?.value(String(name.dropFirst("heldout_".count))) }
         if let value = session.history.last?.metrics.first(where: { $0.0 == name })?.1 { return value }
         if let value = session.evaluations.last?.value(name) { return value }
         if let text = session.loss.settings.first(where: { $0.name == name })?.value { return Double(text) }

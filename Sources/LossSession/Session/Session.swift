@@ -35,6 +35,11 @@ public final class Session {
     private var checkpoints: [Checkpoint] = []
     public static let checkpointEvery = 10
     public static let checkpointLimit = 200
+    /// Memory all checkpoints together may take (parameters and optimizer moments).
+    public static let checkpointBudgetBytes = 128 << 20
+    /// The most step records kept: past it the older half is thinned to every other step,
+    /// so a run of any length keeps bounded memory and a representative curve.
+    public static let historyLimit = 50_000
 
     struct Checkpoint {
         var step: Int
@@ -191,18 +196,34 @@ public final class Session {
     @discardableResult
     public func step() throws -> StepRecord {
         let record = try stepAlone()
+        boundHistories()
         if let rival, rival.state == .ready { _ = try? rival.step() }
         if stepIndex % Self.checkpointEvery == 0, let model { saveCheckpoint(model) }
         return record
     }
 
+    private func boundHistories() {
+        if history.count > Self.historyLimit {
+            let half = history.count / 2
+            history = history[..<half].enumerated().filter { $0.offset % 2 == 0 }.map(\.element) + history[half...]
+        }
+        if evaluations.count > Self.historyLimit / 10 {
+            let half = evaluations.count / 2
+            evaluations = evaluations[..<half].enumerated().filter { $0.offset % 2 == 0 }.map(\.element) + evaluations[half...]
+        }
+    }
+
     private func saveCheckpoint(_ model: Model) {
         checkpoints.append(Checkpoint(step: stepIndex, model: model, historyCount: history.count, evaluationCount: evaluations.count))
-        if checkpoints.count > Self.checkpointLimit {
+        // Parameters plus two optimizer moments, in Float.
+        let bytes = model.encoder.parameters.values.reduce(0) { $0 + $1.count } * 12
+        let limit = max(2, min(Self.checkpointLimit, Self.checkpointBudgetBytes / max(bytes, 1)))
+        while checkpoints.count > limit {
             // Thin the older half, keeping the first: memory stays bounded on long runs.
-            let half = checkpoints.count / 2
-            checkpoints = [checkpoints[0]] + checkpoints[1..<half].enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            let half = max(checkpoints.count / 2, 2)
+            let thinned = [checkpoints[0]] + checkpoints[1..<half].enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
                 + checkpoints[half...]
+            checkpoints = thinned.count < checkpoints.count ? thinned : Array(checkpoints.dropFirst())
         }
     }
 
@@ -215,8 +236,8 @@ public final class Session {
         }
         model = checkpoint.model
         stepIndex = checkpoint.step
-        history.removeSubrange(min(checkpoint.historyCount, history.count)...)
-        evaluations.removeSubrange(min(checkpoint.evaluationCount, evaluations.count)...)
+        history.removeAll { $0.step > checkpoint.step }
+        evaluations.removeAll { $0.step > checkpoint.step }
         checkpoints.removeAll { $0.step > checkpoint.step }
         state = .ready
         lastBatch = nil
@@ -238,7 +259,12 @@ public final class Session {
         let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters)
-        if let teacher = dataset.teacher { lossBatch.targets = teacher.gatherRows(items[0]) }
+        if let teacher = dataset.teacher {
+            if teacher.cols != current.encoder.outputDimension {
+                throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but the encoder gives \(current.encoder.outputDimension); use `encoder linear dim=\(teacher.cols)` (or mlp)")
+            }
+            lossBatch.targets = teacher.gatherRows(items[0])
+        }
         let result = try loss.evaluate(lossBatch)
 
         let columnGradient = Matrix.vstack(result.columnGradients)
@@ -268,9 +294,11 @@ public final class Session {
         model = current
 
         stepIndex += 1
-        let record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
+        var record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
                                 groupNorms: update.groupNorms, learningRate: update.learningRate, counts: result.mining.counts,
                                 health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
+        let fallbacks = result.mining.tuples.filter(\.fallback).count
+        if fallbacks > 0 || loss is BatchSemiHardTripletLoss { record.extras.append(("fallbacks", Double(fallbacks))) }
         history.append(record)
         lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
                                  largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count),
@@ -352,7 +380,10 @@ public final class Session {
         let split = Self.split(dataset.exampleCount, testFraction: settings.testFraction, seed: settings.seed)
         var classOf: [Int: Int] = [:]
         if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
-        let examples = dataset.examples
+        // no-duplicates compares contents, as sentence-transformers compares texts: two items
+        // with the same vector or the same tokens count as one.
+        let content = Self.contentIdentities(dataset)
+        let examples = dataset.examples.map { $0.map { content[$0] } }
         let kind = settings.sampler ?? (dataset.shape == .labelledItems && !(loss is DenoisingLossChoice) ? .pk : .random)
         let sampler = try BatchSampler(kind: kind, batchSize: settings.batchSize, perClass: settings.perClass, pool: split.train,
                                        classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
@@ -387,6 +418,21 @@ public final class Session {
             decoder = DenoisingDecoder(dimension: dimension, vocabularySize: vocabulary.count, seed: seed)
         }
         return (parameters, decoder)
+    }
+
+    /// For each item, the first item with exactly the same content (vector or tokens).
+    static func contentIdentities(_ dataset: Dataset) -> [Int] {
+        var first: [[UInt32]: Int] = [:]
+        var identities = [Int](repeating: 0, count: dataset.itemCount)
+        for item in 0..<dataset.itemCount {
+            let key: [UInt32]
+            switch dataset.items {
+            case .vectors(let matrix): key = matrix.row(item).map { $0.bitPattern }
+            case .tokens(let sequences, _): key = sequences[item].map { UInt32(truncatingIfNeeded: $0) }
+            }
+            if let existing = first[key] { identities[item] = existing } else { first[key] = item; identities[item] = item }
+        }
+        return identities
     }
 
     static func split(_ count: Int, testFraction: Double, seed: UInt64) -> (train: [Int], test: [Int]) {

@@ -84,12 +84,12 @@ public struct EmbeddingHealth: Sendable, Equatable {
         var health = EmbeddingHealth()
         let n = embeddings.rows
         guard n > 0 else { return health }
-        let e = embeddings.converted(to: Double.self)
-        let unit = L2Normalization.forward(e).output
-        let gram = unit.gram()
-        let raw = e.gram()
+        let raw = embeddings.converted(to: Double.self).gram()
         var norms = [Double](repeating: 0, count: n)
         for i in 0..<n { norms[i] = raw[i, i].squareRoot() }
+        // Cosines from the same Gram matrix (normalize's eps for zero rows).
+        var gram = raw
+        for i in 0..<n { for j in 0..<n { gram[i, j] = raw[i, j] / (max(norms[i], 1e-12) * max(norms[j], 1e-12)) } }
         health.meanNorm = norms.reduce(0, +) / Double(n)
         if n > 1 {
             var cosine = 0.0, distance = 0.0, uniform = 0.0
