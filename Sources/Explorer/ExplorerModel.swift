@@ -55,6 +55,8 @@ public struct ExplorerModel {
     public var chartMode: ChartMode = .lossAndGradient
     /// Draw each batch point's push (negative gradient) as an arrow; `f` toggles.
     public var showForces = false
+    /// Cells of an opened notebook not run yet: `.` runs the next, `>` the rest.
+    public var pending: [String] = []
     /// Whether `p` last pinned the batch (loss changes then report their effect on it).
     public var pinned = false
     public var parameterSelection = 0

@@ -93,6 +93,20 @@ extension ExplorerModel {
         case .character("n"): return [.send(.step(1))]
         case .character("N"): openLine(.stepCount, prompt: "steps: ", text: "100"); return []
         case .character("r"): overlay = .confirmReset; return []
+        case .character("."):
+            guard !pending.isEmpty else { note = "no notebook cells left to run"; return [] }
+            // Prose cells come along with the command after them, so each `.` does something.
+            var lines: [String] = []
+            while let next = pending.first {
+                pending.removeFirst()
+                lines.append(next)
+                if !next.hasPrefix("#") { break }
+            }
+            return lines.map { .send(.command($0)) }
+        case .character(">"):
+            let lines = pending
+            pending = []
+            return lines.map { .send(.command($0)) }
         case .character("p"):
             pinned.toggle()
             return [.send(.command(pinned ? "pin" : "unpin"))]

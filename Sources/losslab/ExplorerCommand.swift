@@ -54,10 +54,14 @@ struct ExplorerCommand: ParsableCommand {
         var model = ExplorerModel(width: size.width, height: size.height)
         model.ascii = ascii
         model.color = color
-        if let notebook { model.savePath = notebook }
+        if let notebook {
+            // Never overwrite the opened notebook with a partial run: the session saves beside it.
+            model.savePath = notebook.hasSuffix(".lab") ? String(notebook.dropLast(4)) + ".session.lab" : notebook + ".session.lab"
+        }
         if !opening.isEmpty {
-            for line in opening { trainer.send(.command(line)) }
-            model.savedCellCount = opening.count
+            // A notebook opens ready to step through: `.` runs the next cell, `>` the rest.
+            model.pending = opening
+            model.note = "opened \(notebook ?? ""): \(opening.count) cells; . runs the next one, > runs the rest"
         } else {
             trainer.send(.command("load \(dataset)"))
             model.savedCellCount = 1

@@ -197,3 +197,16 @@ import Foundation
         }
     }
 }
+
+@Suite struct NotebookSteppingTests {
+    @Test func periodRunsTheNextCellWithItsProse() {
+        var model = ExplorerModel(width: 120, height: 40)
+        model.pending = ["# Lesson", "load toy:blobs", "# now train", "step 10", "show triplets"]
+        #expect(model.update(.key(.character("."))) == [.send(.command("# Lesson")), .send(.command("load toy:blobs"))])
+        #expect(model.view().lines().joined().contains("3 cells to go"))
+        #expect(model.update(.key(.character("."))) == [.send(.command("# now train")), .send(.command("step 10"))])
+        #expect(model.update(.key(.character(">"))) == [.send(.command("show triplets"))])
+        #expect(model.update(.key(.character("."))).isEmpty)
+        #expect(model.note != nil)
+    }
+}

@@ -83,7 +83,9 @@ restored "quit and save"
 
 # 5. The saved notebook reopens and replays.
 start 120 40 session.lab
-wait_for "BatchAllTripletLoss" 15 && ok || fail "notebook reopens"
+wait_for "cells to go" 15 && ok || fail "notebook opens with its cells pending"
+tm send-keys -t e2e ">"
+wait_for "BatchAllTripletLoss distance_metric" 15 && ok || fail "notebook replays"
 tm send-keys -t e2e C-c
 restored "Ctrl-C"
 

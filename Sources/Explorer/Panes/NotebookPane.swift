@@ -6,7 +6,7 @@ import TerminalKit
 enum NotebookPane {
     static func render(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let cells = model.snapshot.cells
-        guard !cells.isEmpty else {
+        guard !cells.isEmpty || !model.pending.isEmpty else {
             buffer.put("type : and a command, e.g. :step 100", in: rect.row(0), style: Style(.brightBlack))
             return
         }
@@ -23,7 +23,18 @@ enum NotebookPane {
                 lines.append([TextView.Span("    → " + first, style: cell.isError ? Style(.red) : Style(.brightBlack))])
             }
         }
-        var view = TextView(lines: lines, wrap: false, followTail: model.notebookSelection == nil, ascii: model.ascii)
+        if !model.pending.isEmpty {
+            lines.append([TextView.Span("── \(model.pending.count) cells to go: . runs the next, > the rest", style: Style(.cyan))])
+            for (offset, text) in model.pending.enumerated() {
+                lines.append([TextView.Span("[\(cells.count + offset + 1)] ", style: Style(.brightBlack)),
+                              TextView.Span(text, style: text.hasPrefix("#") ? Style(.green, dim: true) : Style(.brightBlack))])
+            }
+        }
+        let followTail = model.notebookSelection == nil && model.pending.isEmpty
+        var view = TextView(lines: lines, wrap: false, followTail: followTail, ascii: model.ascii)
+        if model.notebookSelection == nil && !model.pending.isEmpty {
+            view.scrollOffset = max(0, lines.count - model.pending.count - rect.height / 2)
+        }
         if model.notebookSelection != nil { view.scrollOffset = max(0, selectedLine - rect.height / 2) }
         view.render(into: &buffer, in: rect)
     }

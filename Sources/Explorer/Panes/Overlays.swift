@@ -62,6 +62,7 @@ enum Overlays {
         ("f       forces: arrows for where the loss pushes each batch point", nil), ("i       softmax inspector (MNRL, on the selected anchor)", nil),
         ("<       time travel: back to the previous checkpoint (every 10 steps)", nil),
         ("p       pin / unpin the batch: loss changes then show their effect on it", nil),
+        (".       run the next cell of an opened notebook     >  run the rest", nil),
         (":duel loss NAME ...  train a rival configuration on the same batches", nil), ("+ / -   margin (scale for MNRL) up / down", nil),
         ("Tab     next pane        Shift-Tab  previous pane", nil), ("arrows, PgUp/PgDn, Home/End  move in a pane", nil),
         ("Enter   edit the selected parameter or notebook cell", nil), ("s       sort the mining table (in that pane)", nil),
