@@ -338,6 +338,13 @@ def make_command():
         "step\u00a05",
         "expect loss\u2028< 1",
         "expect loss < 1e400",
+        "pin",
+        "unpin now",
+        "rewind 50",
+        "rewind -1",
+        "duel loss BatchHardTripletLoss margin=2",
+        "duel off",
+        "duel loss",
     ]
     for index, line in enumerate(lines):
         put(d, "line%02d.txt" % index, line)
@@ -345,7 +352,36 @@ def make_command():
     put(d, "invalid_utf8.txt", b"step \xff\xfe 10")
 
 
+def make_session():
+    d = corpus("session")
+    scripts = {
+        "train": "loss BatchHardTripletLoss margin=1\nstep 3\neval",
+        "absurd_lr": "set optimizer=sgd lr=1e30\nstep 2\nreset\nstep 1",
+        "absurd_loss": "loss BatchAllTripletLoss margin=1e9\nstep 2\nloss BatchHardSoftMarginTripletLoss\nstep 2",
+        "refused": "set lr=-1\nset batch_size=0\nset lr=nan\nloss ContrastiveLoss\nencoder transformer\nstep 0",
+        "batch_larger_than_data": "set batch_size=1000000\nstep 1",
+        "batch_of_one": "set batch_size=1 sampler=random\nstep 2",
+        "encoders": "encoder mlp dim=2 hidden=3 normalize=true\nstep 1\nencoder linear dim=1\nstep 1",
+        "cosine": "loss BatchHardTripletLoss distance_metric=cosine margin=0\nstep 2",
+        "identical": "load toy:blobs classes=2 per_class=4 dim=2 spread=0 noise=0\nstep 2",
+        "rings": "load toy:rings classes=2 per_class=10\nset optimizer=adam lr=0.1 warmup=2 schedule=cosine total_steps=3\nstep 3",
+        "pairs": "load text:pairs\nstep 1\nloss OnlineContrastiveLoss margin=-5\nstep 1",
+        "nli": "load text:nli\nloss SoftmaxLoss\nstep 1",
+        "triplets": "load text:triplets\nloss MultipleNegativesRankingLoss scale=1e6\nstep 1\nloss TripletLoss triplet_margin=1e9\nstep 1",
+        "scored": "load text:scored\nloss CosineSimilarityLoss\nstep 1",
+        "rewind": "step 4\nrewind 2\nstep 1\nrewind 99",
+        "pin": "step 1\npin\nloss BatchAllTripletLoss margin=5\nunpin",
+        "duel": "duel loss BatchHardTripletLoss margin=2\nstep 2\nduel off",
+        "teacher": "load toy:blobs classes=3 per_class=5 teacher=true\nloss MSELoss\nstep 1",
+        "seeds": "reset seed=18446744073709551615\nstep 1\nset seed=0 test_fraction=0.9\nstep 1",
+        "weird": "set eps=1e-300 beta1=1 beta2=1 momentum=1\nset optimizer=adamw weight_decay=1e30\nstep 2",
+    }
+    for name, text in scripts.items():
+        put(d, name + ".txt", text)
+
+
 def main():
+    make_session()
     make_npy()
     make_npz()
     make_table()
