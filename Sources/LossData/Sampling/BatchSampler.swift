@@ -95,23 +95,28 @@ public struct BatchSampler: Sendable {
     }
 
     private mutating func nextPK() -> [Int] {
-        // Group the pool by class, draw classes at random, then K examples of each (with
-        // replacement only when a class has fewer than K).
+        // Group the pool by class, draw classes at random, then K examples of each: without
+        // replacement while a class has enough, with replacement only to reach K.
         var byClass: [Int: [Int]] = [:]
         for example in pool { byClass[classOf[example]!, default: []].append(example) }
         var classes = byClass.keys.sorted()
         classes.shuffle(using: &random)
-        let wantedClasses = max(1, batchSize / perClass)
-        // With fewer classes than P, take more of each so the batch still fills.
-        let take = classes.count < wantedClasses ? max(perClass, batchSize / max(classes.count, 1)) : perClass
+        let k = min(perClass, batchSize)
+        let wantedClasses = max(1, batchSize / k)
+        // With fewer classes than P, take more of each so the batch still fills, but never
+        // more of a class than it has (or K, when it has fewer).
+        let share = classes.count < wantedClasses ? max(k, batchSize / max(classes.count, 1)) : k
         var batch: [Int] = []
+        batch.reserveCapacity(min(batchSize, pool.count * k))
         for label in classes.prefix(wantedClasses) {
             var members = byClass[label]!
             members.shuffle(using: &random)
+            let take = min(share, max(k, members.count))
             for index in 0..<take {
+                if batch.count == batchSize { return batch }
                 batch.append(index < members.count ? members[index] : members[Int(random.next() % UInt64(members.count))])
             }
         }
-        return Array(batch.prefix(batchSize))
+        return batch
     }
 }

@@ -125,6 +125,9 @@ public final class Session {
         case .set(let options):
             var next = settings
             try next.apply(options)
+            if options["batch_size"] != nil, let model, next.batchSize > model.trainExamples.count + model.testExamples.count {
+                throw CommandError("batch_size \(next.batchSize) is larger than the data (\(model.trainExamples.count) training examples)")
+            }
             let structural = options.keys.contains { ["batch_size", "sampler", "k", "per_class", "seed", "test_fraction", "split"].contains($0) }
             if structural, let dataset {
                 try rebuild(dataset: dataset, loss: loss, encoder: encoderChoice, settings: next, keepEncoder: true)

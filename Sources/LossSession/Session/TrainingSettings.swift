@@ -22,6 +22,9 @@ public struct TrainingSettings: Equatable, Sendable {
         optimizer.weightDecay = 0
     }
 
+    /// The largest batch: the batch losses hold a batch × batch distance matrix.
+    public static let maximumBatchSize = 16_384
+
     /// The names `set` accepts, with what each takes.
     public static let accepted: [(name: String, help: String)] = [
         ("lr", "learning rate, > 0"), ("optimizer", "sgd, momentum, adam, adamw"), ("batch_size", "examples per batch, ≥ 1"),
@@ -57,14 +60,20 @@ public struct TrainingSettings: Equatable, Sendable {
                     next.optimizer.weightDecay = kind == .adamw ? 0.01 : 0
                 }
                 next.optimizer.kind = kind
-            case "batch_size": next.batchSize = try whole(1)
+            case "batch_size":
+                next.batchSize = try whole(1)
+                if next.batchSize > Self.maximumBatchSize {
+                    throw CommandError("batch_size must be at most \(Self.maximumBatchSize) (a batch loss holds a batch_size² distance matrix), got \(next.batchSize)")
+                }
             case "sampler":
                 if text.lowercased() == "auto" { next.sampler = nil; continue }
                 guard let kind = SamplerKind(rawValue: text.lowercased()) else {
                     throw CommandError("sampler must be random, pk, no-duplicates or auto, got '\(text)'")
                 }
                 next.sampler = kind
-            case "k", "per_class": next.perClass = try whole(1)
+            case "k", "per_class":
+                next.perClass = try whole(1)
+                if next.perClass > Self.maximumBatchSize { throw CommandError("k must be at most \(Self.maximumBatchSize), got \(next.perClass)") }
             case "seed":
                 guard let seed = UInt64(text) else { throw CommandError("seed must be a whole number ≥ 0, got '\(text)'") }
                 next.seed = seed
