@@ -8,7 +8,7 @@ import Foundation
 // M_MMAP_THRESHOLD and -1 M_TRIM_THRESHOLD in glibc's malloc.h.)
 if let symbol = dlsym(nil, "mallopt") {
     let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-    _ = mallopt(-3, 256 << 20)
+    _ = mallopt(-3, 32 << 20)  // glibc's largest mmap threshold
     _ = mallopt(-1, 1 << 30)
 }
 

@@ -49,7 +49,9 @@ enum HeldOutEvaluation {
             if dataset.itemClasses == nil {
                 for (index, example) in dataset.examples.enumerated() { classes[example[0]] = Int(dataset.labels[index]) }
             }
-            let queries = Array(test.prefix(maximumQueries)).map { item($0, 0) }
+            // Each query sorts the whole gallery: fewer queries for large galleries.
+            let queryCount = max(50, min(maximumQueries, 20_000_000 / max(dataset.itemCount, 1)))
+            let queries = Array(test.prefix(queryCount)).map { item($0, 0) }
             metrics += retrieval(queries: queries, embeddings: all, classes: classes)
         case .scoredPairs:
             let predicted = test.map { cosine(item($0, 0), item($0, 1)) }

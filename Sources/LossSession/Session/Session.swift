@@ -220,7 +220,12 @@ public final class Session {
         checkpoints.append(Checkpoint(step: stepIndex, model: model, historyCount: history.count, evaluationCount: evaluations.count))
         // Parameters plus two optimizer moments, in Float.
         let bytes = model.encoder.parameters.values.reduce(0) { $0 + $1.count } * 12
-        let limit = max(2, min(Self.checkpointLimit, Self.checkpointBudgetBytes / max(bytes, 1)))
+        let limit = min(Self.checkpointLimit, Self.checkpointBudgetBytes / max(bytes, 1))
+        if limit < 2 {
+            // Too large to keep copies of: rewind is unavailable for this model.
+            checkpoints.removeAll()
+            return
+        }
         while checkpoints.count > limit {
             // Thin the older half, keeping the first: memory stays bounded on long runs.
             let half = max(checkpoints.count / 2, 2)
@@ -235,7 +240,9 @@ public final class Session {
     private func rewind(to target: Int) throws -> String {
         guard target <= stepIndex else { throw CommandError("rewind goes back: the session is at step \(stepIndex)") }
         guard let checkpoint = checkpoints.last(where: { $0.step <= target }) else {
-            throw CommandError("no checkpoint at or before step \(target)")
+            throw CommandError(checkpoints.isEmpty
+                ? "this model is too large to keep checkpoints of (over \(Self.checkpointBudgetBytes >> 20) MiB for two), so rewind is unavailable"
+                : "no checkpoint at or before step \(target)")
         }
         model = checkpoint.model
         stepIndex = checkpoint.step
@@ -254,6 +261,10 @@ public final class Session {
         guard let dataset else { throw CommandError("no data loaded: try `load toy:blobs`") }
         guard var current = model else { throw CommandError("no model: load data first") }
         if case .diverged(let reason) = state { throw CommandError("training diverged (\(reason)); change the settings and `reset`") }
+        // While stepping, `current` holds the only reference to the parameters, so the
+        // optimizer updates them in place instead of copying them first.
+        model = nil
+        defer { if model == nil { model = current } }
         if let denoising = loss as? DenoisingLossChoice { return try denoisingStep(denoising, dataset: dataset, model: &current) }
         let batch = current.sampler.next()
         let columns = dataset.columnCount
@@ -385,15 +396,16 @@ public final class Session {
         if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
         // no-duplicates compares contents, as sentence-transformers compares texts: two items
         // with the same vector or the same tokens count as one.
-        let content = Self.contentIdentities(dataset)
-        let examples = dataset.examples.map { $0.map { content[$0] } }
         let kind = settings.sampler ?? (dataset.shape == .labelledItems && !(loss is DenoisingLossChoice) ? .pk : .random)
+        let content = kind == .noDuplicates ? Self.contentIdentities(dataset) : Array(0..<dataset.itemCount)
+        let examples = dataset.examples.map { $0.map { content[$0] } }
         let sampler = try BatchSampler(kind: kind, batchSize: settings.batchSize, perClass: settings.perClass, pool: split.train,
                                        classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
         model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
                       sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
                       noise: SeededRandom(seed: settings.seed ^ 0xD0_15E))
-        checkpoints = [Checkpoint(step: 0, model: model!, historyCount: 0, evaluationCount: 0)]
+        checkpoints = []
+        saveCheckpoint(model!)
         stepIndex = 0
         warnings = []
         pinned = nil

@@ -20,8 +20,9 @@ public struct Projection: Sendable {
 
     public init() {}
 
-    /// Updates the directions from `embeddings` (N, D) and returns every row's (x, y).
-    public mutating func update(_ embeddings: Matrix<Float>, iterations: Int = 3) -> [(x: Double, y: Double)] {
+    /// Updates the directions from `embeddings` (N, D) and returns the (x, y) of the rows
+    /// in `rows` (all rows when nil), in that order.
+    public mutating func update(_ embeddings: Matrix<Float>, rows selected: [Int]? = nil, iterations: Int = 3) -> [(x: Double, y: Double)] {
         let n = embeddings.rows, d = embeddings.cols
         guard n > 0, d > 0 else { return [] }
         if d <= 2 {
@@ -32,8 +33,8 @@ public struct Projection: Sendable {
             refine(embeddings, iterations: warm ? iterations : 30)
         }
         var points: [(x: Double, y: Double)] = []
-        points.reserveCapacity(n)
-        for r in 0..<n {
+        points.reserveCapacity(selected?.count ?? n)
+        for r in selected ?? Array(0..<n) {
             var x = 0.0, y = 0.0
             for k in 0..<d {
                 let v = Double(embeddings[r, k]) - mean[k]

@@ -260,13 +260,18 @@ public final class Trainer: @unchecked Sendable {
                 projection = Projection()
                 projectedDataset = identity
             }
-            let points = projection.update(embeddings)
-            let batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
+            // At most 20,000 points are drawn; only those are projected.
+            let stride = max(1, embeddings.rows / 20_000)
+            let shown = Array(Swift.stride(from: 0, to: embeddings.rows, by: stride))
+            var batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
+            let rows = shown + batchItems.filter { $0 % stride != 0 }.sorted()
+            let projected = projection.update(embeddings, rows: rows)
+            var points = [(x: Double, y: Double)](repeating: (0, 0), count: embeddings.rows)
+            for (row, point) in zip(rows, projected) { points[row] = point }
             let groups = Self.groups(dataset)
-            let stride = max(1, points.count / 20_000)
-            for item in Swift.stride(from: 0, to: points.count, by: stride) {
+            for item in shown {
                 snapshot.points.append(TrainingSnapshot.Point(x: points[item].x, y: points[item].y, group: groups[item],
-                                                      inBatch: batchItems.contains(item)))
+                                                              inBatch: batchItems.remove(item) != nil))
                 snapshot.pointItems.append(item)
             }
             snapshot.axes = projection.axes
