@@ -103,13 +103,21 @@ enum LabelMapping {
             if allBinary { return PairLabels(shape: .binaryPairs, values: raw.map(number), names: []) }
             if allUnit { return PairLabels(shape: .scoredPairs, values: raw.map(number), names: []) }
             if !allWhole {
-                let index = raw.firstIndex { label in
+                // Either one label fits no kind (a negative or a fraction above 1), or the
+                // labels mix kinds (scores in [0, 1] beside classes above 1).
+                if let index = raw.firstIndex(where: { label in
                     let value = number(label)
                     return !(0...1).contains(value) && (value < 0 || value.rounded() != value)
-                }!
+                }) {
+                    throw DataError.file(
+                        source,
+                        "\(place(index)): the pair label \(raw[index].text) is neither 0/1, a score in [0, 1], nor a class (a whole number or a name); scores on another scale (STS-B's 0-5, say) must be rescaled to [0, 1] first")
+                }
+                let fraction = raw.firstIndex { number($0).rounded() != number($0) } ?? 0
+                let large = raw.firstIndex { number($0) > 1 } ?? 0
                 throw DataError.file(
                     source,
-                    "\(place(index)): the pair label \(raw[index].text) is neither 0/1, a score in [0, 1], nor a class (a whole number or a name); scores on another scale (STS-B's 0-5, say) must be rescaled to [0, 1] first")
+                    "the pair labels mix scores and classes: \(place(fraction)) is the score \(raw[fraction].text) but \(place(large)) is the class \(raw[large].text); use scores in [0, 1] or whole class numbers throughout")
             }
         }
         let classes = try classes(raw, source: source, place: place)
