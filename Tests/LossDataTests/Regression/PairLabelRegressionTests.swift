@@ -47,7 +47,7 @@ import Testing
 /// Writes `text` to a fresh .jsonl file and loads it; exits with the outcome (see the suite).
 private func loadExpectingRefusal(_ text: String) -> Never {
     let path = NSTemporaryDirectory() + "/lossdata-regression-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     do {
         _ = try DatasetLoader.load(path: path)
         unlink(path)
