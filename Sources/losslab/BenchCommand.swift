@@ -32,7 +32,7 @@ struct BenchCommand: ParsableCommand {
             print(Self.json(measurement))
             return
         }
-        let names = try (losses.isEmpty ? LossCatalog.names : losses).map { name -> String in
+        let names = try (losses.isEmpty ? LossCatalog.sentenceTransformersNames : losses).map { name -> String in
             guard let type = LossCatalog.type(named: name) else { throw LossError("unknown loss '\(name)'") }
             return type.className
         }

@@ -13,13 +13,13 @@ public enum L2Normalization {
         x.values.withUnsafeBufferPointer { input in
             output.values.withUnsafeMutableBufferPointer { out in
                 for i in 0..<x.rows {
-                    let base = i * dim
+                    let row = input.baseAddress! + i * dim, o = out.baseAddress! + i * dim
                     var sum: T = 0
-                    for k in 0..<dim { sum += input[base + k] * input[base + k] }
+                    for k in 0..<dim { sum += row[k] * row[k] }
                     let norm = sum.squareRoot()
                     norms[i] = norm
                     let denominator = max(norm, eps)
-                    for k in 0..<dim { out[base + k] = input[base + k] / denominator }
+                    for k in 0..<dim { o[k] = row[k] / denominator }
                 }
             }
         }
@@ -35,15 +35,15 @@ public enum L2Normalization {
             output.values.withUnsafeBufferPointer { y in
                 dx.values.withUnsafeMutableBufferPointer { out in
                     for i in 0..<input.rows {
-                        let base = i * dim
+                        let gr = g.baseAddress! + i * dim, yr = y.baseAddress! + i * dim, o = out.baseAddress! + i * dim
                         let norm = norms[i]
                         if norm >= eps {
                             // d(x/|x|) = (dy - y (y·dy)) / |x|
                             var dot: T = 0
-                            for k in 0..<dim { dot += g[base + k] * y[base + k] }
-                            for k in 0..<dim { out[base + k] = (g[base + k] - y[base + k] * dot) / norm }
+                            for k in 0..<dim { dot += gr[k] * yr[k] }
+                            for k in 0..<dim { o[k] = (gr[k] - yr[k] * dot) / norm }
                         } else {
-                            for k in 0..<dim { out[base + k] = g[base + k] / eps }
+                            for k in 0..<dim { o[k] = gr[k] / eps }
                         }
                     }
                 }

@@ -31,17 +31,23 @@ public enum RowDistanceMetric: String, Sendable, CaseIterable {
             let eps = T(Self.differenceEps)
             let dim = x.cols
             var distances = [T](repeating: 0, count: x.rows)
+            let euclidean = self == .euclidean
             x.values.withUnsafeBufferPointer { xv in
                 y.values.withUnsafeBufferPointer { yv in
-                    for i in 0..<x.rows {
-                        var sum: T = 0
-                        let base = i * dim
-                        if self == .euclidean {
-                            for k in 0..<dim { let diff = (xv[base + k] - yv[base + k]) + eps; sum += diff * diff }
-                            distances[i] = sum.squareRoot()
-                        } else {
-                            for k in 0..<dim { sum += abs((xv[base + k] - yv[base + k]) + eps) }
-                            distances[i] = sum
+                    distances.withUnsafeMutableBufferPointer { dv in
+                        let xs = SharedReadPointer(xv), ys = SharedReadPointer(yv), out = SharedPointer(dv)
+                        ParallelRows.run(rows: x.rows, elementsPerRow: dim) { rows in
+                            for i in rows {
+                                let xr = xs.base + i * dim, yr = ys.base + i * dim
+                                var sum: T = 0
+                                if euclidean {
+                                    for k in 0..<dim { let diff = (xr[k] - yr[k]) + eps; sum += diff * diff }
+                                    out[i] = sum.squareRoot()
+                                } else {
+                                    for k in 0..<dim { sum += abs((xr[k] - yr[k]) + eps) }
+                                    out[i] = sum
+                                }
+                            }
                         }
                     }
                 }
@@ -68,21 +74,26 @@ public struct RowDistances<T: Scalar>: Sendable {
         let eps = T(RowDistanceMetric.differenceEps)
         let dim = x.cols
         var dx = Matrix<T>(zeros: x.rows, dim)
+        let euclidean = metric == .euclidean
+        let distances = self.distances
         x.values.withUnsafeBufferPointer { xv in
             y.values.withUnsafeBufferPointer { yv in
-                dx.values.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<x.rows where gradient[i] != 0 {
-                        let base = i * dim
-                        let g = gradient[i]
-                        if metric == .euclidean {
-                            let d = distances[i]
-                            if d == 0 { continue }
-                            let scale = g / d
-                            for k in 0..<dim { out[base + k] = scale * ((xv[base + k] - yv[base + k]) + eps) }
-                        } else {
-                            for k in 0..<dim {
-                                let diff = (xv[base + k] - yv[base + k]) + eps
-                                out[base + k] = diff > 0 ? g : (diff < 0 ? -g : 0)
+                dx.values.withUnsafeMutableBufferPointer { dv in
+                    let xs = SharedReadPointer(xv), ys = SharedReadPointer(yv), out = SharedPointer(dv)
+                    ParallelRows.run(rows: x.rows, elementsPerRow: dim) { rows in
+                        for i in rows where gradient[i] != 0 {
+                            let xr = xs.base + i * dim, yr = ys.base + i * dim, o = out.base + i * dim
+                            let g = gradient[i]
+                            if euclidean {
+                                let d = distances[i]
+                                if d == 0 { continue }
+                                let scale = g / d
+                                for k in 0..<dim { o[k] = scale * ((xr[k] - yr[k]) + eps) }
+                            } else {
+                                for k in 0..<dim {
+                                    let diff = (xr[k] - yr[k]) + eps
+                                    o[k] = (diff > 0 ? g : 0) - (diff < 0 ? g : 0)
+                                }
                             }
                         }
                     }
@@ -115,17 +126,17 @@ public struct RowCosine<T: Scalar>: Sendable {
         x.values.withUnsafeBufferPointer { xv in
             y.values.withUnsafeBufferPointer { yv in
                 for i in 0..<x.rows {
-                    let base = i * dim
+                    let xr = xv.baseAddress! + i * dim, yr = yv.baseAddress! + i * dim
                     var xx: T = 0, yy: T = 0
                     for k in 0..<dim {
-                        xx += xv[base + k] * xv[base + k]
-                        yy += yv[base + k] * yv[base + k]
+                        xx += xr[k] * xr[k]
+                        yy += yr[k] * yr[k]
                     }
                     xNorms[i] = xx.squareRoot()
                     yNorms[i] = yy.squareRoot()
                     let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
                     var sum: T = 0
-                    for k in 0..<dim { sum += (xv[base + k] / cx) * (yv[base + k] / cy) }
+                    for k in 0..<dim { sum += (xr[k] / cx) * (yr[k] / cy) }
                     values[i] = sum
                 }
             }
@@ -151,10 +162,11 @@ public struct RowCosine<T: Scalar>: Sendable {
                             let xScale: T = xNorms[i] > 0 ? cosine / (xNorms[i] * cx) : 0
                             let yScale: T = yNorms[i] > 0 ? cosine / (yNorms[i] * cy) : 0
                             let both = cx * cy
-                            let base = i * dim
+                            let xr = xv.baseAddress! + i * dim, yr = yv.baseAddress! + i * dim
+                            let dxr = dxv.baseAddress! + i * dim, dyr = dyv.baseAddress! + i * dim
                             for k in 0..<dim {
-                                dxv[base + k] = g * (yv[base + k] / both - xScale * xv[base + k])
-                                dyv[base + k] = g * (xv[base + k] / both - yScale * yv[base + k])
+                                dxr[k] = g * (yr[k] / both - xScale * xr[k])
+                                dyr[k] = g * (xr[k] / both - yScale * yr[k])
                             }
                         }
                     }

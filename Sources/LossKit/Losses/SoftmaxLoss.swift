@@ -139,22 +139,29 @@ struct SentenceBlocks {
         let n = u.rows, d = u.cols
         let width = ((rep ? 2 : 0) + (difference ? 1 : 0) + (multiplication ? 1 : 0)) * d
         var features = Matrix<T>(zeros: n, width)
-        u.values.withUnsafeBufferPointer { a in
-            v.values.withUnsafeBufferPointer { b in
-                features.values.withUnsafeMutableBufferPointer { f in
-                    for i in 0..<n {
-                        var offset = i * width
-                        let row = i * d
-                        if rep {
-                            for k in 0..<d { f[offset + k] = a[row + k]; f[offset + d + k] = b[row + k] }
-                            offset += 2 * d
-                        }
-                        if difference {
-                            for k in 0..<d { f[offset + k] = abs(a[row + k] - b[row + k]) }
-                            offset += d
-                        }
-                        if multiplication {
-                            for k in 0..<d { f[offset + k] = a[row + k] * b[row + k] }
+        if n == 0 || d == 0 { return features }
+        let (rep, difference, multiplication) = (self.rep, self.difference, self.multiplication)
+        u.values.withUnsafeBufferPointer { ua in
+            v.values.withUnsafeBufferPointer { vb in
+                features.values.withUnsafeMutableBufferPointer { fv in
+                    let a = SharedReadPointer(ua), b = SharedReadPointer(vb), f = SharedPointer(fv)
+                    ParallelRows.run(rows: n, elementsPerRow: width) { rows in
+                        for i in rows {
+                            // Row pointers keep index arithmetic out of the inner loops, so they vectorise.
+                            let ar = a.base + i * d, br = b.base + i * d
+                            var fr = f.base + i * width
+                            if rep {
+                                fr.update(from: ar, count: d)
+                                (fr + d).update(from: br, count: d)
+                                fr += 2 * d
+                            }
+                            if difference {
+                                for k in 0..<d { fr[k] = abs(ar[k] - br[k]) }
+                                fr += d
+                            }
+                            if multiplication {
+                                for k in 0..<d { fr[k] = ar[k] * br[k] }
+                            }
                         }
                     }
                 }
@@ -167,31 +174,40 @@ struct SentenceBlocks {
     func backward<T: Scalar>(_ gradient: Matrix<T>, _ u: Matrix<T>, _ v: Matrix<T>) -> (Matrix<T>, Matrix<T>) {
         let n = u.rows, d = u.cols, width = gradient.cols
         var du = Matrix<T>(zeros: n, d), dv = Matrix<T>(zeros: n, d)
-        u.values.withUnsafeBufferPointer { a in
-            v.values.withUnsafeBufferPointer { b in
-                gradient.values.withUnsafeBufferPointer { g in
-                    du.values.withUnsafeMutableBufferPointer { da in
-                        dv.values.withUnsafeMutableBufferPointer { db in
-                            for i in 0..<n {
-                                var offset = i * width
-                                let row = i * d
-                                if rep {
-                                    for k in 0..<d { da[row + k] += g[offset + k]; db[row + k] += g[offset + d + k] }
-                                    offset += 2 * d
-                                }
-                                if difference {
-                                    for k in 0..<d {
-                                        let diff = a[row + k] - b[row + k]
-                                        let signed: T = diff > 0 ? g[offset + k] : (diff < 0 ? -g[offset + k] : 0)
-                                        da[row + k] += signed
-                                        db[row + k] -= signed
+        if n == 0 || d == 0 { return (du, dv) }
+        let (rep, difference, multiplication) = (self.rep, self.difference, self.multiplication)
+        u.values.withUnsafeBufferPointer { ua in
+            v.values.withUnsafeBufferPointer { vb in
+                gradient.values.withUnsafeBufferPointer { gv in
+                    du.values.withUnsafeMutableBufferPointer { dav in
+                        dv.values.withUnsafeMutableBufferPointer { dbv in
+                            let a = SharedReadPointer(ua), b = SharedReadPointer(vb), g = SharedReadPointer(gv)
+                            let da = SharedPointer(dav), db = SharedPointer(dbv)
+                            ParallelRows.run(rows: n, elementsPerRow: width) { rows in
+                                for i in rows {
+                                    let ar = a.base + i * d, br = b.base + i * d
+                                    let dar = da.base + i * d, dbr = db.base + i * d
+                                    var gr = g.base + i * width
+                                    if rep {
+                                        dar.update(from: gr, count: d)
+                                        dbr.update(from: gr + d, count: d)
+                                        gr += 2 * d
                                     }
-                                    offset += d
-                                }
-                                if multiplication {
-                                    for k in 0..<d {
-                                        da[row + k] += g[offset + k] * b[row + k]
-                                        db[row + k] += g[offset + k] * a[row + k]
+                                    if difference {
+                                        for k in 0..<d {
+                                            let diff = ar[k] - br[k]
+                                            let sign: T = (diff > 0 ? 1 : 0) - (diff < 0 ? 1 : 0)
+                                            let signed = sign * gr[k]
+                                            dar[k] += signed
+                                            dbr[k] -= signed
+                                        }
+                                        gr += d
+                                    }
+                                    if multiplication {
+                                        for k in 0..<d {
+                                            dar[k] += gr[k] * br[k]
+                                            dbr[k] += gr[k] * ar[k]
+                                        }
                                     }
                                 }
                             }

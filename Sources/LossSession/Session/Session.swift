@@ -495,6 +495,19 @@ public final class Session {
         return "\(dataset.name): \(dataset.shape.rawValue), \(dataset.exampleCount) examples over \(dataset.itemCount) items (\(dimension))"
     }
 
+    /// The items of each mined tuple of the last batch (anchor, positive, negative).
+    func sortedTupleItems() -> [[Int]] {
+        guard let batch = lastBatch else { return [] }
+        let columns = batch.items.count
+        func item(_ row: Int, _ column: Int) -> Int {
+            let c = min(column, columns - 1)
+            return row < batch.items[c].count ? batch.items[c][row] : row
+        }
+        return batch.mining.tuples.map { t in
+            [item(t.anchor, 0), item(t.positive, columns > 1 ? 1 : 0)] + (t.negative.map { [item($0, columns > 2 ? 2 : (columns > 1 ? 1 : 0))] } ?? [])
+        }
+    }
+
     /// One short line for the status bar: name, shape, N and D.
     public func summarize(_ dataset: Dataset) -> String {
         "\(dataset.name) · \(dataset.shape.rawValue) · N=\(dataset.exampleCount)" + (dataset.dimension.map { " D=\($0)" } ?? " text")

@@ -4,7 +4,7 @@ import LossKit
 
 /// The text `show WHAT` prints: the same facts the explorer's panes show.
 enum SessionReport {
-    static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram"]
+    static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax"]
 
     static func show(_ what: String, in session: Session) throws -> String {
         switch what {
@@ -15,6 +15,8 @@ enum SessionReport {
         case "losses": return losses(session)
         case "warnings": return session.warnings.isEmpty ? "no warnings" : session.warnings.map { "warning: " + $0 }.joined(separator: "\n")
         case "census": return census(session)
+        case "forces": return forces(session)
+        case "softmax": return softmax(session)
         case "histogram", "margin": return MarginHistogram(session.lastBatch?.mining, margin: marginValue(session)).text(width: 40)
         default: throw CommandError("show needs one of \(topics.joined(separator: ", ")), got '\(what)'")
         }
@@ -83,6 +85,40 @@ enum SessionReport {
                                 100 * (values["semi_hard_fraction"] ?? 0), 100 * (values["easy_fraction"] ?? 0), 100 * record.activeFraction))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The text form of the forces view: the batch items the loss pushes hardest, how many
+    /// tuples each takes part in, and the items it ignores this step.
+    static func forces(_ session: Session) -> String {
+        guard let batch = session.lastBatch, let gradients = batch.embeddingGradients else { return "no step taken yet" }
+        var norms: [Int: Double] = [:]
+        for (row, item) in batch.items.flatMap({ $0 }).enumerated() where row < gradients.rows {
+            var sum = 0.0
+            for k in 0..<gradients.cols { sum += Double(gradients[row, k]) * Double(gradients[row, k]) }
+            norms[item, default: 0] += sum
+        }
+        var roles: [Int: Int] = [:]
+        for row in session.sortedTupleItems() { for item in row { roles[item, default: 0] += 1 } }
+        let idle = norms.filter { $0.value == 0 }.count
+        var lines = ["\(norms.count) batch items; \(idle) get no gradient this step (the loss ignores them)"]
+        for (item, squared) in norms.filter({ $0.value > 0 }).sorted(by: { $0.value > $1.value }).prefix(10) {
+            lines.append(String(format: "  item %5d  |grad| %.4g  in %d mined tuples", item, squared.squareRoot(), roles[item] ?? 0))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The softmax inspector for the anchor with the largest loss in the last batch.
+    static func softmax(_ session: Session) -> String {
+        guard let batch = session.lastBatch, batch.mining.kind == .ranking else {
+            return "the softmax inspector is for MultipleNegativesRankingLoss: take a step with it first"
+        }
+        guard let worst = batch.mining.tuples.max(by: { $0.loss < $1.loss }) else { return "no anchors in the last batch" }
+        let settings = Dictionary(session.loss.settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        guard let inspection = RankingInspection(batch: batch, anchor: worst.anchor, scale: Double(settings["scale"] ?? "20") ?? 20,
+                                                 cosine: settings["similarity_fct"] != "dot_score") else {
+            return "the last batch was too large to keep its scores (at most \(MiningReport.scoreLimit) anchor-candidate pairs)"
+        }
+        return inspection.lines().joined(separator: "\n")
     }
 
     static func marginValue(_ session: Session) -> Double? {
