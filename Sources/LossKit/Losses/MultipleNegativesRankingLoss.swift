@@ -54,43 +54,47 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
 
         let a = similarity == .cosSim ? L2Normalization.forward(anchors) : (anchors, [])
         let b = similarity == .cosSim ? L2Normalization.forward(candidates) : (candidates, [])
-        var logits = Matrix.product(a.0, b.0, transposeB: true)
-        let similarities = logits
-        for k in logits.values.indices { logits.values[k] *= scale }
+        // The scale rides on the GEMMs' alpha: no extra passes over the N×M matrices.
+        var logits = Matrix<T>(zeros: n, m)
+        Matrix.multiplyAdd(a.0, b.0, transposeB: true, into: &logits, alpha: scale, beta: 0)
         let ce = CrossEntropy.evaluate(logits: logits, targets: Array(0..<n))
-
-        var dSimilarity = ce.gradient
-        for k in dSimilarity.values.indices { dSimilarity.values[k] *= scale }
-        var dA = Matrix.product(dSimilarity, b.0)
-        var dB = Matrix.product(dSimilarity, transposeA: true, a.0)
+        var dA = Matrix<T>(zeros: n, anchors.cols), dB = Matrix<T>(zeros: m, anchors.cols)
+        Matrix.multiplyAdd(ce.gradient, b.0, into: &dA, alpha: scale, beta: 0)
+        Matrix.multiplyAdd(ce.gradient, transposeA: true, a.0, into: &dB, alpha: scale, beta: 0)
         if similarity == .cosSim {
             dA = L2Normalization.backward(dA, output: a.0, input: anchors, norms: a.1)
             dB = L2Normalization.backward(dB, output: b.0, input: candidates, norms: b.1)
         }
+        // Similarities for the report: the logits over the scale (a scale of 0 needs its own product).
+        let similarityAt: (Int) -> T
+        let unscaled: Matrix<T>? = scale == 0 ? Matrix.product(a.0, b.0, transposeB: true) : nil
+        if let unscaled { similarityAt = { unscaled.values[$0] } } else { similarityAt = { logits.values[$0] / scale } }
 
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: n * max(m - 1, 0), used: n)
-        similarities.values.withUnsafeBufferPointer { sim in
+        // Rank by the logits (what the softmax sees); the hardest negative is the one the
+        // softmax favours most.
+        logits.values.withUnsafeBufferPointer { z in
             for i in 0..<n {
-                let row = i * m
-                let positive = sim[row + i]
+                let row = z.baseAddress! + i * m
+                let positive = row[i]
                 var best = -1
                 var bestScore = -T.infinity
                 var rank = 1
                 for j in 0..<m where j != i {
-                    let score = sim[row + j]
+                    let score = row[j]
                     if score > positive { rank += 1 }
                     if best < 0 || score > bestScore { best = j; bestScore = score }
                 }
                 if rank > 1 { counts.hard += 1; counts.active += 1 } else { counts.easy += 1 }
-                tuples.append(MinedTuple(anchor: i, positive: i, negative: best < 0 ? nil : best, positiveScore: Double(positive),
-                                         negativeScore: best < 0 ? nil : Double(bestScore),
+                tuples.append(MinedTuple(anchor: i, positive: i, negative: best < 0 ? nil : best, positiveScore: Double(similarityAt(i * m + i)),
+                                         negativeScore: best < 0 ? nil : Double(similarityAt(i * m + best)),
                                          loss: Double(ce.rowLosses[i]), label: Double(rank)))
             }
         }
         var report = MiningReport(kind: .ranking, tuples: tuples, counts: counts)
         if logits.count <= MiningReport.scoreLimit {
-            report.scores = similarities.values.map { Double($0) }
+            report.scores = (0..<logits.count).map { Double(similarityAt($0)) }
             report.scoreColumns = m
         }
         return LossResult(value: ce.value, columnGradients: [dA] + dB.splitRows(candidateColumns.map(\.rows)), mining: report)
