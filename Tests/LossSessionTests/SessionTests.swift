@@ -95,3 +95,10 @@ import Testing
         #expect(replay.session.history.map(\.loss) == runner.session.history.map(\.loss))
     }
 }
+
+@Suite struct NotebookFormatTests {
+    @Test func windowsLineEndingsReadAsSeparateCells() {
+        let notebook = Notebook(text: "# prose\r\nload toy:blobs\r\n\r\nstep 2\r\n")
+        #expect(notebook.cells == [.prose("prose"), .command("load toy:blobs"), .blank, .command("step 2")])
+    }
+}

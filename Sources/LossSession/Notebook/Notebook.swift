@@ -15,7 +15,7 @@ public struct Notebook: Equatable, Sendable {
     public init(cells: [Cell] = []) { self.cells = cells }
 
     public init(text: String) {
-        cells = text.split(separator: "\n", omittingEmptySubsequences: false).map { raw in
+        cells = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { raw in
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { return .blank }
             if line.hasPrefix("#") { return .prose(String(line.dropFirst()).trimmingCharacters(in: .whitespaces)) }
