@@ -6,7 +6,11 @@ import Dispatch
 enum ParallelRows {
     /// Below this many elements a loop runs on one thread.
     static let minimumWork = 1 << 17
-    static let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    /// The cores to use: all of them (up to 8), or LOSSLAB_THREADS when set (benchmarks pin it).
+    static let workers: Int = {
+        if let text = ProcessInfo.processInfo.environment["LOSSLAB_THREADS"], let count = Int(text), count >= 1 { return min(count, 64) }
+        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    }()
 
     /// Calls `body` with consecutive row ranges covering 0..<rows, possibly concurrently.
     static func run(rows: Int, elementsPerRow: Int, _ body: @Sendable (Range<Int>) -> Void) {

@@ -21,18 +21,35 @@ public struct MSELoss: EmbeddingLoss {
         let student = batch.columns[0]
         let teacher = batch.targets!
         let count = T(student.count)
-        var gradient = student
-        var total: T = 0
-        var tuples: [MinedTuple] = []
-        for i in 0..<student.rows {
-            var rowTotal: T = 0
-            for k in 0..<student.cols {
-                let error = student[i, k] - teacher[i, k]
-                rowTotal += error * error
-                gradient[i, k] = 2 * error / count
+        let n = student.rows, d = student.cols
+        var rowTotals = [T](repeating: 0, count: n)
+        // Every gradient entry is written below, so the storage starts uninitialised.
+        let values = [T](unsafeUninitializedCapacity: n * d) { gv, initialized in
+            student.values.withUnsafeBufferPointer { sv in
+                teacher.values.withUnsafeBufferPointer { tv in
+                    rowTotals.withUnsafeMutableBufferPointer { rv in
+                        let s = SharedReadPointer(sv), t = SharedReadPointer(tv), g = SharedPointer(gv), totals = SharedPointer(rv)
+                        ParallelRows.run(rows: n, elementsPerRow: d) { rows in
+                            for i in rows {
+                                let sr = s.base + i * d, tr = t.base + i * d, gr = g.base + i * d
+                                var rowTotal: T = 0
+                                for k in 0..<d {
+                                    let error = sr[k] - tr[k]
+                                    rowTotal += error * error
+                                    gr[k] = 2 * error / count
+                                }
+                                totals[i] = rowTotal
+                            }
+                        }
+                    }
+                }
             }
-            total += rowTotal
-            tuples.append(MinedTuple(anchor: i, positive: i, positiveScore: Double(rowTotal.squareRoot()), loss: Double(rowTotal)))
+            initialized = n * d
+        }
+        let gradient = Matrix(rows: n, cols: d, values: values)
+        let total = rowTotals.reduce(0, +)
+        let tuples = rowTotals.enumerated().map { i, rowTotal in
+            MinedTuple(anchor: i, positive: i, positiveScore: Double(rowTotal.squareRoot()), loss: Double(rowTotal))
         }
         let counts = MiningCounts(valid: student.rows, used: student.rows, active: tuples.filter { $0.loss != 0 }.count)
         return LossResult(value: total / count, columnGradients: [gradient],
