@@ -22,6 +22,7 @@ public struct MSELoss: EmbeddingLoss {
         let teacher = batch.targets!
         let count = T(student.count)
         let n = student.rows, d = student.cols
+        let gradientScale = 2 / count
         var rowTotals = [T](repeating: 0, count: n)
         // Every gradient entry is written below, so the storage starts uninitialised.
         let values = [T](unsafeUninitializedCapacity: n * d) { gv, initialized in
@@ -36,7 +37,7 @@ public struct MSELoss: EmbeddingLoss {
                                 for k in 0..<d {
                                     let error = sr[k] - tr[k]
                                     rowTotal += error * error
-                                    gr[k] = 2 * error / count
+                                    gr[k] = gradientScale * error
                                 }
                                 totals[i] = rowTotal
                             }
