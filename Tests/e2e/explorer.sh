@@ -6,6 +6,9 @@ set -u
 bin=$(cd "$(dirname "${1:?usage: explorer.sh PATH/TO/losslab}")" && pwd)/$(basename "$1")
 work=$(mktemp -d)
 export LOSSLAB_HOME="$work/home"
+# After a crash signal Swift's runtime prints a backtrace; on a terminal it would then wait
+# 30 s for a key. The terminal is already restored by then; the test needs no interaction.
+export SWIFT_BACKTRACE=interactive=no
 round=0
 socket="losslab-e2e-$$-0"
 tm() { tmux -L "$socket" "$@"; }
@@ -58,7 +61,9 @@ sleep 1.5
 tm send-keys -t e2e " "
 wait_for "paused" 10 && ok || fail "space pauses"
 wait_for "Mined triplets" 10 && ok || fail "mining pane"
-# 2. The command line, a loss change and the help overlay.
+# 2. The margin key, the command line, a loss change and the help overlay.
+tm send-keys -t e2e +
+wait_for "margin=6.25" 10 && ok || fail "+ raises the margin"
 tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss BatchAllTripletLoss margin=2" Enter
 wait_for "BatchAllTripletLoss distance_metric=euclidean margin=2" 10 && ok || fail "loss command"
 tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "set lr=banana" Enter
@@ -89,8 +94,8 @@ wait_for "BatchAllTripletLoss distance_metric" 15 && ok || fail "notebook replay
 tm send-keys -t e2e C-c
 restored "Ctrl-C"
 
-# 6. SIGTERM and SIGHUP restore the terminal too.
-for signal in TERM HUP; do
+# 6. SIGTERM, SIGHUP and SIGPIPE restore the terminal.
+for signal in TERM HUP PIPE; do
   start 100 30
   wait_for "labelled-items" 15 || true
   pid=$(explorer_pid || true)
