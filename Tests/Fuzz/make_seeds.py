@@ -65,7 +65,10 @@ def zip_bytes(entries, method=zipfile.ZIP_STORED):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=method) as z:
         for name, data in entries:
-            z.writestr(name, data)
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # fixed: same bytes every run
+            info.compress_type = method
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
     return buffer.getvalue()
 
 
@@ -286,6 +289,8 @@ def make_jsonl():
         "blank_and_crlf.jsonl": '\r\n{"text": "a", "label": 0}\r\n\r\n{"text": "b", "label": 1}\r\n',
         "deep.jsonl": '{"text": "a", "label": ' + "[" * 250 + "]" * 250 + "}\n",
         "unclosed.jsonl": '{"text": "a", "label": 0\n',
+        # Found by fuzzing (PairLabelRegressionTests): scores in [0, 1] mixed with a class.
+        "crash_mixed_pair_labels.jsonl": '{"sentence1": "a", "sentence2": "b", "score": 0.5}\n{"text1": "c", "text2": "d", "score": 2}\n',
     }
     for name, text in seeds.items():
         put(d, name, text)
@@ -348,6 +353,10 @@ def make_command():
     ]
     for index, line in enumerate(lines):
         put(d, "line%02d.txt" % index, line)
+    # Found by fuzzing after 7402345 (notebooks split at every newline character): a line
+    # accepted with a lone CR or U+2028 between words comes back from the journal as two.
+    put(d, "crash_journal_cr.txt", "step\r5")
+    put(d, "crash_journal_line_separator.txt", "set lr=0.1\u2028batch_size=4")
     put(d, "long.txt", "set " + "x" * 3000 + "=1")
     put(d, "invalid_utf8.txt", b"step \xff\xfe 10")
 
@@ -359,7 +368,10 @@ def make_session():
         "absurd_lr": "set optimizer=sgd lr=1e30\nstep 2\nreset\nstep 1",
         "absurd_loss": "loss BatchAllTripletLoss margin=1e9\nstep 2\nloss BatchHardSoftMarginTripletLoss\nstep 2",
         "refused": "set lr=-1\nset batch_size=0\nset lr=nan\nloss ContrastiveLoss\nencoder transformer\nstep 0",
-        "batch_larger_than_data": "set batch_size=1000000\nstep 1",
+        # Found by fuzzing (BatchSamplerRegressionTests): allocation bombs before d8ef44f.
+        "crash_batch_size": "set batch_size=1000000\nstep 1",
+        "crash_huge_k": "set k=100000000000\nstep 1",
+        "huge_k_pk": "set sampler=pk k=16384 batch_size=16384\nstep 1",
         "batch_of_one": "set batch_size=1 sampler=random\nstep 2",
         "encoders": "encoder mlp dim=2 hidden=3 normalize=true\nstep 1\nencoder linear dim=1\nstep 1",
         "cosine": "loss BatchHardTripletLoss distance_metric=cosine margin=0\nstep 2",

@@ -115,7 +115,7 @@ grep -q "load toy:blobs" "$LOSSLAB_HOME/journal-$pid.lab" 2>/dev/null && ok || f
 start 100 30
 wait_for "did not end cleanly" 15 && ok || fail "restore offered"
 tm send-keys -t e2e y
-wait_for "step 1" 10 && ok || fail "restored session replayed"
+wait_for "step 1" 25 && ok || fail "restored session replayed"
 tm send-keys -t e2e C-c
 restored "after restore"
 
