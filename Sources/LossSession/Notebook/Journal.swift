@@ -66,7 +66,8 @@ public final class Journal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let handle else { return }
-        let single = line.replacingOccurrences(of: "\n", with: " ")
+        // One line per command, whatever newline characters it held (\r, U+2028...).
+        let single = String(line.map { $0.isNewline ? " " : $0 })
         handle.write(Data((single + "\n").utf8))
         try? handle.synchronize()
     }
