@@ -4,7 +4,7 @@ SWIFT ?= swift
 SYSTEM_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test test-cli test-e2e test-lessons bench clean
+.PHONY: deps build run test test-cli test-e2e test-lessons test-fuzz fuzz-long bench clean
 
 deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -27,6 +27,7 @@ test: deps
 	$(MAKE) test-cli
 	$(MAKE) test-e2e
 	$(MAKE) test-lessons
+	$(MAKE) test-fuzz
 
 # The command line end to end, on the debug build the tests just made.
 test-cli:
@@ -40,8 +41,16 @@ test-e2e:
 test-lessons:
 	bash samples/lessons/check_all.sh .build/debug/losslab
 
+FUZZ_SECONDS ?= 10
+# libFuzzer + ASan over the file readers, the command parser and sessions (docs/RELIABILITY.md).
+test-fuzz:
+	bash Fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-long:
+	bash Fuzz/run.sh 3600
+
 bench: build
 	.build/release/losslab bench
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
