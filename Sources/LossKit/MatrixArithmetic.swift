@@ -29,6 +29,20 @@ extension Matrix {
         return out
     }
 
+    /// The (1, cols) sum of every row: a bias's gradient.
+    public func columnSums() -> Matrix {
+        var sums = Matrix(zeros: 1, cols)
+        let width = cols
+        values.withUnsafeBufferPointer { v in
+            sums.values.withUnsafeMutableBufferPointer { out in
+                for row in 0..<rows {
+                    for k in 0..<width { out[k] += v[row * width + k] }
+                }
+            }
+        }
+        return sums
+    }
+
     /// Rows [start, end) as a new matrix.
     public func rows(_ range: Range<Int>) -> Matrix {
         Matrix(rows: range.count, cols: cols, values: Array(values[(range.lowerBound * cols)..<(range.upperBound * cols)]))

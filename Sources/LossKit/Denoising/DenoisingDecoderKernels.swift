@@ -149,7 +149,7 @@ extension DenoisingDecoder {
         let dLogits = logits
         // Output projection: logits = H_sel Eᵀ + b, so dE += dLogitsᵀ H_sel and dH_sel = dLogits E.
         var dTokenTable = Matrix.product(dLogits, transposeA: true, selected)
-        gradients["decoder.output_bias"] = Self.columnSums(dLogits)
+        gradients["decoder.output_bias"] = dLogits.columnSums()
         let dSelected = Matrix.product(dLogits, tokenTable)
         var dOutputs = [T](repeating: 0, count: rows * width)
         dSelected.values.withUnsafeBufferPointer { d in
@@ -201,8 +201,8 @@ extension DenoisingDecoder {
 
         // Weight gradients over all steps at once.
         gradients["decoder.weight_ih"] = Matrix.product(dInputGates, transposeA: true, inputs)
-        gradients["decoder.bias_ih"] = Self.columnSums(dInputGates)
-        gradients["decoder.bias_hh"] = Self.columnSums(dHiddenGates)
+        gradients["decoder.bias_ih"] = dInputGates.columnSums()
+        gradients["decoder.bias_hh"] = dHiddenGates.columnSums()
         var dWeightHH = Matrix<T>(zeros: gates, width)
         dHiddenGates.values.withUnsafeBufferPointer { dgh in
             states.withUnsafeBufferPointer { h in
@@ -247,19 +247,5 @@ extension DenoisingDecoder {
             }
         }
         return out
-    }
-
-    /// The (1, cols) sum of every row.
-    static func columnSums(_ m: Matrix<T>) -> Matrix<T> {
-        var sums = Matrix<T>(zeros: 1, m.cols)
-        let width = m.cols
-        m.values.withUnsafeBufferPointer { v in
-            sums.values.withUnsafeMutableBufferPointer { out in
-                for row in 0..<m.rows {
-                    for k in 0..<width { out[k] += v[row * width + k] }
-                }
-            }
-        }
-        return sums
     }
 }

@@ -60,7 +60,7 @@ extension Encoder {
             let x = pass.inputs!
             return [
                 "linear.weight": Matrix.product(x, transposeA: true, d),
-                "linear.bias": Self.columnSums(d),
+                "linear.bias": d.columnSums(),
             ]
         case .mlp:
             let x = pass.inputs!, h = pass.hidden!
@@ -73,9 +73,9 @@ extension Encoder {
             }
             return [
                 "mlp.0.weight": Matrix.product(x, transposeA: true, dh),
-                "mlp.0.bias": Self.columnSums(dh),
+                "mlp.0.bias": dh.columnSums(),
                 "mlp.2.weight": Matrix.product(h, transposeA: true, d),
-                "mlp.2.bias": Self.columnSums(d),
+                "mlp.2.bias": d.columnSums(),
             ]
         case .bagOfWords:
             return ["tokens.weight": meanPoolBackward(pass.items, d)]
@@ -101,20 +101,6 @@ extension Encoder {
         }
         Matrix.multiplyAdd(x, weight, into: &y, beta: 1)
         return y
-    }
-
-    /// The (1, cols) sum of every row: a bias's gradient.
-    static func columnSums(_ m: Matrix<T>) -> Matrix<T> {
-        var sums = Matrix<T>(zeros: 1, m.cols)
-        let width = m.cols
-        m.values.withUnsafeBufferPointer { v in
-            sums.values.withUnsafeMutableBufferPointer { out in
-                for row in 0..<m.rows {
-                    for k in 0..<width { out[k] += v[row * width + k] }
-                }
-            }
-        }
-        return sums
     }
 
     /// Sum of the item's token rows divided by the token count. An item made only of padding
