@@ -18,6 +18,17 @@ public struct Matrix<T: Scalar>: Sendable, Equatable {
         self.init(rows: rows, cols: cols, values: [T](repeating: 0, count: rows * cols))
     }
 
+    /// A matrix whose every value `fill` writes: the storage is not zeroed first.
+    @inlinable
+    public init(rows: Int, cols: Int, filling fill: (UnsafeMutableBufferPointer<T>) -> Void) {
+        precondition(rows >= 0 && cols >= 0, "matrix shape must not be negative")
+        let values = [T](unsafeUninitializedCapacity: rows * cols) { buffer, initialized in
+            fill(buffer)
+            initialized = rows * cols
+        }
+        self.init(rows: rows, cols: cols, values: values)
+    }
+
     public init(rows: [[T]]) {
         let cols = rows.first?.count ?? 0
         self.init(rows: rows.count, cols: cols, values: rows.flatMap { $0 })
@@ -101,10 +112,23 @@ extension Matrix {
 
     /// op(a) * op(b) through GEMM, where op transposes when asked.
     @inlinable
-    public static func product(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false) -> Matrix {
-        var c = Matrix(zeros: transposeA ? a.cols : a.rows, transposeB ? b.rows : b.cols)
-        multiplyAdd(a, transposeA: transposeA, b, transposeB: transposeB, into: &c, beta: 0)
-        return c
+    public static func product(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false,
+                               alpha: T = 1) -> Matrix {
+        let m = transposeA ? a.cols : a.rows, n = transposeB ? b.rows : b.cols, k = transposeA ? a.rows : a.cols
+        precondition((transposeB ? b.cols : b.rows) == k, "matrix product shapes do not agree")
+        if m == 0 || n == 0 || k == 0 { return Matrix(zeros: m, n) }
+        // GEMM with beta 0 stores every entry of C without reading it, so C starts unzeroed.
+        return Matrix(rows: m, cols: n) { pc in
+            a.values.withUnsafeBufferPointer { pa in
+                b.values.withUnsafeBufferPointer { pb in
+                    T.gemm(
+                        transA: transposeA, transB: transposeB, m: m, n: n, k: k,
+                        alpha: alpha, a: pa.baseAddress!, lda: a.cols,
+                        b: pb.baseAddress!, ldb: b.cols,
+                        beta: 0, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
     }
 
     /// c = alpha * op(a) * op(b) + beta * c.

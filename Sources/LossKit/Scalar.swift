@@ -3,7 +3,7 @@ import RealModule
 
 /// The floating-point types the engine computes in: `Float` for training, `Double` for
 /// gradient checks and for `losslab eval`, which must agree with a float64 reference.
-public protocol Scalar: BinaryFloatingPoint, Real, Sendable, LosslessStringConvertible {
+public protocol Scalar: BinaryFloatingPoint, Real, Sendable, LosslessStringConvertible, Codable, SIMDScalar {
     /// C = alpha * op(A) * op(B) + beta * C on row-major buffers (cblas_sgemm / cblas_dgemm).
     static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

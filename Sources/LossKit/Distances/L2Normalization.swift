@@ -6,20 +6,22 @@ public enum L2Normalization {
 
     /// output (N, D): normalised rows; norms: the unclamped row norms.
     public static func forward<T: Scalar>(_ x: Matrix<T>) -> (output: Matrix<T>, norms: [T]) {
-        var output = x
         var norms = [T](repeating: 0, count: x.rows)
         let eps = T(Self.eps)
         let dim = x.cols
-        x.values.withUnsafeBufferPointer { input in
-            output.values.withUnsafeMutableBufferPointer { out in
-                for i in 0..<x.rows {
-                    let row = input.baseAddress! + i * dim, o = out.baseAddress! + i * dim
-                    var sum: T = 0
-                    for k in 0..<dim { sum += row[k] * row[k] }
-                    let norm = sum.squareRoot()
-                    norms[i] = norm
-                    let denominator = max(norm, eps)
-                    for k in 0..<dim { o[k] = row[k] / denominator }
+        let output = Matrix<T>(rows: x.rows, cols: dim) { out in
+            x.values.withUnsafeBufferPointer { input in
+                norms.withUnsafeMutableBufferPointer { normBuffer in
+                    let xs = SharedReadPointer(input), os = SharedPointer(out), ns = SharedPointer(normBuffer)
+                    ParallelRows.run(rows: x.rows, elementsPerRow: dim) { rows in
+                        for i in rows {
+                            let row = xs.base + i * dim, o = os.base + i * dim
+                            let norm = VectorKernels.sumOfSquares(row, count: dim).squareRoot()
+                            ns[i] = norm
+                            let denominator = max(norm, eps)
+                            for k in 0..<dim { o[k] = row[k] / denominator }
+                        }
+                    }
                 }
             }
         }
@@ -28,27 +30,30 @@ public enum L2Normalization {
 
     /// dL/dx from dL/d(output).
     public static func backward<T: Scalar>(_ gradient: Matrix<T>, output: Matrix<T>, input: Matrix<T>, norms: [T]) -> Matrix<T> {
-        var dx = gradient
         let eps = T(Self.eps)
         let dim = input.cols
-        gradient.values.withUnsafeBufferPointer { g in
-            output.values.withUnsafeBufferPointer { y in
-                dx.values.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<input.rows {
-                        let gr = g.baseAddress! + i * dim, yr = y.baseAddress! + i * dim, o = out.baseAddress! + i * dim
-                        let norm = norms[i]
-                        if norm >= eps {
-                            // d(x/|x|) = (dy - y (y·dy)) / |x|
-                            var dot: T = 0
-                            for k in 0..<dim { dot += gr[k] * yr[k] }
-                            for k in 0..<dim { o[k] = (gr[k] - yr[k] * dot) / norm }
-                        } else {
-                            for k in 0..<dim { o[k] = gr[k] / eps }
+        return Matrix<T>(rows: input.rows, cols: dim) { out in
+            gradient.values.withUnsafeBufferPointer { g in
+                output.values.withUnsafeBufferPointer { y in
+                    norms.withUnsafeBufferPointer { normBuffer in
+                        let gs = SharedReadPointer(g), ys = SharedReadPointer(y), os = SharedPointer(out)
+                        let ns = SharedReadPointer(normBuffer)
+                        ParallelRows.run(rows: input.rows, elementsPerRow: dim) { rows in
+                            for i in rows {
+                                let gr = gs.base + i * dim, yr = ys.base + i * dim, o = os.base + i * dim
+                                let norm = ns[i]
+                                if norm >= eps {
+                                    // d(x/|x|) = (dy - y (y·dy)) / |x|
+                                    let dot = VectorKernels.dot(gr, yr, count: dim)
+                                    for k in 0..<dim { o[k] = (gr[k] - yr[k] * dot) / norm }
+                                } else {
+                                    for k in 0..<dim { o[k] = gr[k] / eps }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        return dx
     }
 }

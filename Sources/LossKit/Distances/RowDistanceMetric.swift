@@ -39,13 +39,10 @@ public enum RowDistanceMetric: String, Sendable, CaseIterable {
                         ParallelRows.run(rows: x.rows, elementsPerRow: dim) { rows in
                             for i in rows {
                                 let xr = xs.base + i * dim, yr = ys.base + i * dim
-                                var sum: T = 0
                                 if euclidean {
-                                    for k in 0..<dim { let diff = (xr[k] - yr[k]) + eps; sum += diff * diff }
-                                    out[i] = sum.squareRoot()
+                                    out[i] = VectorKernels.squaredDistance(xr, yr, shift: eps, count: dim).squareRoot()
                                 } else {
-                                    for k in 0..<dim { sum += abs((xr[k] - yr[k]) + eps) }
-                                    out[i] = sum
+                                    out[i] = VectorKernels.absoluteDistance(xr, yr, shift: eps, count: dim)
                                 }
                             }
                         }
@@ -127,17 +124,10 @@ public struct RowCosine<T: Scalar>: Sendable {
             y.values.withUnsafeBufferPointer { yv in
                 for i in 0..<x.rows {
                     let xr = xv.baseAddress! + i * dim, yr = yv.baseAddress! + i * dim
-                    var xx: T = 0, yy: T = 0
-                    for k in 0..<dim {
-                        xx += xr[k] * xr[k]
-                        yy += yr[k] * yr[k]
-                    }
-                    xNorms[i] = xx.squareRoot()
-                    yNorms[i] = yy.squareRoot()
+                    xNorms[i] = VectorKernels.sumOfSquares(xr, count: dim).squareRoot()
+                    yNorms[i] = VectorKernels.sumOfSquares(yr, count: dim).squareRoot()
                     let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
-                    var sum: T = 0
-                    for k in 0..<dim { sum += (xr[k] / cx) * (yr[k] / cy) }
-                    values[i] = sum
+                    values[i] = VectorKernels.scaledDot(xr, yr, dividedBy: cx, cy, count: dim)
                 }
             }
         }

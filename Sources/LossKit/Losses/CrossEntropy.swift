@@ -6,72 +6,115 @@ enum CrossEntropy {
         var gradient: Matrix<T>
         /// Per-row -log p(target), before averaging.
         var rowLosses: [T]
-        /// Per-row softmax probabilities, (N, C).
-        var probabilities: Matrix<T>
+        /// Per-row softmax probabilities, (N, C), when asked for.
+        var probabilities: Matrix<T>?
+        /// Per row, when asked for: 1 + how many other logits beat the target's, and the
+        /// largest non-target logit's column (the first on ties; nil with a single column).
+        var ranks: [Int]
+        var strongestRivals: [Int?]
     }
 
-    /// logits: (N, C); targets: N class indices in 0..<C.
-    static func evaluate<T: Scalar>(logits: Matrix<T>, targets: [Int]) -> Output<T> {
+    /// logits: (N, C); targets: N class indices in 0..<C. Rows run in parallel.
+    static func evaluate<T: Scalar>(logits: Matrix<T>, targets: [Int], keepProbabilities: Bool = false,
+                                    rankTargets: Bool = false) -> Output<T> {
         let n = logits.rows, c = logits.cols
-        var probabilities = Matrix<T>(zeros: n, c)
-        var gradient = Matrix<T>(zeros: n, c)
+        let meanScale = 1 / T(n)
         var rowLosses = [T](repeating: 0, count: n)
-        var total: T = 0
-        logits.values.withUnsafeBufferPointer { z in
-            probabilities.values.withUnsafeMutableBufferPointer { p in
-                gradient.values.withUnsafeMutableBufferPointer { g in
-                    for i in 0..<n {
-                        let base = i * c
-                        var top = -T.infinity
-                        for j in 0..<c { top = max(top, z[base + j]) }
-                        // One exp per entry: e^(z - top), then scaled by 1/sum.
-                        var sum: T = 0
-                        if T.self == Float.self {
-                            // Float training: a vectorisable exp (within 2 ulp); Double keeps libm for the golden checks.
-                            let zr = UnsafeRawPointer(z.baseAddress! + base).assumingMemoryBound(to: Float.self)
-                            let pr = UnsafeMutableRawPointer(p.baseAddress! + base).assumingMemoryBound(to: Float.self)
-                            let shift = Float(top)
-                            var floatSum: Float = 0
-                            for j in 0..<c {
-                                let e = FastExp.exp(zr[j] - shift)
-                                pr[j] = e
-                                floatSum += e
-                            }
-                            sum = T(floatSum)
-                        } else {
-                            for j in 0..<c {
-                                let e = T.exp(z[base + j] - top)
-                                p[base + j] = e
-                                sum += e
+        var ranks = [Int](repeating: 1, count: rankTargets ? n : 0)
+        var rivals = [Int](repeating: -1, count: rankTargets ? n : 0)
+        // Every gradient entry is written below.
+        let gradient = Matrix<T>(rows: n, cols: c) { g in
+            logits.values.withUnsafeBufferPointer { zv in
+                targets.withUnsafeBufferPointer { tv in
+                    rowLosses.withUnsafeMutableBufferPointer { lv in
+                        ranks.withUnsafeMutableBufferPointer { rv in
+                            rivals.withUnsafeMutableBufferPointer { sv in
+                                let z = SharedReadPointer(zv), out = SharedPointer(g), t = SharedReadPointer(tv)
+                                let losses = SharedPointer(lv)
+                                let rankOut = rankTargets ? SharedPointer(rv) : nil, rivalOut = rankTargets ? SharedPointer(sv) : nil
+                                ParallelRows.run(rows: n, elementsPerRow: c * 8) { rows in
+                                    for i in rows {
+                                        let zr = z.base + i * c, gr = out.base + i * c, target = t[i]
+                                        losses[i] = softmaxRow(zr, gr, count: c, target: target, meanScale: meanScale)
+                                        if let rankOut, let rivalOut {
+                                            let ranking = rank(zr, count: c, target: target)
+                                            rankOut[i] = ranking.rank
+                                            rivalOut[i] = ranking.rival
+                                        }
+                                    }
+                                }
                             }
                         }
-                        let rowLoss = (T.log(sum) + top) - z[base + targets[i]]
-                        rowLosses[i] = rowLoss
-                        total += rowLoss
-                        let inverse = 1 / sum
-                        let scale = 1 / T(n)
-                        for j in 0..<c {
-                            let probability = p[base + j] * inverse
-                            p[base + j] = probability
-                            g[base + j] = probability * scale
-                        }
-                        g[base + targets[i]] -= scale
                     }
                 }
             }
         }
-        return Output(value: total / T(n), gradient: gradient, rowLosses: rowLosses, probabilities: probabilities)
+        var probabilities: Matrix<T>?
+        if keepProbabilities {
+            // p = n·g, plus 1 at the target: recovered from the gradient rather than kept twice.
+            var p = gradient
+            for i in 0..<n {
+                for j in 0..<c { p[i, j] *= T(n) }
+                p[i, targets[i]] += 1
+            }
+            probabilities = p
+        }
+        let total = rowLosses.reduce(0, +)
+        return Output(value: total / T(n), gradient: gradient, rowLosses: rowLosses, probabilities: probabilities,
+                      ranks: ranks, strongestRivals: rivals.map { $0 < 0 ? nil : $0 })
+    }
+
+    /// Writes (softmax(z) - onehot(target)) · meanScale into g and returns -log softmax(z)[target].
+    @inline(__always)
+    private static func softmaxRow<T: Scalar>(_ z: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, count c: Int,
+                                              target: Int, meanScale: T) -> T {
+        let top = VectorKernels.maximum(z, count: c)
+        if T.self == Float.self {
+            // Float training: a vectorisable exp (within 2 ulp); Double keeps libm for the golden checks.
+            let zf = UnsafeRawPointer(z).assumingMemoryBound(to: Float.self)
+            let gf = UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self)
+            let shift = Float(top)
+            for j in 0..<c { gf[j] = FastExp.exp(zf[j] - shift) }
+        } else {
+            for j in 0..<c { g[j] = T.exp(z[j] - top) }
+        }
+        let sum = VectorKernels.sum(UnsafePointer(g), count: c)
+        let factor = meanScale / sum
+        for j in 0..<c { g[j] *= factor }
+        g[target] -= meanScale
+        return (T.log(sum) + top) - z[target]
+    }
+
+    @inline(__always)
+    private static func rank<T: Scalar>(_ z: UnsafePointer<T>, count c: Int, target: Int) -> (rank: Int, rival: Int) {
+        guard c > 1 else { return (1, -1) }
+        let score = z[target]
+        let rank = 1 + VectorKernels.countGreater(z, count: c, than: score)
+        // The strongest rival is the row maximum unless the target holds it; then the largest of the rest.
+        var best = VectorKernels.maximum(z, count: c)
+        if !(score < best) {
+            let before = target > 0 ? VectorKernels.maximum(z, count: target) : -T.infinity
+            let after = target + 1 < c ? VectorKernels.maximum(z + target + 1, count: c - target - 1) : -T.infinity
+            best = Swift.max(before, after)
+        }
+        for j in 0..<c where j != target && z[j] == best { return (rank, j) }
+        // NaN or -infinity everywhere else: the first other column, as a plain scan would keep it.
+        return (rank, target == 0 ? 1 : 0)
     }
 }
 
 /// exp for Float without a libm call per element, so loops over it vectorise: 2^n · p(r) with
 /// x = n·ln 2 + r, |r| ≤ ln 2 / 2, and a degree-6 Taylor polynomial (relative error ≤ 2e-7).
-/// Arguments below -87.3 (results under 1.2e-38) are clamped there.
+/// Arguments below -87.3 (results under 1.2e-38) are clamped there; NaN stays NaN.
 enum FastExp {
+    /// 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits.
+    private static let roundingMagic: Float = 12_582_912
+
     @inline(__always)
     static func exp(_ x: Float) -> Float {
-        let clamped = min(max(x, -87.3), 88.7)
-        let n = (clamped * 1.442695041).rounded()
+        let clamped = Swift.min(Swift.max(x, -87.3), 88.7)
+        let shifted = clamped * 1.442695041 + roundingMagic
+        let n = shifted - roundingMagic
         let r = (clamped - n * 0.693145752) - n * 1.428606765e-6
         var p: Float = 1.0 / 720
         p = p * r + 1.0 / 120
@@ -80,6 +123,8 @@ enum FastExp {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        return p * Float(bitPattern: UInt32(Int32(n) + 127) << 23)
+        // The integer n sits in shifted's mantissa (offset by 2^22): move it, biased, into an exponent.
+        let exponent = (shifted.bitPattern &- roundingMagic.bitPattern &+ 127) << 23
+        return p * Float(bitPattern: exponent)
     }
 }

@@ -33,13 +33,8 @@ public struct MSELoss: EmbeddingLoss {
                         ParallelRows.run(rows: n, elementsPerRow: d) { rows in
                             for i in rows {
                                 let sr = s.base + i * d, tr = t.base + i * d, gr = g.base + i * d
-                                var rowTotal: T = 0
-                                for k in 0..<d {
-                                    let error = sr[k] - tr[k]
-                                    rowTotal += error * error
-                                    gr[k] = gradientScale * error
-                                }
-                                totals[i] = rowTotal
+                                for k in 0..<d { gr[k] = gradientScale * (sr[k] - tr[k]) }
+                                totals[i] = VectorKernels.squaredDistance(sr, tr, shift: 0, count: d)
                             }
                         }
                     }

@@ -48,19 +48,17 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
         try validate(batch)
         let anchors = batch.columns[0]
         let candidateColumns = Array(batch.columns.dropFirst())
-        let candidates = Matrix.vstack(candidateColumns)
+        let candidates = candidateColumns.count == 1 ? candidateColumns[0] : Matrix.vstack(candidateColumns)
         let n = anchors.rows, m = candidates.rows
         let scale = T(self.scale)
 
         let a = similarity == .cosSim ? L2Normalization.forward(anchors) : (anchors, [])
         let b = similarity == .cosSim ? L2Normalization.forward(candidates) : (candidates, [])
         // The scale rides on the GEMMs' alpha: no extra passes over the N×M matrices.
-        var logits = Matrix<T>(zeros: n, m)
-        Matrix.multiplyAdd(a.0, b.0, transposeB: true, into: &logits, alpha: scale, beta: 0)
-        let ce = CrossEntropy.evaluate(logits: logits, targets: Array(0..<n))
-        var dA = Matrix<T>(zeros: n, anchors.cols), dB = Matrix<T>(zeros: m, anchors.cols)
-        Matrix.multiplyAdd(ce.gradient, b.0, into: &dA, alpha: scale, beta: 0)
-        Matrix.multiplyAdd(ce.gradient, transposeA: true, a.0, into: &dB, alpha: scale, beta: 0)
+        let logits = Matrix.product(a.0, b.0, transposeB: true, alpha: scale)
+        let ce = CrossEntropy.evaluate(logits: logits, targets: Array(0..<n), rankTargets: true)
+        var dA = Matrix.product(ce.gradient, b.0, alpha: scale)
+        var dB = Matrix.product(ce.gradient, transposeA: true, a.0, alpha: scale)
         if similarity == .cosSim {
             dA = L2Normalization.backward(dA, output: a.0, input: anchors, norms: a.1)
             dB = L2Normalization.backward(dB, output: b.0, input: candidates, norms: b.1)
@@ -70,33 +68,22 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
         let unscaled: Matrix<T>? = scale == 0 ? Matrix.product(a.0, b.0, transposeB: true) : nil
         if let unscaled { similarityAt = { unscaled.values[$0] } } else { similarityAt = { logits.values[$0] / scale } }
 
-        var tuples: [MinedTuple] = []
-        var counts = MiningCounts(valid: n * max(m - 1, 0), used: n)
-        // Rank by the logits (what the softmax sees); the hardest negative is the one the
+        // Ranked by the logits (what the softmax sees); the hardest negative is the one the
         // softmax favours most.
-        logits.values.withUnsafeBufferPointer { z in
-            for i in 0..<n {
-                let row = z.baseAddress! + i * m
-                let positive = row[i]
-                var best = -1
-                var bestScore = -T.infinity
-                var rank = 1
-                for j in 0..<m where j != i {
-                    let score = row[j]
-                    if score > positive { rank += 1 }
-                    if best < 0 || score > bestScore { best = j; bestScore = score }
-                }
-                if rank > 1 { counts.hard += 1; counts.active += 1 } else { counts.easy += 1 }
-                tuples.append(MinedTuple(anchor: i, positive: i, negative: best < 0 ? nil : best, positiveScore: Double(similarityAt(i * m + i)),
-                                         negativeScore: best < 0 ? nil : Double(similarityAt(i * m + best)),
-                                         loss: Double(ce.rowLosses[i]), label: Double(rank)))
-            }
+        var counts = MiningCounts(valid: n * max(m - 1, 0), used: n)
+        let tuples = (0..<n).map { i in
+            let rank = ce.ranks[i], best = ce.strongestRivals[i]
+            if rank > 1 { counts.hard += 1; counts.active += 1 } else { counts.easy += 1 }
+            return MinedTuple(anchor: i, positive: i, negative: best, positiveScore: Double(similarityAt(i * m + i)),
+                              negativeScore: best.map { Double(similarityAt(i * m + $0)) },
+                              loss: Double(ce.rowLosses[i]), label: Double(rank))
         }
         var report = MiningReport(kind: .ranking, tuples: tuples, counts: counts)
         if logits.count <= MiningReport.scoreLimit {
-            report.scores = (0..<logits.count).map { Double(similarityAt($0)) }
+            report.scores = unscaled.map { $0.values.map(Double.init) } ?? logits.values.map { Double($0 / scale) }
             report.scoreColumns = m
         }
-        return LossResult(value: ce.value, columnGradients: [dA] + dB.splitRows(candidateColumns.map(\.rows)), mining: report)
+        let candidateGradients = candidateColumns.count == 1 ? [dB] : dB.splitRows(candidateColumns.map(\.rows))
+        return LossResult(value: ce.value, columnGradients: [dA] + candidateGradients, mining: report)
     }
 }

@@ -104,7 +104,8 @@ public struct SoftmaxLoss: EmbeddingLoss {
         let features = blocks.features(u, v)
         var logits = Matrix.product(features, weight, transposeB: true)
         for i in 0..<n { for j in 0..<labels { logits[i, j] += bias.values[j] } }
-        let ce = CrossEntropy.evaluate(logits: logits, targets: targets)
+        let ce = CrossEntropy.evaluate(logits: logits, targets: targets, keepProbabilities: true)
+        let probabilities = ce.probabilities!
 
         let dWeight = Matrix.product(ce.gradient, transposeA: true, features)
         var dBias = Matrix<T>(zeros: bias.rows, bias.cols)
@@ -114,12 +115,13 @@ public struct SoftmaxLoss: EmbeddingLoss {
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: n, used: n, active: n)
         for i in 0..<n {
+            // The prediction is the largest logit (the first on ties), as argmax would take it.
             var predicted = 0
-            for j in 1..<max(labels, 1) where ce.probabilities[i, j] > ce.probabilities[i, predicted] { predicted = j }
+            for j in 1..<max(labels, 1) where logits[i, j] > logits[i, predicted] { predicted = j }
             if predicted == targets[i] { counts.easy += 1 } else { counts.hard += 1 }
             tuples.append(MinedTuple(anchor: i, positive: i, negative: predicted == targets[i] ? nil : predicted,
-                                     positiveScore: Double(ce.probabilities[i, targets[i]]),
-                                     negativeScore: Double(ce.probabilities[i, predicted]),
+                                     positiveScore: Double(probabilities[i, targets[i]]),
+                                     negativeScore: Double(probabilities[i, predicted]),
                                      loss: Double(ce.rowLosses[i]), label: batch.labels[i]))
         }
         return LossResult(value: ce.value, columnGradients: [du, dv],

@@ -1,0 +1,50 @@
+@testable import LossKit
+import Testing
+
+@Suite struct VectorKernelsTests {
+    /// Every length up to 40 crosses the 16- and 8-wide blocks and the scalar tail.
+    @Test func reductionsAgreeWithPlainLoops() {
+        var random = SeededRandom(seed: 11)
+        for count in 0...40 {
+            let a = (0..<count).map { _ in random.normal() }
+            let b = (0..<count).map { _ in random.normal() }
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    let x = pa.baseAddress ?? UnsafePointer(bitPattern: 8)!, y = pb.baseAddress ?? UnsafePointer(bitPattern: 8)!
+                    let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+                    #expect(abs(VectorKernels.dot(x, y, count: count) - dot) < 1e-12)
+                    #expect(abs(VectorKernels.sum(x, count: count) - a.reduce(0, +)) < 1e-12)
+                    let squared = zip(a, b).reduce(0) { $0 + (($1.0 - $1.1) + 0.5) * (($1.0 - $1.1) + 0.5) }
+                    #expect(abs(VectorKernels.squaredDistance(x, y, shift: 0.5, count: count) - squared) < 1e-12)
+                    let manhattan = zip(a, b).reduce(0) { $0 + abs(($1.0 - $1.1) + 0.5) }
+                    #expect(abs(VectorKernels.absoluteDistance(x, y, shift: 0.5, count: count) - manhattan) < 1e-12)
+                    let scaled = zip(a, b).reduce(0) { $0 + ($1.0 / 3) * ($1.1 / 7) }
+                    #expect(abs(VectorKernels.scaledDot(x, y, dividedBy: 3, 7, count: count) - scaled) < 1e-12)
+                    #expect(VectorKernels.maximum(x, count: count) == (a.max() ?? -.infinity))
+                    let threshold = b.first ?? 0
+                    #expect(VectorKernels.countGreater(x, count: count, than: threshold) == a.filter { $0 > threshold }.count)
+                }
+            }
+        }
+    }
+
+    @Test func crossEntropyRanksTargetsWithFirstIndexTies() {
+        // Row 0: the target (column 2) ties the best rival at column 1 → rank 1, rival 1.
+        // Row 1: two rivals beat the target; the strongest is the first of the tied maxima.
+        // Row 2: a single column has no rival.
+        let logits = Matrix<Double>(rows: [[0, 3, 3, 1], [5, 1, 5, 2]])
+        let output = CrossEntropy.evaluate(logits: logits, targets: [2, 3], rankTargets: true)
+        #expect(output.ranks == [1, 3])
+        #expect(output.strongestRivals == [1, 0])
+        let single = CrossEntropy.evaluate(logits: Matrix<Double>(rows: [[4]]), targets: [0], rankTargets: true)
+        #expect(single.ranks == [1])
+        #expect(single.strongestRivals == [nil])
+        #expect(abs(single.value) < 1e-15)
+    }
+
+    @Test func floatExpHandlesNaNAndTheClampedEnds() {
+        #expect(FastExp.exp(.nan).isNaN)
+        #expect(FastExp.exp(200) == FastExp.exp(88.7))
+        #expect(FastExp.exp(-200) == FastExp.exp(-87.3))
+    }
+}
