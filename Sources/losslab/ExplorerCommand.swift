@@ -73,9 +73,11 @@ struct ExplorerCommand: ParsableCommand {
             }
         }
 
+        let crashTest = CrashTestHook(environment: environment)
         var dirty = true
         var quitting = false
         while !quitting {
+            crashTest?.check()
             for event in screen.readEvents(timeoutMilliseconds: 33) {
                 for effect in model.update(event) {
                     switch effect {

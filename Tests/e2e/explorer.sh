@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of the explorer in tmux: it starts, trains, answers keys, survives tiny
-# terminals, and always gives the terminal back (quit, Ctrl-C, SIGTERM, SIGHUP).
+# terminals, resize storms and long pastes, and always gives the terminal back (quit, Ctrl-C,
+# SIGTERM, SIGHUP, SIGPIPE, and crashes: fatalError, a failed precondition, SIGSEGV, abort).
 # Usage: Tests/e2e/explorer.sh PATH/TO/losslab
 set -u
 bin=$(cd "$(dirname "${1:?usage: explorer.sh PATH/TO/losslab}")" && pwd)/$(basename "$1")
@@ -121,7 +122,50 @@ wait_for "step 1" 25 && ok || fail "restored session replayed"
 tm send-keys -t e2e C-c
 restored "after restore"
 
-# 8. No terminal: a clear message, not a crash.
+# 8. Crashes give the terminal back: cooked mode, the main screen, a visible cursor; the process
+# still dies of its crash (exit status 128 + signal). LOSSLAB_CRASH_TEST (see CrashTestHook)
+# makes the explorer crash the named way once the trigger file exists.
+for kind in fatal precondition segv abort; do
+  rm -f "$work/crash-now"
+  export LOSSLAB_CRASH_TEST="$kind:$work/crash-now"
+  start 100 30
+  unset LOSSLAB_CRASH_TEST
+  wait_for "labelled-items" 15 || true
+  tm send-keys -t e2e n
+  wait_for "step 1" 10 || true
+  touch "$work/crash-now"
+  restored "crash ($kind)"
+  status=$(tm capture-pane -p -t e2e -S -200 | sed -n 's/^EXITED \([0-9]*\)$/\1/p' | tail -1)
+  [ "${status:-0}" -gt 128 ] && ok || fail "crash ($kind): exit status ${status:-none}, expected a signal's"
+  [ "$(tm display -p -t e2e '#{alternate_on} #{cursor_flag}')" = "0 1" ] && ok || fail "crash ($kind): screen or cursor not restored"
+done
+# ...and lose nothing: the crashed session's commands are offered for restore.
+start 100 30
+wait_for "did not end cleanly" 15 && ok || fail "restore offered after a crash"
+tm send-keys -t e2e n
+tm send-keys -t e2e C-c
+restored "after crash restore offer"
+
+# 9. A resize storm (sizes below the minimum among them) neither crashes nor wedges the explorer.
+start 120 40
+wait_for "labelled-items" 15 || true
+for size in 200x60 30x8 80x24 79x23 150x45 20x5 100x30 60x20 180x50 81x25 40x12 120x40 90x28 10x3 100x30; do
+  for repeat in 1 2; do
+    tm resize-window -t e2e -x "${size%x*}" -y "${size#*x}" 2>/dev/null || tm resize-pane -t e2e -x "${size%x*}" -y "${size#*x}"
+  done
+done
+wait_for "Hyperparameters" 10 && ok || fail "resize storm: layout back at 100x30"
+tm send-keys -t e2e n
+wait_for "step 1" 10 && ok || fail "resize storm: still answers keys"
+# 10. A long paste into the command line is taken as one (unknown) command and answered.
+tm send-keys -t e2e ":" && sleep 0.3
+tm send-keys -t e2e -l "$(head -c 6000 /dev/zero | tr '\0' 'x')"
+tm send-keys -t e2e Enter
+wait_for "unknown command" 15 && ok || fail "long paste answered"
+tm send-keys -t e2e C-c
+restored "after resize storm and paste"
+
+# 11. No terminal: a clear message, not a crash.
 TERM=dumb "$bin" </dev/null >"$work/out" 2>&1
 [ $? = 2 ] && grep -q "needs a terminal" "$work/out" && ok || { failed=$((failed + 1)); echo "FAIL no terminal: $(cat "$work/out")"; }
 
