@@ -3,9 +3,11 @@
 # losses (benchmarks/torch_reference.py), on the same shapes, in one run, on this machine.
 #
 #   bash benchmarks/compare.sh [--loss NAME]... [--batch B]... [--dim D]... [--seconds S]
-#                              [--out DIR] [--python PY] [--no-build] [--idle-wait S]
+#                              [--rounds N] [--out DIR] [--python PY] [--no-build] [--idle-wait S]
 #
-# --loss/--batch/--dim/--seconds go to both sides unchanged. --out (default benchmarks/results)
+# --loss/--batch/--dim/--seconds go to both sides unchanged. --rounds N (default 1) runs the two
+# sides N times, alternating, and reports each case's median over the rounds, with the range of
+# the per-round speed-ups (sub-millisecond cases move by tens of percent from run to run). --out (default benchmarks/results)
 # receives losslab.json, torch.json and table.txt. --python is the interpreter that has
 # sentence-transformers 1.2.0 (default $ST_PYTHON or /tmp/st120-venv/bin/python; see
 # benchmarks/README.md for the set-up). --idle-wait S (default 300): before timing, wait up to
@@ -20,6 +22,7 @@ out="$here/results"
 python="${ST_PYTHON:-/tmp/st120-venv/bin/python}"
 build=1
 idle_wait=300
+rounds=1
 pass=()
 
 while [ $# -gt 0 ]; do
@@ -33,9 +36,11 @@ while [ $# -gt 0 ]; do
     --python) python="$2"; shift 2 ;;
     --python=*) python="${1#--python=}"; shift ;;
     --no-build) build=0; shift ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --rounds=*) rounds="${1#--rounds=}"; shift ;;
     --idle-wait) idle_wait="$2"; shift 2 ;;
     --idle-wait=*) idle_wait="${1#--idle-wait=}"; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -96,24 +101,53 @@ timed_side() {
 } > "$out/meta.txt"
 cat "$out/meta.txt" >&2
 
-echo "== losslab bench --json ${pass[*]:-}" >&2
-timed_side losslab "$out/losslab.json" "$losslab" bench --json ${pass[@]+"${pass[@]}"}
+for round in $(seq 1 "$rounds"); do
+  echo "== round $round/$rounds: losslab bench --json ${pass[*]:-}" >&2
+  timed_side "losslab (round $round)" "$out/losslab.$round.json" "$losslab" bench --json ${pass[@]+"${pass[@]}"}
+  echo "== round $round/$rounds: torch_reference.py --json ${pass[*]:-}" >&2
+  timed_side "torch (round $round)" "$out/torch.$round.json" env OMP_NUM_THREADS=2 "$python" "$here/torch_reference.py" --json ${pass[@]+"${pass[@]}"}
+done
 
-echo "== torch_reference.py --json ${pass[*]:-}" >&2
-timed_side torch "$out/torch.json" env OMP_NUM_THREADS=2 "$python" "$here/torch_reference.py" --json ${pass[@]+"${pass[@]}"}
+python3 - "$out" "$rounds" "$out/meta.txt" > "$out/table.txt" <<'EOF'
+import json, statistics, sys
 
-python3 - "$out/losslab.json" "$out/torch.json" "$out/meta.txt" > "$out/table.txt" <<'EOF'
-import json, sys
+directory, rounds = sys.argv[1], int(sys.argv[2])
+runs_ours = [json.load(open(f"{directory}/losslab.{r}.json")) for r in range(1, rounds + 1)]
+runs_theirs = [{(x["loss"], x["batch"], x["dim"]): x for x in json.load(open(f"{directory}/torch.{r}.json"))}
+               for r in range(1, rounds + 1)]
 
-losslab = json.load(open(sys.argv[1]))
-torch = {(r["loss"], r["batch"], r["dim"]): r for r in json.load(open(sys.argv[2]))}
+def merged(rows):
+    """One row per case: the median of each timing over the rounds, the first round's other fields."""
+    row = dict(rows[0])
+    for field in ("median_ms", "gemm_floor_ms", "peak_mb"):
+        values = [r[field] for r in rows if isinstance(r.get(field), (int, float))]
+        if values:
+            row[field] = statistics.median(values)
+    return row
+
+losslab = [merged([run[i] for run in runs_ours]) for i in range(len(runs_ours[0]))]
+torch = {}
+for key in runs_theirs[0]:
+    rows = [run[key] for run in runs_theirs if key in run]
+    torch[key] = merged(rows) if all(r.get("status") == "ok" for r in rows) else rows[0]
+
+def round_ratios(key):
+    ratios = []
+    for ours, theirs in zip(runs_ours, runs_theirs):
+        mine = next((r for r in ours if (r["loss"], r["batch"], r["dim"]) == key), {})
+        ref = theirs.get(key, {})
+        if isinstance(mine.get("median_ms"), (int, float)) and isinstance(ref.get("median_ms"), (int, float)) and mine["median_ms"]:
+            ratios.append(ref["median_ms"] / mine["median_ms"])
+    return ratios
 
 def num(value, spec):
     return format(value, spec) if isinstance(value, (int, float)) else "-"
 
 header = (f"{'loss':<31} {'batch':>5} {'dim':>4} {'losslab ms':>11} {'torch ms':>11} {'speed-up':>8} "
-          f"{'floor ms':>9} {'x floor':>8} {'losslab MiB':>11} {'torch MiB':>9}")
+          f"{'rounds':>11} {'floor ms':>9} {'x floor':>8} {'losslab MiB':>11} {'torch MiB':>9}")
 print(open(sys.argv[3]).read().rstrip())
+if rounds > 1:
+    print(f"medians over {rounds} rounds; rounds = the lowest and highest per-round speed-up")
 print()
 print(header)
 print("-" * len(header))
@@ -126,8 +160,10 @@ for row in losslab:
     xfloor = ours / floor if ours is not None and floor else None
     status = ref.get("status", "missing")
     torch_cell = num(theirs, ".3f") if theirs is not None else status
+    ratios = round_ratios(key)
+    spread = f"{min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else "-"
     print(f"{row['loss']:<31} {row['batch']:>5} {row['dim']:>4} {num(ours, '.3f'):>11} {torch_cell:>11} "
-          f"{num(speedup, '.2f'):>8} {num(floor, '.3f'):>9} {num(xfloor, '.1f'):>8} "
+          f"{num(speedup, '.2f'):>8} {spread:>11} {num(floor, '.3f'):>9} {num(xfloor, '.1f'):>8} "
           f"{num(row.get('peak_mb'), '.1f'):>11} {num(ref.get('peak_mb'), '.1f'):>9}")
     if status != "ok":
         notes.append(f"torch {row['loss']} {row['batch']}x{row['dim']}: {status}"
@@ -137,7 +173,7 @@ for (loss, batch, dim), ref in torch.items():
 print()
 print("speed-up = torch ms / losslab ms (> 1: losslab faster). floor ms = losslab's GEMM pair at the")
 print("shape (E*E^T and U*E); x floor = losslab ms / floor ms. Peak MiB = the case process's peak RSS")
-base = sorted({r.get("base_mb") for r in json.load(open(sys.argv[2])) if r.get("base_mb")})
+base = sorted({r.get("base_mb") for r in runs_theirs[0].values() if r.get("base_mb")})
 if base:
     span = f"{base[0]:.0f}" if round(base[0]) == round(base[-1]) else f"{base[0]:.0f}-{base[-1]:.0f}"
     print(f"(torch's includes ~{span} MiB for importing torch + sentence-transformers).")

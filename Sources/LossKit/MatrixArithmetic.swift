@@ -3,9 +3,13 @@ extension Matrix {
     @inlinable
     public func adding(_ other: Matrix) -> Matrix {
         precondition(rows == other.rows && cols == other.cols, "adding needs equal shapes")
-        var out = self
-        for k in out.values.indices { out.values[k] += other.values[k] }
-        return out
+        return Matrix(rows: rows, cols: cols) { out in
+            values.withUnsafeBufferPointer { a in
+                other.values.withUnsafeBufferPointer { b in
+                    for k in 0..<out.count { out[k] = a[k] + b[k] }
+                }
+            }
+        }
     }
 
     /// scale · (self + selfᵀ) for a square matrix, in cache-sized tiles.

@@ -69,37 +69,53 @@ public struct RowDistances<T: Scalar>: Sendable {
             return cosine.backward(gradient.map { -$0 })
         }
         let eps = T(RowDistanceMetric.differenceEps)
-        let dim = x.cols
-        var dx = Matrix<T>(zeros: x.rows, dim)
+        let dim = x.cols, rows = x.rows
         let euclidean = metric == .euclidean
         let distances = self.distances
-        x.values.withUnsafeBufferPointer { xv in
-            y.values.withUnsafeBufferPointer { yv in
-                dx.values.withUnsafeMutableBufferPointer { dv in
-                    let xs = SharedReadPointer(xv), ys = SharedReadPointer(yv), out = SharedPointer(dv)
-                    ParallelRows.run(rows: x.rows, elementsPerRow: dim) { rows in
-                        for i in rows where gradient[i] != 0 {
-                            let xr = xs.base + i * dim, yr = ys.base + i * dim, o = out.base + i * dim
-                            let g = gradient[i]
-                            if euclidean {
-                                let d = distances[i]
-                                if d == 0 { continue }
-                                let scale = g / d
-                                for k in 0..<dim { o[k] = scale * ((xr[k] - yr[k]) + eps) }
-                            } else {
-                                for k in 0..<dim {
-                                    let diff = (xr[k] - yr[k]) + eps
-                                    o[k] = (diff > 0 ? g : 0) - (diff < 0 ? g : 0)
+        // dL/dy = -dL/dx: both written in the same pass, every entry (rows without gradient get 0).
+        var dyValues = [T]()
+        let dx = Matrix<T>(rows: rows, cols: dim) { dv in
+            dyValues = [T](unsafeUninitializedCapacity: rows * dim) { yv, initialized in
+                x.values.withUnsafeBufferPointer { xv in
+                    y.values.withUnsafeBufferPointer { yValues in
+                        gradient.withUnsafeBufferPointer { gv in
+                            distances.withUnsafeBufferPointer { distanceValues in
+                                let xs = SharedReadPointer(xv), ys = SharedReadPointer(yValues), gs = SharedReadPointer(gv)
+                                let ds = SharedReadPointer(distanceValues)
+                                let out = SharedPointer(dv), negated = SharedPointer(yv)
+                                ParallelRows.run(rows: rows, elementsPerRow: dim) { range in
+                                    for i in range {
+                                        let xr = xs.base + i * dim, yr = ys.base + i * dim
+                                        let o = out.base + i * dim, minus = negated.base + i * dim
+                                        let g = gs[i]
+                                        if g == 0 || (euclidean && ds[i] == 0) {
+                                            o.update(repeating: 0, count: dim)
+                                            minus.update(repeating: 0, count: dim)
+                                        } else if euclidean {
+                                            let scale = g / ds[i]
+                                            for k in 0..<dim {
+                                                let value = scale * ((xr[k] - yr[k]) + eps)
+                                                o[k] = value
+                                                minus[k] = -value
+                                            }
+                                        } else {
+                                            for k in 0..<dim {
+                                                let diff = (xr[k] - yr[k]) + eps
+                                                let value = (diff > 0 ? g : 0) - (diff < 0 ? g : 0)
+                                                o[k] = value
+                                                minus[k] = -value
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
                 }
+                initialized = rows * dim
             }
         }
-        var dy = dx
-        for k in dy.values.indices { dy.values[k] = -dy.values[k] }
-        return (dx, dy)
+        return (dx, Matrix(rows: rows, cols: dim, values: dyValues))
     }
 }
 
@@ -122,12 +138,22 @@ public struct RowCosine<T: Scalar>: Sendable {
         var values = xNorms
         x.values.withUnsafeBufferPointer { xv in
             y.values.withUnsafeBufferPointer { yv in
-                for i in 0..<x.rows {
-                    let xr = xv.baseAddress! + i * dim, yr = yv.baseAddress! + i * dim
-                    xNorms[i] = VectorKernels.sumOfSquares(xr, count: dim).squareRoot()
-                    yNorms[i] = VectorKernels.sumOfSquares(yr, count: dim).squareRoot()
-                    let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
-                    values[i] = VectorKernels.scaledDot(xr, yr, dividedBy: cx, cy, count: dim)
+                xNorms.withUnsafeMutableBufferPointer { xn in
+                    yNorms.withUnsafeMutableBufferPointer { yn in
+                        values.withUnsafeMutableBufferPointer { vv in
+                            let xs = SharedReadPointer(xv), ys = SharedReadPointer(yv)
+                            let xNorm = SharedPointer(xn), yNorm = SharedPointer(yn), cosines = SharedPointer(vv)
+                            ParallelRows.run(rows: x.rows, elementsPerRow: 3 * dim) { rows in
+                                for i in rows {
+                                    let xr = xs.base + i * dim, yr = ys.base + i * dim
+                                    xNorm[i] = VectorKernels.sumOfSquares(xr, count: dim).squareRoot()
+                                    yNorm[i] = VectorKernels.sumOfSquares(yr, count: dim).squareRoot()
+                                    let cx = max(xNorm[i], eps), cy = max(yNorm[i], eps)
+                                    cosines[i] = VectorKernels.scaledDot(xr, yr, dividedBy: cx, cy, count: dim)
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -140,23 +166,30 @@ public struct RowCosine<T: Scalar>: Sendable {
         var dx = Matrix<T>(zeros: x.rows, dim)
         var dy = dx
         let eps = Self.eps
+        let (xNorms, yNorms, values) = (self.xNorms, self.yNorms, self.values)
         x.values.withUnsafeBufferPointer { xv in
             y.values.withUnsafeBufferPointer { yv in
                 dx.values.withUnsafeMutableBufferPointer { dxv in
                     dy.values.withUnsafeMutableBufferPointer { dyv in
-                        for i in 0..<x.rows where gradient[i] != 0 {
-                            let g = gradient[i]
-                            let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
-                            let cosine = values[i]
-                            // d cos/dx = y/(cx·cy) - cos·x/(|x|·cx), the second term absent for a zero row.
-                            let xScale: T = xNorms[i] > 0 ? cosine / (xNorms[i] * cx) : 0
-                            let yScale: T = yNorms[i] > 0 ? cosine / (yNorms[i] * cy) : 0
-                            let both = cx * cy
-                            let xr = xv.baseAddress! + i * dim, yr = yv.baseAddress! + i * dim
-                            let dxr = dxv.baseAddress! + i * dim, dyr = dyv.baseAddress! + i * dim
-                            for k in 0..<dim {
-                                dxr[k] = g * (yr[k] / both - xScale * xr[k])
-                                dyr[k] = g * (xr[k] / both - yScale * yr[k])
+                        gradient.withUnsafeBufferPointer { gv in
+                            let xs = SharedReadPointer(xv), ys = SharedReadPointer(yv), gs = SharedReadPointer(gv)
+                            let dxs = SharedPointer(dxv), dys = SharedPointer(dyv)
+                            ParallelRows.run(rows: x.rows, elementsPerRow: 2 * dim) { rows in
+                                for i in rows where gs[i] != 0 {
+                                    let g = gs[i]
+                                    let cx = max(xNorms[i], eps), cy = max(yNorms[i], eps)
+                                    let cosine = values[i]
+                                    // d cos/dx = y/(cx·cy) - cos·x/(|x|·cx), the second term absent for a zero row.
+                                    let xScale: T = xNorms[i] > 0 ? cosine / (xNorms[i] * cx) : 0
+                                    let yScale: T = yNorms[i] > 0 ? cosine / (yNorms[i] * cy) : 0
+                                    let both = cx * cy
+                                    let xr = xs.base + i * dim, yr = ys.base + i * dim
+                                    let dxr = dxs.base + i * dim, dyr = dys.base + i * dim
+                                    for k in 0..<dim {
+                                        dxr[k] = g * (yr[k] / both - xScale * xr[k])
+                                        dyr[k] = g * (xr[k] / both - yScale * yr[k])
+                                    }
+                                }
                             }
                         }
                     }
