@@ -97,17 +97,30 @@ extension Matrix {
         values.withUnsafeBufferPointer { a in
             c.values.withUnsafeMutableBufferPointer { out in
                 T.syrkUpper(n: n, k: cols, a: a.baseAddress!, lda: cols, c: out.baseAddress!, ldc: n)
-                let tile = 32
-                for i0 in stride(from: 0, to: n, by: tile) {
-                    for j0 in stride(from: 0, to: i0 + 1, by: tile) {
-                        for i in i0..<min(i0 + tile, n) {
-                            for j in j0..<min(j0 + tile, i) { out[i * n + j] = out[j * n + i] }
-                        }
+                Self.mirrorUpperTriangle(out.baseAddress!, n: n)
+            }
+        }
+        return c
+    }
+
+    /// Copies the upper triangle of a square (n, n) buffer onto the lower one, in cache-sized
+    /// tiles; bands of rows in parallel (each writes only its own rows' lower part).
+    @usableFromInline
+    static func mirrorUpperTriangle(_ buffer: UnsafeMutablePointer<T>, n: Int) {
+        let shared = SharedPointer(UnsafeMutableBufferPointer(start: buffer, count: n * n))
+        let tile = 32
+        let bands = (n + tile - 1) / tile
+        ParallelRows.run(rows: bands, elementsPerRow: tile * n / 2) { range in
+            let out = shared.base
+            for band in range {
+                let i0 = band * tile
+                for j0 in stride(from: 0, to: i0 + 1, by: tile) {
+                    for i in i0..<min(i0 + tile, n) {
+                        for j in j0..<min(j0 + tile, i) { out[i * n + j] = out[j * n + i] }
                     }
                 }
             }
         }
-        return c
     }
 
     /// op(a) * op(b) through GEMM, where op transposes when asked.

@@ -166,4 +166,28 @@ enum VectorKernels {
         }
         return total
     }
+
+    /// How many of a[0..<count] are less than `threshold`.
+    @inline(__always)
+    static func countLess<T: Scalar>(_ a: UnsafePointer<T>, count: Int, than threshold: T) -> Int {
+        var total = 0
+        var k = 0
+        while k < count {
+            total &+= a[k] < threshold ? 1 : 0
+            k &+= 1
+        }
+        return total
+    }
+
+    /// How many of a[0..<count] are not zero (NaN counts).
+    @inline(__always)
+    static func countNonZero<T: Scalar>(_ a: UnsafePointer<T>, count: Int) -> Int {
+        var total = 0
+        var k = 0
+        while k < count {
+            total &+= a[k] != 0 ? 1 : 0
+            k &+= 1
+        }
+        return total
+    }
 }

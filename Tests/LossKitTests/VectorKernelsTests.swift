@@ -48,3 +48,33 @@ import Testing
         #expect(FastExp.exp(-200) == FastExp.exp(-87.3))
     }
 }
+
+@Suite struct TripletCensusTests {
+    /// The census against a literal loop over every (anchor, positive, negative), for classes
+    /// of 3 (the vectorised per-positive path) and of 30 (the sorted-positives path), on
+    /// integer coordinates so that ties between distances are common.
+    @Test(arguments: [3, 30]) func censusCountsEveryTripletLikeALiteralLoop(classSize: Int) {
+        var random = SeededRandom(seed: UInt64(classSize))
+        for round in 0..<20 {
+            let n = 60, dim = 3
+            let values = (0..<(n * dim)).map { _ in Double(Int(random.uniform(0, 4))) }
+            let labels = (0..<n).map { Double($0 / classSize) }
+            let distances = BatchDistanceMetric.euclidean.forward(Matrix(rows: n, cols: dim, values: values)).distances
+            let margin = [0.0, 0.5, 1.0, 2.0][round % 4]
+            var expected = MiningCounts()
+            for a in 0..<n {
+                for p in 0..<n where p != a && labels[p] == labels[a] {
+                    for k in 0..<n where labels[k] != labels[a] {
+                        let dap = distances[a, p], dan = distances[a, k]
+                        expected.valid += 1
+                        if dap > dan { expected.hard += 1 } else if dap + margin > dan { expected.semiHard += 1 } else { expected.easy += 1 }
+                    }
+                }
+            }
+            let counts = LabelledBatch(labels: labels, distances: distances).census(margin: margin)
+            #expect(counts.valid == expected.valid && counts.hard == expected.hard
+                    && counts.semiHard == expected.semiHard && counts.easy == expected.easy,
+                    "round \(round): \(counts) vs \(expected)")
+        }
+    }
+}

@@ -42,15 +42,17 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
     static func euclidean(_ e: Matrix<T>) -> AllPairsDistances<T> {
         let n = e.rows
         let gram = e.gram()
-        var d = Matrix<T>(zeros: n, n)
-        gram.values.withUnsafeBufferPointer { g in
-            d.values.withUnsafeMutableBufferPointer { out in
-                for i in 0..<n {
-                    let gii = g[i * n + i]
-                    for j in 0..<n {
-                        // The reference's order: (|b|² - 2ab) + |a|².
-                        let squared = (g[j * n + j] - 2 * g[i * n + j]) + gii
-                        out[i * n + j] = squared > 0 ? squared.squareRoot() : 0
+        let d = Matrix<T>(rows: n, cols: n) { out in
+            gram.values.withUnsafeBufferPointer { g in
+                let gs = SharedReadPointer(g), ds = SharedPointer(out)
+                ParallelRows.run(rows: n, elementsPerRow: n) { rows in
+                    for i in rows {
+                        let gii = gs[i * n + i], gr = gs.base + i * n, dr = ds.base + i * n
+                        for j in 0..<n {
+                            // The reference's order: (|b|² - 2ab) + |a|².
+                            let squared = (gs[j * (n + 1)] - 2 * gr[j]) + gii
+                            dr[j] = squared > 0 ? squared.squareRoot() : 0
+                        }
                     }
                 }
             }
@@ -71,16 +73,23 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
     /// instead of a dense N×N×D product.
     public func backward(_ gradient: Matrix<T>) -> Matrix<T> {
         let n = distances.rows
-        var nonZero = 0
-        for value in gradient.values where value != 0 { nonZero += 1 }
+        let nonZero = gradient.values.withUnsafeBufferPointer { VectorKernels.countNonZero($0.baseAddress!, count: $0.count) }
         let sparse = nonZero * 16 <= n * n
         switch metric {
         case .euclidean:
             // d = sqrt(s), s = |e_i|² - 2 e_i·e_j + |e_j|²: ds = dd / (2d) where d > 0, else 0.
-            var ds = Matrix<T>(zeros: n, n)
-            for k in 0..<(n * n) {
-                let d = distances.values[k]
-                if d > 0 && gradient.values[k] != 0 { ds.values[k] = gradient.values[k] / (2 * d) }
+            let ds = Matrix<T>(rows: n, cols: n) { out in
+                distances.values.withUnsafeBufferPointer { dv in
+                    gradient.values.withUnsafeBufferPointer { gv in
+                        let dd = SharedReadPointer(dv), gg = SharedReadPointer(gv), o = SharedPointer(out)
+                        ParallelRows.run(rows: n, elementsPerRow: n) { rows in
+                            for k in (rows.lowerBound * n)..<(rows.upperBound * n) {
+                                let d = dd[k], g = gg[k]
+                                o[k] = d > 0 && g != 0 ? g / (2 * d) : 0
+                            }
+                        }
+                    }
+                }
             }
             if sparse { return Self.sparseEuclideanBackward(ds, rows) }
             // ds_ij reaches e_i and e_j as 2(e_i - e_j) and 2(e_j - e_i):
@@ -104,45 +113,72 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
         }
     }
 
-    private static func sparseEuclideanBackward(_ ds: Matrix<T>, _ e: Matrix<T>) -> Matrix<T> {
-        let n = ds.rows, dim = e.cols
-        var de = Matrix<T>(zeros: n, dim)
-        e.values.withUnsafeBufferPointer { ev in
-            de.values.withUnsafeMutableBufferPointer { out in
-                for i in 0..<n {
-                    for j in 0..<n {
-                        let g = ds.values[i * n + j]
-                        if g == 0 || i == j { continue }
-                        let twice = 2 * g
-                        for k in 0..<dim {
-                            let diff = twice * (ev[i * dim + k] - ev[j * dim + k])
-                            out[i * dim + k] += diff
-                            out[j * dim + k] -= diff
-                        }
+    /// The non-zero entries of an (N, N) matrix gathered by row for a symmetric chain rule:
+    /// row i gets (j, m[i, j]) for each non-zero in its row and (j, m[j, i]) for each in its
+    /// column. Rows are scanned in parallel.
+    private static func symmetricNeighbours(_ m: Matrix<T>, skipDiagonal: Bool) -> [[(Int, T)]] {
+        let n = m.rows
+        var byRow = [[(Int, T)]](repeating: [], count: n)
+        m.values.withUnsafeBufferPointer { mv in
+            byRow.withUnsafeMutableBufferPointer { rv in
+                let values = SharedReadPointer(mv), rows = SharedPointer(rv)
+                ParallelRows.run(rows: n, elementsPerRow: n) { range in
+                    for i in range {
+                        var list: [(Int, T)] = []
+                        let row = values.base + i * n
+                        for j in 0..<n where row[j] != 0 && !(skipDiagonal && i == j) { list.append((j, row[j])) }
+                        rows[i] = list
                     }
                 }
             }
         }
-        return de
+        var neighbours = byRow
+        for i in 0..<n {
+            for (j, value) in byRow[i] { neighbours[j].append((i, value)) }
+        }
+        return neighbours
     }
 
-    private static func sparseCosineBackward(_ gradient: Matrix<T>, _ normalized: Matrix<T>) -> Matrix<T> {
-        let n = gradient.rows, dim = normalized.cols
-        var dn = Matrix<T>(zeros: n, dim)
-        normalized.values.withUnsafeBufferPointer { v in
-            dn.values.withUnsafeMutableBufferPointer { out in
-                for i in 0..<n {
-                    for j in 0..<n {
-                        let g = gradient.values[i * n + j]
-                        if g == 0 { continue }
-                        for k in 0..<dim {
-                            out[i * dim + k] -= g * v[j * dim + k]
-                            out[j * dim + k] -= g * v[i * dim + k]
+    /// ds_ij reaches e_i as 2·ds_ij·(e_i - e_j) and e_j as 2·ds_ij·(e_j - e_i); each output row
+    /// gathers its own terms, so rows run in parallel.
+    private static func sparseEuclideanBackward(_ ds: Matrix<T>, _ e: Matrix<T>) -> Matrix<T> {
+        let n = ds.rows, dim = e.cols
+        let neighbours = symmetricNeighbours(ds, skipDiagonal: true)
+        return Matrix(rows: n, cols: dim) { out in
+            e.values.withUnsafeBufferPointer { ev in
+                let es = SharedReadPointer(ev), o = SharedPointer(out)
+                ParallelRows.run(rows: n, elementsPerRow: 4 * dim) { range in
+                    for i in range {
+                        let row = o.base + i * dim, ei = es.base + i * dim
+                        row.update(repeating: 0, count: dim)
+                        for (j, g) in neighbours[i] {
+                            let twice = 2 * g, ej = es.base + j * dim
+                            for k in 0..<dim { row[k] += twice * (ei[k] - ej[k]) }
                         }
                     }
                 }
             }
         }
-        return dn
+    }
+
+    /// dN = -(dD + dDᵀ) N over the non-zero entries of dD, gathered by output row.
+    private static func sparseCosineBackward(_ gradient: Matrix<T>, _ normalized: Matrix<T>) -> Matrix<T> {
+        let n = gradient.rows, dim = normalized.cols
+        let neighbours = symmetricNeighbours(gradient, skipDiagonal: false)
+        return Matrix(rows: n, cols: dim) { out in
+            normalized.values.withUnsafeBufferPointer { v in
+                let vs = SharedReadPointer(v), o = SharedPointer(out)
+                ParallelRows.run(rows: n, elementsPerRow: 4 * dim) { range in
+                    for i in range {
+                        let row = o.base + i * dim
+                        row.update(repeating: 0, count: dim)
+                        for (j, g) in neighbours[i] {
+                            let vj = vs.base + j * dim
+                            for k in 0..<dim { row[k] -= g * vj[k] }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -30,26 +30,44 @@ struct BatchHardMining<T: Scalar> {
     }
 
     static func mine(_ batch: LabelledBatch<T>) -> [Choice] {
-        (0..<batch.n).map { a in
-            var positive = 0
-            var positiveValue = -T.infinity
-            var rowMaximum = 0
-            var rowMaximumValue = -T.infinity
-            for j in 0..<batch.n {
-                let value = (batch.isPositive(a, j) ? 1 : 0) * batch.d(a, j)
-                if j == 0 || value > positiveValue { positive = j; positiveValue = value }
-                if j == 0 || batch.d(a, j) > rowMaximumValue { rowMaximum = j; rowMaximumValue = batch.d(a, j) }
+        let n = batch.n
+        return [Choice](unsafeUninitializedCapacity: n) { buffer, initialized in
+            batch.distances.withUnsafeBufferPointer { dist in
+                batch.labels.withUnsafeBufferPointer { labelBuffer in
+                    let d = SharedReadPointer(dist), labels = SharedReadPointer(labelBuffer), out = SharedPointer(buffer)
+                    ParallelRows.run(rows: n, elementsPerRow: 2 * n) { anchors in
+                        for a in anchors {
+                            (out.base + a).initialize(to: mine(anchor: a, row: d.base + a * n, labels: labels.base, count: n))
+                        }
+                    }
+                }
             }
-            var negative = 0
-            var negativeValue = T.infinity
-            for j in 0..<batch.n {
-                let value = batch.d(a, j) + rowMaximumValue * (1 - (batch.isNegative(a, j) ? 1 : 0))
-                if j == 0 || value < negativeValue { negative = j; negativeValue = value }
-            }
-            return Choice(positive: positive, negative: negative,
-                          rowMaximum: batch.isNegative(a, negative) ? nil : rowMaximum,
-                          positiveDistance: positiveValue, negativeDistance: negativeValue)
+            initialized = n
         }
+    }
+
+    @inline(__always)
+    private static func mine(anchor a: Int, row: UnsafePointer<T>, labels: UnsafePointer<Double>, count n: Int) -> Choice {
+        let own = labels[a]
+        var positive = 0
+        var positiveValue = -T.infinity
+        var rowMaximum = 0
+        var rowMaximumValue = -T.infinity
+        for j in 0..<n {
+            let isPositive = j != a && labels[j] == own
+            let value = (isPositive ? 1 : 0) * row[j]
+            if j == 0 || value > positiveValue { positive = j; positiveValue = value }
+            if j == 0 || row[j] > rowMaximumValue { rowMaximum = j; rowMaximumValue = row[j] }
+        }
+        var negative = 0
+        var negativeValue = T.infinity
+        for j in 0..<n {
+            let value = row[j] + rowMaximumValue * (1 - (labels[j] != own ? 1 : 0))
+            if j == 0 || value < negativeValue { negative = j; negativeValue = value }
+        }
+        return Choice(positive: positive, negative: negative,
+                      rowMaximum: labels[negative] != own ? nil : rowMaximum,
+                      positiveDistance: positiveValue, negativeDistance: negativeValue)
     }
 
     /// Spreads dL/d(hardest positive distance) and dL/d(hardest negative distance) of each

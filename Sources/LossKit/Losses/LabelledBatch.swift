@@ -37,44 +37,77 @@ struct LabelledBatch<T: Scalar> {
         return low
     }
 
-    /// Classifies every valid triplet (a, p, n) of the batch against the margin.
+    /// Classifies every valid triplet (a, p, n) of the batch against the margin. Anchors run in
+    /// parallel. With few positives (the usual case) each positive counts the anchor's
+    /// negatives below d(a,p) and below d(a,p) + margin in vectorised passes; with many, each
+    /// negative is located among the sorted positives.
     func census(margin: Double) -> MiningCounts {
-        var counts = MiningCounts()
         let m = T(margin)
-        var positives: [T] = []
-        positives.reserveCapacity(n)
+        let n = self.n
+        // Per anchor: valid, hard and not-easy triplets.
+        var valid = [Int](repeating: 0, count: n), hard = valid, notEasy = valid
         distances.withUnsafeBufferPointer { dist in
-            for a in 0..<n {
-                positives.removeAll(keepingCapacity: true)
-                for p in 0..<n where isPositive(a, p) { positives.append(dist[a * n + p]) }
-                if positives.isEmpty { continue }
-                positives.sort()
-                let count = positives.count
-                var hardTotal = 0, notEasyTotal = 0, negatives = 0
-                for k in 0..<n where isNegative(a, k) {
-                    let dan = dist[a * n + k]
-                    // hard: d(a,p) > d(a,n); not easy: d(a,p) + margin > d(a,n). Both are suffixes.
-                    hardTotal += count - Self.firstIndex(positives) { $0 > dan }
-                    notEasyTotal += count - Self.firstIndex(positives) { $0 + m > dan }
-                    negatives += 1
+            labels.withUnsafeBufferPointer { labelBuffer in
+                valid.withUnsafeMutableBufferPointer { validBuffer in
+                    hard.withUnsafeMutableBufferPointer { hardBuffer in
+                        notEasy.withUnsafeMutableBufferPointer { notEasyBuffer in
+                            let d = SharedReadPointer(dist), label = SharedReadPointer(labelBuffer)
+                            let validOut = SharedPointer(validBuffer), hardOut = SharedPointer(hardBuffer)
+                            let notEasyOut = SharedPointer(notEasyBuffer)
+                            ParallelRows.run(rows: n, elementsPerRow: 4 * n) { anchors in
+                                var positives = [T](), negatives = [T]()
+                                positives.reserveCapacity(n)
+                                negatives.reserveCapacity(n)
+                                for a in anchors {
+                                    positives.removeAll(keepingCapacity: true)
+                                    negatives.removeAll(keepingCapacity: true)
+                                    let row = d.base + a * n, own = label[a]
+                                    for k in 0..<n {
+                                        if label[k] != own { negatives.append(row[k]) } else if k != a { positives.append(row[k]) }
+                                    }
+                                    if positives.isEmpty || negatives.isEmpty { continue }
+                                    let counts = Self.classify(positives: &positives, negatives: negatives, margin: m)
+                                    validOut[a] = positives.count * negatives.count
+                                    hardOut[a] = counts.hard
+                                    notEasyOut[a] = counts.notEasy
+                                }
+                            }
+                        }
+                    }
                 }
-                counts.valid += count * negatives
-                counts.hard += hardTotal
-                counts.semiHard += max(notEasyTotal - hardTotal, 0)
-                counts.easy += count * negatives - max(notEasyTotal, hardTotal)
             }
+        }
+        var counts = MiningCounts()
+        for a in 0..<n {
+            counts.valid += valid[a]
+            counts.hard += hard[a]
+            counts.semiHard += max(notEasy[a] - hard[a], 0)
+            counts.easy += valid[a] - max(notEasy[a], hard[a])
         }
         return counts
     }
 
-    /// First index where `isAfter` holds in a sorted array (a linear scan for short ones).
-    @inline(__always)
-    static func firstIndex(_ values: [T], _ isAfter: (T) -> Bool) -> Int {
-        if values.count <= 16 {
-            for (index, value) in values.enumerated() where isAfter(value) { return index }
-            return values.count
+    /// For one anchor: how many (positive, negative) pairs are hard (d(a,p) > d(a,n)) and how
+    /// many are not easy (d(a,p) + margin > d(a,n)).
+    private static func classify(positives: inout [T], negatives: [T], margin: T) -> (hard: Int, notEasy: Int) {
+        var hard = 0, notEasy = 0
+        if positives.count <= 16 {
+            negatives.withUnsafeBufferPointer { neg in
+                for dap in positives {
+                    hard += VectorKernels.countLess(neg.baseAddress!, count: neg.count, than: dap)
+                    notEasy += VectorKernels.countLess(neg.baseAddress!, count: neg.count, than: dap + margin)
+                }
+            }
+        } else {
+            positives.sort()
+            let count = positives.count
+            for dan in negatives {
+                // Both are suffixes of the sorted positives.
+                hard += count - partitionPoint(positives) { $0 > dan }
+                notEasy += count - partitionPoint(positives) { $0 + margin > dan }
+            }
         }
-        return partitionPoint(values, isAfter)
+        return (hard, notEasy)
     }
 }
 
