@@ -78,3 +78,30 @@ import Testing
         }
     }
 }
+
+@Suite struct SoftmaxLossPathTests {
+    /// The fused passes (few classes) and the GEMM path (many classes) compute the same loss
+    /// and gradients, for every choice of blocks.
+    @Test(arguments: [3, 20]) func fusedAndGEMMPathsAgree(labels: Int) throws {
+        var random = SeededRandom(seed: UInt64(labels))
+        let n = 37, d = 19
+        for (rep, difference, multiplication) in [(true, true, false), (true, false, true), (false, true, true), (true, true, true), (false, false, true)] {
+            let loss = SoftmaxLoss(numLabels: labels, concatenationSentRep: rep, concatenationSentDifference: difference,
+                                   concatenationSentMultiplication: multiplication)
+            let column = { Matrix<Double>(rows: n, cols: d, values: (0..<(n * d)).map { _ in random.normal() }) }
+            var batch = LossBatch(columns: [column(), column()])
+            batch.labels = (0..<n).map { Double($0 % labels) }
+            batch.parameters = loss.initialParameters(dimension: d, seed: 3)
+            let fused = try loss.compute(batch, fused: true)
+            let plain = try loss.compute(batch, fused: false)
+            #expect(abs(fused.value - plain.value) <= 1e-12 * abs(plain.value))
+            for (a, b) in zip(fused.columnGradients, plain.columnGradients) {
+                #expect(zip(a.values, b.values).allSatisfy { abs($0 - $1) <= 1e-12 })
+            }
+            for name in [SoftmaxLoss.weightName, SoftmaxLoss.biasName] {
+                let a = fused.parameterGradients[name]!, b = plain.parameterGradients[name]!
+                #expect(zip(a.values, b.values).allSatisfy { abs($0 - $1) <= 1e-12 })
+            }
+        }
+    }
+}

@@ -35,9 +35,10 @@ enum CrossEntropy {
                                 ParallelRows.run(rows: n, elementsPerRow: c * 8) { rows in
                                     for i in rows {
                                         let zr = z.base + i * c, gr = out.base + i * c, target = t[i]
-                                        losses[i] = softmaxRow(zr, gr, count: c, target: target, meanScale: meanScale)
+                                        let row = softmaxRow(zr, gr, count: c, target: target, meanScale: meanScale)
+                                        losses[i] = row.loss
                                         if let rankOut, let rivalOut {
-                                            let ranking = rank(zr, count: c, target: target)
+                                            let ranking = rank(zr, count: c, target: target, top: row.top)
                                             rankOut[i] = ranking.rank
                                             rivalOut[i] = ranking.rival
                                         }
@@ -64,10 +65,11 @@ enum CrossEntropy {
                       ranks: ranks, strongestRivals: rivals.map { $0 < 0 ? nil : $0 })
     }
 
-    /// Writes (softmax(z) - onehot(target)) · meanScale into g and returns -log softmax(z)[target].
+    /// Writes (softmax(z) - onehot(target)) · meanScale into g; returns -log softmax(z)[target]
+    /// and the row's largest logit.
     @inline(__always)
     private static func softmaxRow<T: Scalar>(_ z: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, count c: Int,
-                                              target: Int, meanScale: T) -> T {
+                                              target: Int, meanScale: T) -> (loss: T, top: T) {
         let top = VectorKernels.maximum(z, count: c)
         if T.self == Float.self {
             // Float training: a vectorisable exp (within 2 ulp); Double keeps libm for the golden checks.
@@ -82,16 +84,16 @@ enum CrossEntropy {
         let factor = meanScale / sum
         for j in 0..<c { g[j] *= factor }
         g[target] -= meanScale
-        return (T.log(sum) + top) - z[target]
+        return ((T.log(sum) + top) - z[target], top)
     }
 
     @inline(__always)
-    private static func rank<T: Scalar>(_ z: UnsafePointer<T>, count c: Int, target: Int) -> (rank: Int, rival: Int) {
+    private static func rank<T: Scalar>(_ z: UnsafePointer<T>, count c: Int, target: Int, top: T) -> (rank: Int, rival: Int) {
         guard c > 1 else { return (1, -1) }
         let score = z[target]
         let rank = 1 + VectorKernels.countGreater(z, count: c, than: score)
         // The strongest rival is the row maximum unless the target holds it; then the largest of the rest.
-        var best = VectorKernels.maximum(z, count: c)
+        var best = top
         if !(score < best) {
             let before = target > 0 ? VectorKernels.maximum(z, count: target) : -T.infinity
             let after = target + 1 < c ? VectorKernels.maximum(z + target + 1, count: c - target - 1) : -T.infinity

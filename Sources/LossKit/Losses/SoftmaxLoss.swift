@@ -72,7 +72,8 @@ public struct SoftmaxLoss: EmbeddingLoss {
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 
-    func compute<T: Scalar>(_ batch: LossBatch<T>) throws -> LossResult<T> {
+    /// `fused` picks the path (nil: by the number of classes); tests run both.
+    func compute<T: Scalar>(_ batch: LossBatch<T>, fused: Bool? = nil) throws -> LossResult<T> {
         try validate(batch)
         let (u, v) = (batch.columns[0], batch.columns[1])
         let n = u.rows, d = u.cols
@@ -101,16 +102,28 @@ public struct SoftmaxLoss: EmbeddingLoss {
         // features: (N, k·D), blocks in the reference's order u, v, |u-v|, u*v.
         let blocks = SentenceBlocks(rep: concatenationSentRep, difference: concatenationSentDifference,
                                     multiplication: concatenationSentMultiplication)
-        let features = blocks.features(u, v)
-        var logits = Matrix.product(features, weight, transposeB: true)
-        for i in 0..<n { for j in 0..<labels { logits[i, j] += bias.values[j] } }
-        let ce = CrossEntropy.evaluate(logits: logits, targets: targets, keepProbabilities: true)
+        let logits: Matrix<T>
+        let dWeight: Matrix<T>
+        let ce: CrossEntropy.Output<T>
+        let du: Matrix<T>, dv: Matrix<T>
+        if fused ?? (labels <= SentenceBlocks.fusedLabelLimit) {
+            // Few classes: the (N, k·D) features and their gradient are never stored; each row's
+            // features are built in a small buffer, twice (forward, backward).
+            logits = blocks.logits(u, v, weight: weight, bias: bias)
+            ce = CrossEntropy.evaluate(logits: logits, targets: targets, keepProbabilities: true)
+            (du, dv, dWeight) = blocks.backward(logitGradient: ce.gradient, u, v, weight: weight)
+        } else {
+            let features = blocks.features(u, v)
+            var withBias = Matrix.product(features, weight, transposeB: true)
+            for i in 0..<n { for j in 0..<labels { withBias[i, j] += bias.values[j] } }
+            logits = withBias
+            ce = CrossEntropy.evaluate(logits: logits, targets: targets, keepProbabilities: true)
+            dWeight = Matrix.product(ce.gradient, transposeA: true, features)
+            (du, dv) = blocks.backward(Matrix.product(ce.gradient, weight), u, v)
+        }
         let probabilities = ce.probabilities!
-
-        let dWeight = Matrix.product(ce.gradient, transposeA: true, features)
         var dBias = Matrix<T>(zeros: bias.rows, bias.cols)
         for i in 0..<n { for j in 0..<labels { dBias.values[j] += ce.gradient[i, j] } }
-        let (du, dv) = blocks.backward(Matrix.product(ce.gradient, weight), u, v)
 
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: n, used: n, active: n)
@@ -127,97 +140,5 @@ public struct SoftmaxLoss: EmbeddingLoss {
         return LossResult(value: ce.value, columnGradients: [du, dv],
                           parameterGradients: [Self.weightName: dWeight, Self.biasName: dBias],
                           mining: MiningReport(kind: .pair, tuples: tuples, counts: counts))
-    }
-}
-
-/// The classifier input of SoftmaxLoss: the chosen blocks among u, v, |u - v|, u * v, side by side.
-struct SentenceBlocks {
-    var rep: Bool
-    var difference: Bool
-    var multiplication: Bool
-
-    /// (N, k·D) from two (N, D) columns.
-    func features<T: Scalar>(_ u: Matrix<T>, _ v: Matrix<T>) -> Matrix<T> {
-        let n = u.rows, d = u.cols
-        let width = ((rep ? 2 : 0) + (difference ? 1 : 0) + (multiplication ? 1 : 0)) * d
-        var features = Matrix<T>(zeros: n, width)
-        if n == 0 || d == 0 { return features }
-        let (rep, difference, multiplication) = (self.rep, self.difference, self.multiplication)
-        u.values.withUnsafeBufferPointer { ua in
-            v.values.withUnsafeBufferPointer { vb in
-                features.values.withUnsafeMutableBufferPointer { fv in
-                    let a = SharedReadPointer(ua), b = SharedReadPointer(vb), f = SharedPointer(fv)
-                    ParallelRows.run(rows: n, elementsPerRow: width) { rows in
-                        for i in rows {
-                            // Row pointers keep index arithmetic out of the inner loops, so they vectorise.
-                            let ar = a.base + i * d, br = b.base + i * d
-                            var fr = f.base + i * width
-                            if rep {
-                                fr.update(from: ar, count: d)
-                                (fr + d).update(from: br, count: d)
-                                fr += 2 * d
-                            }
-                            if difference {
-                                for k in 0..<d { fr[k] = abs(ar[k] - br[k]) }
-                                fr += d
-                            }
-                            if multiplication {
-                                for k in 0..<d { fr[k] = ar[k] * br[k] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return features
-    }
-
-    /// (dL/du, dL/dv) from dL/dfeatures. |u - v| passes sign(u - v), 0 where they agree.
-    func backward<T: Scalar>(_ gradient: Matrix<T>, _ u: Matrix<T>, _ v: Matrix<T>) -> (Matrix<T>, Matrix<T>) {
-        let n = u.rows, d = u.cols, width = gradient.cols
-        var du = Matrix<T>(zeros: n, d), dv = Matrix<T>(zeros: n, d)
-        if n == 0 || d == 0 { return (du, dv) }
-        let (rep, difference, multiplication) = (self.rep, self.difference, self.multiplication)
-        u.values.withUnsafeBufferPointer { ua in
-            v.values.withUnsafeBufferPointer { vb in
-                gradient.values.withUnsafeBufferPointer { gv in
-                    du.values.withUnsafeMutableBufferPointer { dav in
-                        dv.values.withUnsafeMutableBufferPointer { dbv in
-                            let a = SharedReadPointer(ua), b = SharedReadPointer(vb), g = SharedReadPointer(gv)
-                            let da = SharedPointer(dav), db = SharedPointer(dbv)
-                            ParallelRows.run(rows: n, elementsPerRow: width) { rows in
-                                for i in rows {
-                                    let ar = a.base + i * d, br = b.base + i * d
-                                    let dar = da.base + i * d, dbr = db.base + i * d
-                                    var gr = g.base + i * width
-                                    if rep {
-                                        dar.update(from: gr, count: d)
-                                        dbr.update(from: gr + d, count: d)
-                                        gr += 2 * d
-                                    }
-                                    if difference {
-                                        for k in 0..<d {
-                                            let diff = ar[k] - br[k]
-                                            let sign: T = (diff > 0 ? 1 : 0) - (diff < 0 ? 1 : 0)
-                                            let signed = sign * gr[k]
-                                            dar[k] += signed
-                                            dbr[k] -= signed
-                                        }
-                                        gr += d
-                                    }
-                                    if multiplication {
-                                        for k in 0..<d {
-                                            dar[k] += gr[k] * br[k]
-                                            dbr[k] += gr[k] * ar[k]
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (du, dv)
     }
 }
