@@ -28,7 +28,10 @@ enum ParallelRows {
 /// A buffer pointer the row loops may share across threads: each thread writes its own rows.
 struct SharedPointer<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
-    init(_ buffer: UnsafeMutableBufferPointer<T>) { base = buffer.baseAddress! }
+    /// An empty buffer may have no address; then a never-dereferenced aligned one stands in.
+    init(_ buffer: UnsafeMutableBufferPointer<T>) {
+        base = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
+    }
     subscript(index: Int) -> T {
         get { base[index] }
         nonmutating set { base[index] = newValue }
@@ -38,7 +41,9 @@ struct SharedPointer<T>: @unchecked Sendable {
 /// Read-only counterpart of SharedPointer.
 struct SharedReadPointer<T>: @unchecked Sendable {
     let base: UnsafePointer<T>
-    init(_ buffer: UnsafeBufferPointer<T>) { base = buffer.baseAddress! }
+    init(_ buffer: UnsafeBufferPointer<T>) {
+        base = buffer.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!
+    }
     subscript(index: Int) -> T { base[index] }
 }
 

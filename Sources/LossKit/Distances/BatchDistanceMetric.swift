@@ -73,7 +73,7 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
     /// instead of a dense N×N×D product.
     public func backward(_ gradient: Matrix<T>) -> Matrix<T> {
         let n = distances.rows
-        let nonZero = gradient.values.withUnsafeBufferPointer { VectorKernels.countNonZero($0.baseAddress!, count: $0.count) }
+        let nonZero = gradient.values.withUnsafeBufferPointer { VectorKernels.countNonZero(SharedReadPointer($0).base, count: $0.count) }
         let sparse = nonZero * 16 <= n * n
         switch metric {
         case .euclidean:

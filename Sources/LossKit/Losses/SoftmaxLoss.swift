@@ -61,7 +61,8 @@ public struct SoftmaxLoss: EmbeddingLoss {
     public func initialParameters<T: Scalar>(dimension: Int, seed: UInt64, as _: T.Type = T.self) -> [String: Matrix<T>] {
         let labels = numLabels ?? 3
         let fanIn = vectorCount * dimension
-        let bound = 1 / Double(fanIn).squareRoot()
+        // As nn.Linear: no bound (all zeros) when there are no inputs.
+        let bound = fanIn > 0 ? 1 / Double(fanIn).squareRoot() : 0
         var random = SeededRandom(seed: seed)
         let weight = (0..<(labels * fanIn)).map { _ in T(random.uniform(-bound, bound)) }
         let bias = (0..<labels).map { _ in T(random.uniform(-bound, bound)) }
