@@ -132,14 +132,20 @@ extension Matrix {
         if m == 0 || n == 0 || k == 0 { return Matrix(zeros: m, n) }
         // GEMM with beta 0 stores every entry of C without reading it, so C starts unzeroed.
         return Matrix(rows: m, cols: n) { pc in
-            a.values.withUnsafeBufferPointer { pa in
-                b.values.withUnsafeBufferPointer { pb in
-                    T.gemm(
-                        transA: transposeA, transB: transposeB, m: m, n: n, k: k,
-                        alpha: alpha, a: pa.baseAddress!, lda: a.cols,
-                        b: pb.baseAddress!, ldb: b.cols,
-                        beta: 0, c: pc.baseAddress!, ldc: n)
-                }
+            gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: pc.baseAddress!, m: m, n: n, k: k,
+                 alpha: alpha, beta: 0)
+        }
+    }
+
+    /// C (m, n, row-major, leading dimension n) = alpha · op(a) · op(b) + beta · C.
+    @inlinable
+    static func gemm(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool, into c: UnsafeMutablePointer<T>,
+                     m: Int, n: Int, k: Int, alpha: T, beta: T) {
+        a.values.withUnsafeBufferPointer { pa in
+            b.values.withUnsafeBufferPointer { pb in
+                T.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k,
+                       alpha: alpha, a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+                       beta: beta, c: c, ldc: n)
             }
         }
     }
@@ -159,16 +165,9 @@ extension Matrix {
             for i in c.values.indices { c.values[i] *= beta }
             return
         }
-        a.values.withUnsafeBufferPointer { pa in
-            b.values.withUnsafeBufferPointer { pb in
-                c.values.withUnsafeMutableBufferPointer { pc in
-                    T.gemm(
-                        transA: transposeA, transB: transposeB, m: m, n: n, k: k,
-                        alpha: alpha, a: pa.baseAddress!, lda: a.cols,
-                        b: pb.baseAddress!, ldb: b.cols,
-                        beta: beta, c: pc.baseAddress!, ldc: c.cols)
-                }
-            }
+        c.values.withUnsafeMutableBufferPointer { pc in
+            gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: pc.baseAddress!, m: m, n: n, k: k,
+                 alpha: alpha, beta: beta)
         }
     }
 }

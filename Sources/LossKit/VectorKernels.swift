@@ -154,38 +154,14 @@ enum VectorKernels {
         return top
     }
 
-    /// How many of a[0..<count] are greater than `threshold`. (A plain `while` loop with
-    /// wrapping adds: the shape the compiler vectorises.)
+    /// How many of a[0..<count] satisfy `test`. (A plain `while` loop with wrapping adds: the
+    /// shape the compiler vectorises once the test is inlined.)
     @inline(__always)
-    static func countGreater<T: Scalar>(_ a: UnsafePointer<T>, count: Int, than threshold: T) -> Int {
+    static func count<T: Scalar>(_ a: UnsafePointer<T>, count: Int, where test: (T) -> Bool) -> Int {
         var total = 0
         var k = 0
         while k < count {
-            total &+= a[k] > threshold ? 1 : 0
-            k &+= 1
-        }
-        return total
-    }
-
-    /// How many of a[0..<count] are less than `threshold`.
-    @inline(__always)
-    static func countLess<T: Scalar>(_ a: UnsafePointer<T>, count: Int, than threshold: T) -> Int {
-        var total = 0
-        var k = 0
-        while k < count {
-            total &+= a[k] < threshold ? 1 : 0
-            k &+= 1
-        }
-        return total
-    }
-
-    /// How many of a[0..<count] are not zero (NaN counts).
-    @inline(__always)
-    static func countNonZero<T: Scalar>(_ a: UnsafePointer<T>, count: Int) -> Int {
-        var total = 0
-        var k = 0
-        while k < count {
-            total &+= a[k] != 0 ? 1 : 0
+            total &+= test(a[k]) ? 1 : 0
             k &+= 1
         }
         return total

@@ -22,7 +22,7 @@ import Testing
                     #expect(abs(VectorKernels.scaledDot(x, y, dividedBy: 3, 7, count: count) - scaled) < 1e-12)
                     #expect(VectorKernels.maximum(x, count: count) == (a.max() ?? -.infinity))
                     let threshold = b.first ?? 0
-                    #expect(VectorKernels.countGreater(x, count: count, than: threshold) == a.filter { $0 > threshold }.count)
+                    #expect(VectorKernels.count(x, count: count) { $0 > threshold } == a.filter { $0 > threshold }.count)
                 }
             }
         }

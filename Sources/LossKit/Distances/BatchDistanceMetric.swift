@@ -73,7 +73,7 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
     /// instead of a dense N×N×D product.
     public func backward(_ gradient: Matrix<T>) -> Matrix<T> {
         let n = distances.rows
-        let nonZero = gradient.values.withUnsafeBufferPointer { VectorKernels.countNonZero(SharedReadPointer($0).base, count: $0.count) }
+        let nonZero = gradient.values.withUnsafeBufferPointer { VectorKernels.count(SharedReadPointer($0).base, count: $0.count) { $0 != 0 } }
         let sparse = nonZero * 16 <= n * n
         switch metric {
         case .euclidean:

@@ -91,7 +91,7 @@ enum CrossEntropy {
     private static func rank<T: Scalar>(_ z: UnsafePointer<T>, count c: Int, target: Int, top: T) -> (rank: Int, rival: Int) {
         guard c > 1 else { return (1, -1) }
         let score = z[target]
-        let rank = 1 + VectorKernels.countGreater(z, count: c, than: score)
+        let rank = 1 + VectorKernels.count(z, count: c) { $0 > score }
         // The strongest rival is the row maximum unless the target holds it; then the largest of the rest.
         var best = top
         if !(score < best) {

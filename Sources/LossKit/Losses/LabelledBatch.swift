@@ -94,8 +94,9 @@ struct LabelledBatch<T: Scalar> {
         if positives.count <= 16 {
             negatives.withUnsafeBufferPointer { neg in
                 for dap in positives {
-                    hard += VectorKernels.countLess(neg.baseAddress!, count: neg.count, than: dap)
-                    notEasy += VectorKernels.countLess(neg.baseAddress!, count: neg.count, than: dap + margin)
+                    let notEasyBelow = dap + margin
+                    hard += VectorKernels.count(neg.baseAddress!, count: neg.count) { $0 < dap }
+                    notEasy += VectorKernels.count(neg.baseAddress!, count: neg.count) { $0 < notEasyBelow }
                 }
             }
         } else {
