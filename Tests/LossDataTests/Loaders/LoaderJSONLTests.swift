@@ -7,8 +7,8 @@ import Testing
 /// JSON Lines records: each layout and the shape it gives.
 @Suite struct LoaderJSONLTests {
     private func load(_ lines: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> Dataset {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = try scratch.write("data.jsonl", lines.joined(separator: "\n") + "\n")
         return try DatasetLoader.load(path: path)
     }

@@ -7,8 +7,8 @@ import Testing
 /// CSV / TSV tables, .npy / .npz vectors and labels files, and the Embedding Projector pair.
 @Suite struct LoaderTableTests {
     @Test func csvWithHeaderAndStringLabels() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = try scratch.write("points.csv", "x,y,species\n1,2,cat\n3,4,dog\n5,6.5,cat\n")
         let dataset = try DatasetLoader.load(path: path)
         #expect(dataset.shape == .labelledItems)
@@ -22,8 +22,8 @@ import Testing
     }
 
     @Test func csvWithoutHeaderTakesTheOnlyTextColumnAsLabel() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = try scratch.write("p.csv", "dog,1,2\ncat,3,4\r\ndog,5,6")
         let dataset = try DatasetLoader.load(path: path)
         #expect(dataset.vectorRows() == [[1, 2], [3, 4], [5, 6]])
@@ -32,8 +32,8 @@ import Testing
     }
 
     @Test func numericLabelColumnNamedInHeader() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         // Numeric labels become dense ids in increasing order, named by their values.
         let path = try scratch.write("p.csv", "a,b,class\n0.5,1,7\n1.5,2,3\n2.5,3,7\n")
         let dataset = try DatasetLoader.load(path: path)
@@ -43,8 +43,8 @@ import Testing
     }
 
     @Test func labelColumnOptionByNameAndIndex() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let named = try scratch.write("named.csv", "f1,f2,group\n0.5,1,1\n1.5,2,0\n")
         let byName = try DatasetLoader.load(path: named, options: LoadOptions(labelColumn: "group"))
         #expect(byName.vectorRows() == [[0.5, 1], [1.5, 2]])
@@ -56,8 +56,8 @@ import Testing
     }
 
     @Test func headerDetection() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         // A name above a column of numbers.
         let named = try DatasetLoader.load(path: try scratch.write("a.csv", "d0,d1,label\n1,2,a\n3,4,b\n"))
         #expect(named.vectorRows() == [[1, 2], [3, 4]])
@@ -86,8 +86,8 @@ import Testing
     }
 
     @Test func quotedFields() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let csv = #"""
             v1,v2,label,text
             1,2,"cat, small","she said ""hi"""
@@ -104,8 +104,8 @@ import Testing
     }
 
     @Test func tsvWithTextColumn() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = try scratch.write("t.tsv", "sentence\tlabel\te0\te1\nHello there\tgreet\t0.1\t0.2\nBye, now\tleave\t0.3\t0.4\n")
         let dataset = try DatasetLoader.load(path: path)
         #expect(dataset.vectorRows() == [[0.1, 0.2], [0.3, 0.4]])
@@ -114,8 +114,8 @@ import Testing
     }
 
     @Test func textOnlyTablesGiveTokenItems() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = try scratch.write("t.csv", "text,label\nthe cat,animal\nthe car,vehicle\nthe cat,animal\n")
         let dataset = try DatasetLoader.load(path: path)
         #expect(dataset.shape == .labelledItems)
@@ -133,8 +133,8 @@ import Testing
     }
 
     @Test func npyWithLabelFiles() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let vectors = Matrix<Float>(rows: [[1, 2], [3, 4], [5, 6]])
         let path = scratch.file("v.npy")
         try NumpyFile.write(vectors, to: path)
@@ -161,8 +161,8 @@ import Testing
     }
 
     @Test func npzWithLabelsAndTeacher() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let vectors = NumpyArray(shape: [2, 3], dtype: .float64, storage: .floats64([1, 2, 3, 4, 5, 6]))
         let labels = NumpyArray(shape: [2], dtype: .int64, storage: .ints([0, 1]))
         let teacher = NumpyArray(shape: [2, 2], dtype: .float32, storage: .floats32([9, 8, 7, 6]))
@@ -185,8 +185,8 @@ import Testing
     }
 
     @Test func projectorPairWithOneMetadataColumn() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let vectors = try scratch.write("vectors.tsv", "0.1\t0.2\t0.3\n0.4\t0.5\t0.6\n0.7\t0.8\t0.9\n")
         let metadata = try scratch.write("metadata.tsv", "apple\nbanana\napple\n")
         let dataset = try DatasetLoader.load(path: vectors, labels: metadata)
@@ -198,8 +198,8 @@ import Testing
     }
 
     @Test func projectorPairWithSeveralMetadataColumns() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let vectors = try scratch.write("vectors.tsv", "1\t0\n0\t1\n")
         let metadata = try scratch.write("metadata.tsv", "topic\tname\tyear\nsport\tthe match\t2001\nnews\tthe vote\t2002\n")
         let dataset = try DatasetLoader.load(path: vectors, labels: metadata)
@@ -217,8 +217,8 @@ import Testing
     }
 
     @Test func formatOptionOverridesTheExtension() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = try scratch.write("data.dat", "1,2,a\n3,4,b\n")
         let dataset = try DatasetLoader.load(path: path, options: LoadOptions(format: .csv, name: "mine"))
         #expect(dataset.name == "mine")
@@ -226,8 +226,8 @@ import Testing
     }
 
     @Test func chunkBoundariesDoNotSplitLines() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let lines = (0..<50).map { "line \($0) " + String(repeating: "é", count: $0 % 7) }
         let path = try scratch.write("lines.txt", "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n")
         for chunkSize in [16, 17, 31, 64] {
@@ -244,8 +244,8 @@ import Testing
     }
 
     @Test func largeFileStreamsInLinearTime() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let rows = 40_000
         let width = 16
         var text = (0..<width).map { "f\($0)" }.joined(separator: ",") + ",label\n"
@@ -267,8 +267,8 @@ import Testing
     }
 
     @Test func veryLongLine() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let width = 300_000
         let row = (0..<width).map { String($0 % 10) }.joined(separator: "\t")
         let path = try scratch.write("wide.tsv", row + "\n" + row + "\n")

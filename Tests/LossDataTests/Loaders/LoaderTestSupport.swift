@@ -4,65 +4,15 @@ import Testing
 
 @testable import LossData
 
-/// A scratch directory for loader tests, removed when the test is done with it.
-struct LoaderScratch {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "/lossdata-loaders-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// Writes `text` as UTF-8 to `name` and returns the path.
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        try write(name, bytes: Array(text.utf8))
-    }
-
-    @discardableResult
-    func write(_ name: String, bytes: [UInt8]) throws -> String {
-        let target = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
-    func read(_ name: String) throws -> String {
-        try String(contentsOfFile: file(name), encoding: .utf8)
-    }
-
-    func contents() -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted() ?? []
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
-
 /// The DataError message `body` throws; records an issue (and returns "") when it returns or
 /// throws something else. Also checks the message starts with `prefix` (the offending path).
 @discardableResult
 func loaderError<R>(startsWith prefix: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> R) -> String {
-    do {
-        let result = try body()
-        Issue.record("expected a DataError, got a result: \(result)", sourceLocation: sourceLocation)
-        return ""
-    } catch let error as DataError {
-        #expect(error.message.hasPrefix(prefix + ":"), "message \"\(error.message)\" does not start with \"\(prefix):\"", sourceLocation: sourceLocation)
-        return error.message
-    } catch {
-        Issue.record("expected a DataError, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
-        return ""
+    let message = dataErrorMessage(sourceLocation: sourceLocation, body)
+    if !message.isEmpty {
+        #expect(message.hasPrefix(prefix + ":"), "message \"\(message)\" does not start with \"\(prefix):\"", sourceLocation: sourceLocation)
     }
-}
-
-/// Checks `message` holds every fragment.
-func expectFragments(_ message: String, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation) {
-    for fragment in fragments {
-        #expect(message.contains(fragment), "message \"\(message)\" lacks \"\(fragment)\"", sourceLocation: sourceLocation)
-    }
+    return message
 }
 
 extension Dataset {

@@ -7,8 +7,8 @@ import Testing
 /// DatasetWriter: output format, round trips through DatasetLoader, atomicity.
 @Suite struct LoaderWriterTests {
     @Test func csvQuoting() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = scratch.file("metrics.csv")
         try DatasetWriter.writeCSV(
             header: ["epoch", "note", "loss"],
@@ -27,8 +27,8 @@ import Testing
     }
 
     @Test func csvRoundTripThroughTheLoader() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = scratch.file("data.csv")
         let labels = ["cat, big", "dog \"rex\"", "multi\nline", " spaced "]
         let rows = labels.enumerated().map { index, label in ["\(Float(index) / 4)", "\(-Float(index))", label] }
@@ -39,19 +39,19 @@ import Testing
     }
 
     @Test func csvRowsMustMatchTheHeader() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = scratch.file("bad.csv")
         let message = loaderError(startsWith: path) {
             try DatasetWriter.writeCSV(header: ["a", "b"], rows: [["1", "2"], ["3"]], to: path)
         }
-        expectFragments(message, "row 1", "1 fields", "2")
+        expectMessage(message, contains: "row 1", "1 fields", "2")
         #expect(scratch.contents().isEmpty)
     }
 
     @Test func embeddingsRoundTrip() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let vectors = Matrix<Float>(rows: [[0.1, -2.5, 3e-8], [4, 5.75, -6]])
         let path = scratch.file("emb.npy")
         try DatasetWriter.writeEmbeddings(vectors, to: path)
@@ -63,8 +63,8 @@ import Testing
     }
 
     @Test func projectorRoundTripWithOneColumn() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let vectors = Matrix<Float>(rows: [[0.1, 0.2], [1e-7, -3.4028235e38], [5, 6]])
         let metadata = [["cat"], ["dog\tand\ncat"], ["\"quoted\""]]
         let vectorsPath = scratch.file("vectors.tsv")
@@ -79,8 +79,8 @@ import Testing
     }
 
     @Test func projectorRoundTripWithSeveralColumns() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let vectors = Matrix<Float>(rows: [[1, 2], [3, 4]])
         let vectorsPath = scratch.file("v.tsv")
         let metadataPath = scratch.file("m.tsv")
@@ -95,34 +95,34 @@ import Testing
     }
 
     @Test func projectorRefusesBadInputBeforeWriting() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let v = scratch.file("v.tsv")
         let m = scratch.file("m.tsv")
         let good = Matrix<Float>(rows: [[1, 2], [3, 4]])
-        expectFragments(loaderError(startsWith: m) {
+        expectMessage(loaderError(startsWith: m) {
             try DatasetWriter.writeProjector(vectors: good, metadata: [["a"]], header: nil, vectorsPath: v, metadataPath: m)
-        }, "1 metadata rows for 2 vectors")
-        expectFragments(loaderError(startsWith: m) {
+        }, contains: "1 metadata rows for 2 vectors")
+        expectMessage(loaderError(startsWith: m) {
             try DatasetWriter.writeProjector(vectors: good, metadata: [["a", "b"], ["c", "d"]], header: nil, vectorsPath: v, metadataPath: m)
-        }, "needs a header")
-        expectFragments(loaderError(startsWith: v) {
+        }, contains: "needs a header")
+        expectMessage(loaderError(startsWith: v) {
             try DatasetWriter.writeProjector(vectors: Matrix(rows: [[1, .nan]]), metadata: [["a"]], header: nil, vectorsPath: v, metadataPath: m)
-        }, "row 0, column 1", "not a finite number")
+        }, contains: "row 0, column 1", "not a finite number")
         #expect(scratch.contents().isEmpty)
     }
 
     @Test func failedWriteLeavesTheOldFile() throws {
-        let scratch = try LoaderScratch()
-        defer { scratch.remove() }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
         let path = try scratch.write("keep.csv", "old\n")
         _ = loaderError(startsWith: path) {
             try DatasetWriter.writeCSV(header: ["a"], rows: [["1", "2"]], to: path)
         }
         #expect(try scratch.read("keep.csv") == "old\n")
         let missingDirectory = scratch.file("no/such/dir/out.csv")
-        expectFragments(loaderError(startsWith: missingDirectory) {
+        expectMessage(loaderError(startsWith: missingDirectory) {
             try DatasetWriter.writeCSV(header: ["a"], rows: [["1"]], to: missingDirectory)
-        }, "temporary file")
+        }, contains: "temporary file")
     }
 }
