@@ -112,28 +112,24 @@ public enum NumpyFile {
     }
 
     private static func byteSwapped(_ values: consuming [Float], if swap: Bool) -> [Float] {
-        guard swap else { return values }
-        var values = consume values
-        values.withUnsafeMutableBufferPointer { buffer in
-            for i in buffer.indices { buffer[i] = Float(bitPattern: buffer[i].bitPattern.byteSwapped) }
-        }
-        return values
+        mapInPlace(values, if: swap) { Float(bitPattern: $0.bitPattern.byteSwapped) }
     }
 
     private static func byteSwapped(_ values: consuming [Double], if swap: Bool) -> [Double] {
-        guard swap else { return values }
-        var values = consume values
-        values.withUnsafeMutableBufferPointer { buffer in
-            for i in buffer.indices { buffer[i] = Double(bitPattern: buffer[i].bitPattern.byteSwapped) }
-        }
-        return values
+        mapInPlace(values, if: swap) { Double(bitPattern: $0.bitPattern.byteSwapped) }
     }
 
     private static func byteSwapped(_ values: consuming [Int64], if swap: Bool) -> [Int64] {
-        guard swap else { return values }
+        mapInPlace(values, if: swap) { $0.byteSwapped }
+    }
+
+    /// `values` with `transform` applied to each, in the array's own storage; unchanged unless `apply`.
+    @inline(__always)
+    private static func mapInPlace<E>(_ values: consuming [E], if apply: Bool, _ transform: (E) -> E) -> [E] {
+        guard apply else { return values }
         var values = consume values
         values.withUnsafeMutableBufferPointer { buffer in
-            for i in buffer.indices { buffer[i] = buffer[i].byteSwapped }
+            for i in buffer.indices { buffer[i] = transform(buffer[i]) }
         }
         return values
     }
