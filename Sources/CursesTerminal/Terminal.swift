@@ -79,12 +79,13 @@ public final class CursesScreen {
 
     /// Takes over the terminal: locale, curses mode (cbreak, no echo, keypad, no newline
     /// translation), hidden cursor, a short Esc delay, mouse reporting if `mouse`, and
-    /// colours if `color` and the terminal has them.
+    /// colours if `color` and the terminal has them. With `interruptAsKey`, Ctrl-C is read as
+    /// a key instead of raising SIGINT.
     ///
     /// `environment` overrides the process environment for the TTY/TERM checks (tests use
     /// it); pass nil for the real one. Throws `TerminalError` instead of letting ncurses exit
     /// the process.
-    public func start(color: Bool = true, mouse: Bool = true, environment: [String: String]? = nil) throws {
+    public func start(color: Bool = true, mouse: Bool = true, interruptAsKey: Bool = true, environment: [String: String]? = nil) throws {
         guard !isActive else { return }
         let term: String?
         if let environment {
@@ -128,6 +129,16 @@ public final class CursesScreen {
         _ = nonl()
         _ = keypad(window, true)
         _ = intrflush(window, false)
+        if interruptAsKey {
+            // Ctrl-C arrives as a key (the explorer asks before quitting); an INT signal from
+            // elsewhere is still a signal. Ctrl-Z and Ctrl-\ keep their usual meaning.
+            var modes = termios()
+            if tcgetattr(inFD, &modes) == 0 {
+                withUnsafeMutableBytes(of: &modes.c_cc) { $0[Int(VINTR)] = 0 }  // _POSIX_VDISABLE
+                _ = tcsetattr(inFD, TCSANOW, &modes)
+                _ = def_prog_mode()
+            }
+        }
         if !userChoseEscDelay { _ = set_escdelay(25) }  // Esc alone is seen after 25 ms
         _ = curs_set(0)
         cursorVisible = false

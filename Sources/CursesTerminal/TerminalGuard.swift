@@ -13,6 +13,7 @@ import Musl
 private let cursesActive = Atomic<Bool>(false)
 private let gracefulSignals = Atomic<Bool>(false)
 private let shutdownSignalCount = Atomic<Int>(0)
+private let firstShutdownSignal = Atomic<Int32>(0)
 private let guardInstalled = Atomic<Bool>(false)
 private let termiosSaved = Atomic<Bool>(false)
 nonisolated(unsafe) private var savedTermios = termios()
@@ -67,9 +68,9 @@ public enum TerminalGuard {
         shutdownSignalCount.load(ordering: .sequentiallyConsistent) > 0
     }
 
-    /// Forgets an earlier shutdown request (e.g. after asking "really quit?").
-    public static func clearShutdownRequest() {
-        shutdownSignalCount.store(0, ordering: .sequentiallyConsistent)
+    /// The signal that asked for the shutdown (0 when none did), for the exit status 128 + signal.
+    public static var shutdownSignal: Int32 {
+        firstShutdownSignal.load(ordering: .sequentiallyConsistent)
     }
 
     /// Leaves curses mode if it is active. Idempotent; used by `CursesScreen.stop`, the
@@ -157,7 +158,10 @@ public enum TerminalGuard {
             gracefulSignals.load(ordering: .sequentiallyConsistent)
         {
             let (previousCount, _) = shutdownSignalCount.add(1, ordering: .sequentiallyConsistent)
-            if previousCount == 0 { return }
+            if previousCount == 0 {
+                firstShutdownSignal.store(sig, ordering: .sequentiallyConsistent)
+                return
+            }
         }
         restoreTerminal()
         // Put back what was there before and deliver the signal again. Inside the handler

@@ -15,9 +15,13 @@ public struct ExplorerModel {
         case lossPicker(selected: Int)
         case datasetPicker(selected: Int)
         case confirmQuit
+        /// The quit dialog's save is under way.
+        case savingForQuit
+        /// The quit dialog's save found a file of that name: overwrite it?
+        case confirmOverwrite(String)
         case confirmReset
-        /// A journal from a session that did not end cleanly: replay its commands?
-        case confirmRestore
+        /// Journals of sessions that did not end cleanly: replay one?
+        case confirmRestore(selected: Int)
         /// MNRL: the softmax over the selected anchor's candidates.
         case inspector
     }
@@ -28,6 +32,8 @@ public struct ExplorerModel {
         case stepCount
         case editCell(Int)
         case editParameter(String)
+        /// The quit dialog asks where to save.
+        case savePath
     }
 
     /// What the chart pane shows; `c` cycles.
@@ -69,9 +75,12 @@ public struct ExplorerModel {
     public var savePath = "session.lab"
     /// A note from the UI itself (not the trainer), shown in the status area until the next key.
     public var note: String?
-    public var wantsQuit = false
-    /// The commands of an unfinished earlier session, offered by `.confirmRestore`.
-    public var restorable: [String] = []
+    /// Journals of sessions that did not end cleanly, newest first, offered by `.confirmRestore`.
+    public var restoreOffers: [RestoreOffer] = []
+    /// Why the journal cannot be written, shown in the status line until it can.
+    public var journalProblem: String?
+    /// The quit dialog's save waits for the trainer's answer to this attempt.
+    var awaitedQuitSave: Int?
 
     public static let minimumWidth = 80
     public static let minimumHeight = 24
@@ -102,6 +111,18 @@ public struct ExplorerModel {
     public var selectedTuple: MinedTupleRow? {
         let rows = sortedTuples
         return rows.isEmpty ? nil : rows[min(max(miningSelection, 0), rows.count - 1)]
+    }
+}
+
+/// A journal offered for restore, as the dialog lists it.
+public struct RestoreOffer: Equatable, Sendable {
+    public var commands: [String]
+    /// "3 min ago", "2 days ago"
+    public var age: String
+
+    public init(commands: [String], age: String) {
+        self.commands = commands
+        self.age = age
     }
 }
 

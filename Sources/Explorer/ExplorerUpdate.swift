@@ -5,7 +5,18 @@ import TerminalKit
 /// What the explorer asks of the outside world after an event.
 public enum Effect: Equatable, Sendable {
     case send(TrainerRequest)
-    case quit
+    /// Replay the offered journal at this index of `restoreOffers`.
+    case restore(Int)
+    /// Delete the offered journal at this index (the user said discard).
+    case discard(Int)
+    case quit(QuitKind)
+}
+
+public enum QuitKind: Equatable, Sendable {
+    /// Nothing unsaved is left (saved, or discarded by the user): the journal goes.
+    case clean
+    /// Quit at once, keeping the journal for the next start to offer.
+    case keepJournal
 }
 
 /// A Trainer.Request the tests can compare.
@@ -14,6 +25,7 @@ public enum TrainerRequest: Equatable, Sendable {
     case edit(index: Int, text: String)
     case run, pause
     case step(Int)
+    case saveForQuit(path: String, overwrite: Bool)
 
     public var request: Trainer.Request {
         switch self {
@@ -22,6 +34,7 @@ public enum TrainerRequest: Equatable, Sendable {
         case .run: return .run
         case .pause: return .pause
         case .step(let count): return .step(count)
+        case .saveForQuit(let path, let overwrite): return .saveForQuit(path: path, overwrite: overwrite)
         }
     }
 }
@@ -42,8 +55,47 @@ extension ExplorerModel {
         }
     }
 
+    /// Takes the trainer's newest snapshot; the answer to a quit-dialog save may end the session.
+    public mutating func receive(_ latest: TrainingSnapshot) -> [Effect] {
+        snapshot = latest
+        if let lastSave = latest.cells.lastIndex(where: { !$0.isError && !$0.isSkipped && $0.text.hasPrefix("save ") }),
+           lastSave + 1 > savedCellCount {
+            savedCellCount = lastSave + 1
+        }
+        guard let awaited = awaitedQuitSave, latest.quitSaveAttempt >= awaited, let outcome = latest.quitSave else { return [] }
+        awaitedQuitSave = nil
+        switch outcome {
+        case .saved:
+            return [.quit(.clean)]
+        case .exists(let path):
+            overlay = .confirmOverwrite(path)
+        case .failed(let reason):
+            overlay = .none
+            note = "not saved, still open: \(reason)"
+        }
+        return []
+    }
+
+    mutating func saveForQuit(_ path: String, overwrite: Bool) -> [Effect] {
+        savePath = path
+        awaitedQuitSave = snapshot.quitSaveAttempt + 1
+        overlay = .savingForQuit
+        return [.send(.saveForQuit(path: path, overwrite: overwrite))]
+    }
+
+    mutating func askToQuit() -> [Effect] {
+        line = nil
+        if hasUnsavedWork { overlay = .confirmQuit; return [] }
+        return [.quit(.clean)]
+    }
+
     mutating func press(_ key: Key) -> [Effect] {
-        if key == .control("c") { return [.quit] }
+        if key == .control("c") {
+            // A second Ctrl-C quits at once; the journal keeps the work for the next start.
+            if case .confirmQuit = overlay { return [.quit(.keepJournal)] }
+            if case .savingForQuit = overlay { return [.quit(.keepJournal)] }
+            return askToQuit()
+        }
         if line != nil { return lineKey(key) }
         switch overlay {
         case .help:
@@ -57,21 +109,27 @@ extension ExplorerModel {
             return []
         case .confirmQuit:
             switch key {
-            case .character("s"), .character("y"):
-                wantsQuit = true
-                return [.send(.command("save \(savePath)")), .quit]
-            case .character("q"), .character("n"): return [.quit]
+            case .character("s"), .character("y"): return saveForQuit(savePath, overwrite: false)
+            case .character("a"):
+                overlay = .none
+                openLine(.savePath, prompt: "save to: ", text: savePath)
+                return []
+            case .character("d"), .character("q"), .character("n"): return [.quit(.clean)]
             default: overlay = .none; return []
             }
-        case .confirmRestore:
-            overlay = .none
-            let lines = restorable
-            restorable = []
-            if key == .character("y") || key == .enter {
-                note = "restoring \(lines.count) commands"
-                return lines.map { .send(.command($0)) }
-            }
+        case .savingForQuit:
             return []
+        case .confirmOverwrite(let path):
+            switch key {
+            case .character("o"), .character("y"): return saveForQuit(path, overwrite: true)
+            case .character("a"):
+                overlay = .none
+                openLine(.savePath, prompt: "save to: ", text: path)
+                return []
+            default: overlay = .none; return []
+            }
+        case .confirmRestore(let selected):
+            return restoreKey(key, selected: selected)
         case .confirmReset:
             overlay = .none
             if key == .character("y") || key == .enter { return [.send(.pause), .send(.command("reset"))] }
@@ -84,7 +142,7 @@ extension ExplorerModel {
             break
         }
         if isTooSmall {
-            if key == .character("q") { return [.quit] }
+            if key == .character("q") { return askToQuit() }
             return []
         }
         switch key {
@@ -142,9 +200,7 @@ extension ExplorerModel {
             return nudgeMargin(up: false)
         case .character(":"): openLine(.command, prompt: ":", text: ""); return []
         case .character("?"), .function(1): overlay = .help; return []
-        case .character("q"):
-            if hasUnsavedWork { overlay = .confirmQuit; return [] }
-            return [.quit]
+        case .character("q"): return askToQuit()
         case .character("s") where focus == .mining:
             miningSort = MiningSort(rawValue: (miningSort.rawValue + 1) % MiningSort.allCases.count)!
             return []
@@ -156,6 +212,32 @@ extension ExplorerModel {
         default:
             return paneKey(key)
         }
+    }
+
+    /// The restore dialog: arrows choose a journal, Enter replays it, `d` discards it, Esc
+    /// starts fresh and keeps every journal for a later start.
+    mutating func restoreKey(_ key: Key, selected: Int) -> [Effect] {
+        let count = restoreOffers.count
+        switch key {
+        case .up: overlay = .confirmRestore(selected: max(selected - 1, 0))
+        case .down: overlay = .confirmRestore(selected: min(selected + 1, max(count - 1, 0)))
+        case .enter, .character("y"), .character("r"):
+            guard restoreOffers.indices.contains(selected), !restoreOffers[selected].commands.isEmpty else { return [] }
+            overlay = .none
+            note = "restoring \(restoreOffers[selected].commands.count) commands"
+            return [.restore(selected)]
+        case .character("d"):
+            guard restoreOffers.indices.contains(selected) else { return [] }
+            restoreOffers[selected].commands = []
+            let left = restoreOffers.filter { !$0.commands.isEmpty }.count
+            if left == 0 { overlay = .none }
+            note = "discarded that journal"
+            return [.discard(selected)]
+        default:
+            overlay = .none
+            note = "starting fresh; the unfinished sessions' journals are kept for the next start"
+        }
+        return []
     }
 
     mutating func moveFocus(by delta: Int) {
@@ -256,6 +338,8 @@ extension ExplorerModel {
             case .editParameter(let name):
                 guard let row = ParameterRow.rows(for: snapshot).first(where: { $0.name == name }) else { return [] }
                 return [.send(.command(row.command(setting: trimmed, in: snapshot)))]
+            case .savePath:
+                return saveForQuit(trimmed, overwrite: false)
             }
         case .handled, .ignored:
             return []

@@ -6,11 +6,11 @@ import Musl
 import Darwin
 #endif
 
-/// Whole-file reads and atomic writes with POSIX calls, reporting failures as DataError
+/// Whole-file reads with POSIX calls, reporting failures as DataError
 /// messages that name the path.
-enum FileIO {
+public enum FileIO {
     /// Reads a whole regular file in one pass (see `InputFile` for what is refused).
-    static func readAll(path: String) throws -> [UInt8] {
+    public static func readAll(path: String) throws -> [UInt8] {
         let file = try InputFile(path: path)
         try file.checkFitsInMemory(file.size, what: "the file")
         return try file.read(at: 0, count: file.size)
@@ -24,39 +24,6 @@ enum FileIO {
         let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
         return overflow ? Int.max : bytes
     }()
-
-    /// Writes through `body` into a temporary file in the destination's directory, then
-    /// renames it over `path`, so readers never see a half-written file. On any failure the
-    /// temporary file is removed and the destination is left untouched.
-    static func writeAtomically(path: String, _ body: (FileSink) throws -> Void) throws {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        guard !base.isEmpty else {
-            throw DataError.file(path, "cannot write: the path names a directory, not a file")
-        }
-        let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(base).tmp-\(getpid())-\(random)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            throw DataError.file(path, "cannot create a temporary file in '\(directory.isEmpty ? "/" : directory)': \(errorText(errno))")
-        }
-        var stillOpen = true
-        do {
-            try body(FileSink(fd: fd, path: path))
-            stillOpen = false
-            if close(fd) != 0 {
-                throw DataError.file(path, "write failed when closing: \(errorText(errno))")
-            }
-            if rename(temporary, path) != 0 {
-                throw DataError.file(path, "cannot move the written file into place: \(errorText(errno))")
-            }
-        } catch {
-            if stillOpen { close(fd) }
-            unlink(temporary)
-            throw error
-        }
-    }
 
     static func errorText(_ code: Int32) -> String {
         String(cString: strerror(code))
@@ -139,24 +106,24 @@ final class InputFile {
     }
 }
 
-/// The write end handed to `FileIO.writeAtomically`'s body.
-struct FileSink {
+/// The write end handed to a `PendingFile`'s body.
+public struct FileSink {
     let fd: Int32
     let path: String
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let wrote = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
             if wrote < 0 {
                 if errno == EINTR { continue }
-                throw DataError.file(path, "write failed: \(FileIO.errorText(errno))")
+                throw DataError.file(path, "cannot write: \(SafeWriter.plainReason(errno)); the old file is unchanged")
             }
             done += wrote
         }
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 }

@@ -1,15 +1,19 @@
 import LossKit
 
 extension NumpyFile {
-    /// Writes the array as an NPY 1.0 file (little-endian, C order) in the array's dtype.
-    /// The file appears atomically: it is written under a temporary name in the same
-    /// directory and renamed over `path` only when complete.
+    /// Writes the array as an NPY 1.0 file (little-endian, C order) in the array's dtype,
+    /// through `SafeWriter`.
     public static func write(_ array: NumpyArray, to path: String) throws {
+        try SafeWriter.write([pendingFile(array, path: path)])
+    }
+
+    /// The `.npy` file for the array, unwritten (to be written with others as one set).
+    public static func pendingFile(_ array: NumpyArray, path: String) throws -> PendingFile {
         var named = array
         named.source = path
         try named.checkCount()
         let header = NumpyHeader.encode(descr: named.dtype.descr, shape: named.shape)
-        try FileIO.writeAtomically(path: path) { sink in
+        return PendingFile(path: path) { sink in
             try sink.write(header)
             try encodePayload(named) { try sink.write($0) }
         }

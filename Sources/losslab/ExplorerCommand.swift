@@ -34,15 +34,14 @@ struct ExplorerCommand: ParsableCommand {
             }
         }
         let journal = Journal()
-        // The newest journal of a session that did not end cleanly; older ones are stale.
-        let orphans = Journal.orphans()
-        let leftover = notebook == nil ? orphans.first.flatMap { Journal(path: $0).leftOver() } : nil
-        for path in orphans.dropFirst() { try? FileManager.default.removeItem(atPath: path) }
-        try? journal.begin()
+        // Journals of sessions that did not end cleanly, each claimed while it is offered.
+        // Opening a notebook offers none; they stay for a plain start.
+        var orphans = notebook == nil ? Journal.orphans() : []
+        journal.begin()
 
         let directory = notebook.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
         let trainer = Trainer(runner: NotebookRunner(session: Session(workingDirectory: directory)),
-                              onAccepted: { journal.record($0) })
+                              onJournal: { journal.write($0) })
         TerminalGuard.install(graceful: true)
         let screen = CursesScreen()
         let color = !noColor && colorDisabled(environment: environment) == false
@@ -65,36 +64,49 @@ struct ExplorerCommand: ParsableCommand {
         } else {
             trainer.send(.command("load \(dataset)"))
             model.savedCellCount = 1
-            if let leftover {
-                model.restorable = leftover.cells.compactMap { if case .command(let line) = $0 { return line } else { return nil } }
-                model.overlay = .confirmRestore
-                // Offered once: replayed, its commands go into this session's own journal.
-                if let path = orphans.first { try? FileManager.default.removeItem(atPath: path) }
+            if !orphans.isEmpty {
+                model.restoreOffers = orphans.map { RestoreOffer(commands: Self.lines(of: $0.notebook), age: Self.age(of: $0.modified)) }
+                model.overlay = .confirmRestore(selected: 0)
             }
         }
 
         let crashTest = CrashTestHook(environment: environment)
         var dirty = true
-        var quitting = false
-        while !quitting {
+        var quit: QuitKind?
+        while quit == nil {
             crashTest?.check()
+            var effects: [Effect] = []
             for event in screen.readEvents(timeoutMilliseconds: 33) {
-                for effect in model.update(event) {
-                    switch effect {
-                    case .send(let request): trainer.send(request.request)
-                    case .quit: quitting = true
-                    }
-                }
+                effects += model.update(event)
                 dirty = true
             }
-            if TerminalGuard.shutdownRequested { quitting = true }
             let latest = trainer.snapshot()
             if latest.version != model.snapshot.version {
-                model.snapshot = latest
+                effects += model.receive(latest)
                 dirty = true
             }
-            if model.wantsQuit { model.savedCellCount = model.snapshot.cells.count }
-            if dirty && !quitting {
+            for effect in effects {
+                switch effect {
+                case .send(let request): trainer.send(request.request)
+                case .restore(let index):
+                    let orphan = orphans.remove(at: index)
+                    // The old journal goes once the new one holds its lines.
+                    trainer.send(.restore(Self.lines(of: orphan.notebook), then: { orphan.remove() }))
+                case .discard(let index): orphans[index].remove()
+                case .quit(let kind): quit = kind
+                }
+            }
+            if !orphans.isEmpty, case .confirmRestore = model.overlay {} else {
+                // Decided: the journals not restored are free for a later start.
+                for orphan in orphans { orphan.release() }
+                orphans = []
+            }
+            if model.journalProblem != journal.problem {
+                model.journalProblem = journal.problem
+                dirty = true
+            }
+            if TerminalGuard.shutdownRequested { quit = .keepJournal }
+            if dirty && quit == nil {
                 let layout = ExplorerLayout(width: model.width, height: model.height)
                 let cursor = model.line.flatMap { $0.cursorPosition(in: layout.commandRow) }
                 screen.draw(model.view(), cursor: cursor)
@@ -102,8 +114,32 @@ struct ExplorerCommand: ParsableCommand {
             }
         }
         let finished = trainer.stop()
-        // A clean quit (the user chose save or discard) ends the journal; it stays when the
-        // trainer could not finish, so the next start can restore.
-        if finished { journal.finish() }
+        screen.stop()
+        // The journal goes only when nothing unsaved is left and the trainer finished; after a
+        // signal it stays for the next start, and the exit status says which signal it was.
+        if quit == .clean && finished { journal.finish() }
+        let signal = TerminalGuard.shutdownSignal
+        if signal != 0 { Foundation.exit(128 + signal) }
+    }
+
+    /// A journal's lines to replay: its commands and prose, in order.
+    static func lines(of notebook: Notebook) -> [String] {
+        notebook.cells.compactMap {
+            switch $0 {
+            case .command(let line): return line
+            case .prose(let text): return "# " + text
+            case .blank: return nil
+            }
+        }
+    }
+
+    static func age(of date: Date) -> String {
+        let seconds = max(0, Int(Date().timeIntervalSince(date)))
+        switch seconds {
+        case ..<60: return "\(seconds) s ago"
+        case ..<3600: return "\(seconds / 60) min ago"
+        case ..<86_400: return "\(seconds / 3600) h ago"
+        default: return "\(seconds / 86_400) days ago"
+        }
     }
 }

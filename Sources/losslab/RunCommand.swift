@@ -27,10 +27,13 @@ struct RunCommand: ParsableCommand {
             }
         }
         if let out {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try runner.execute("export metrics.csv \(absolute(out))/metrics.csv")
-            if runner.session.model != nil { try runner.execute("export embeddings.npy \(absolute(out))/embeddings.npy") }
-            try AtomicFile.write(Data(RunSummary.json(runner, outcomes: outcomes).utf8), to: "\(out)/summary.json")
+            // The run's files are one set: all new ones, or (on any failure) all old ones.
+            try SafeWriter.makeDirectory(out)
+            let session = runner.session
+            var files = try Exporter.prepare("metrics.csv", path: "\(out)/metrics.csv", session: session).files
+            if session.model != nil { files += try Exporter.prepare("embeddings.npy", path: "\(out)/embeddings.npy", session: session).files }
+            files.append(PendingFile(path: "\(out)/summary.json", text: RunSummary.json(runner, outcomes: outcomes)))
+            try SafeWriter.write(files)
         }
         if let failed = outcomes.first(where: { $0.error != nil }) {
             throw ValidationError("\(notebook):\(failed.line): \(failed.error!)")
@@ -42,10 +45,6 @@ struct RunCommand: ParsableCommand {
         let expectations = outcomes.filter { $0.text.hasPrefix("expect") }.count
         print("\(notebook): \(outcomes.count) cells, \(runner.session.stepIndex) steps" +
               (expectations > 0 ? ", \(expectations - runner.failedExpectations.count)/\(expectations) expectations hold" : ""))
-    }
-
-    private func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }
 

@@ -12,6 +12,10 @@ if let symbol = dlsym(nil, "mallopt") {
     _ = mallopt(-1, 1 << 30)
 }
 
+// Past a file-size limit (ulimit -f) a write fails with EFBIG, which the writer reports,
+// instead of the signal killing the process with the terminal in raw mode.
+signal(SIGXFSZ, SIG_IGN)
+
 // Usage errors and bad input exit with status 2 and one line on stderr; help exits 0.
 do {
     var command = try Losslab.parseAsRoot()

@@ -39,7 +39,7 @@ import Testing
         var model = ExplorerModel(width: 60, height: 20)
         #expect(model.view().lines().joined().contains("needs at least 80x24"))
         #expect(Self.press(&model, [.character("n")]).isEmpty)
-        #expect(Self.press(&model, [.character("q")]) == [.quit])
+        #expect(Self.press(&model, [.character("q")]) == [.quit(.clean)])
         _ = model.update(.resize(width: 80, height: 24))
         #expect(!model.isTooSmall)
         #expect(model.view().lines().joined().contains("Embeddings"))
@@ -89,9 +89,9 @@ import Testing
         #expect(model.hasUnsavedWork)
         #expect(Self.press(&model, [.character("q")]).isEmpty)
         #expect(model.overlay == .confirmQuit)
-        #expect(Self.press(&model, [.character("s")]) == [.send(.command("save session.lab")), .quit])
+        #expect(Self.press(&model, [.character("s")]) == [.send(.saveForQuit(path: "session.lab", overwrite: false))])
         var other = ExplorerModel(width: 120, height: 40)
-        #expect(Self.press(&other, [.control("c")]) == [.quit])
+        #expect(Self.press(&other, [.control("c")]) == [.quit(.clean)])
     }
 
     @Test func miningSelectionMarksTheTupleInTheEmbeddings() throws {

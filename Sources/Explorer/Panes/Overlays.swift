@@ -4,19 +4,43 @@ import TerminalKit
 
 /// Help, the loss and dataset pickers, and the confirmation dialogs, drawn over the panes.
 enum Overlays {
+    /// Each unfinished session's journal: its age, size and first commands.
+    static func restoreLines(_ model: ExplorerModel, selected: Int) -> [(String, Style?)] {
+        let count = model.restoreOffers.count
+        var lines: [(String, Style?)] = [(count == 1 ? "A session did not end cleanly." : "\(count) sessions did not end cleanly (newest first).", nil), ("", nil)]
+        for (index, offer) in model.restoreOffers.enumerated() {
+            let marker = index == selected ? "▸ " : "  "
+            if offer.commands.isEmpty {
+                lines.append((marker + "(discarded)", Style(.brightBlack)))
+                continue
+            }
+            let head = offer.commands.prefix(3).joined(separator: " · ")
+            let style = index == selected ? Style(.cyan, bold: true, reverse: true) : nil
+            lines.append((marker + "\(offer.age), \(offer.commands.count) commands: \(head)", style))
+        }
+        lines += [("", nil), ("Enter  replay the chosen one (save and export cells are shown, not re-run)", nil),
+                  ("d  discard it    ↑/↓  choose    Esc  start fresh and keep them for later", Style(.brightBlack))]
+        return lines
+    }
+
     static func render(_ model: ExplorerModel, into buffer: inout Buffer) {
         switch model.overlay {
         case .none: return
         case .help: box(model, title: "Keys", lines: help, into: &buffer)
         case .confirmQuit:
             box(model, title: "Quit", lines: [("There is unsaved work.", nil), ("", nil), ("s  save to \(model.savePath) and quit", nil),
-                                                ("q  quit without saving", nil), ("Esc  stay", nil)], into: &buffer)
+                                                ("a  save under another name and quit", nil), ("d  discard the unsaved work and quit", nil),
+                                                ("Esc  stay      Ctrl-C  quit now, keeping the journal to restore next time", Style(.brightBlack))],
+                into: &buffer)
+        case .savingForQuit:
+            box(model, title: "Quit", lines: [("Saving to \(model.savePath)…", nil)], into: &buffer)
+        case .confirmOverwrite(let path):
+            box(model, title: "Quit", lines: [("\(path) already exists.", nil), ("", nil), ("o  overwrite it and quit", nil),
+                                                ("a  save under another name", nil), ("Esc  stay", nil)], into: &buffer)
         case .inspector:
             box(model, title: "Softmax inspector (any key closes)", lines: SoftmaxInspector.lines(model), into: &buffer)
-        case .confirmRestore:
-            box(model, title: "Restore", lines: [("The last session did not end cleanly.", nil),
-                                                   ("Replay its \(model.restorable.count) commands? y / Enter  restore    any other key  start fresh", nil)],
-                into: &buffer)
+        case .confirmRestore(let selected):
+            box(model, title: "Restore", lines: restoreLines(model, selected: selected), into: &buffer)
         case .confirmReset:
             box(model, title: "Reset", lines: [("Reset the model and optimizer to step 0?", nil), ("y / Enter  reset    any other key  cancel", nil)], into: &buffer)
         case .lossPicker(let selected):

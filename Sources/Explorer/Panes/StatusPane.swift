@@ -19,11 +19,17 @@ enum StatusPane {
         case .paused: state = "❚❚ paused"; stateStyle = Style(.yellow, bold: true)
         case .diverged(let reason): state = "✖ diverged: \(reason)"; stateStyle = Style(.red, bold: true)
         }
-        let rate = s.stepsPerSecond > 0 ? String(format: " · %.0f steps/s", s.stepsPerSecond) : ""
+        var rate = s.stepsPerSecond > 0 ? String(format: " · %.0f steps/s", s.stepsPerSecond) : ""
+        if s.queuedCells > 0 {
+            rate += s.queueHeld ? " · \(s.queuedCells) cells waiting (Space continues)" : " · \(s.queuedCells) cells queued"
+        }
         let lead = " encoder \(s.encoderSummary) │ \(optimizer) │ step \(s.step)\(rate) │ "
         let row = rect.row(1)
         let end = buffer.put(lead, x: row.x, y: row.y, style: Style(.brightBlack), clip: row)
-        buffer.put(model.ascii ? asciiState(s.state) : state, in: Rect(x: end, y: row.y, width: max(row.maxX - end, 0), height: 1), style: stateStyle)
+        let stateEnd = buffer.put(model.ascii ? asciiState(s.state) : state, x: end, y: row.y, style: stateStyle, clip: row)
+        if let problem = model.journalProblem {
+            buffer.put(" │ ⚠ \(problem)", in: Rect(x: stateEnd, y: row.y, width: max(row.maxX - stateEnd, 0), height: 1), style: Style(.red, bold: true))
+        }
     }
 
     static func asciiState(_ state: TrainingSnapshot.RunState) -> String {

@@ -1,25 +1,32 @@
 import LossKit
 
-/// Writes embeddings and metrics. Every file appears atomically: it is written under a
-/// temporary name in the destination's directory and renamed into place when complete, so
-/// a failed or interrupted write leaves any earlier file untouched. Failures throw a
-/// DataError whose message starts with the path.
+/// Writes embeddings and metrics through `SafeWriter`, so a failed or interrupted write
+/// leaves any earlier file untouched. Failures throw a DataError whose message starts with
+/// the path. The `...File` forms return the file unwritten, to be written with others as one set.
 public enum DatasetWriter {
     /// Embeddings as a float32 `.npy` array of shape (rows, cols).
     public static func writeEmbeddings(_ vectors: Matrix<Float>, to path: String) throws {
         try NumpyFile.write(vectors, to: path)
     }
 
+    public static func embeddingsFile(_ vectors: Matrix<Float>, path: String) throws -> PendingFile {
+        try NumpyFile.pendingFile(NumpyArray(vectors, source: path), path: path)
+    }
+
     /// A CSV table (RFC 4180: fields holding a comma, a quote, a line break or surrounding
     /// spaces are quoted, quotes doubled; lines end in "\n"). An empty header writes no
     /// header line; otherwise every row must have as many fields as the header.
     public static func writeCSV(header: [String], rows: [[String]], to path: String) throws {
+        try SafeWriter.write([csvFile(header: header, rows: rows, path: path)])
+    }
+
+    public static func csvFile(header: [String], rows: [[String]], path: String) throws -> PendingFile {
         let width = header.isEmpty ? rows.first?.count ?? 0 : header.count
         if let index = rows.firstIndex(where: { $0.count != width }) {
             let against = header.isEmpty ? "the first row has" : "the header has"
             throw DataError.file(path, "cannot write row \(index): it has \(rows[index].count) fields, \(against) \(width)")
         }
-        try FileIO.writeAtomically(path: path) { sink in
+        return PendingFile(path: path) { sink in
             var buffer = OutputBuffer(sink: sink)
             if !header.isEmpty { try buffer.appendRow(header, delimiter: 0x2C) }
             for row in rows { try buffer.appendRow(row, delimiter: 0x2C) }
@@ -33,9 +40,15 @@ public enum DatasetWriter {
     /// with several a header is required. Tabs and line breaks inside metadata become
     /// spaces (the projector has no quoting); a field starting with a quote is quoted, so
     /// `DatasetLoader` reads it back intact. Everything is checked before either file is
-    /// written; the vectors file is written first.
+    /// written, and the two are written as one set: both new files, or both old ones.
     public static func writeProjector(vectors: Matrix<Float>, metadata: [[String]], header: [String]?,
                                       vectorsPath: String, metadataPath: String) throws {
+        try SafeWriter.write(projectorFiles(vectors: vectors, metadata: metadata, header: header,
+                                            vectorsPath: vectorsPath, metadataPath: metadataPath))
+    }
+
+    public static func projectorFiles(vectors: Matrix<Float>, metadata: [[String]], header: [String]?,
+                                      vectorsPath: String, metadataPath: String) throws -> [PendingFile] {
         if vectors.rows == 0 || vectors.cols == 0 {
             throw DataError.file(vectorsPath, "cannot write \(vectors.rows) x \(vectors.cols) vectors: the projector needs at least one value per row")
         }
@@ -56,7 +69,7 @@ public enum DatasetWriter {
         if width > 1 && header == nil {
             throw DataError.file(metadataPath, "metadata with \(width) columns needs a header (the projector takes the first row of a multi-column file for column names)")
         }
-        try FileIO.writeAtomically(path: vectorsPath) { sink in
+        let vectorsFile = PendingFile(path: vectorsPath) { sink in
             var buffer = OutputBuffer(sink: sink)
             for row in 0..<vectors.rows {
                 for col in 0..<vectors.cols {
@@ -68,12 +81,13 @@ public enum DatasetWriter {
             }
             try buffer.flush()
         }
-        try FileIO.writeAtomically(path: metadataPath) { sink in
+        let metadataFile = PendingFile(path: metadataPath) { sink in
             var buffer = OutputBuffer(sink: sink)
             if let header, width > 1 { try buffer.appendProjectorRow(header) }
             for row in metadata { try buffer.appendProjectorRow(row) }
             try buffer.flush()
         }
+        return [vectorsFile, metadataFile]
     }
 }
 

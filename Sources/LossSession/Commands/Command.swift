@@ -40,10 +40,8 @@ public enum Command: Equatable, Sendable {
 
     /// Parses one line. Blank lines and `#` prose are not commands: the notebook handles them.
     public static func parse(_ line: String) throws -> Command {
-        let words = try CommandLexer.split(line)
-        guard let verb = words.first?.lowercased() else { throw CommandError("empty command") }
-        let rest = Array(words.dropFirst())
-        let (positional, options) = try CommandLexer.options(rest)
+        let (first, positional, options) = try CommandLexer.options(line)
+        guard let verb = first?.lowercased() else { throw CommandError("empty command") }
         func onlyOptions() throws {
             if let extra = positional.first { throw CommandError("\(verb): unexpected '\(extra)'; use name=value") }
         }
@@ -111,7 +109,7 @@ public enum Command: Equatable, Sendable {
             }
             return .export(what: positional[0], path: positional.count == 2 ? positional[1] : nil)
         case "expect":
-            return .expect(try Expectation.parse(rest.joined(separator: " ")))
+            return .expect(try Expectation.parse(try CommandLexer.split(line).dropFirst().joined(separator: " ")))
         default:
             throw CommandError("unknown command '\(verb)'; commands: \(verbs.joined(separator: ", "))")
         }
@@ -130,46 +128,96 @@ public struct CommandError: Error, CustomStringConvertible, Equatable, Sendable 
 }
 
 /// Splits a command line into words (double or single quotes group words) and options.
+/// Splits a command line into words. Quotes ('…' or "…", with \" and \\ inside double
+/// quotes) keep spaces, `=` and `#` in a word; an unquoted `#` after a space starts a comment.
+/// A word is a name=value option only when its `=` is unquoted.
 enum CommandLexer {
     static let maximumLength = 10_000
 
+    struct Word {
+        var text = ""
+        /// Where the first unquoted `=` is, if any.
+        var equals: String.Index?
+    }
+
     static func split(_ line: String) throws -> [String] {
+        try words(line).map(\.text)
+    }
+
+    static func words(_ line: String) throws -> [Word] {
         if line.count > maximumLength { throw CommandError("the command is \(line.count) characters long; the limit is \(maximumLength)") }
-        var words: [String] = []
-        var current = ""
+        var words: [Word] = []
+        var current = Word()
         var quote: Character? = nil
         var inWord = false
+        var escaped = false
         for character in line {
             if let open = quote {
-                if character == open { quote = nil } else { current.append(character) }
+                if escaped {
+                    current.text.append(character)
+                    escaped = false
+                } else if open == "\"" && character == "\\" {
+                    escaped = true
+                } else if character == open {
+                    quote = nil
+                } else {
+                    current.text.append(character)
+                }
             } else if character == "\"" || character == "'" {
                 quote = character
                 inWord = true
             } else if character.isWhitespace {
-                if inWord { words.append(current); current = ""; inWord = false }
+                if inWord { words.append(current); current = Word(); inWord = false }
+            } else if character == "#" && !inWord {
+                break
             } else {
-                current.append(character)
+                if character == "=" && current.equals == nil && !current.text.isEmpty { current.equals = current.text.endIndex }
+                current.text.append(character)
                 inWord = true
             }
         }
-        if quote != nil { throw CommandError("unclosed quote in: \(line)") }
+        if quote != nil { throw CommandError("unclosed quote in: \(line.prefix(200))") }
         if inWord { words.append(current) }
         return words
     }
 
     /// Separates name=value options (names lowercased) from positional words.
-    static func options(_ words: [String]) throws -> ([String], [String: String]) {
+    static func options(_ line: String) throws -> (verb: String?, positional: [String], options: [String: String]) {
+        let all = try words(line)
         var positional: [String] = []
         var options: [String: String] = [:]
-        for word in words {
-            if let equals = word.firstIndex(of: "="), equals != word.startIndex {
-                let name = word[..<equals].lowercased()
+        for word in all.dropFirst() {
+            if let equals = word.equals {
+                let name = word.text[..<equals].lowercased()
                 if options[name] != nil { throw CommandError("\(name) is given twice") }
-                options[name] = String(word[word.index(after: equals)...])
+                options[name] = String(word.text[word.text.index(after: equals)...])
             } else {
-                positional.append(word)
+                positional.append(word.text)
             }
         }
-        return (positional, options)
+        return (all.first?.text, positional, options)
+    }
+
+    /// The word as a command line needs it: quoted when it holds a space, a quote, `=`, `#`
+    /// or a backslash (or is empty), so that `split` gives it back unchanged.
+    static func quote(_ word: String) -> String {
+        let special: Set<Character> = ["\"", "'", "=", "#", "\\"]
+        guard word.isEmpty || word.contains(where: { $0.isWhitespace || special.contains($0) }) else { return word }
+        var quoted = "\""
+        for character in word {
+            if character == "\"" || character == "\\" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        return quoted + "\""
+    }
+}
+
+extension Command {
+    /// `save` and `export` write files: a restored journal shows them without re-running them.
+    public var writesFiles: Bool {
+        switch self {
+        case .save, .export: return true
+        default: return false
+        }
     }
 }

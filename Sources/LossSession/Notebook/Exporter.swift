@@ -4,30 +4,42 @@ import LossKit
 
 /// `export WHAT [PATH]`: metrics as CSV, embeddings as .npy, a projector TSV pair, or the
 /// sentence-transformers code that trains the same loss.
-enum Exporter {
+public enum Exporter {
+    /// An export ready to be written: its files and the line that reports it.
+    public struct Export {
+        public var files: [PendingFile]
+        public var report: String
+    }
+
     static func export(_ what: String, path: String?, session: Session) throws -> String {
-        let lowered = what.lowercased()
-        switch lowered {
+        let export = try prepare(what, path: path, session: session)
+        try SafeWriter.write(export.files)
+        return export.report
+    }
+
+    /// The files of `export WHAT [PATH]`, unwritten, so several exports can be written as one set.
+    public static func prepare(_ what: String, path: String?, session: Session) throws -> Export {
+        switch what.lowercased() {
         case "metrics", "metrics.csv":
             let target = path ?? session.workingDirectory + "/metrics.csv"
             let table = metricsTable(session)
-            try DatasetWriter.writeCSV(header: table.header, rows: table.rows, to: target)
-            return "wrote \(session.history.count) steps to \(target)"
+            return Export(files: [try DatasetWriter.csvFile(header: table.header, rows: table.rows, path: target)],
+                          report: "wrote \(session.history.count) steps to \(target)")
         case "embeddings", "embeddings.npy":
             let target = path ?? session.workingDirectory + "/embeddings.npy"
             let embeddings = try session.embeddings()
-            try DatasetWriter.writeEmbeddings(embeddings, to: target)
-            return "wrote \(embeddings.rows)x\(embeddings.cols) embeddings to \(target)"
+            return Export(files: [try DatasetWriter.embeddingsFile(embeddings, path: target)],
+                          report: "wrote \(embeddings.rows)x\(embeddings.cols) embeddings to \(target)")
         case "projector":
             let prefix = path ?? session.workingDirectory + "/projector"
             let embeddings = try session.embeddings()
-            try DatasetWriter.writeProjector(vectors: embeddings, metadata: projectorMetadata(session), header: ["label", "text"],
-                                             vectorsPath: prefix + ".vectors.tsv", metadataPath: prefix + ".metadata.tsv")
-            return "wrote \(prefix).vectors.tsv and \(prefix).metadata.tsv (load both at projector.tensorflow.org)"
+            let files = try DatasetWriter.projectorFiles(vectors: embeddings, metadata: projectorMetadata(session), header: ["label", "text"],
+                                                         vectorsPath: prefix + ".vectors.tsv", metadataPath: prefix + ".metadata.tsv")
+            return Export(files: files, report: "wrote \(prefix).vectors.tsv and \(prefix).metadata.tsv (load both at projector.tensorflow.org)")
         case "st-snippet", "snippet":
             let target = path ?? session.workingDirectory + "/train_st.py"
-            try AtomicFile.write(Data(SentenceTransformersSnippet.make(session).utf8), to: target)
-            return "wrote the sentence-transformers training code to \(target)"
+            return Export(files: [PendingFile(path: target, text: SentenceTransformersSnippet.make(session))],
+                          report: "wrote the sentence-transformers training code to \(target)")
         default:
             throw CommandError("export takes metrics.csv, embeddings.npy, projector PREFIX or st-snippet PATH, got '\(what)'")
         }

@@ -25,11 +25,8 @@ public struct Notebook: Equatable, Sendable {
     }
 
     public static func read(path: String) throws -> Notebook {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DataError("\(path): no such notebook") }
-        if isDirectory.boolValue { throw DataError("\(path): is a directory, not a notebook") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataError("\(path): cannot be read") }
-        guard let text = String(data: data, encoding: .utf8) else { throw DataError("\(path): is not UTF-8 text") }
+        let bytes = try FileIO.readAll(path: path)
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw DataError("\(path): is not UTF-8 text") }
         return Notebook(text: text)
     }
 
@@ -43,28 +40,8 @@ public struct Notebook: Equatable, Sendable {
         }.joined(separator: "\n") + "\n"
     }
 
-    /// Writes atomically: a temporary file in the same directory, then a rename.
+    /// Writes through `SafeWriter`: the old file stays intact unless the new one is complete.
     public func write(to path: String) throws {
-        try AtomicFile.write(Data(text.utf8), to: path)
-    }
-}
-
-/// Write-then-rename, so a crash never leaves a half-written file in place of a good one.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try data.write(to: temporary)
-            if FileManager.default.fileExists(atPath: path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw DataError("\(path): cannot write (\(error.localizedDescription))")
-        }
+        try SafeWriter.write(path: path, text: text)
     }
 }

@@ -48,7 +48,7 @@ public final class NotebookRunner {
         transcript.cells.append(.command(line))
     }
 
-    private func resolve(_ path: String) -> String {
+    func resolve(_ path: String) -> String {
         path.hasPrefix("/") ? path : session.workingDirectory + "/" + path
     }
 

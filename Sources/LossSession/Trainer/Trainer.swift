@@ -7,14 +7,27 @@ import LossKit
 /// neither side ever waits on the other for longer than a lock hand-over.
 public final class Trainer: @unchecked Sendable {
     public enum Request: Sendable {
-        /// A notebook line (command or # prose), recorded as a new cell.
+        /// A notebook line (command or # prose), queued behind the cells before it.
         case command(String)
+        /// The lines of a journal left by a session that did not end cleanly, queued in order;
+        /// cells that write files are shown but not re-run. `then` runs once they are journaled.
+        case restore([String], then: @Sendable () -> Void)
         /// Re-run the notebook from cell `index` (after editing it): cells after it are replayed.
         case edit(index: Int, text: String)
         case run
         case pause
         case step(Int)
+        /// Writes the notebook so far to `path` (no `save` cell is added); refuses to replace
+        /// an existing file unless `overwrite`. The outcome comes back as the snapshot's `quitSave`.
+        case saveForQuit(path: String, overwrite: Bool)
         case quit
+    }
+
+    /// A queued notebook line.
+    private struct Queued {
+        var text: String
+        /// From a restored journal: file-writing cells are not re-run.
+        var restoring: Bool
     }
 
     private let lock = NSLock()
@@ -30,19 +43,30 @@ public final class Trainer: @unchecked Sendable {
     private var projection = Projection()
     /// Which dataset the projection was fitted to; a new one starts a fresh view.
     private var projectedDataset = ""
+    /// Notebook lines waiting for the cells before them (a `step N` cell runs to its end first).
+    private var queue: [Queued] = []
+    /// Paused in the middle of queued cells: the queue waits for Space.
+    private var queueHeld = false
+    /// Steps left of the `step N` cell being run.
+    private var cellSteps = 0
     private var running = false
     private var pendingSteps = 0
     private var version = 0
     private var message = ("", false)
+    private var quitSave: TrainingSnapshot.QuitSave?
+    private var quitSaveAttempt = 0
     private var rateWindow: [(time: Double, step: Int)] = []
     /// Steps taken since stepping last started; recorded as one `step N` cell when it stops.
     private var jobSteps = 0
-    /// Called after each accepted command with the line (the journal hook).
-    private let onAccepted: @Sendable (String) -> Void
+    /// The step index when the current stepping began, for its cell's summary.
+    private var jobFirstStep = 0
+    private var lastJournalTime = 0.0
+    /// Receives the notebook so far plus every queued line, whenever it changes (the journal).
+    private let onJournal: @Sendable (Notebook) -> Void
 
-    public init(runner: NotebookRunner = NotebookRunner(), onAccepted: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(runner: NotebookRunner = NotebookRunner(), onJournal: @escaping @Sendable (Notebook) -> Void = { _ in }) {
         self.runner = runner
-        self.onAccepted = onAccepted
+        self.onJournal = onJournal
     }
 
     public func start() {
@@ -66,8 +90,8 @@ public final class Trainer: @unchecked Sendable {
         wakeUp.unlock()
     }
 
-    /// Asks the thread to finish what is queued (e.g. a save) and waits for it, at most
-    /// `timeout` seconds. True when it finished.
+    /// Asks the thread to finish what it is doing and waits for it, at most `timeout`
+    /// seconds. True when it finished.
     @discardableResult
     public func stop(timeout: Double = 5) -> Bool {
         send(.quit)
@@ -92,29 +116,29 @@ public final class Trainer: @unchecked Sendable {
             inbox.removeAll()
             lock.unlock()
             for request in requests {
-                if case .quit = request { publish(); return }
+                if case .quit = request { closeJob(); publish(); return }
                 handle(request)
             }
-            if !requests.isEmpty { publish(); lastPublish = now() }
+            if !requests.isEmpty { journal(); publish(); lastPublish = now() }
 
-            let wantsStep = running || pendingSteps > 0
+            // One queued line per turn, so the UI sees each cell land.
+            if !queueHeld && cellSteps == 0 && !queue.isEmpty {
+                runQueued(queue.removeFirst())
+                journal()
+                publish()
+                lastPublish = now()
+                continue
+            }
+            let wantsStep = cellSteps > 0 || running || pendingSteps > 0
             if wantsStep {
-                do {
-                    try runner.session.step()
-                    jobSteps += 1
-                    if pendingSteps > 0 { pendingSteps -= 1 }
-                    if !running && pendingSteps == 0 { finishJob(error: nil) }
-                } catch {
-                    running = false
-                    pendingSteps = 0
-                    finishJob(error: "\(error)")
-                    publish()
-                }
+                stepOnce()
                 // Publish at most ~30 times a second; the UI redraws from the latest.
-                if now() - lastPublish > 0.033 || (!running && pendingSteps == 0) {
+                if now() - lastPublish > 0.033 || !(cellSteps > 0 || running || pendingSteps > 0) {
                     publish()
                     lastPublish = now()
                 }
+                // Free running is one growing `step N` cell: keep its count in the journal.
+                if now() - lastJournalTime > 1 { journal() }
             } else {
                 wakeUp.lock()
                 lock.lock()
@@ -126,16 +150,44 @@ public final class Trainer: @unchecked Sendable {
         }
     }
 
+    private func stepOnce() {
+        if jobSteps == 0 { jobFirstStep = runner.session.stepIndex }
+        do {
+            try runner.session.step()
+            jobSteps += 1
+            if cellSteps > 0 {
+                cellSteps -= 1
+                if cellSteps == 0 { closeJob() }
+            } else if pendingSteps > 0 {
+                pendingSteps -= 1
+                if pendingSteps == 0 && !running { closeJob() }
+            }
+        } catch {
+            running = false
+            pendingSteps = 0
+            cellSteps = 0
+            // The cells after a failed step would run on a state the notebook did not mean.
+            queueHeld = !queue.isEmpty
+            closeJob(error: "\(error)")
+            journal()
+            publish()
+        }
+    }
+
     private func handle(_ request: Request) {
         switch request {
         case .command(let line):
-            // Close the running `step N` cell first, so the notebook keeps the order of events.
-            if jobSteps > 0 { finishJob(error: nil) }
-            execute(line)
+            queue.append(Queued(text: line, restoring: false))
+        case .restore(let lines, let then):
+            queue += lines.map { Queued(text: $0, restoring: true) }
+            journal()
+            then()
         case .edit(let index, let text):
             replay(from: index, replacing: text)
         case .run:
-            if case .diverged(let reason) = runner.session.state {
+            if queueHeld {
+                queueHeld = false
+            } else if case .diverged(let reason) = runner.session.state {
                 message = ("training diverged (\(reason)); change settings and reset", true)
             } else {
                 running = true
@@ -143,29 +195,47 @@ public final class Trainer: @unchecked Sendable {
         case .pause:
             running = false
             pendingSteps = 0
-            finishJob(error: nil)
+            if cellSteps > 0 {
+                // The rest of the interrupted cell waits at the head of the queue.
+                queue.insert(Queued(text: "step \(cellSteps)", restoring: false), at: 0)
+                cellSteps = 0
+            }
+            queueHeld = !queue.isEmpty
+            closeJob()
         case .step(let count):
             pendingSteps += max(count, 0)
+        case .saveForQuit(let path, let overwrite):
+            closeJob()
+            quitSave = saveForQuit(path: path, overwrite: overwrite)
+            quitSaveAttempt += 1
         case .quit:
             break
         }
     }
 
-    private func execute(_ line: String) {
+    private func runQueued(_ item: Queued) {
+        let line = item.text
         let isProse = line.trimmingCharacters(in: .whitespaces).hasPrefix("#")
-        // `step N` runs on this thread a step at a time, so it can be paused and watched.
-        if !isProse, case .step(let count)? = try? Command.parse(line) {
-            pendingSteps += count
+        let command = isProse ? nil : try? Command.parse(line)
+        // Stepping closes a running `step N` cell first, so the notebook keeps the order of events.
+        closeJob()
+        if case .step(let count)? = command {
+            // Run on this thread a step at a time, so it can be paused and watched.
+            cellSteps = count
+            return
+        }
+        if item.restoring, let command, command.writesFiles {
+            runner.record(line)
+            cells.append(TrainingSnapshot.Cell(text: line, output: "not re-run on restore (it writes a file); run it again to rewrite the file",
+                                               isError: false, isProse: false, isSkipped: true))
             return
         }
         do {
             let output = try runner.execute(line)
-            // A `step N` typed as a command runs here, synchronously, like in a notebook.
-            cells.append(TrainingSnapshot.Cell(text: line, output: output, isError: false, isProse: isProse, isStale: false))
+            cells.append(TrainingSnapshot.Cell(text: line, output: output, isError: false, isProse: isProse, isSkipped: false))
             message = (output, false)
-            onAccepted(line)
         } catch {
-            cells.append(TrainingSnapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isStale: false))
+            cells.append(TrainingSnapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isSkipped: false))
             message = ("\(error)", true)
         }
     }
@@ -174,41 +244,63 @@ public final class Trainer: @unchecked Sendable {
     /// accepted command before and after it.
     private func replay(from index: Int, replacing text: String) {
         guard index >= 0 && index < cells.count else { return }
+        closeJob()
         var lines = cells.filter { !$0.isError }.map(\.text)
         let accepted = cells.enumerated().filter { !$0.element.isError }.map(\.offset)
         guard let position = accepted.firstIndex(of: index) else { return }
         lines[position] = text
         running = false
         pendingSteps = 0
+        cellSteps = 0
         runner = NotebookRunner(session: Session(workingDirectory: runner.session.workingDirectory))
         cells = []
         projection = Projection()
         for line in lines {
             do {
                 let output = try runner.execute(line)
-                cells.append(TrainingSnapshot.Cell(text: line, output: output, isError: false, isProse: line.hasPrefix("#"), isStale: false))
+                cells.append(TrainingSnapshot.Cell(text: line, output: output, isError: false, isProse: line.hasPrefix("#"), isSkipped: false))
             } catch {
-                cells.append(TrainingSnapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isStale: false))
+                cells.append(TrainingSnapshot.Cell(text: line, output: "\(error)", isError: true, isProse: false, isSkipped: false))
             }
         }
         message = ("re-ran \(lines.count) cells from the edited one", false)
     }
 
-    /// Records the steps taken since stepping began as one `step N` cell (and journal line).
-    private func finishJob(error: String?) {
+    /// Records the steps taken since stepping began as one `step N` cell.
+    private func closeJob(error: String? = nil) {
         if jobSteps > 0 {
             let line = "step \(jobSteps)"
             runner.record(line)
-            let last = runner.session.history.last
-            let output = last.map { String(format: "step %d: loss %.5g, |grad| %.3g", $0.step, $0.loss, $0.gradientNorm) } ?? ""
-            cells.append(TrainingSnapshot.Cell(text: line, output: output, isError: false, isProse: false, isStale: false))
-            onAccepted(line)
+            cells.append(TrainingSnapshot.Cell(text: line, output: runner.session.describeSteps(since: jobFirstStep),
+                                               isError: false, isProse: false, isSkipped: false))
             jobSteps = 0
         }
         if let error {
             message = (error, true)
-        } else if let last = runner.session.history.last {
+        } else if let last = runner.session.history.last, queue.isEmpty {
             message = (String(format: "step %d: loss %.5g", last.step, last.loss), false)
+        }
+    }
+
+    /// The notebook so far, the stepping in progress and every queued line.
+    private func journal() {
+        var notebook = runner.transcript
+        if jobSteps > 0 || cellSteps > 0 { notebook.cells.append(.command("step \(jobSteps + cellSteps)")) }
+        notebook.cells += queue.map { Notebook(text: $0.text).cells.first ?? .blank }
+        onJournal(notebook)
+        lastJournalTime = now()
+    }
+
+    private func saveForQuit(path: String, overwrite: Bool) -> TrainingSnapshot.QuitSave {
+        let target = runner.resolve(path)
+        if !overwrite && FileManager.default.fileExists(atPath: target) { return .exists(path) }
+        var notebook = runner.transcript
+        notebook.cells += queue.map { Notebook(text: $0.text).cells.first ?? .blank }
+        do {
+            try notebook.write(to: target)
+            return .saved(path)
+        } catch {
+            return .failed("\(error)")
         }
     }
 
@@ -220,7 +312,7 @@ public final class Trainer: @unchecked Sendable {
         version += 1
         snapshot.version = version
         if case .diverged(let reason) = session.state { snapshot.state = .diverged(reason) }
-        else { snapshot.state = running || pendingSteps > 0 ? .running : .paused }
+        else { snapshot.state = running || pendingSteps > 0 || cellSteps > 0 ? .running : .paused }
         snapshot.step = session.stepIndex
         let time = now()
         rateWindow.append((time, session.stepIndex))
@@ -252,6 +344,10 @@ public final class Trainer: @unchecked Sendable {
             snapshot.rivalHistory = rival.history.count > 20_000 ? Array(rival.history.suffix(20_000)) : rival.history
             snapshot.rivalEvaluations = rival.evaluations
         }
+        snapshot.queuedCells = queue.count + (cellSteps > 0 ? 1 : 0)
+        snapshot.queueHeld = queueHeld
+        snapshot.quitSave = quitSave
+        snapshot.quitSaveAttempt = quitSaveAttempt
         snapshot.message = message.0
         snapshot.messageIsError = message.1
         if let dataset = session.dataset, let embeddings = try? session.embeddings() {

@@ -16,8 +16,24 @@ public struct TrainingSnapshot: Sendable {
         public var output: String
         public var isError: Bool
         public var isProse: Bool
-        /// An earlier cell was edited and this one has not been re-run since.
-        public var isStale: Bool
+        /// Shown but not run: a file-writing cell of a restored journal.
+        public var isSkipped: Bool
+
+        public init(text: String, output: String, isError: Bool, isProse: Bool, isSkipped: Bool) {
+            self.text = text
+            self.output = output
+            self.isError = isError
+            self.isProse = isProse
+            self.isSkipped = isSkipped
+        }
+    }
+
+    /// How a save asked for by the quit dialog went.
+    public enum QuitSave: Sendable, Equatable {
+        case saved(String)
+        /// The file exists; nothing was written.
+        case exists(String)
+        case failed(String)
     }
 
     /// One embedded item in the 2-D view.
@@ -48,6 +64,13 @@ public struct TrainingSnapshot: Sendable {
     public var axes = Projection.Axes()
     public var classNames: [String] = []
     public var cells: [Cell] = []
+    /// Notebook cells waiting their turn (the one stepping included).
+    public var queuedCells = 0
+    /// Paused in the middle of queued cells: Space continues them.
+    public var queueHeld = false
+    public var quitSave: QuitSave?
+    /// Counts the quit-dialog saves, so each outcome is seen once.
+    public var quitSaveAttempt = 0
     /// The latest message for the status line (an output or an error).
     public var message = ""
     public var messageIsError = false

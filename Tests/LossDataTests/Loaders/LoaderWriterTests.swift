@@ -123,6 +123,6 @@ import Testing
         let missingDirectory = scratch.file("no/such/dir/out.csv")
         expectMessage(loaderError(startsWith: missingDirectory) {
             try DatasetWriter.writeCSV(header: ["a"], rows: [["1"]], to: missingDirectory)
-        }, contains: "temporary file")
+        }, contains: "does not exist")
     }
 }
