@@ -14,20 +14,28 @@ public struct LossSettings: Sendable {
 
     public mutating func double(_ name: String, default fallback: Double) throws -> Double {
         guard let text = take(name) else { return fallback }
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-            throw LossError("\(owner): \(name) must be a finite number, got '\(text)'")
+        guard let value = DecimalNumber.double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            throw LossError("\(owner): \(name) must be a finite decimal number, got '\(text)'")
         }
         return value
     }
 
-    public mutating func int(_ name: String, default fallback: Int, minimum: Int) throws -> Int {
+    /// A whole number in minimum...maximum, written as digits ("50") or as a whole decimal ("5e1").
+    public mutating func int(_ name: String, default fallback: Int, minimum: Int, maximum: Int = .max,
+                             bound: String = "") throws -> Int {
         guard let text = take(name) else { return fallback }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let value = Int(trimmed) ?? Double(trimmed).flatMap({ $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) : nil }) else {
-            throw LossError("\(owner): \(name) must be a whole number, got '\(text)'")
+        guard let number = DecimalNumber.double(trimmed), number.isFinite, number == number.rounded() else {
+            throw LossError("\(owner): \(name) must be a whole decimal number, got '\(text)'")
         }
-        guard value >= minimum else {
-            throw LossError("\(owner): \(name) must be at least \(minimum), got \(value)")
+        // Digits read exactly; "5e1" and "50.0" through the Double, which is exact below 1e15.
+        let value = DecimalNumber.integer(trimmed) ?? (abs(number) < 1e15 ? Int(number) : nil)
+        guard let value, value >= minimum else {
+            if number < Double(minimum) { throw LossError("\(owner): \(name) must be at least \(minimum), got \(trimmed)") }
+            throw LossError("\(owner): \(name)=\(trimmed) is too large; it must be at most \(maximum)\(bound.isEmpty ? "" : " (\(bound))")")
+        }
+        guard value <= maximum else {
+            throw LossError("\(owner): \(name)=\(value) is too large; it must be at most \(maximum)\(bound.isEmpty ? "" : " (\(bound))")")
         }
         return value
     }

@@ -19,10 +19,10 @@ public struct EncoderChoice: Equatable, Sendable {
         for (name, text) in options {
             switch name {
             case "dim", "dimension", "output":
-                guard let value = Int(text), (1...4096).contains(value) else { throw CommandError("dim must be a whole number from 1 to 4096, got '\(text)'") }
+                guard let value = DecimalNumber.integer(text), (1...4096).contains(value) else { throw CommandError("dim must be a whole number from 1 to 4096, got '\(text)'") }
                 dimension = value
             case "hidden":
-                guard let value = Int(text), (1...4096).contains(value) else { throw CommandError("hidden must be a whole number from 1 to 4096, got '\(text)'") }
+                guard let value = DecimalNumber.integer(text), (1...4096).contains(value) else { throw CommandError("hidden must be a whole number from 1 to 4096, got '\(text)'") }
                 hidden = value
             case "normalize", "normalise":
                 guard let value = ["true": true, "false": false, "1": true, "0": false][text.lowercased()] else {
