@@ -62,6 +62,21 @@ public struct NumpyArray: Sendable {
         }
     }
 
+    /// The largest magnitude up to which float64 holds every integer: past it neighbouring
+    /// integers (2^53 and 2^53 + 1) read as one Double.
+    public static let largestExactInteger: Int64 = 1 << 53
+
+    /// All values as Double, refusing integers that a Double cannot hold exactly: labels past
+    /// 2^53 would silently merge with their neighbours.
+    public func exactDoubles() throws -> [Double] {
+        if case .ints(let values) = storage,
+           let index = values.firstIndex(where: { $0.magnitude > Self.largestExactInteger.magnitude }) {
+            throw DataError.file(
+                source, "element \(describe(index: index)) is \(values[index]), beyond 2^53 (\(Self.largestExactInteger)): as a float64 label it would merge with its neighbours; renumber the labels (0, 1, 2...)")
+        }
+        return doubles()
+    }
+
     /// All values as Int64, in C order. Floating-point values must be whole numbers in range.
     public func int64s() throws -> [Int64] {
         switch storage {

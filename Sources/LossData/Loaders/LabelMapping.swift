@@ -6,10 +6,14 @@ enum RawLabel: Equatable {
     case number(Double, text: String)
     case string(String)
 
-    /// A field from a CSV/TSV/text file: a number when it parses as one.
+    /// A field from a CSV/TSV/text file: a number when it is written in decimal (NaN and
+    /// infinities too, so that they are refused as such); anything else, hexadecimal
+    /// included ("0x1F"), is a name.
     init(field: String) {
-        if let value = Double(field) {
+        if let value = DecimalNumber.double(field) {
             self = .number(value, text: field)
+        } else if ["nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"].contains(field.lowercased()) {
+            self = .number(Double(field) ?? .nan, text: field)
         } else {
             self = .string(field)
         }
@@ -41,20 +45,16 @@ enum LabelMapping {
             if case .string = label { allNumbers = false; break }
         }
         if allNumbers {
-            var values = [Double]()
+            var values = [Int64]()
             values.reserveCapacity(raw.count)
             for (index, label) in raw.enumerated() {
                 guard case .number(let value, let text) = label else { continue }
-                guard value.isFinite, value.rounded() == value, abs(value) < 0x1p53 else {
-                    throw DataError.file(
-                        source, "\(place(index)): the label \(text) is not a whole number; class labels must be whole numbers or names")
-                }
-                values.append(value)
+                values.append(try exactInteger(value, text: text) { DataError.file(source, "\(place(index)): the label \(text) \($0)") })
             }
             let distinct = Array(Set(values)).sorted()
-            var idOf: [Double: Int] = [:]
+            var idOf: [Int64: Int] = [:]
             for (id, value) in distinct.enumerated() { idOf[value] = id }
-            return Classes(ids: values.map { idOf[$0]! }, names: distinct.map { String(Int64($0)) })
+            return Classes(ids: values.map { idOf[$0]! }, names: distinct.map { String($0) })
         }
         var idOf: [String: Int] = [:]
         var names: [String] = []
@@ -71,6 +71,27 @@ enum LabelMapping {
             }
         }
         return Classes(ids: ids, names: names)
+    }
+
+    /// A class label's exact value. Integers written as digits map as written, even past 2^53
+    /// where Doubles merge neighbours (an int64 `.npy` gives its labels as digits); a whole
+    /// number written otherwise ("3.0", "1e3", a float array) must be below 2^53, where every
+    /// integer still has its own Double. `failure` turns a reason into the error to throw.
+    static func exactInteger(_ value: Double, text: String, failure: (String) -> DataError) throws -> Int64 {
+        let trimmed = text.loaderTrimmed()
+        if let integer = DecimalNumber.integer(trimmed) { return Int64(integer) }
+        if trimmed.drop(while: { $0 == "-" || $0 == "+" }).allSatisfy({ $0.isASCII && $0.isNumber }), !trimmed.isEmpty {
+            throw failure("does not fit in a 64-bit integer; write such ids as names")
+        }
+        guard value.isFinite, value.rounded() == value else {
+            throw failure("is not a whole number; class labels must be whole numbers or names")
+        }
+        // Below 2^53 every whole Double is exactly the integer written; 2^53 itself is also
+        // what 2^53 + 1 reads as.
+        guard value.magnitude < 0x1p53 else {
+            throw failure("is beyond 2^53 (9007199254740992) and not written as an integer: as a float it cannot be told from its neighbours; write it with digits only, or renumber the labels")
+        }
+        return Int64(value)
     }
 
     struct PairLabels {
