@@ -15,96 +15,26 @@ enum TableLoader {
         let kind = delimiter == 0x2C ? "CSV text" : "TSV text"
         let reader = try DelimitedReader(path: path, delimiter: delimiter, kind: kind)
         var sample: [DelimitedReader.Record] = []
-        while sample.count < sampleSize, let record = try reader.next() {
-            if let first = sample.first { try checkWidth(record, first, path: path) }
-            sample.append(record)
-        }
-        guard let first = sample.first else {
-            throw DataError.file(path, "there are no rows (the file holds only blank lines)")
-        }
-        let width = first.fields.count
-        let firstRow = first.fields.map(\.text)
-        let hasHeader = try detectHeader(sample, options: options, labelsPath: labelsPath, path: path)
-        let header: [String]? = hasHeader ? firstRow : nil
-        let dataSample = sample.dropFirst(hasHeader ? 1 : 0)
-        guard !dataSample.isEmpty else {
-            throw DataError.file(path, "line \(first.line) is a header and no data rows follow it")
-        }
-
-        // Column roles: options first, then header names, then what the values look like.
-        // With a labels file the column options are about that file.
-        let labelOption = labelsPath == nil ? options.labelColumn : nil
-        let textOption = labelsPath == nil ? options.textColumn : nil
-        var roles = [Role?](repeating: nil, count: width)
-        if let reference = labelOption {
-            roles[try ColumnNames.resolve(reference, header: header, width: width, path: path, option: "label column")] = .label
-        }
-        if let reference = textOption {
-            let column = try ColumnNames.resolve(reference, header: header, width: width, path: path, option: "text column")
-            if roles[column] == .label {
-                throw DataError.file(path, "column \(column + 1) cannot be both the label and the text column")
+        // A read error while sampling (a NUL byte, bad UTF-8) waits until the rows before it
+        // are checked, so that problems are reported in file order: a bad value on line 3 is
+        // not hidden by a bad byte further on.
+        var held: Error?
+        do {
+            while sample.count < sampleSize, let record = try reader.next() {
+                if let first = sample.first { try checkWidth(record, first, path: path) }
+                sample.append(record)
             }
-            roles[column] = .text
+        } catch {
+            held = error
         }
-        if let header {
-            let normalized = header.map(ColumnNames.normalized)
-            // "y" waits: it is as often a coordinate as a target (see below).
-            if !roles.contains(.label),
-               let column = normalized.indices.first(where: { roles[$0] == nil && normalized[$0] != "y" && ColumnNames.label.contains(normalized[$0]) }) {
-                roles[column] = .label
-            }
-            if !roles.contains(.text), let column = normalized.indices.first(where: { roles[$0] == nil && ColumnNames.text.contains(normalized[$0]) }) {
-                roles[column] = .text
-            }
-            // pandas writes its row index as an unnamed first column.
-            if roles[0] == nil && (normalized[0].isEmpty || normalized[0].hasPrefix("unnamed:")) { roles[0] = .ignored }
+        let layout: Layout
+        do {
+            layout = try Layout(sample: sample, delimiter: delimiter, options: options, labelsPath: labelsPath, path: path)
+        } catch {
+            throw held ?? error
         }
-        var textual: [Int] = []
-        for column in 0..<width where roles[column] == nil {
-            let numbers = dataSample.reduce(0) { $0 + ($1.fields[column].text.readsAsNumber ? 1 : 0) }
-            if 2 * numbers >= dataSample.count {
-                roles[column] = .number
-            } else {
-                textual.append(column)
-            }
-        }
-        func describe(_ column: Int) -> String {
-            if let header { return "column \(column + 1) ('\(header[column])')" }
-            return "column \(column + 1)"
-        }
-        func example(_ column: Int) -> String {
-            let record = dataSample.first { !$0.fields[column].text.readsAsNumber }!
-            return "'\(record.fields[column].text)' on line \(record.line)"
-        }
-        if !roles.contains(.label) && labelsPath == nil {
-            if textual.count == 1 {
-                roles[textual.removeFirst()] = .label
-            } else if textual.isEmpty, let column = header?.firstIndex(where: { ColumnNames.normalized($0) == "y" }) {
-                roles[column] = .label
-            }
-        }
-        if !roles.contains(.number) && !roles.contains(.text) {
-            let columns = header.map { ": " + $0.map { "'\($0)'" }.joined(separator: ", ") } ?? ""
-            var hint = ""
-            if width == 1, let other = [";", "\t", ",", "|"].first(where: { firstRow[0].contains($0) && UInt8(ascii: Unicode.Scalar($0)!) != delimiter }) {
-                hint = " (line \(first.line) holds '\(other == "\t" ? "\\t" : other)': is that the delimiter? This reader splits \(delimiter == 0x2C ? ".csv files at commas" : ".tsv files at tabs"))"
-            }
-            throw DataError.file(
-                path, "no column holds numbers, so there are no vectors (\(width) column\(width == 1 ? "" : "s")\(columns))\(hint); a table needs numeric columns, or a text column named text or sentence")
-        }
-        if let column = textual.first {
-            let fix = "choose the label with the label-column option, name a text column 'text', or fix the values"
-            if roles.contains(.label) || labelsPath != nil {
-                let source = roles.firstIndex(of: .label).map(describe) ?? labelsPath!
-                throw DataError.file(
-                    path, "\(describe(column)) holds text, not numbers (\(example(column))), but the labels come from \(source); \(fix)")
-            }
-            throw DataError.file(
-                path, "\(textual.count) columns hold text (\(textual.map { "\(describe($0)), e.g. \(example($0))" }.joined(separator: "; "))), but only one can be the label; \(fix)")
-        }
-        if let labelsPath, let column = roles.firstIndex(of: .label) {
-            throw DataError.file(path, "\(describe(column)) holds labels, and a labels file (\(labelsPath)) was given too; use one or the other")
-        }
+        let (first, dataSample, roles, width) = (layout.first, layout.dataSample, layout.roles, layout.width)
+        let describe = layout.describe
 
         // Stream every row.
         let numberColumns = (0..<width).filter { roles[$0] == .number }
@@ -135,6 +65,7 @@ enum TableLoader {
             lines.append(record.line)
         }
         for record in dataSample { try consume(record) }
+        if let held { throw held }
         while let record = try reader.next() {
             try checkWidth(record, first, path: path)
             try consume(record)
@@ -183,6 +114,111 @@ enum TableLoader {
                 path, how: "add a label column (a header named label), or give a labels file (the Embedding Projector's metadata TSV, a .txt with one label per line, or a .npy)")
         }
         return DatasetLoader.labelledItems(name: name, items: .vectors(matrix), texts: itemTexts, classes: classes)
+    }
+
+    /// What the sampled rows say about the table: its header, and the role of each column.
+    private struct Layout {
+        let first: DelimitedReader.Record
+        let width: Int
+        let header: [String]?
+        let dataSample: ArraySlice<DelimitedReader.Record>
+        let roles: [Role]
+
+        func describe(_ column: Int) -> String {
+            if let header { return "column \(column + 1) ('\(header[column])')" }
+            return "column \(column + 1)"
+        }
+
+        init(sample: [DelimitedReader.Record], delimiter: UInt8, options: LoadOptions, labelsPath: String?, path: String) throws {
+            guard let first = sample.first else {
+                throw DataError.file(path, "there are no rows (the file holds only blank lines)")
+            }
+            let width = first.fields.count
+            let firstRow = first.fields.map(\.text)
+            let hasHeader = try detectHeader(sample, options: options, labelsPath: labelsPath, path: path)
+            let header: [String]? = hasHeader ? firstRow : nil
+            let dataSample = sample.dropFirst(hasHeader ? 1 : 0)
+            guard !dataSample.isEmpty else {
+                throw DataError.file(path, "line \(first.line) is a header and no data rows follow it")
+            }
+
+            // Column roles: options first, then header names, then what the values look like.
+            // With a labels file the column options are about that file.
+            let labelOption = labelsPath == nil ? options.labelColumn : nil
+            let textOption = labelsPath == nil ? options.textColumn : nil
+            var roles = [Role?](repeating: nil, count: width)
+            if let reference = labelOption {
+                roles[try ColumnNames.resolve(reference, header: header, width: width, path: path, option: "label column")] = .label
+            }
+            if let reference = textOption {
+                let column = try ColumnNames.resolve(reference, header: header, width: width, path: path, option: "text column")
+                if roles[column] == .label {
+                    throw DataError.file(path, "column \(column + 1) cannot be both the label and the text column")
+                }
+                roles[column] = .text
+            }
+            if let header {
+                let normalized = header.map(ColumnNames.normalized)
+                // "y" waits: it is as often a coordinate as a target (see below).
+                if !roles.contains(.label),
+                   let column = normalized.indices.first(where: { roles[$0] == nil && normalized[$0] != "y" && ColumnNames.label.contains(normalized[$0]) }) {
+                    roles[column] = .label
+                }
+                if !roles.contains(.text), let column = normalized.indices.first(where: { roles[$0] == nil && ColumnNames.text.contains(normalized[$0]) }) {
+                    roles[column] = .text
+                }
+                // pandas writes its row index as an unnamed first column.
+                if roles[0] == nil && (normalized[0].isEmpty || normalized[0].hasPrefix("unnamed:")) { roles[0] = .ignored }
+            }
+            var textual: [Int] = []
+            for column in 0..<width where roles[column] == nil {
+                let numbers = dataSample.reduce(0) { $0 + ($1.fields[column].text.readsAsNumber ? 1 : 0) }
+                if 2 * numbers >= dataSample.count {
+                    roles[column] = .number
+                } else {
+                    textual.append(column)
+                }
+            }
+            func describe(_ column: Int) -> String {
+                if let header { return "column \(column + 1) ('\(header[column])')" }
+                return "column \(column + 1)"
+            }
+            func example(_ column: Int) -> String {
+                let record = dataSample.first { !$0.fields[column].text.readsAsNumber }!
+                return "'\(record.fields[column].text)' on line \(record.line)"
+            }
+            if !roles.contains(.label) && labelsPath == nil {
+                if textual.count == 1 {
+                    roles[textual.removeFirst()] = .label
+                } else if textual.isEmpty, let column = header?.firstIndex(where: { ColumnNames.normalized($0) == "y" }) {
+                    roles[column] = .label
+                }
+            }
+            if !roles.contains(.number) && !roles.contains(.text) {
+                let columns = header.map { ": " + $0.map { "'\($0)'" }.joined(separator: ", ") } ?? ""
+                var hint = ""
+                if width == 1, let other = [";", "\t", ",", "|"].first(where: { firstRow[0].contains($0) && UInt8(ascii: Unicode.Scalar($0)!) != delimiter }) {
+                    hint = " (line \(first.line) holds '\(other == "\t" ? "\\t" : other)': is that the delimiter? This reader splits \(delimiter == 0x2C ? ".csv files at commas" : ".tsv files at tabs"))"
+                }
+                throw DataError.file(
+                    path, "no column holds numbers, so there are no vectors (\(width) column\(width == 1 ? "" : "s")\(columns))\(hint); a table needs numeric columns, or a text column named text or sentence")
+            }
+            if let column = textual.first {
+                let fix = "choose the label with the label-column option, name a text column 'text', or fix the values"
+                if roles.contains(.label) || labelsPath != nil {
+                    let source = roles.firstIndex(of: .label).map(describe) ?? labelsPath!
+                    throw DataError.file(
+                        path, "\(describe(column)) holds text, not numbers (\(example(column))), but the labels come from \(source); \(fix)")
+                }
+                throw DataError.file(
+                    path, "\(textual.count) columns hold text (\(textual.map { "\(describe($0)), e.g. \(example($0))" }.joined(separator: "; "))), but only one can be the label; \(fix)")
+            }
+            if let labelsPath, let column = roles.firstIndex(of: .label) {
+                throw DataError.file(path, "\(describe(column)) holds labels, and a labels file (\(labelsPath)) was given too; use one or the other")
+            }
+            (self.first, self.width, self.header, self.dataSample) = (first, width, header, dataSample)
+            self.roles = roles.map { $0 ?? .ignored }
+        }
     }
 
     private static func checkWidth(_ record: DelimitedReader.Record, _ first: DelimitedReader.Record, path: String) throws {

@@ -9,7 +9,9 @@ import Darwin
 /// Reads a text file line by line in fixed-size chunks, so a file of any size is streamed
 /// rather than held in memory (only the current chunk and the current line are). Every
 /// line is checked before it is handed out: a NUL byte (a binary file) or bytes that are
-/// not UTF-8 stop the read with a DataError naming the byte offset and the line.
+/// not UTF-8 stop the read with a DataError naming the byte offset and the line. A line
+/// that runs over chunks is checked as it grows, so a bad byte is reported as soon as it is
+/// read, not after the rest of a huge (or sparse, all-NUL) file has been gathered into one line.
 final class TextLineReader {
     /// One line without its terminator ("\n" or "\r\n").
     struct Line {
@@ -27,15 +29,22 @@ final class TextLineReader {
     let kind: String
     private let file: InputFile
     private let chunkSize: Int
+    private let maximumLineBytes: Int
     private var fileOffset = 0
     private var chunk: [UInt8] = []
     private var chunkStart = 0
     private var position = 0
     private var carry: [UInt8] = []
     private var carryOffset = 0
+    /// How much of `carry` has been checked: complete, valid UTF-8 sequences without NUL.
+    private var carryChecked = 0
     private var lineNumber = 0
 
-    init(path: String, kind: String, chunkSize: Int = 1 << 20) throws {
+    /// A longer line is refused as it grows: no text format LossLab reads has lines this long.
+    static let maximumLineBytes = 1 << 30
+
+    init(path: String, kind: String, chunkSize: Int = 1 << 20, maximumLineBytes: Int = TextLineReader.maximumLineBytes) throws {
+        self.maximumLineBytes = maximumLineBytes
         self.path = path
         self.kind = kind
         self.chunkSize = max(chunkSize, 16)
@@ -90,6 +99,7 @@ final class TextLineReader {
                 if carry.isEmpty { carryOffset = chunkStart + position }
                 carry.append(contentsOf: chunk[position...])
                 position = chunk.count
+                try checkGrowingLine()
                 continue
             }
             let bytes: ArraySlice<UInt8>
@@ -102,9 +112,39 @@ final class TextLineReader {
                 bytes = carry[...]
                 offset = carryOffset
                 carry = []
+                carryChecked = 0
             }
             position = newline + 1
             return try finish(bytes, offset: offset)
+        }
+    }
+
+    /// Checks what `carry` gained since the last call; an incomplete UTF-8 sequence at its end
+    /// waits for the next chunk.
+    private func checkGrowingLine() throws {
+        let line = lineNumber + 1
+        // finish() numbers columns after a leading byte-order mark; so does this.
+        let bom = line == 1 && carry.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let scan = Self.scan(carry[max(carryChecked, bom)...], final: false)
+        if let (index, problem) = scan.problem {
+            let at = max(carryChecked, bom) + index
+            throw badByte(problem, byte: carry[at], offset: carryOffset + at, line: line, column: at - bom + 1)
+        }
+        carryChecked = max(carryChecked, bom) + scan.checked
+        if carry.count > maximumLineBytes {
+            throw DataError.file(
+                path, "line \(line) (from byte offset \(carryOffset)) runs over \(maximumLineBytes) bytes without a line break; this does not look like \(kind)")
+        }
+    }
+
+    private func badByte(_ problem: ByteProblem, byte: UInt8, offset: Int, line: Int, column: Int) -> DataError {
+        let where_ = "byte offset \(offset) (line \(line), column \(column))"
+        switch problem {
+        case .nul:
+            return DataError.file(path, "\(where_) is a NUL byte: this looks like a binary file, not \(kind)")
+        case .utf8:
+            return DataError.file(
+                path, "\(where_) is not valid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true))); save the file as UTF-8")
         }
     }
 
@@ -118,14 +158,7 @@ final class TextLineReader {
             offset += 3
         }
         if let (index, problem) = Self.firstBadByte(bytes) {
-            let where_ = "byte offset \(offset + index) (line \(lineNumber), column \(index + 1))"
-            switch problem {
-            case .nul:
-                throw DataError.file(path, "\(where_) is a NUL byte: this looks like a binary file, not \(kind)")
-            case .utf8:
-                throw DataError.file(
-                    path, "\(where_) is not valid UTF-8 (byte 0x\(String(bytes[bytes.startIndex + index], radix: 16, uppercase: true))); save the file as UTF-8")
-            }
+            throw badByte(problem, byte: bytes[bytes.startIndex + index], offset: offset + index, line: lineNumber, column: index + 1)
         }
         return Line(bytes: bytes, number: lineNumber, offset: offset)
     }
@@ -134,13 +167,20 @@ final class TextLineReader {
 
     /// The index (from the slice start) of the first NUL byte or invalid UTF-8 sequence.
     static func firstBadByte(_ bytes: ArraySlice<UInt8>) -> (Int, ByteProblem)? {
-        bytes.withUnsafeBufferPointer { buffer -> (Int, ByteProblem)? in
+        scan(bytes, final: true).problem
+    }
+
+    /// The first NUL byte or invalid UTF-8 sequence, and how many bytes from the start are
+    /// complete valid sequences. Unless `final`, a sequence cut off by the end of `bytes` is
+    /// not a problem: the rest of it may follow.
+    static func scan(_ bytes: ArraySlice<UInt8>, final: Bool) -> (problem: (Int, ByteProblem)?, checked: Int) {
+        bytes.withUnsafeBufferPointer { buffer -> (problem: (Int, ByteProblem)?, checked: Int) in
             let count = buffer.count
             var i = 0
             while i < count {
                 let b = buffer[i]
                 if b < 0x80 {
-                    if b == 0 { return (i, .nul) }
+                    if b == 0 { return ((i, .nul), i) }
                     i += 1
                     continue
                 }
@@ -156,17 +196,17 @@ final class TextLineReader {
                 case 0xF0: length = 4; low = 0x90
                 case 0xF1...0xF3: length = 4
                 case 0xF4: length = 4; high = 0x8F
-                default: return (i, .utf8)
+                default: return ((i, .utf8), i)
                 }
-                guard i + length <= count else { return (i, .utf8) }
-                let second = buffer[i + 1]
-                guard second >= low && second <= high else { return (i, .utf8) }
-                for k in 2..<length where buffer[i + k] & 0xC0 != 0x80 {
-                    return (i, .utf8)
+                let present = min(length, count - i)
+                if present > 1 && !(buffer[i + 1] >= low && buffer[i + 1] <= high) { return ((i, .utf8), i) }
+                for k in 2..<max(present, 2) where buffer[i + k] & 0xC0 != 0x80 {
+                    return ((i, .utf8), i)
                 }
+                if present < length { return final ? ((i, .utf8), i) : (nil, i) }
                 i += length
             }
-            return nil
+            return (nil, count)
         }
     }
 }
