@@ -21,9 +21,9 @@ struct RunCommand: ParsableCommand {
         let outcomes = runner.run(book) { outcome in
             if verbose || outcome.error != nil || outcome.output.hasPrefix("FAILED") {
                 let text = outcome.error.map { "error: \($0)" } ?? outcome.output
-                if !text.isEmpty { FileHandle.standardError.write(Data("\(notebook):\(outcome.line): \(outcome.text)\n  \(text)\n".utf8)) }
+                if !text.isEmpty { StandardError.line("\(notebook):\(outcome.line): \(StandardError.excerpt(outcome.text))\n  \(StandardError.excerpt(text, limit: 2000))") }
             } else if outcome.text.hasPrefix("step") {
-                FileHandle.standardError.write(Data("\(notebook):\(outcome.line): \(outcome.output)\n".utf8))
+                StandardError.line("\(notebook):\(outcome.line): \(outcome.output)")
             }
         }
         if let out {
@@ -36,10 +36,10 @@ struct RunCommand: ParsableCommand {
             try SafeWriter.write(files)
         }
         if let failed = outcomes.first(where: { $0.error != nil }) {
-            throw ValidationError("\(notebook):\(failed.line): \(failed.error!)")
+            throw ValidationError("\(notebook):\(failed.line): \(StandardError.excerpt(failed.error!, limit: 2000))")
         }
         if check && !runner.failedExpectations.isEmpty {
-            for failure in runner.failedExpectations { FileHandle.standardError.write(Data("\(notebook): \(failure)\n".utf8)) }
+            for failure in runner.failedExpectations { StandardError.line("\(notebook): \(failure)") }
             throw ExitCode(1)
         }
         let expectations = outcomes.filter { $0.text.hasPrefix("expect") }.count

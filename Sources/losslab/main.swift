@@ -25,6 +25,6 @@ do {
         Losslab.exit(withError: error)
     }
     let message = Losslab.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-    FileHandle.standardError.write(Data("losslab: \(message)\n".utf8))
+    StandardError.line("losslab: " + StandardError.excerpt(message, limit: 2000))
     exit(2)
 }

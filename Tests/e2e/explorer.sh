@@ -68,7 +68,7 @@ wait_for "margin=6.25" 10 && ok || fail "+ raises the margin"
 tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss BatchAllTripletLoss margin=2" Enter
 wait_for "BatchAllTripletLoss distance_metric=euclidean margin=2" 10 && ok || fail "loss command"
 tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "set lr=banana" Enter
-wait_for "lr must be a number" 10 && ok || fail "bad command answered"
+wait_for "lr must be a" 10 && ok || fail "bad command answered"
 tm send-keys -t e2e "?"
 wait_for "Keys" 10 && ok || fail "help overlay"
 tm send-keys -t e2e Escape
@@ -86,27 +86,59 @@ wait_for "unsaved work" 10 && ok || fail "quit asks"
 tm send-keys -t e2e s
 restored "quit and save"
 [ -s "$work/session.lab" ] && grep -q "loss BatchAllTripletLoss" "$work/session.lab" && ok || fail "notebook saved on quit"
-
+ls "$LOSSLAB_HOME"/journal-*.lab >/dev/null 2>&1 && fail "a clean quit removes its journal" || ok
 # 5. The saved notebook reopens and replays.
 start 120 40 session.lab
 wait_for "cells to go" 15 && ok || fail "notebook opens with its cells pending"
 tm send-keys -t e2e ">"
 wait_for "BatchAllTripletLoss distance_metric" 15 && ok || fail "notebook replays"
+# Ctrl-C asks when there is unsaved work; a second Ctrl-C quits keeping the journal.
 tm send-keys -t e2e C-c
-restored "Ctrl-C"
+wait_for "unsaved work" 10 && ok || fail "Ctrl-C asks"
+tm send-keys -t e2e C-c
+restored "Ctrl-C twice"
+ls "$LOSSLAB_HOME"/journal-*.lab >/dev/null 2>&1 && ok || fail "Ctrl-C twice keeps the journal"
+rm -f "$LOSSLAB_HOME"/journal-*
 
-# 6. SIGTERM, SIGHUP and SIGPIPE restore the terminal.
-for signal in TERM HUP PIPE; do
+# 4b. Quit → save over an existing file asks first; overwriting is a choice.
+cp "$work/session.lab" "$work/session.before"
+start 120 40
+wait_for "labelled-items" 15 || true
+tm send-keys -t e2e n
+wait_for "step 1" 10 || true
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e s
+wait_for "already exists" 10 && ok || fail "quit-save asks before overwriting"
+cmp -s "$work/session.lab" "$work/session.before" && ok || fail "the existing notebook is untouched while asking"
+tm send-keys -t e2e o
+restored "quit, overwrite"
+grep -q "^step 1$" "$work/session.lab" && ! grep -q "^save " "$work/session.lab" && ok || fail "overwritten with this session, no save cell"
+
+# 6. SIGINT, SIGTERM, SIGHUP and SIGPIPE restore the terminal; with unsaved work the journal
+# stays, the exit status is 128 + the signal, and the next start offers the work.
+for signal in INT TERM HUP PIPE; do
+  rm -f "$LOSSLAB_HOME"/journal-*
   start 100 30
   wait_for "labelled-items" 15 || true
+  tm send-keys -t e2e n
+  wait_for "step 1" 10 || true
   pid=$(explorer_pid || true)
   [ -n "$pid" ] && kill -s "$signal" "$pid"
   restored "SIG$signal"
+  status=$(tm capture-pane -p -t e2e -S -200 | sed -n 's/^EXITED \([0-9]*\)$/\1/p' | tail -1)
+  [ "${status:-0}" = $((128 + $(kill -l "$signal"))) ] && ok || fail "SIG$signal: exit status ${status:-none}"
+  grep -qx "step 1" "$LOSSLAB_HOME"/journal-*.lab 2>/dev/null && ok || fail "SIG$signal: the journal keeps the step"
+  start 100 30
+  wait_for "did not end cleanly" 15 && ok || fail "SIG$signal: the next start offers the work"
+  tm send-keys -t e2e Escape
+  tm send-keys -t e2e q
+  restored "SIG$signal: quit the next start"
 done
 
 # 7. A journal left by a killed session is offered for restore. (SIGPIPE above also leaves one:
 # the process dies without a clean quit; start from none so the offer is this session's.)
-rm -f "$LOSSLAB_HOME"/journal-*.lab
+rm -f "$LOSSLAB_HOME"/journal-*
 start 100 30
 wait_for "labelled-items" 15 || true
 tm send-keys -t e2e n
@@ -114,13 +146,66 @@ wait_for "step 1" 10 || true
 pid=$(explorer_pid || true)
 [ -n "$pid" ] && kill -9 "$pid"
 sleep 0.5
-grep -q "load toy:blobs" "$LOSSLAB_HOME/journal-$pid.lab" 2>/dev/null && ok || fail "journal kept after kill -9"
+grep -q "load toy:blobs" "$LOSSLAB_HOME"/journal-*-"$pid"-*.lab 2>/dev/null && ok || fail "journal kept after kill -9"
 start 100 30
 wait_for "did not end cleanly" 15 && ok || fail "restore offered"
 tm send-keys -t e2e y
 wait_for "step 1" 25 && ok || fail "restored session replayed"
-tm send-keys -t e2e C-c
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
 restored "after restore"
+ls "$LOSSLAB_HOME"/journal-*.lab >/dev/null 2>&1 && fail "restored and discarded: no journal left" || ok
+
+# 7b. Two crashed sessions are both offered, newest first; a live session's journal never is.
+start_second() { # a second explorer on its own tmux server, left running
+  tmux -L "$socket-live" kill-server 2>/dev/null
+  tmux -L "$socket-live" new-session -d -s live -x 100 -y 30 "cd '$work' && '$bin' $*; sleep 60"
+}
+# (The live one starts first: a session offering journals holds them while it asks.)
+start_second --dataset toy:hierarchical
+sleep 2
+for what in "toy:rings" "toy:spirals"; do
+  start 100 30 --dataset "$what"
+  wait_for "labelled-items" 15 || true
+  pid=$(explorer_pid || true)
+  [ -n "$pid" ] && kill -9 "$pid"
+  sleep 1.1
+done
+start 120 40
+wait_for "2 sessions did not end cleanly" 15 && ok || fail "both crashed sessions offered"
+tm capture-pane -p -t e2e | grep -A3 "did not end" | head -3 | tail -1 | grep -q "spirals" && ok || fail "newest first"
+tm capture-pane -p -t e2e | grep -q "hierarchical" && fail "a live session's journal is offered" || ok
+tm send-keys -t e2e Escape
+tm send-keys -t e2e q
+restored "after the two-journal offer"
+[ "$(ls "$LOSSLAB_HOME"/journal-*.lab | wc -l)" = 3 ] && ok || fail "Esc keeps both journals (and the live one)"
+tmux -L "$socket-live" kill-server 2>/dev/null
+rm -f "$LOSSLAB_HOME"/journal-*
+
+# 7c. Restore replays in order and does not re-run exports: the exported metrics keep their steps.
+start 120 40
+wait_for "labelled-items" 15 || true
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "step 20" Enter
+wait_for "step 20:" 15 || true
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "export metrics.csv 'my metrics.csv'" Enter
+wait_for "wrote 20 steps" 10 && ok || fail "export with a quoted name"
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "step 5" Enter
+wait_for "step 25:" 15 || true
+cp "$work/my metrics.csv" "$work/metrics.before"
+pid=$(explorer_pid || true)
+[ -n "$pid" ] && kill -9 "$pid"
+sleep 0.5
+start 120 40
+wait_for "did not end cleanly" 15 || true
+tm send-keys -t e2e Enter
+wait_for "not re-run on restore" 20 && ok || fail "restore shows the export without re-running it"
+wait_for "step 25 " 20 && ok || fail "restore ends at the same step"
+cmp -s "$work/my metrics.csv" "$work/metrics.before" && ok || fail "restore left the export alone"
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after the export restore"
 
 # 8. Crashes give the terminal back: cooked mode, the main screen, a visible cursor; the process
 # still dies of its crash (exit status 128 + signal). LOSSLAB_CRASH_TEST (see CrashTestHook)
@@ -142,9 +227,10 @@ done
 # ...and lose nothing: the crashed session's commands are offered for restore.
 start 100 30
 wait_for "did not end cleanly" 15 && ok || fail "restore offered after a crash"
-tm send-keys -t e2e n
-tm send-keys -t e2e C-c
+tm send-keys -t e2e Escape
+tm send-keys -t e2e q
 restored "after crash restore offer"
+rm -f "$LOSSLAB_HOME"/journal-*
 
 # 9. A resize storm (sizes below the minimum among them) neither crashes nor wedges the explorer.
 start 120 40
@@ -163,6 +249,8 @@ tm send-keys -t e2e -l "$(head -c 6000 /dev/zero | tr '\0' 'x')"
 tm send-keys -t e2e Enter
 wait_for "unknown command" 15 && ok || fail "long paste answered"
 tm send-keys -t e2e C-c
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
 restored "after resize storm and paste"
 
 # 11. No terminal: a clear message, not a crash.

@@ -7,7 +7,7 @@ extension Session {
     public func describeSteps(since first: Int) -> String {
         guard let last = history.last, last.step > first else { return "no step taken" }
         let evaluation = evaluations.last.map { $0.step > first ? " | " + $0.summary : "" } ?? ""
-        let duel = rival.flatMap { rival in rival.history.last.map { String(format: " | duel %@: loss %.5g", rival.loss.className, $0.loss) } } ?? ""
+        let duel = rival.map { " | duel " + $0.duelStatus } ?? ""
         return String(format: "step %d: loss %.5g, |grad| %.3g, active %d/%d", last.step, last.loss, last.gradientNorm,
                       last.counts.active, last.counts.used) + evaluation
             + duel + (warnings.isEmpty ? "" : "\nwarning: " + warnings.joined(separator: "\nwarning: "))

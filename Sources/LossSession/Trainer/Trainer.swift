@@ -274,6 +274,7 @@ public final class Trainer: @unchecked Sendable {
             cells.append(TrainingSnapshot.Cell(text: line, output: runner.session.describeSteps(since: jobFirstStep),
                                                isError: false, isProse: false, isSkipped: false))
             jobSteps = 0
+            journal()
         }
         if let error {
             message = (error, true)
