@@ -10,6 +10,11 @@ extension Dataset {
             throw DataError("\(name): a synthetic teacher needs vector items")
         }
         guard (1...4096).contains(dimension) else { throw DataError("teacher dimension must be from 1 to 4096, got \(dimension)") }
+        let rows = Double(vectors.rows)
+        if let refusal = MemoryBudget.refusal("teacher_dim", dimension, what: "the \(vectors.rows) x \(dimension) teacher matrix",
+                                              bytesFor: { rows * Double($0) * 4 }) {
+            throw DataError(refusal)
+        }
         var random = SeededRandom(seed: seed ^ 0x7EAC_4E55)
         let scale = 1 / Double(max(vectors.cols, 1)).squareRoot()
         let projection = Matrix<Float>(rows: vectors.cols, cols: dimension,

@@ -34,7 +34,8 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
         positiveMargin = try settings.double("positive_margin", default: 0.8)
         negativeMargin = try settings.double("negative_margin", default: 0.3)
         useMiniBatchedVersion = try settings.bool("use_mini_batched_version", default: true)
-        miniBatchSize = try settings.int("mini_batch_size", default: 50, minimum: 1)
+        miniBatchSize = try settings.int("mini_batch_size", default: 50, minimum: 1, maximum: LossMemory.largestBatch,
+                                         bound: "the largest batch; a mini-batch larger than the batch is the whole batch")
         backpropAllMiniBatches = try settings.bool("backprop_all_mini_batches", default: false)
         try settings.finish(accepted: ["positive_margin", "negative_margin", "use_mini_batched_version",
                                        "mini_batch_size", "backprop_all_mini_batches"])

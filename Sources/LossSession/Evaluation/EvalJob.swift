@@ -21,13 +21,14 @@ public enum EvalJob {
             try requireFinite(array)
             return try array.matrix(Double.self)
         }
+        try checkMemory(loss, request: request, columns: columns)
         var batch = LossBatch<Double>(columns: columns)
         if let labels = request.labels {
             try requireFinite(labels)
             if labels.rank == 2 && loss.inputSpec.labels == .teacher {
                 batch.targets = try labels.matrix(Double.self)
             } else if labels.rank == 1 || (labels.rank == 2 && labels.shape[1] == 1) {
-                batch.labels = labels.doubles()
+                batch.labels = try labels.exactDoubles()
             } else {
                 throw LossError("\(labels.source): labels must be 1-D (one per row)\(loss.inputSpec.labels == .teacher ? " or a 2-D teacher matrix" : ""), got shape \(labels.shape)")
             }
@@ -67,6 +68,29 @@ public enum EvalJob {
         let result = try loss.evaluate(batch)
         return Outcome(loss: loss, result: result, columnShapes: request.embeddings.map(\.shape),
                        weightShapes: weightShapes, initializedWeights: initialized)
+    }
+
+    /// The losses that score all pairs hold (rows, rows) matrices, SoftmaxLoss a classifier
+    /// of num_labels rows: refuse what cannot fit before allocating it.
+    private static func checkMemory(_ loss: any EmbeddingLoss, request: EvalRequest, columns: [Matrix<Double>]) throws {
+        let rows = columns[0].rows
+        if let softmax = loss as? SoftmaxLoss {
+            // The classifier (when it is made here) and the (rows, num_labels) logits.
+            let width = Double(softmax.vectorCount * columns[0].cols + 1)
+            let weights = request.weights.isEmpty ? width * 8 * 2 : 0
+            let what = "SoftmaxLoss's \(request.weights.isEmpty ? "classifier (num_labels x \(Int(width) - 1) weights and their gradient) and its " : "")logits for \(rows) rows"
+            if let refusal = MemoryBudget.refusal("num_labels", softmax.numLabels ?? 3, what: what, bytesFor: {
+                Double($0) * weights + LossMemory.scratchBytes(loss, rows: rows, columns: columns.count, scalarBytes: 8, classes: $0)
+            }) {
+                throw LossError("SoftmaxLoss: " + refusal)
+            }
+            return
+        }
+        if let overrun = MemoryBudget.overrun(rows, bytesFor: {
+            LossMemory.scratchBytes(loss, rows: $0, columns: columns.count, scalarBytes: 8)
+        }) {
+            throw LossError("\(request.embeddings[0].source) has \(rows) rows: \(loss.className)'s working memory for them would take \(LossMemory.describe(overrun.needed)), \(MemoryBudget.limitText); at most \(overrun.largest) rows fit")
+        }
     }
 
     /// A parameter array as a matrix: 2-D as it is, 1-D as a single row.

@@ -23,7 +23,7 @@ public struct TrainingSettings: Equatable, Sendable {
     }
 
     /// The largest batch: the batch losses hold a batch × batch distance matrix.
-    public static let maximumBatchSize = 16_384
+    public static let maximumBatchSize = LossMemory.largestBatch
 
     /// The names `set` accepts, with what each takes.
     public static let accepted: [(name: String, help: String)] = [
@@ -40,14 +40,16 @@ public struct TrainingSettings: Equatable, Sendable {
         var next = self
         for (name, text) in options.sorted(by: { $0.key < $1.key }) {
             func number(_ low: Double, _ high: Double = .infinity, open: Bool = false) throws -> Double {
-                guard let value = Double(text), value.isFinite, open ? value > low : value >= low, value <= high else {
+                guard let value = DecimalNumber.double(text), value.isFinite, open ? value > low : value >= low, value <= high else {
                     let range = high.isInfinite ? (open ? "> \(low)" : "≥ \(low)") : "from \(low) to \(high)"
-                    throw CommandError("\(name) must be a number \(range), got '\(text)'")
+                    throw CommandError("\(name) must be a decimal number \(range), got '\(text)'")
                 }
                 return value
             }
             func whole(_ low: Int) throws -> Int {
-                guard let value = Int(text), value >= low else { throw CommandError("\(name) must be a whole number ≥ \(low), got '\(text)'") }
+                guard let value = DecimalNumber.integer(text), value >= low else {
+                    throw CommandError("\(name) must be a whole decimal number ≥ \(low), got '\(text)'")
+                }
                 return value
             }
             switch name {
@@ -74,8 +76,12 @@ public struct TrainingSettings: Equatable, Sendable {
             case "k", "per_class":
                 next.perClass = try whole(1)
                 if next.perClass > Self.maximumBatchSize { throw CommandError("k must be at most \(Self.maximumBatchSize), got \(next.perClass)") }
+                // Options apply in name order, so a batch_size of the same command is already in.
+                if next.perClass > next.batchSize {
+                    throw CommandError("k=\(next.perClass) is larger than batch_size=\(next.batchSize): a P×K batch holds at most batch_size examples")
+                }
             case "seed":
-                guard let seed = UInt64(text) else { throw CommandError("seed must be a whole number ≥ 0, got '\(text)'") }
+                guard let seed = DecimalNumber.unsigned(text) else { throw CommandError("seed must be a whole number ≥ 0, got '\(text)'") }
                 next.seed = seed
             case "schedule", "scheduler":
                 guard let schedule = LearningRateSchedule(rawValue: text.lowercased()) else {

@@ -1,0 +1,91 @@
+import LossData
+import LossKit
+
+/// The sizes a user sets (encoder dim and hidden, batch_size, SoftmaxLoss's num_labels), checked
+/// against the data and the memory budget before the session allocates anything: a size that
+/// cannot fit is one line naming the parameter, its value and the bound, never an abort in the
+/// allocator.
+enum SizeBounds {
+    /// A trained Float parameter: itself, its gradient, two optimizer moments and the copy kept
+    /// to undo a step that overflows.
+    static let bytesPerParameter = 20.0
+
+    /// Everything a configuration allocates in proportion to a size the user chose.
+    static func check(dataset: Dataset, loss: any EmbeddingLoss, encoder: EncoderChoice, settings: TrainingSettings) throws {
+        try checkEncoder(encoder, dataset: dataset, loss: loss)
+        try checkLoss(loss, dataset: dataset, settings: settings, dimension: outputDimension(encoder, dataset))
+    }
+
+    /// What the loss needs on top of the encoder: its per-batch scratch and, for SoftmaxLoss,
+    /// the classifier.
+    static func checkLoss(_ loss: any EmbeddingLoss, dataset: Dataset, settings: TrainingSettings, dimension: Int) throws {
+        let classes = Session.classCount(dataset)
+        if let softmax = loss as? SoftmaxLoss {
+            try checkClassifier(softmax, classes: classes, width: softmax.vectorCount * dimension,
+                                batch: min(settings.batchSize, dataset.exampleCount))
+        }
+        let columns = dataset.columnCount
+        let rows = dataset.exampleCount
+        let labels = (loss as? SoftmaxLoss)?.numLabels ?? classes
+        if let refusal = MemoryBudget.refusal("batch_size", settings.batchSize, what: "\(loss.className)'s working memory for a batch of \(columns) column\(columns == 1 ? "" : "s")", bytesFor: { batch in
+            let n = min(batch, rows)
+            return LossMemory.scratchBytes(loss, rows: n, columns: columns, scalarBytes: 4, classes: labels)
+                + Double(n * columns * dimension) * 4 * 3
+        }) {
+            throw CommandError(refusal)
+        }
+    }
+
+    /// num_labels must cover the data's classes, and the classifier must fit.
+    static func checkClassifier(_ softmax: SoftmaxLoss, classes: Int, width: Int, batch: Int) throws {
+        let labels = softmax.numLabels ?? classes
+        if let numLabels = softmax.numLabels, numLabels < classes {
+            throw CommandError("SoftmaxLoss: num_labels=\(numLabels) is too small: the data has \(classes) classes (labels 0..<\(classes)); num_labels must be at least \(classes)")
+        }
+        let features = Double(width + 1)
+        if let refusal = MemoryBudget.refusal("num_labels", labels, what: "SoftmaxLoss's classifier (num_labels x \(width) weights, with gradients and optimizer state) and its logits", bytesFor: { labels in
+            Double(labels) * features * bytesPerParameter + Double(labels) * Double(batch) * 4 * 3
+        }) {
+            throw CommandError("SoftmaxLoss: " + refusal)
+        }
+    }
+
+    /// The encoder's parameters and every item's embedding (the views keep them); with
+    /// DenoisingAutoEncoderLoss also the decoder, whose size follows the encoder's dim.
+    static func checkEncoder(_ choice: EncoderChoice, dataset: Dataset, loss: any EmbeddingLoss) throws {
+        let items = Double(dataset.itemCount)
+        let input = Double(dataset.dimension ?? 0)
+        var vocabulary = 0.0
+        if case .tokens(_, let words) = dataset.items { vocabulary = Double(words.count) }
+        let decoder = loss is DenoisingLossChoice
+        func bytes(output: Int, hidden: Int) -> Double {
+            let out = Double(output), wide = Double(hidden)
+            var parameters: Double
+            switch choice.kind {
+            case "table": parameters = items * input
+            case "linear": parameters = input * out + out
+            case "mlp": parameters = input * wide + wide + wide * out + out
+            default: parameters = vocabulary * out
+            }
+            if decoder { parameters += 6 * out * out + 6 * out + vocabulary }
+            return parameters * bytesPerParameter + items * out * 8
+        }
+        let output = outputDimension(choice, dataset)
+        let what = "the \(choice.kind) encoder's parameters (with gradients and optimizer state)\(decoder ? ", the decoder" : "") and the \(dataset.itemCount) embeddings"
+        let refusal: String?
+        if choice.kind == "table" {
+            let needed = bytes(output: output, hidden: 0)
+            refusal = needed <= MemoryBudget.bytes ? nil
+                : "the \(dataset.itemCount) x \(output) table would take \(LossMemory.describe(needed)) with its gradients and optimizer state, \(MemoryBudget.limitText); use encoder linear or mlp with a small dim"
+        } else if choice.kind == "mlp" && choice.hidden >= output {
+            refusal = MemoryBudget.refusal("hidden", choice.hidden, what: what) { bytes(output: output, hidden: $0) }
+        } else {
+            refusal = MemoryBudget.refusal("dim", output, what: what) { bytes(output: $0, hidden: choice.hidden) }
+        }
+        if let refusal { throw CommandError("encoder \(choice.kind): " + refusal) }
+    }
+
+    static func outputDimension(_ choice: EncoderChoice, _ dataset: Dataset) -> Int {
+        choice.kind == "table" ? dataset.dimension ?? 16 : choice.dimension ?? 16
+    }
+}
