@@ -51,7 +51,9 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
                         for j in 0..<n {
                             // The reference's order: (|b|² - 2ab) + |a|².
                             let squared = (gs[j * (n + 1)] - 2 * gr[j]) + gii
-                            dr[j] = squared > 0 ? squared.squareRoot() : 0
+                            // NaN (inf - inf after an overflow) stays NaN, as in the reference,
+                            // rather than reading as a zero distance.
+                            dr[j] = squared > 0 ? squared.squareRoot() : (squared.isNaN ? squared : 0)
                         }
                     }
                 }

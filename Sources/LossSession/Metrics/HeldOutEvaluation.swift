@@ -28,12 +28,14 @@ enum HeldOutEvaluation {
 
         // The loss itself on the test examples.
         let columns = (0..<dataset.columnCount).map { c in test.map { item($0, c) } }
-        let embedded = model.encoder.forward(items: columns.flatMap { $0 }).embeddings.splitRows(columns.map(\.count))
-        var batch = LossBatch(columns: embedded, labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] },
-                              parameters: model.lossParameters)
+        let embeddings = model.encoder.forward(items: columns.flatMap { $0 }).embeddings
+        var batch = LossBatch(columns: embeddings.splitRows(columns.map(\.count)),
+                              labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] }, parameters: model.lossParameters)
         if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(columns[0]) }
-        let result = try? loss.evaluate(batch)
-        if let result { metrics.append(("test_loss", Double(result.value))) }
+        // Embeddings that overflow float32 give a loss that looks fine and means nothing.
+        let overflows = DivergenceGuard.overflow(in: embeddings) != nil
+        let result = overflows ? nil : try? loss.evaluate(batch)
+        if let result { metrics.append(("test_loss", Double(result.value))) } else if overflows { metrics.append(("test_loss", .nan)) }
         if let denoising = loss as? DenoisingLossChoice, let decoder = model.decoder {
             // Fixed noise, so evaluations at different steps compare the same corruption.
             var noise = SeededRandom(seed: 7)

@@ -101,6 +101,9 @@ public final class Session {
         case .loss(let name, let values):
             let newLoss = try DenoisingLossChoice.make(name, settings: values)
             if let dataset, let mismatch = Self.mismatch(dataset, newLoss) { throw CommandError(mismatch) }
+            if let dataset, let model {
+                try SizeBounds.checkLoss(newLoss, dataset: dataset, settings: settings, dimension: model.encoder.outputDimension)
+            }
             var whatIf = ""
             if let pinned, let dataset, let model, !(newLoss is DenoisingLossChoice), !(loss is DenoisingLossChoice) {
                 let before = try pinned.read(loss, dataset: dataset, model: model)
@@ -144,14 +147,10 @@ public final class Session {
                 last = try step()
                 if case .diverged = state { break }
             }
-            let duel = rival.flatMap { $0.history.last }.map { String(format: " | duel %@: loss %.5g", rival!.loss.className, $0.loss) } ?? ""
-            guard let last else { return "no step taken" }
-            let evaluation = evaluations.last.map { $0.step > first ? " | " + $0.summary : "" } ?? ""
-            return String(format: "step %d: loss %.5g, |grad| %.3g, active %d/%d", last.step, last.loss, last.gradientNorm,
-                          last.counts.active, last.counts.used) + evaluation
-                + duel + (warnings.isEmpty ? "" : "\nwarning: " + warnings.joined(separator: "\nwarning: "))
+            return last == nil ? "no step taken" : describeSteps(since: first)
         case .eval:
-            let rivalSummary = try rival.map { "\nduel " + $0.loss.className + ": " + (try $0.evaluate().summary) } ?? ""
+            let rivalSummary = try rival.map { "\nduel " + $0.loss.className + ($0.divergedReason.map { " (diverged: \($0))" } ?? "") + ": "
+                + (try $0.evaluate().summary) } ?? ""
             return try evaluate().summary + rivalSummary
         case .reset(let seed):
             var next = settings
@@ -176,6 +175,7 @@ public final class Session {
             guard let dataset, let model else { throw CommandError("duel needs data: load some first") }
             let rivalLoss = try DenoisingLossChoice.make(name, settings: values)
             if let mismatch = Self.mismatch(dataset, rivalLoss) { throw CommandError(mismatch) }
+            try SizeBounds.checkLoss(rivalLoss, dataset: dataset, settings: settings, dimension: model.encoder.outputDimension)
             let other = Session(workingDirectory: workingDirectory)
             (other.dataset, other.datasetSource, other.loss, other.lossSettings) = (dataset, datasetSource, rivalLoss, values)
             (other.encoderChoice, other.settings, other.stepIndex, other.history, other.evaluations) =
@@ -218,8 +218,10 @@ public final class Session {
 
     private func saveCheckpoint(_ model: Model) {
         checkpoints.append(Checkpoint(step: stepIndex, model: model, historyCount: history.count, evaluationCount: evaluations.count))
-        // Parameters plus two optimizer moments, in Float.
-        let bytes = model.encoder.parameters.values.reduce(0) { $0 + $1.count } * 12
+        // Parameters plus two optimizer moments, in Float: the encoder's and the loss's own
+        // (SoftmaxLoss's classifier, TSDAE's decoder), which every checkpoint copies too.
+        let owned = [model.encoder.parameters, model.lossParameters, model.decoder?.parameters ?? [:]]
+        let bytes = owned.reduce(0) { total, group in total + group.values.reduce(0) { $0 + $1.count } } * 12
         let limit = min(Self.checkpointLimit, Self.checkpointBudgetBytes / max(bytes, 1))
         if limit < 2 {
             // Too large to keep copies of: rewind is unavailable for this model.
@@ -270,6 +272,7 @@ public final class Session {
         let columns = dataset.columnCount
         let items = (0..<columns).map { column in batch.map { dataset.examples[$0][column] } }
         let pass = current.encoder.forward(items: items.flatMap { $0 })
+        if let reason = DivergenceGuard.overflow(in: pass.embeddings) { throw diverged(reason) }
         let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters)
@@ -281,12 +284,8 @@ public final class Session {
         }
         let result = try loss.evaluate(lossBatch)
 
+        if let reason = DivergenceGuard.nonFinite(result) { throw diverged(reason) }
         let columnGradient = Matrix.vstack(result.columnGradients)
-        if !result.value.isFinite || !columnGradient.allFinite || !result.parameterGradients.values.allSatisfy(\.allFinite) {
-            let reason = !result.value.isFinite ? "loss is \(result.value)" : "gradient is not finite"
-            state = .diverged("step \(stepIndex + 1): \(reason)")
-            throw CommandError("training diverged at step \(stepIndex + 1): \(reason); the previous state is kept")
-        }
         var gradients = current.encoder.backward(pass, columnGradient)
         gradients.merge(result.parameterGradients) { $1 }
 
@@ -332,9 +331,10 @@ public final class Session {
         let batch = current.sampler.next()
         let items = batch.map { dataset.examples[$0][0] }
         let result = try choice.loss.evaluate(encoder: current.encoder, decoder: decoder, items: items, random: &current.noise)
-        if !result.value.isFinite || !result.gradients.values.allSatisfy(\.allFinite) {
-            state = .diverged("step \(stepIndex + 1): loss is \(result.value)")
-            throw CommandError("training diverged at step \(stepIndex + 1); the previous state is kept")
+        if let reason = DivergenceGuard.overflow(in: result.embeddings) { throw diverged(reason) }
+        if !result.value.isFinite { throw diverged("loss is \(result.value)") }
+        if let name = result.gradients.keys.sorted().first(where: { !result.gradients[$0]!.allFinite }) {
+            throw diverged("gradient of \(name) is not finite")
         }
         var parameters = current.encoder.parameters
         current.encoder.parameters = [:]
@@ -356,6 +356,13 @@ public final class Session {
                                  mining: MiningReport(kind: .item, counts: counts), largestGradients: [])
         if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty { _ = try evaluate() }
         return record
+    }
+
+    /// Marks the session diverged at the coming step; the caller throws the returned error
+    /// before anything of the step is applied.
+    private func diverged(_ reason: String) -> CommandError {
+        state = .diverged("step \(stepIndex + 1): \(reason)")
+        return CommandError("training diverged at step \(stepIndex + 1): \(reason); the previous state is kept")
     }
 
     /// Why `loss` cannot train on `dataset`, or nil.
@@ -387,6 +394,7 @@ public final class Session {
     /// Builds a fresh model for the configuration; assigns nothing when it throws.
     private func rebuild(dataset: Dataset, loss: any EmbeddingLoss, encoder: EncoderChoice, settings: TrainingSettings,
                          keepEncoder: Bool = false) throws {
+        try SizeBounds.check(dataset: dataset, loss: loss, encoder: encoder, settings: settings)
         let builtEncoder = try keepEncoder && model != nil && self.dataset.map({ $0.name == dataset.name }) == true
             ? model!.encoder : encoder.build(for: dataset, seed: settings.seed)
         let (lossParameters, decoder) = Self.ownedState(of: loss, dataset: dataset, dimension: builtEncoder.outputDimension,
@@ -422,8 +430,7 @@ public final class Session {
         -> ([String: Matrix<Float>], DenoisingDecoder<Float>?) {
         var parameters: [String: Matrix<Float>] = [:]
         if let softmax = loss as? SoftmaxLoss {
-            let classes = max(Int(dataset.labels.max() ?? 0) + 1, dataset.labelNames.count, 2)
-            parameters = SoftmaxLoss(numLabels: softmax.numLabels ?? classes, concatenationSentRep: softmax.concatenationSentRep,
+            parameters = SoftmaxLoss(numLabels: softmax.numLabels ?? classCount(dataset), concatenationSentRep: softmax.concatenationSentRep,
                                      concatenationSentDifference: softmax.concatenationSentDifference,
                                      concatenationSentMultiplication: softmax.concatenationSentMultiplication)
                 .initialParameters(dimension: dimension, seed: seed)
@@ -433,6 +440,11 @@ public final class Session {
             decoder = DenoisingDecoder(dimension: dimension, vocabularySize: vocabulary.count, seed: seed)
         }
         return (parameters, decoder)
+    }
+
+    /// The classes a classifier over the data needs: one per label value (at least 2).
+    static func classCount(_ dataset: Dataset) -> Int {
+        max(Int(dataset.labels.max() ?? 0) + 1, dataset.labelNames.count, 2)
     }
 
     /// For each item, the first item with exactly the same content (vector or tokens).
@@ -511,6 +523,20 @@ public final class Session {
     /// One short line for the status bar: name, shape, N and D.
     public func summarize(_ dataset: Dataset) -> String {
         "\(dataset.name) · \(dataset.shape.rawValue) · N=\(dataset.exampleCount)" + (dataset.dimension.map { " D=\($0)" } ?? " text")
+    }
+
+    /// Why training stopped, when it diverged.
+    public var divergedReason: String? {
+        if case .diverged(let reason) = state { return reason }
+        return nil
+    }
+
+    /// How a duel's rival stands: its last loss, or why it diverged (a diverged rival keeps
+    /// its last good state, which must not read as its current loss).
+    public var duelStatus: String {
+        if let reason = divergedReason { return "\(loss.className): diverged (\(reason))" }
+        guard let last = history.last else { return "\(loss.className): no step taken" }
+        return String(format: "%@: loss %.5g", loss.className, last.loss)
     }
 
     public func describeLoss() -> String {

@@ -70,6 +70,7 @@ enum SessionReport {
             lines.append("largest per-example gradients: " + batch.largestGradients.map { String(format: "item %d %.4g", item($0.row), $0.norm) }.joined(separator: ", "))
         }
         if let evaluation = session.evaluations.last { lines.append(evaluation.summary) }
+        if let rival = session.rival { lines.append("duel " + rival.duelStatus) }
         return lines.joined(separator: "\n")
     }
 
