@@ -35,16 +35,8 @@ struct EvalCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     func run() throws {
-        var settingsByName: [String: String] = [:]
-        for text in settings {
-            let (name, value) = try EvalRequest.splitAssignment(text, what: "--set")
-            settingsByName[name] = value
-        }
-        var weightArrays: [String: NumpyArray] = [:]
-        for text in weights {
-            let (name, path) = try EvalRequest.splitAssignment(text, what: "--weight")
-            weightArrays[name] = try NumpyFile.read(path: path)
-        }
+        let settingsByName = try EvalRequest.assignments(settings, what: "--set")
+        let weightArrays = try EvalRequest.assignments(weights, what: "--weight").mapValues { try NumpyFile.read(path: $0) }
         let request = EvalRequest(
             lossName: loss, settings: settingsByName,
             embeddings: try embeddings.map { try NumpyFile.read(path: $0) },

@@ -26,6 +26,20 @@ public struct EvalRequest: Sendable {
         self.seed = seed
     }
 
+    /// Repeated `name=value` options (`--set`, `--weight`) by name. A name given twice is an
+    /// error: which of the two values was meant cannot be known.
+    public static func assignments(_ texts: [String], what: String) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for text in texts {
+            let (name, value) = try splitAssignment(text, what: what)
+            if let earlier = values[name] {
+                throw LossError("\(what) \(name) is given twice (\(name)=\(earlier) and \(name)=\(value)); give each name once")
+            }
+            values[name] = value
+        }
+        return values
+    }
+
     /// Parses "name=value" into a pair; the value may itself contain '='.
     public static func splitAssignment(_ text: String, what: String) throws -> (String, String) {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
