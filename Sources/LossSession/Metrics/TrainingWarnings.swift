@@ -1,3 +1,4 @@
+import Foundation
 import LossData
 import LossKit
 
@@ -29,6 +30,10 @@ public enum TrainingWarnings {
         if inBatchNegatives && (!repeated.isEmpty || identical > flat.count - seen.count) {
             let extra = max(identical - (flat.count - seen.count), 0)
             warnings.append("in-batch duplicates: \(repeated.count) items repeat\(extra > 0 ? " and \(extra) rows are identical copies" : ""); each copy is a false negative for the other's anchor (use sampler=no-duplicates)")
+        }
+        if loss is MultipleNegativesRankingLoss && items.dropFirst().reduce(0, { $0 + $1.count }) == 1 {
+            warnings.append(String(format: "batch of one: the anchor's only candidate is its own positive, so MultipleNegativesRankingLoss is 0 by construction (loss %.3g, |grad| %.3g); use batch_size ≥ 2 or add hard negatives",
+                                   record.loss, record.gradientNorm))
         }
         let settings = Dictionary(loss.settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
         let margin = (settings["margin"] ?? settings["triplet_margin"]).flatMap(Double.init)
