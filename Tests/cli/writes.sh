@@ -152,5 +152,32 @@ rm -rf "$work/d"; mkdir -p "$work/d"; echo OLD >"$work/d/out"
 write_with run-out "$work/d/out" && fail "run --out FILE: accepted" || { grep -q "is a file" "$work/err" && ok || fail "run --out FILE: message"; }
 [ "$(cat "$work/d/out")" = OLD ] && ok || fail "run --out FILE: the file changed"
 
+# A full disk (a small tmpfs, where this machine lets us mount one). The projector's pair is one
+# set: with room for the new vectors file but not the metadata, both old files stay.
+tiny="$work/tiny"
+mkdir -p "$tiny"
+if mount -t tmpfs -o size=256k tmpfs "$tiny" 2>/dev/null; then
+  trap 'umount "$tiny" 2>/dev/null; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+  rm -rf "$work/d"; mkdir -p "$work/d"
+  write_with projector "$work/d/sized"
+  vectors_pages=$(( ($(stat -c %s "$work/d/sized.vectors.tsv") + 4095) / 4096 ))
+  for writer in save metrics embeddings snippet projector; do
+    rm -rf "${tiny:?}"/*
+    for f in $(outputs "$writer" "$tiny/target"); do echo OLD >"$f"; done
+    # Fill the disk, then free just enough pages for the projector's vectors (none for the rest).
+    head -c 300k /dev/zero >"$tiny/filler" 2>/dev/null
+    [ "$writer" = projector ] && truncate -s $(( $(stat -c %s "$tiny/filler") - vectors_pages * 4096 )) "$tiny/filler"
+    if write_with "$writer" "$tiny/target"; then fail "$writer/full disk: accepted"; else
+      grep -q "the disk is full" "$work/err" && ok || fail "$writer/full disk: message does not say the disk is full"
+      all=1; for f in $(outputs "$writer" "$tiny/target"); do [ "$(cat "$f")" = OLD ] || all=0; done
+      [ $all = 1 ] && ok || fail "$writer/full disk: old files changed (all or none)"
+    fi
+    ! find "$tiny" -name '.*.tmp-*' | grep -q . && ok || fail "$writer/full disk: temporary files left"
+  done
+  umount "$tiny"
+else
+  echo "note: cannot mount a tmpfs here; the full-disk checks are skipped"
+fi
+
 echo "writes: $passed passed, $failed failed"
 [ "$failed" = 0 ]

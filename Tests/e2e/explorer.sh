@@ -13,7 +13,7 @@ export SWIFT_BACKTRACE=interactive=no
 round=0
 socket="losslab-e2e-$$-0"
 tm() { tmux -L "$socket" "$@"; }
-trap 'for s in /tmp/tmux-$(id -u)/losslab-e2e-$$-*; do tmux -S "$s" kill-server 2>/dev/null; done; rm -rf "$work"' EXIT
+trap 'for s in /tmp/tmux-$(id -u)/losslab-e2e-$$-*; do tmux -S "$s" kill-server 2>/dev/null; done; umount "$work/ro" "$work/full" 2>/dev/null; rm -rf "$work"' EXIT
 passed=0
 failed=0
 
@@ -252,6 +252,26 @@ tm send-keys -t e2e C-c
 wait_for "unsaved work" 10 || true
 tm send-keys -t e2e d
 restored "after resize storm and paste"
+
+# 12. A journal that cannot be written (a read-only or a full LOSSLAB_HOME) is a warning in the
+# status line; the session goes on. (Needs a tmpfs mount, as root; skipped where there is none.)
+mkdir -p "$work/ro" "$work/full"
+if mount -t tmpfs -o ro,size=64k tmpfs "$work/ro" 2>/dev/null; then
+  for home in ro full; do
+    [ $home = full ] && { mount -t tmpfs -o size=64k tmpfs "$work/full"; head -c 100k /dev/zero >"$work/full/filler" 2>/dev/null; }
+    LOSSLAB_HOME="$work/$home" start 120 40
+    wait_for "journal not saved" 15 && ok || fail "$home LOSSLAB_HOME: warning shown"
+    tm send-keys -t e2e n
+    wait_for "step 1" 10 && ok || fail "$home LOSSLAB_HOME: the session goes on"
+    tm send-keys -t e2e q
+    wait_for "unsaved work" 10 || true
+    tm send-keys -t e2e d
+    restored "$home LOSSLAB_HOME"
+  done
+  umount "$work/ro" "$work/full"
+else
+  echo "note: cannot mount a tmpfs here; the unwritable-journal checks are skipped"
+fi
 
 # 11. No terminal: a clear message, not a crash.
 TERM=dumb "$bin" </dev/null >"$work/out" 2>&1

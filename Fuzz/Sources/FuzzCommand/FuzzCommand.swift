@@ -4,7 +4,7 @@ import LossSession
 /// The command grammar: Command.parse (the explorer's command line, notebooks, the journal,
 /// `losslab run`) and Expectation.parse. A thrown CommandError is the right answer to
 /// garbage; a crash or any other error type fails. An accepted command must also survive
-/// the journal (through the real Journal: record, then read back as a restore does): it
+/// the journal (through the real Journal: written, then read back as a restore does): it
 /// comes back as one line that parses to the same command, so a restored session replays
 /// exactly what was typed. Lines with a line break inside quotes are not checked.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -26,17 +26,14 @@ public func fuzzCommand(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         fatalError("Expectation.parse threw \(type(of: error)), not a CommandError: \(error)")
     }
     if let command, !newlineInsideQuotes(text) {
-        // The explorer journals the accepted line as typed (Journal.record); a restore reads
-        // the journal back as a notebook and replays its command lines. Line breaks outside
-        // quotes only separate words, so the line must come back as the same one command.
-        let journal = Journal(path: Fuzz.directory + "/journal.lab")
-        do {
-            try journal.begin()
-        } catch {
-            fatalError("fuzz harness: cannot start a journal in \(Fuzz.directory): \(error)")
-        }
-        journal.record(text)
-        let restored = journal.leftOver()?.cells.filter { if case .command = $0 { return true } else { return false } } ?? []
+        // The explorer journals the accepted line as typed; a restore reads the journal back
+        // as a notebook and replays its command lines. Line breaks outside quotes only
+        // separate words, so the line must come back as the same one command.
+        let journal = Journal(directory: Fuzz.directory)
+        journal.begin()
+        journal.write(Notebook(cells: [Notebook.cell(for: text)]))
+        if let problem = journal.problem { fatalError("fuzz harness: cannot write a journal in \(Fuzz.directory): \(problem)") }
+        let restored = (try? Notebook.read(path: journal.path))?.cells.filter { if case .command = $0 { return true } else { return false } } ?? []
         journal.finish()
         guard restored.count == 1, case .command(let line) = restored[0] else {
             fatalError("the accepted line \(String(reflecting: text)) comes back from the journal as \(restored)")

@@ -25,11 +25,13 @@ enum StatusPane {
         }
         let lead = " encoder \(s.encoderSummary) │ \(optimizer) │ step \(s.step)\(rate) │ "
         let row = rect.row(1)
-        let end = buffer.put(lead, x: row.x, y: row.y, style: Style(.brightBlack), clip: row)
-        let stateEnd = buffer.put(model.ascii ? asciiState(s.state) : state, x: end, y: row.y, style: stateStyle, clip: row)
+        var start = row.x
         if let problem = model.journalProblem {
-            buffer.put(" │ ⚠ \(problem)", in: Rect(x: stateEnd, y: row.y, width: max(row.maxX - stateEnd, 0), height: 1), style: Style(.red, bold: true))
+            // First on the line, so no width hides it.
+            start = buffer.put(" " + (model.ascii ? "!" : "⚠") + " \(problem) │", x: start, y: row.y, style: Style(.red, bold: true), clip: row)
         }
+        let end = buffer.put(lead, x: start, y: row.y, style: Style(.brightBlack), clip: row)
+        buffer.put(model.ascii ? asciiState(s.state) : state, in: Rect(x: end, y: row.y, width: max(row.maxX - end, 0), height: 1), style: stateStyle)
     }
 
     static func asciiState(_ state: TrainingSnapshot.RunState) -> String {

@@ -48,7 +48,7 @@ public final class Journal: @unchecked Sendable {
             try SafeWriter.makeDirectory(Self.directory(of: path))
             lockDescriptor = try Self.takeLock(lockPath)
         } catch {
-            failure = "\(error)"
+            failure = Self.problem(writing: path, "\(error)")
             return
         }
         writeLocked(Notebook())
@@ -77,8 +77,17 @@ public final class Journal: @unchecked Sendable {
             lastWritten = text
             failure = nil
         } catch {
-            failure = "the journal cannot be written (\(error)); unsaved work is not protected"
+            failure = Self.problem(writing: path, "\(error)")
         }
+    }
+
+    /// The status line's warning: the reason alone, without the path.
+    static func problem(writing path: String, _ message: String) -> String {
+        var reason = Substring(message)
+        if let colon = reason.range(of: ": ") { reason = reason[colon.upperBound...] }
+        if reason.hasPrefix("cannot write: ") { reason = reason.dropFirst("cannot write: ".count) }
+        if let end = reason.firstIndex(where: { $0 == ";" || $0 == "(" }) { reason = reason[..<end] }
+        return "journal not saved (\(reason.trimmingCharacters(in: .whitespaces))): unsaved work is at risk"
     }
 
     /// A clean end: the journal and its lock go.

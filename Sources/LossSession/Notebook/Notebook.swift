@@ -15,13 +15,16 @@ public struct Notebook: Equatable, Sendable {
     public init(cells: [Cell] = []) { self.cells = cells }
 
     public init(text: String) {
-        cells = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { raw in
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { return .blank }
-            if line.hasPrefix("#") { return .prose(String(line.dropFirst()).trimmingCharacters(in: .whitespaces)) }
-            return .command(line)
-        }
+        cells = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { Self.cell(for: String($0)) }
         while cells.last == .blank { cells.removeLast() }
+    }
+
+    /// The cell one line of a notebook is: blank, `#` prose, or a command.
+    public static func cell(for line: String) -> Cell {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return .blank }
+        if trimmed.hasPrefix("#") { return .prose(String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)) }
+        return .command(trimmed)
     }
 
     public static func read(path: String) throws -> Notebook {
@@ -30,14 +33,20 @@ public struct Notebook: Equatable, Sendable {
         return Notebook(text: text)
     }
 
+    /// One line per cell. A newline character inside a cell (\r, U+2028...) becomes a space, so
+    /// the text reads back as the same cells: outside quotes it only separated words.
     public var text: String {
         cells.map { cell in
             switch cell {
-            case .prose(let text): return "# " + text
-            case .command(let line): return line
+            case .prose(let text): return "# " + Self.oneLine(text)
+            case .command(let line): return Self.oneLine(line)
             case .blank: return ""
             }
         }.joined(separator: "\n") + "\n"
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.contains(where: \.isNewline) ? String(text.map { $0.isNewline ? " " : $0 }) : text
     }
 
     /// Writes through `SafeWriter`: the old file stays intact unless the new one is complete.

@@ -22,7 +22,7 @@ public final class NotebookRunner {
     public func execute(_ line: String) throws -> String {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { transcript.cells.append(.blank); return "" }
-        if trimmed.hasPrefix("#") { transcript.cells.append(Notebook(text: trimmed).cells[0]); return "" }
+        if trimmed.hasPrefix("#") { transcript.cells.append(Notebook.cell(for: trimmed)); return "" }
         let command = try Command.parse(trimmed)
         let output: String
         switch command {

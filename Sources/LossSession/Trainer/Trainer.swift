@@ -287,7 +287,7 @@ public final class Trainer: @unchecked Sendable {
     private func journal() {
         var notebook = runner.transcript
         if jobSteps > 0 || cellSteps > 0 { notebook.cells.append(.command("step \(jobSteps + cellSteps)")) }
-        notebook.cells += queue.map { Notebook(text: $0.text).cells.first ?? .blank }
+        notebook.cells += queue.map { Notebook.cell(for: $0.text) }
         onJournal(notebook)
         lastJournalTime = now()
     }
@@ -296,7 +296,7 @@ public final class Trainer: @unchecked Sendable {
         let target = runner.resolve(path)
         if !overwrite && FileManager.default.fileExists(atPath: target) { return .exists(path) }
         var notebook = runner.transcript
-        notebook.cells += queue.map { Notebook(text: $0.text).cells.first ?? .blank }
+        notebook.cells += queue.map { Notebook.cell(for: $0.text) }
         do {
             try notebook.write(to: target)
             return .saved(path)
