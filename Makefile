@@ -29,9 +29,11 @@ test: deps
 	$(MAKE) test-lessons
 	$(MAKE) test-fuzz
 
-# The command line end to end, on the debug build the tests just made.
+# The command line end to end, on the debug build the tests just made: exit codes and
+# messages, every writer against every kind of destination, bad input.
 test-cli:
 	bash Tests/cli/run.sh .build/debug/losslab
+	bash Tests/cli/writes.sh .build/debug/losslab
 
 # The explorer in tmux: keys, resize, quit, signals, journal restore.
 test-e2e:

@@ -48,26 +48,24 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// summary.json: the final state of a run.
+/// summary.json: the final state of a run, valid JSON whatever the names and numbers.
 enum RunSummary {
     static func json(_ runner: NotebookRunner, outcomes: [NotebookRunner.CellOutcome]) -> String {
         let session = runner.session
-        func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
-        var fields: [String] = [
-            "\"steps\": \(session.stepIndex)",
-            "\"loss\": \(session.history.last.map { number($0.loss) } ?? "null")",
-            "\"loss_name\": \"\(session.loss.className)\"",
-            "\"dataset\": \"\(session.dataset?.name ?? "")\"",
-            "\"diverged\": \(session.state != .ready)",
-            "\"failed_expectations\": \(runner.failedExpectations.count)",
+        func metrics(_ pairs: [(String, Double)]) -> String {
+            JSONText.object(pairs.flatMap { JSONText.numberField($0.0, $0.1) })
+        }
+        var fields: [(String, String)] = [("steps", JSONText.integer(session.stepIndex))]
+        if let last = session.history.last { fields += JSONText.numberField("loss", last.loss) } else { fields.append(("loss", "null")) }
+        fields += [
+            ("loss_name", JSONText.string(session.loss.className)),
+            ("dataset", JSONText.string(session.dataset?.name ?? "")),
+            ("diverged", JSONText.bool(session.state != .ready)),
+            ("failed_expectations", JSONText.integer(runner.failedExpectations.count)),
         ]
-        if let last = session.history.last {
-            fields.append("\"last_step\": {" + last.metrics.map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ") + "}")
-        }
-        if let evaluation = session.evaluations.last {
-            fields.append("\"held_out\": {" + evaluation.metrics.map { "\"\($0.name)\": \(number($0.value))" }.joined(separator: ", ") + "}")
-        }
-        fields.append("\"cells\": \(outcomes.count)")
-        return "{" + fields.joined(separator: ", ") + "}\n"
+        if let last = session.history.last { fields.append(("last_step", metrics(last.metrics))) }
+        if let evaluation = session.evaluations.last { fields.append(("held_out", metrics(evaluation.metrics.map { ($0.name, $0.value) }))) }
+        fields.append(("cells", JSONText.integer(outcomes.count)))
+        return JSONText.object(fields) + "\n"
     }
 }

@@ -53,5 +53,15 @@ check "missing file" 2 "$bin" eval --loss MSELoss --embeddings "$work/none.npy" 
 check "bad --set" 2 "$bin" eval --loss TripletLoss --set triplet_margin --embeddings "$work/a.npy"
 check "help" 0 "$bin" eval --help
 
+# summary.json stays valid JSON when names hold quotes and backslashes.
+weird="$work/we\"ird\\name"
+mkdir -p "$weird"
+cp "$work/items.npy" "$weird/items \"q\".npy"
+cp "$work/classes.npy" "$weird/classes.npy"
+printf 'load "items \\"q\\".npy" labels=classes.npy\nloss BatchHardTripletLoss\nstep 3\n' >"$weird/nb.lab"
+check "run with a quoted file name" 0 "$bin" run "$weird/nb.lab" --out "$weird/out"
+check "summary.json is valid JSON" 0 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["steps"] == 3, d' "$weird/out/summary.json"
+contains "summary names the dataset" "$weird/out/summary.json" 'items \\"q\\"'
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
