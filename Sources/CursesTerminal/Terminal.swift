@@ -197,13 +197,6 @@ public final class CursesScreen {
         return (Int(losslab_cols()), Int(losslab_lines()))
     }
 
-    /// Makes the next `draw` repaint everything (e.g. after something else wrote to the
-    /// terminal).
-    public func invalidate() {
-        previous = nil
-        if isActive { _ = clearok(losslab_stdscr(), true) }
-    }
-
     /// Puts `buffer` on screen, sending only the cells that changed since the last frame.
     /// With `cursor`, the terminal's cursor is shown there (e.g. in the command line);
     /// otherwise it is hidden.

@@ -1,3 +1,4 @@
+import Foundation
 import LossKit
 import LossSession
 import TerminalKit
@@ -406,5 +407,3 @@ extension ExplorerModel {
         return []
     }
 }
-
-import Foundation

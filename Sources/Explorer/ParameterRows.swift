@@ -1,3 +1,4 @@
+import Foundation
 import LossKit
 import LossSession
 
@@ -86,5 +87,3 @@ enum NumberText {
         return text
     }
 }
-
-import Foundation

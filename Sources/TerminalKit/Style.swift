@@ -164,16 +164,9 @@ public struct Style: Hashable, Sendable {
         return copy
     }
 
-    public func removing(_ unwanted: TextAttributes) -> Style {
-        var copy = self
-        copy.attributes.subtract(unwanted)
-        return copy
-    }
-
     public var bold: Style { adding(.bold) }
     public var dim: Style { adding(.dim) }
     public var reversed: Style { adding(.reverse) }
-    public var underlined: Style { adding(.underline) }
 
     /// The same style without any colour (for NO_COLOR / `--no-color`): attributes are kept,
     /// so reverse-video selections and bold titles stay visible.

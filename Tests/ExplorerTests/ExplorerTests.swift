@@ -1,4 +1,5 @@
 import Explorer
+import Foundation
 import LossKit
 import LossSession
 import TerminalKit
@@ -120,7 +121,6 @@ import Testing
     }
 }
 
-import Foundation
 
 /// The insight views drawn from real snapshots.
 @Suite struct InsightViewTests {

@@ -1,3 +1,4 @@
+import LossKit
 import Testing
 
 @testable import LossData
@@ -142,7 +143,7 @@ private struct BitWriter {
     }
 
     @Test func randomInputNeverCrashes() {
-        var generator = SeededGenerator(state: 99)
+        var generator = SeededRandom(seed: 99)
         for _ in 0..<3000 {
             let length = Int.random(in: 0..<300, using: &generator)
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -1,4 +1,5 @@
 import Foundation
+import LossKit
 import Testing
 
 @testable import LossData
@@ -182,7 +183,7 @@ import Testing
     }
 
     @Test func randomCorruptionNeverCrashes() throws {
-        var generator = SeededGenerator(state: 7)
+        var generator = SeededRandom(seed: 7)
         let originals = try ["two_stored.npz", "two_compressed.npz", "zip64.npz"].map(Fixture.bytes)
         var errors = 0
         for round in 0..<1500 {

@@ -1,4 +1,5 @@
 import Foundation
+import LossKit
 import Testing
 
 @testable import LossData
@@ -190,7 +191,7 @@ import Testing
     /// Thousands of random corruptions of real files: every outcome is an array or a
     /// DataError, never a crash or a hang.
     @Test func randomCorruptionNeverCrashes() throws {
-        var generator = SeededGenerator(state: 42)
+        var generator = SeededRandom(seed: 42)
         let originals = try ["f32_2d.npy", "fortran_3d.npy", "be_f8.npy", "v3_header.npy", "bool_1d.npy"].map(Fixture.bytes)
         var errors = 0
         for round in 0..<3000 {

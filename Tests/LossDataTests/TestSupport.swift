@@ -107,19 +107,6 @@ func float32Bytes(_ values: [Float]) -> [UInt8] {
     }
 }
 
-/// A deterministic generator for mutation tests (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Little-endian field access on byte arrays, for corrupting archives in tests.
 extension Array where Element == UInt8 {
     func u16(at offset: Int) -> Int { Int(self[offset]) | Int(self[offset + 1]) << 8 }

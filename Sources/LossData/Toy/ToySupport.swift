@@ -69,10 +69,6 @@ enum ToyCheck {
         if value < minimum { throw DataError("\(context): \(name) must be at least \(minimum), got \(value)") }
     }
 
-    static func atMost(_ value: Int, _ maximum: Int, _ name: String, in context: String) throws {
-        if value > maximum { throw DataError("\(context): \(name) must be at most \(maximum), got \(value)") }
-    }
-
     static func nonNegative(_ value: Double, _ name: String, in context: String) throws {
         if !value.isFinite { throw DataError("\(context): \(name) must be a finite number, got \(value)") }
         if value < 0 { throw DataError("\(context): \(name) must not be negative, got \(value)") }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `expect METRIC OP VALUE`: an assertion a lesson makes about the run, checked by
 /// `losslab run --check`. VALUE may be a number or `NUMBER * METRIC` (e.g. `0.9 * margin`).
 public struct Expectation: Equatable, Sendable, CustomStringConvertible {
@@ -42,5 +44,3 @@ public struct Expectation: Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Foundation
 import LossData
 import LossKit
 
@@ -49,5 +50,3 @@ public struct EvalRequest: Sendable {
         return (name, String(text[text.index(after: equals)...]))
     }
 }
-
-import Foundation

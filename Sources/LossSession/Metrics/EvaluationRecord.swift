@@ -1,3 +1,5 @@
+import Foundation
+
 /// Held-out metrics at one step, by their `expect` / CSV names.
 public struct EvaluationRecord: Sendable {
     public var step: Int
@@ -9,5 +11,3 @@ public struct EvaluationRecord: Sendable {
         "held-out @\(step): " + metrics.map { String(format: "%@ %.4g", $0.name, $0.value) }.joined(separator: ", ")
     }
 }
-
-import Foundation

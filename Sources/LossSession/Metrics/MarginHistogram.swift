@@ -1,3 +1,4 @@
+import Foundation
 import LossKit
 
 /// Histograms of d(a,p) and d(a,n) over the last batch's mined tuples, in the metric's own
@@ -45,5 +46,3 @@ public struct MarginHistogram: Sendable {
         return lines.joined(separator: "\n")
     }
 }
-
-import Foundation

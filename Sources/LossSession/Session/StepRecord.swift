@@ -1,4 +1,5 @@
 import LossKit
+import RealModule
 
 /// The numbers of one optimizer step: what the metrics file, the charts and `expect` read.
 public struct StepRecord: Sendable, Equatable {
@@ -111,5 +112,3 @@ public struct EmbeddingHealth: Sendable, Equatable {
         return health
     }
 }
-
-import RealModule

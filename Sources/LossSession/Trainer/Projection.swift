@@ -112,5 +112,4 @@ public struct Projection: Sendable {
         axes.maxY = blend(axes.maxY, target.maxY, grow: false)
     }
 
-    public mutating func resetAxes() { hasAxes = false }
 }

@@ -142,7 +142,7 @@ import Testing
     }
 
     @Test func binaryFiles() throws {
-        var random = LoaderSeededGenerator(state: 7)
+        var random = SeededRandom(seed: 7)
         let garbage = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) } + [0, 0, 0]
         let message = try failure("paste.csv", bytes: Array("1,2,a\n".utf8) + garbage)
         #expect(message.contains("NUL byte") || message.contains("not valid UTF-8"), "\(message)")
@@ -273,7 +273,7 @@ import Testing
         defer { scratch.cleanUp() }
         let csv = Array("v1,v2,label,text\n1,2,\"a, b\",\"x \"\"y\"\"\"\n3,4,c,z\n".utf8)
         let jsonl = Array((#"{"sentence1": "a b", "sentence2": "c", "label": 0.5, "embeddings": [[1, 2], [3, 4]]}"# + "\n").utf8)
-        var generator = LoaderSeededGenerator(state: 42)
+        var generator = SeededRandom(seed: 42)
         let rounds = Int(ProcessInfo.processInfo.environment["LOSSLAB_LOADER_FUZZ_ROUNDS"] ?? "") ?? 300
         for (name, original) in [("m.csv", csv), ("m.jsonl", jsonl)] {
             for round in 0..<rounds {
