@@ -5,9 +5,12 @@ public enum DecimalNumber {
     /// `[+-]digits[.digits][e[+-]digits]` (".5" and "5." included), or nil. Whitespace is not
     /// skipped. The value may be infinite when the exponent is out of range ("1e999").
     public static func double(_ text: String) -> Double? {
-        guard isDecimal(text, allowFraction: true) else { return nil }
+        guard isDecimal(text) else { return nil }
         return Double(text)
     }
+
+    /// Whether `text` is in the notation `double` reads.
+    public static func isDecimal(_ text: String) -> Bool { isDecimal(text, allowFraction: true) }
 
     /// `[+-]digits`, or nil (also when the value does not fit in Int).
     public static func integer(_ text: String) -> Int? {
@@ -23,7 +26,11 @@ public enum DecimalNumber {
     }
 
     private static func isDecimal(_ text: String, allowFraction: Bool) -> Bool {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { isDecimal($0, allowFraction: allowFraction) }
+    }
+
+    private static func isDecimal(_ bytes: UnsafeBufferPointer<UInt8>, allowFraction: Bool) -> Bool {
         var i = 0
         func digits() -> Int {
             let start = i

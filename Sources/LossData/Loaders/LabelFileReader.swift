@@ -1,3 +1,5 @@
+import LossKit
+
 /// Labels (and perhaps texts) for items whose vectors come from another file: a labels
 /// `.npy`, a text file with one label per line, or the Embedding Projector's metadata TSV.
 struct LabelFile {
@@ -56,7 +58,15 @@ extension String {
 
     /// True when the text reads as a floating-point number (NaN and infinities included).
     var readsAsNumber: Bool {
-        !isEmpty && Float(loaderTrimmed()) != nil
+        loaderTrimmed().tableFloat != nil
+    }
+
+    /// The value of a field in decimal notation, or a NaN or infinity spelled out (so that it
+    /// can be refused as such). Hexadecimal ("0x10"), which Swift's Float would read as 16, is
+    /// not a number in a data file.
+    var tableFloat: Float? {
+        guard DecimalNumber.isDecimal(self) || RawLabel.nonFiniteSpellings.contains(lowercased()) else { return nil }
+        return Float(self)
     }
 }
 

@@ -12,12 +12,15 @@ enum RawLabel: Equatable {
     init(field: String) {
         if let value = DecimalNumber.double(field) {
             self = .number(value, text: field)
-        } else if ["nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"].contains(field.lowercased()) {
+        } else if Self.nonFiniteSpellings.contains(field.lowercased()) {
             self = .number(Double(field) ?? .nan, text: field)
         } else {
             self = .string(field)
         }
     }
+
+    /// How files spell NaN and the infinities (lowercased).
+    static let nonFiniteSpellings: Set<String> = ["nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"]
 
     var text: String {
         switch self {

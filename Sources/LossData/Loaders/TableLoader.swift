@@ -48,7 +48,7 @@ enum TableLoader {
             for column in numberColumns {
                 let field = record.fields[column]
                 let text = field.quoted ? field.text.loaderTrimmed() : field.text
-                guard let value = Float(text) else {
+                guard let value = text.tableFloat else {
                     let what = text.isEmpty ? "the value is empty" : "'\(text.count > 40 ? String(text.prefix(40)) + "…" : text)' is not a number"
                     throw DataError.file(path, "line \(record.line), \(describe(column)): \(what) (the column holds numbers)")
                 }
@@ -251,7 +251,7 @@ enum TableLoader {
             if let option, Int(option) == nil, first.contains(option) { return true }
         }
         if first.count > 1 && first == (0..<first.count).map(String.init) {
-            return rest.contains { $0.fields.contains { field in Float(field.text).map { $0.rounded() != $0 } ?? false } }
+            return rest.contains { $0.fields.contains { field in field.text.tableFloat.map { $0.rounded() != $0 } ?? false } }
         }
         return false
     }
