@@ -510,13 +510,9 @@ public final class Session {
     /// The items of each mined tuple of the last batch (anchor, positive, negative).
     func sortedTupleItems() -> [[Int]] {
         guard let batch = lastBatch else { return [] }
-        let columns = batch.items.count
-        func item(_ row: Int, _ column: Int) -> Int {
-            let c = min(column, columns - 1)
-            return row < batch.items[c].count ? batch.items[c][row] : row
-        }
-        return batch.mining.tuples.map { t in
-            [item(t.anchor, 0), item(t.positive, columns > 1 ? 1 : 0)] + (t.negative.map { [item($0, columns > 2 ? 2 : (columns > 1 ? 1 : 0))] } ?? [])
+        return batch.mining.tuples.enumerated().map { index, tuple in
+            let row = MinedTupleRow(index: index, tuple: tuple, batch: batch)
+            return [row.anchorItem, row.positiveItem] + (row.negativeItem.map { [$0] } ?? [])
         }
     }
 

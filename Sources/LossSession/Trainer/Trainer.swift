@@ -115,9 +115,10 @@ public final class Trainer: @unchecked Sendable {
             let requests = inbox
             inbox.removeAll()
             lock.unlock()
-            for request in requests {
-                if case .quit = request { closeJob(); publish(); return }
-                handle(request)
+            for request in requests where !handle(request) {
+                closeJob()
+                publish()
+                return
             }
             if !requests.isEmpty { journal(); publish(); lastPublish = now() }
 
@@ -174,7 +175,8 @@ public final class Trainer: @unchecked Sendable {
         }
     }
 
-    private func handle(_ request: Request) {
+    /// Carries out one request; false for `.quit`.
+    private func handle(_ request: Request) -> Bool {
         switch request {
         case .command(let line):
             queue.append(Queued(text: line, restoring: false))
@@ -209,8 +211,9 @@ public final class Trainer: @unchecked Sendable {
             quitSave = saveForQuit(path: path, overwrite: overwrite)
             quitSaveAttempt += 1
         case .quit:
-            break
+            return false
         }
+        return true
     }
 
     private func runQueued(_ item: Queued) {
