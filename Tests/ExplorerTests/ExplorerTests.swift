@@ -64,9 +64,16 @@ import Testing
         model.snapshot = try Self.snapshot()
         _ = Self.press(&model, [.character("l")])
         #expect(model.view().lines().joined().contains("needs binary-pairs data"))
-        // Down to ContrastiveLoss (index 4), which does not fit: Enter refuses with the reason.
-        #expect(Self.press(&model, [.up, .up, .up, .up, .up, .up, .up, .up, .down, .down, .down, .down, .enter]).isEmpty
-                || model.note != nil)
+        // Down to ContrastiveLoss, which does not fit labelled items: Enter refuses, with the reason.
+        let fits = model.snapshot.lossFits
+        let contrastive = try #require(fits.firstIndex { $0.name == "ContrastiveLoss" })
+        let current = try #require(fits.firstIndex { $0.name == model.snapshot.lossName })
+        let moves = contrastive >= current ? Array(repeating: Key.down, count: contrastive - current)
+                                           : Array(repeating: Key.up, count: current - contrastive)
+        _ = Self.press(&model, moves)
+        #expect(model.overlay == .lossPicker(selected: contrastive))
+        #expect(Self.press(&model, [.enter]).isEmpty)
+        #expect(model.note?.contains("binary-pairs") == true, "note: \(model.note ?? "none")")
         _ = Self.press(&model, [.character("d")])
         #expect(model.view().lines().joined().contains("toy:rings"))
         #expect(Self.press(&model, [.down, .enter]) == [.send(.command("load toy:rings"))])

@@ -38,20 +38,47 @@ check "softmax weight gradient" 0 test -s "$work/s/grad_classifier.weight.npy"
 check "mnrl with a hard negative" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set scale=10 --set similarity_fct=dot_score --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
 
 check "unknown loss" 2 "$bin" eval --loss NoSuchLoss --embeddings "$work/items.npy"
-contains "unknown loss message" "$work/err" "unknown loss"
+contains "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"
 check "unknown parameter" 2 "$bin" eval --loss TripletLoss --set margin=1 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
+contains "unknown parameter message" "$work/err" "has no parameter 'margin'; it takes distance_metric, triplet_margin"
 check "bad metric" 2 "$bin" eval --loss ContrastiveLoss --set distance_metric=chebyshev --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/binary.npy"
+contains "bad metric message" "$work/err" "distance_metric 'chebyshev' is not one of"
 check "wrong column count" 2 "$bin" eval --loss TripletLoss --embeddings "$work/a.npy"
+contains "column count message" "$work/err" "takes 3 embedding column"
 check "missing labels" 2 "$bin" eval --loss BatchAllTripletLoss --embeddings "$work/items.npy"
+contains "missing labels message" "$work/err" "needs --labels"
 check "label count mismatch" 2 "$bin" eval --loss BatchAllTripletLoss --embeddings "$work/a.npy" --labels "$work/classes.npy"
+contains "label count message" "$work/err" "one label per row"
 check "mismatched dims" 2 "$bin" eval --loss CosineSimilarityLoss --embeddings "$work/a.npy" --embeddings "$work/items.npy" --labels "$work/scores.npy"
+contains "mismatched rows message" "$work/err" "column 1 has"
 check "NaN input" 2 "$bin" eval --loss MSELoss --embeddings "$work/nan.npy" --labels "$work/a.npy"
 contains "NaN message names the row" "$work/err" "row"
 printf 'not a numpy file' >"$work/bad.npy"
 check "malformed npy" 2 "$bin" eval --loss MSELoss --embeddings "$work/bad.npy" --labels "$work/a.npy"
+contains "malformed npy message" "$work/err" "bad.npy: not a .npy file"
 check "missing file" 2 "$bin" eval --loss MSELoss --embeddings "$work/none.npy" --labels "$work/a.npy"
-check "bad --set" 2 "$bin" eval --loss TripletLoss --set triplet_margin --embeddings "$work/a.npy"
+contains "missing file message" "$work/err" "none.npy: no such file"
+check "bad --set" 2 "$bin" eval --loss TripletLoss --set triplet_margin --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
+contains "bad --set message" "$work/err" "--set must look like name=value, got 'triplet_margin'"
 check "help" 0 "$bin" eval --help
+
+# run --check: a holding expectation passes, a failing one exits 1 and says which.
+printf 'load toy:blobs classes=3 per_class=6 dim=4\nloss BatchHardTripletLoss margin=1\nstep 5\nexpect step == 5\n' >"$work/holds.lab"
+check "run --check holds" 0 "$bin" run "$work/holds.lab" --check
+contains "run reports the expectations" "$work/out" "1/1 expectations hold"
+printf 'load toy:blobs classes=3 per_class=6 dim=4\nstep 5\nexpect loss < -1\n' >"$work/fails.lab"
+check "run --check fails" 1 "$bin" run "$work/fails.lab" --check
+contains "run --check names the failed expectation" "$work/err" "expect loss < -1.0 failed"
+check "run without --check reports" 0 "$bin" run "$work/fails.lab"
+printf 'load toy:blobs\nfrobnicate 3\n' >"$work/bad.lab"
+check "run stops at a bad command" 2 "$bin" run "$work/bad.lab"
+contains "run names the line" "$work/err" "bad.lab:2: unknown command 'frobnicate'"
+
+# bench: the JSON rows of one small case.
+check "bench one case" 0 "$bin" bench --loss TripletLoss --batch 16 --dim 8 --json
+contains "bench prints the case" "$work/out" '"loss": "TripletLoss", "batch": 16, "dim": 8'
+check "bench unknown loss" 2 "$bin" bench --loss NoSuchLoss --batch 16 --dim 8
+contains "bench unknown loss message" "$work/err" "NoSuchLoss"
 
 # summary.json stays valid JSON when names hold quotes and backslashes.
 weird="$work/we\"ird\\name"
