@@ -34,6 +34,7 @@ test: deps
 test-cli:
 	bash Tests/cli/run.sh .build/debug/losslab
 	bash Tests/cli/writes.sh .build/debug/losslab
+	bash Tests/cli/robustness.sh .build/debug/losslab
 
 # The explorer in tmux: keys, resize, quit, signals, journal restore.
 test-e2e:

@@ -22,18 +22,21 @@ extension EvalJob.Outcome {
     }
 
     /// grad_input_<i>.npy per column and grad_<name>.npy per parameter, float64, in the
-    /// shapes of the inputs.
+    /// shapes of the inputs, written as one set (all new files, or all old ones).
     public func writeGradients(to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try SafeWriter.makeDirectory(directory)
+        var files: [PendingFile] = []
         for (index, gradient) in result.columnGradients.enumerated() {
-            try NumpyFile.write(NumpyArray(shape: columnShapes[index], dtype: .float64, storage: .floats64(gradient.values)),
-                                to: "\(directory)/grad_input_\(index).npy")
+            let path = "\(directory)/grad_input_\(index).npy"
+            files.append(try NumpyFile.pendingFile(NumpyArray(shape: columnShapes[index], dtype: .float64, storage: .floats64(gradient.values)),
+                                                   path: path))
         }
         for (name, gradient) in result.parameterGradients.sorted(by: { $0.key < $1.key }) {
-            let shape = weightShapes[name] ?? gradient.shape
-            try NumpyFile.write(NumpyArray(shape: shape, dtype: .float64, storage: .floats64(gradient.values)),
-                                to: "\(directory)/grad_\(name).npy")
+            let path = "\(directory)/grad_\(name).npy"
+            files.append(try NumpyFile.pendingFile(NumpyArray(shape: weightShapes[name] ?? gradient.shape, dtype: .float64,
+                                                              storage: .floats64(gradient.values)), path: path))
         }
+        try SafeWriter.write(files)
     }
 }
 
