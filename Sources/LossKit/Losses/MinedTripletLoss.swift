@@ -94,9 +94,10 @@ public struct MinedTripletLoss: EmbeddingLoss {
             if positives.isEmpty || negatives.isEmpty { continue }
             switch miner {
             case .all, .hard, .semiHard:
+                let margin = T(self.margin)
                 for p in positives {
-                    let dap = Double(batch.d(a, p))
-                    for k in negatives where miner.keeps(dap: dap, dan: Double(batch.d(a, k)), margin: margin) { triplets.append((a, p, k)) }
+                    let dap = batch.d(a, p)
+                    for k in negatives where miner.keeps(dap: dap, dan: batch.d(a, k), margin: margin) { triplets.append((a, p, k)) }
                 }
             case .batchHard, .easyPositiveHardNegative:
                 let p = miner == .batchHard ? positives.max { batch.d(a, $0) < batch.d(a, $1) }!

@@ -6,9 +6,10 @@ import RealModule
 public enum TripletMiner: String, Sendable, CaseIterable {
     /// Every valid triplet (a ≠ p same class, n other class).
     case all
-    /// TripletMarginMiner "hard": d(a,n) < d(a,p).
+    /// TripletMarginMiner "hard": d(a,n) - d(a,p) <= 0 (and <= margin), so a negative exactly
+    /// as far as the positive counts as hard, as in pytorch-metric-learning.
     case hard
-    /// TripletMarginMiner "semihard": d(a,p) < d(a,n) < d(a,p) + margin.
+    /// TripletMarginMiner "semihard": 0 < d(a,n) - d(a,p) <= margin.
     case semiHard = "semi-hard"
     /// BatchHardMiner: per anchor the farthest positive and the closest negative.
     case batchHard = "batch-hard"
@@ -33,12 +34,20 @@ public enum TripletMiner: String, Sendable, CaseIterable {
         }
     }
 
-    /// For the filtering miners: the interval of d(a,n) kept for a positive at d(a,p).
-    func keeps(dap: Double, dan: Double, margin: Double) -> Bool {
+    /// For the filtering miners: whether the triplet with distances d(a,p), d(a,n) is kept.
+    /// The test is pytorch-metric-learning 2.9's TripletMarginMiner, on the same number:
+    /// t = d(a,n) - d(a,p) (the difference itself, not d(a,n) against d(a,p) + margin, so the
+    /// boundaries round as there); "hard" is t <= margin and t <= 0, "semihard" t <= margin and
+    /// t > 0. With the cosine metric pytorch-metric-learning takes t = s(a,p) - s(a,n) from the
+    /// similarities, where LossLab subtracts the distances 1 - s: the two agree except when two
+    /// different similarities lie within rounding of each other.
+    /// The difference is taken in the batch's own precision, as the reference does.
+    func keeps<T: Scalar>(dap: T, dan: T, margin: T) -> Bool {
+        let t = dan - dap
         switch self {
         case .all: return true
-        case .hard: return dan < dap
-        case .semiHard: return dan > dap && dan < dap + margin
+        case .hard: return t <= margin && t <= 0
+        case .semiHard: return t <= margin && t > 0
         default: return false
         }
     }
