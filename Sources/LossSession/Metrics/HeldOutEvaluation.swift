@@ -33,7 +33,7 @@ enum HeldOutEvaluation {
                               labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] }, parameters: model.lossParameters)
         if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(columns[0]) }
         // Embeddings that overflow float32 give a loss that looks fine and means nothing.
-        let overflows = DivergenceGuard.overflow(in: embeddings) != nil
+        let overflows = DivergenceGuard.overflow(in: embeddings, loss: loss) != nil
         let result = overflows ? nil : try? loss.evaluate(batch)
         if let result { metrics.append(("test_loss", Double(result.value))) } else if overflows { metrics.append(("test_loss", .nan)) }
         if let denoising = loss as? DenoisingLossChoice, let decoder = model.decoder {

@@ -10,8 +10,9 @@ enum DivergenceGuard {
     /// |a|² - 2a·b + |b|² and |a - b|², which reach 4·max|x|².
     static let largestSafeNorm = (Double(Float.greatestFiniteMagnitude) / 4).squareRoot()
 
-    /// Why these embeddings overflow what the losses compute from them, or nil.
-    static func overflow(in embeddings: Matrix<Float>) -> String? {
+    /// Why these embeddings overflow what `loss` computes from them, or nil. Ranking by dot
+    /// product multiplies |a|·|b| by the scale, a tighter bound than the distances'.
+    static func overflow(in embeddings: Matrix<Float>, loss: any EmbeddingLoss) -> String? {
         var largest = 0.0
         for row in 0..<embeddings.rows {
             var squared = 0.0
@@ -22,6 +23,12 @@ enum DivergenceGuard {
             largest = max(largest, squared)
         }
         let norm = largest.squareRoot()
+        if let ranking = loss as? MultipleNegativesRankingLoss, ranking.similarity == .dotScore, ranking.scale.magnitude > 1 {
+            let safe = (Double(Float.greatestFiniteMagnitude) / ranking.scale.magnitude).squareRoot()
+            if norm > safe {
+                return "scores overflow float32 (largest |x| \(scientific(norm)); dot_score at scale \(ranking.scale) needs |x| below \(scientific(safe)))"
+            }
+        }
         guard norm > largestSafeNorm else { return nil }
         return "distances overflow float32 (largest |x| \(scientific(norm)); float32 distances need |x| below \(scientific(largestSafeNorm)))"
     }

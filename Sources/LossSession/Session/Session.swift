@@ -272,7 +272,7 @@ public final class Session {
         let columns = dataset.columnCount
         let items = (0..<columns).map { column in batch.map { dataset.examples[$0][column] } }
         let pass = current.encoder.forward(items: items.flatMap { $0 })
-        if let reason = DivergenceGuard.overflow(in: pass.embeddings) { throw diverged(reason) }
+        if let reason = DivergenceGuard.overflow(in: pass.embeddings, loss: loss) { throw diverged(reason) }
         let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters)
@@ -331,7 +331,7 @@ public final class Session {
         let batch = current.sampler.next()
         let items = batch.map { dataset.examples[$0][0] }
         let result = try choice.loss.evaluate(encoder: current.encoder, decoder: decoder, items: items, random: &current.noise)
-        if let reason = DivergenceGuard.overflow(in: result.embeddings) { throw diverged(reason) }
+        if let reason = DivergenceGuard.overflow(in: result.embeddings, loss: choice) { throw diverged(reason) }
         if !result.value.isFinite { throw diverged("loss is \(result.value)") }
         if let name = result.gradients.keys.sorted().first(where: { !result.gradients[$0]!.allFinite }) {
             throw diverged("gradient of \(name) is not finite")

@@ -34,6 +34,24 @@ import Testing
         #expect(runner.session.history.isEmpty)
     }
 
+    @Test func dotScoreRankingOverflowsEarlierThanDistances() throws {
+        let (directory, lines) = try hugeData(scale: 3e18)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let runner = NotebookRunner(session: Session(workingDirectory: directory))
+        for line in ["load x.npy labels=y.npy as=anchor-positive", "set lr=0.001 eval_every=0",
+                     "loss MultipleNegativesRankingLoss similarity_fct=dot_score"] {
+            try runner.execute(line)
+        }
+        var message = ""
+        do { try runner.execute("step 1") } catch { message = "\(error)" }
+        #expect(message.hasPrefix("training diverged at step 1: scores overflow float32 (largest |x| "), "\(message)")
+        #expect(message.contains("dot_score at scale 20.0 needs |x| below 4.1e18"))
+        // The same embeddings rank by cosine without trouble.
+        try runner.execute("reset")
+        try runner.execute("loss MultipleNegativesRankingLoss")
+        try runner.execute("step 1")
+    }
+
     @Test func embeddingsJustBelowTheOverflowTrainOn() throws {
         let (directory, lines) = try hugeData(scale: 1e3)
         defer { try? FileManager.default.removeItem(atPath: directory) }
