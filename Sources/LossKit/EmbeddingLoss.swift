@@ -40,6 +40,10 @@ public struct LossInputSpec: Sendable {
 public protocol EmbeddingLoss: Sendable {
     /// The sentence-transformers class name, e.g. "BatchHardTripletLoss".
     static var className: String { get }
+    /// One line for the loss picker and `losslab losses`.
+    static var summary: String { get }
+    /// Every hyperparameter under its sentence-transformers name, with defaults and roles.
+    static var parameters: [LossParameter] { get }
     static var inputSpec: LossInputSpec { get }
     /// The hyperparameters with their current values, under the sentence-transformers names.
     var settings: [(name: String, value: String)] { get }

@@ -6,10 +6,68 @@ public struct LossSettings: Sendable {
     private let values: [String: String]
     private var read: Set<String> = []
     private let owner: String
+    /// The loss's parameter table: defaults, kinds and the accepted names come from it.
+    private let parameters: [LossParameter]
 
-    public init(_ values: [String: String], for owner: String) {
+    public init(_ values: [String: String], for owner: String, parameters: [LossParameter] = []) {
         self.values = values
         self.owner = owner
+        self.parameters = parameters
+    }
+
+    /// Reads `values` against a loss's own table.
+    public init(_ values: [String: String], for loss: any EmbeddingLoss.Type) {
+        self.init(values, for: loss.className, parameters: loss.parameters)
+    }
+
+    private func declared(_ name: String) -> LossParameter {
+        guard let parameter = parameters[name] else { preconditionFailure("\(owner) reads '\(name)', which its parameter table lacks") }
+        return parameter
+    }
+
+    // MARK: - Reads whose default and bounds come from the table
+
+    public mutating func double(_ name: String) throws -> Double {
+        try double(name, default: Double(declared(name).defaultValue ?? "") ?? 0)
+    }
+
+    public mutating func int(_ name: String, maximum: Int = .max, bound: String = "") throws -> Int {
+        let parameter = declared(name)
+        guard case .wholeNumber(let minimum) = parameter.kind else { preconditionFailure("\(owner).\(name) is not a whole number") }
+        return try int(name, default: Int(parameter.defaultValue ?? "") ?? minimum, minimum: minimum, maximum: maximum, bound: bound)
+    }
+
+    /// A whole number whose default comes from the data: nil when it is not given.
+    public mutating func optionalInt(_ name: String, maximum: Int = .max, bound: String = "") throws -> Int? {
+        let given = values[name] != nil
+        let value = try int(name, maximum: maximum, bound: bound)
+        return given ? value : nil
+    }
+
+    public mutating func bool(_ name: String) throws -> Bool {
+        try bool(name, default: declared(name).defaultValue == "true")
+    }
+
+    /// A choice: the default is the table's, parsed like the user's text; `accepted` names
+    /// the spellings in the error (the table's values by default).
+    public mutating func choice<V>(_ name: String, accepted: String? = nil, parse: (String) -> V?) throws -> V {
+        let parameter = declared(name)
+        guard let fallback = parse(parameter.defaultValue ?? "") else {
+            preconditionFailure("\(owner).\(name): the default '\(parameter.defaultValue ?? "")' does not parse")
+        }
+        let list = accepted ?? parameter.cycle?.joined(separator: ", ") ?? ""
+        return try choice(name, default: fallback, accepted: list, parse: parse)
+    }
+
+    /// A reference parameter LossLab does not vary: any spelling `accepts` takes is fine.
+    public mutating func fixed(_ name: String, accepts: (String) -> Bool) throws {
+        let parameter = declared(name)
+        _ = try choice(name, default: true, accepted: parameter.defaultValue ?? "") { accepts($0) ? true : nil }
+    }
+
+    /// Call after reading every parameter: names the table lacks are errors.
+    public func finish() throws {
+        try finish(accepted: parameters.map(\.name))
     }
 
     public mutating func double(_ name: String, default fallback: Double) throws -> Double {

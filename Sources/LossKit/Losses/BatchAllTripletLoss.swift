@@ -10,6 +10,12 @@
 /// K rows, O(N²) memory.
 public struct BatchAllTripletLoss: EmbeddingLoss {
     public static let className = "BatchAllTripletLoss"
+    public static let summary = "every valid triplet; mean over the active ones"
+    public static let parameters: [LossParameter] = [
+        LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
+                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),
+        LossParameter("margin", .number, default: "5", role: .margin, "how much farther than a positive a negative must be"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
 
     public var distanceMetric: BatchDistanceMetric
@@ -21,7 +27,7 @@ public struct BatchAllTripletLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        let read = try BatchTripletSettings.read(values, owner: Self.className)
+        let read = try BatchTripletSettings.read(values, for: Self.self)
         self.init(distanceMetric: read.metric, margin: read.margin)
     }
 

@@ -6,6 +6,11 @@ import RealModule
 /// a gap above ~709 (Double) or ~88 (Float) overflows to inf.
 public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
     public static let className = "BatchHardSoftMarginTripletLoss"
+    public static let summary = "batch-hard with log(1+exp(·)) instead of a margin"
+    public static let parameters: [LossParameter] = [
+        LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
+                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
 
     public var distanceMetric: BatchDistanceMetric
@@ -15,7 +20,7 @@ public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        let read = try BatchTripletSettings.read(values, owner: Self.className, hasMargin: false)
+        let read = try BatchTripletSettings.read(values, for: Self.self, hasMargin: false)
         self.init(distanceMetric: read.metric)
     }
 

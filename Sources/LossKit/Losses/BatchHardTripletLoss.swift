@@ -4,6 +4,12 @@
 /// d(a,p) = 0; an anchor without a negative uses a fake one (see BatchHardMining).
 public struct BatchHardTripletLoss: EmbeddingLoss {
     public static let className = "BatchHardTripletLoss"
+    public static let summary = "farthest positive vs closest negative per anchor"
+    public static let parameters: [LossParameter] = [
+        LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
+                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),
+        LossParameter("margin", .number, default: "5", role: .margin, "how much farther than a positive a negative must be"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
 
     public var distanceMetric: BatchDistanceMetric
@@ -15,7 +21,7 @@ public struct BatchHardTripletLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        let read = try BatchTripletSettings.read(values, owner: Self.className)
+        let read = try BatchTripletSettings.read(values, for: Self.self)
         self.init(distanceMetric: read.metric, margin: read.margin)
     }
 

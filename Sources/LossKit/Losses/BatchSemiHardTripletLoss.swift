@@ -12,6 +12,12 @@
 /// classes of K rows, O(N²) memory.
 public struct BatchSemiHardTripletLoss: EmbeddingLoss {
     public static let className = "BatchSemiHardTripletLoss"
+    public static let summary = "closest negative beyond the positive (FaceNet)"
+    public static let parameters: [LossParameter] = [
+        LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
+                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),
+        LossParameter("margin", .number, default: "5", role: .margin, "how much farther than a positive a negative must be"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
 
     public var distanceMetric: BatchDistanceMetric
@@ -23,7 +29,7 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        let read = try BatchTripletSettings.read(values, owner: Self.className)
+        let read = try BatchTripletSettings.read(values, for: Self.self)
         self.init(distanceMetric: read.metric, margin: read.margin)
     }
 

@@ -3,13 +3,12 @@ struct BatchTripletSettings {
     var metric: BatchDistanceMetric
     var margin: Double
 
-    /// Reads distance_metric (and margin where the loss has one) for `owner`.
-    static func read(_ values: [String: String], owner: String, hasMargin: Bool = true) throws -> BatchTripletSettings {
-        var settings = LossSettings(values, for: owner)
-        let metric = try settings.choice("distance_metric", default: BatchDistanceMetric.euclidean,
-                                         accepted: BatchDistanceMetric.accepted, parse: BatchDistanceMetric.parse)
-        let margin = hasMargin ? try settings.double("margin", default: 5) : 0
-        try settings.finish(accepted: hasMargin ? ["distance_metric", "margin"] : ["distance_metric"])
+    /// Reads distance_metric (and margin where the loss has one) against the loss's table.
+    static func read(_ values: [String: String], for loss: any EmbeddingLoss.Type, hasMargin: Bool = true) throws -> BatchTripletSettings {
+        var settings = LossSettings(values, for: loss)
+        let metric = try settings.choice("distance_metric", accepted: BatchDistanceMetric.accepted, parse: BatchDistanceMetric.parse)
+        let margin = hasMargin ? try settings.double("margin") : 0
+        try settings.finish()
         return BatchTripletSettings(metric: metric, margin: margin)
     }
 }

@@ -4,6 +4,12 @@
 /// so a label of 2 weighs the pull twice and pushes with weight -1, as in the reference.
 public struct ContrastiveLoss: EmbeddingLoss {
     public static let className = "ContrastiveLoss"
+    public static let summary = "pull similar pairs, push dissimilar ones past the margin"
+    public static let parameters: [LossParameter] = [
+        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings"),
+        LossParameter("margin", .number, default: "0.5", role: .margin, "dissimilar pairs closer than this are pushed apart"),
+        LossParameter("size_average", .flag, default: "true", "mean over the pairs (false: sum)"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 2, labels: .binary)
 
     public var distanceMetric: RowDistanceMetric
@@ -17,12 +23,11 @@ public struct ContrastiveLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        distanceMetric = try settings.choice("distance_metric", default: .cosine,
-                                             accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
-        margin = try settings.double("margin", default: 0.5)
-        sizeAverage = try settings.bool("size_average", default: true)
-        try settings.finish(accepted: ["distance_metric", "margin", "size_average"])
+        var settings = LossSettings(values, for: Self.self)
+        distanceMetric = try settings.choice("distance_metric", accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
+        margin = try settings.double("margin")
+        sizeAverage = try settings.bool("size_average")
+        try settings.finish()
     }
 
     public var settings: [(name: String, value: String)] {

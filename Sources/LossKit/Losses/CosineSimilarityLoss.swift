@@ -3,19 +3,20 @@
 /// (`torch.cosine_similarity`, eps 1e-8; cos_score_transformation = identity).
 public struct CosineSimilarityLoss: EmbeddingLoss {
     public static let className = "CosineSimilarityLoss"
+    public static let summary = "cosine regressed onto a score"
+    public static let parameters: [LossParameter] = [
+        LossParameter("loss_fct", .fixed, default: "MSELoss", "the regression loss (LossLab: MSELoss only)"),
+        LossParameter("cos_score_transformation", .fixed, default: "identity", "applied to the cosine first (LossLab: identity only)"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 2, labels: .scores)
 
     public init() {}
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        _ = try settings.choice("loss_fct", default: true, accepted: "MSELoss") { text in
-            ["mseloss", "nn.mseloss", "nn.mseloss()", "mseloss()", "mse"].contains(text.lowercased()) ? true : nil
-        }
-        _ = try settings.choice("cos_score_transformation", default: true, accepted: "identity") { text in
-            ["identity", "nn.identity", "nn.identity()", "identity()"].contains(text.lowercased()) ? true : nil
-        }
-        try settings.finish(accepted: ["loss_fct (MSELoss)", "cos_score_transformation (identity)"])
+        var settings = LossSettings(values, for: Self.self)
+        try settings.fixed("loss_fct") { ["mseloss", "nn.mseloss", "nn.mseloss()", "mseloss()", "mse"].contains($0.lowercased()) }
+        try settings.fixed("cos_score_transformation") { ["identity", "nn.identity", "nn.identity()", "identity()"].contains($0.lowercased()) }
+        try settings.finish()
     }
 
     public var settings: [(name: String, value: String)] {

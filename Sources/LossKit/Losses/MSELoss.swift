@@ -3,12 +3,14 @@
 /// teacher's embedding matrix of the same shape.
 public struct MSELoss: EmbeddingLoss {
     public static let className = "MSELoss"
+    public static let summary = "student embeddings regressed onto a teacher's"
+    public static let parameters: [LossParameter] = []
     public static let inputSpec = LossInputSpec(columns: 1, labels: .teacher)
 
     public init() {}
 
     public init(settings values: [String: String]) throws {
-        try LossSettings(values, for: Self.className).finish(accepted: [])
+        try LossSettings(values, for: Self.self).finish()
     }
 
     public var settings: [(name: String, value: String)] { [] }

@@ -11,6 +11,14 @@
 /// is the sum of the slices' mean losses (the quantity whose gradient that is).
 public struct MegaBatchMarginLoss: EmbeddingLoss {
     public static let className = "MegaBatchMarginLoss"
+    public static let summary = "hardest in-batch negative with two cosine margins"
+    public static let parameters: [LossParameter] = [
+        LossParameter("positive_margin", .number, default: "0.8", role: .margin, "positive pairs' cosine should reach this"),
+        LossParameter("negative_margin", .number, default: "0.3", "the hardest negative's cosine should stay below this"),
+        LossParameter("use_mini_batched_version", .flag, default: "true", "mine within mini-batches of mini_batch_size"),
+        LossParameter("mini_batch_size", .wholeNumber(minimum: 1), default: "50", "rows per mini-batch"),
+        LossParameter("backprop_all_mini_batches", .flag, default: "false", "LossLab's own: count every mini-batch, not only the last"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 2, labels: .none)
 
     public var positiveMargin: Double
@@ -30,15 +38,14 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        positiveMargin = try settings.double("positive_margin", default: 0.8)
-        negativeMargin = try settings.double("negative_margin", default: 0.3)
-        useMiniBatchedVersion = try settings.bool("use_mini_batched_version", default: true)
-        miniBatchSize = try settings.int("mini_batch_size", default: 50, minimum: 1, maximum: LossMemory.largestBatch,
+        var settings = LossSettings(values, for: Self.self)
+        positiveMargin = try settings.double("positive_margin")
+        negativeMargin = try settings.double("negative_margin")
+        useMiniBatchedVersion = try settings.bool("use_mini_batched_version")
+        miniBatchSize = try settings.int("mini_batch_size", maximum: LossMemory.largestBatch,
                                          bound: "the largest batch; a mini-batch larger than the batch is the whole batch")
-        backpropAllMiniBatches = try settings.bool("backprop_all_mini_batches", default: false)
-        try settings.finish(accepted: ["positive_margin", "negative_margin", "use_mini_batched_version",
-                                       "mini_batch_size", "backprop_all_mini_batches"])
+        backpropAllMiniBatches = try settings.bool("backprop_all_mini_batches")
+        try settings.finish()
     }
 
     public var settings: [(name: String, value: String)] {

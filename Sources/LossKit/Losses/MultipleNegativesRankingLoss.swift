@@ -3,6 +3,11 @@
 /// candidate; anchor i's positive is candidate i. Cross-entropy over scale · similarity.
 public struct MultipleNegativesRankingLoss: EmbeddingLoss {
     public static let className = "MultipleNegativesRankingLoss"
+    public static let summary = "softmax over in-batch candidates (InfoNCE)"
+    public static let parameters: [LossParameter] = [
+        LossParameter("scale", .number, default: "20", role: .scale, "multiplies the similarities before the softmax (1 / temperature)"),
+        LossParameter("similarity_fct", .choice(["cos_sim", "dot_score"]), default: "cos_sim", role: .metric, "util similarity of anchors and candidates"),
+    ]
     public static let inputSpec = LossInputSpec(minColumns: 2, maxColumns: nil, labels: .none)
 
     public enum Similarity: String, Sendable {
@@ -30,11 +35,10 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        scale = try settings.double("scale", default: 20)
-        similarity = try settings.choice("similarity_fct", default: .cosSim, accepted: "cos_sim, dot_score",
-                                         parse: Similarity.parse)
-        try settings.finish(accepted: ["scale", "similarity_fct"])
+        var settings = LossSettings(values, for: Self.self)
+        scale = try settings.double("scale")
+        similarity = try settings.choice("similarity_fct", parse: Similarity.parse)
+        try settings.finish()
     }
 
     public var settings: [(name: String, value: String)] {

@@ -6,6 +6,11 @@
 /// averaged: the value grows with the batch size.
 public struct OnlineContrastiveLoss: EmbeddingLoss {
     public static let className = "OnlineContrastiveLoss"
+    public static let summary = "contrastive on the hard pairs only, summed"
+    public static let parameters: [LossParameter] = [
+        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings"),
+        LossParameter("margin", .number, default: "0.5", role: .margin, "dissimilar pairs closer than this are pushed apart"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 2, labels: .binary)
 
     public var distanceMetric: RowDistanceMetric
@@ -17,11 +22,10 @@ public struct OnlineContrastiveLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        distanceMetric = try settings.choice("distance_metric", default: .cosine,
-                                             accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
-        margin = try settings.double("margin", default: 0.5)
-        try settings.finish(accepted: ["distance_metric", "margin"])
+        var settings = LossSettings(values, for: Self.self)
+        distanceMetric = try settings.choice("distance_metric", accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
+        margin = try settings.double("margin")
+        try settings.finish()
     }
 
     public var settings: [(name: String, value: String)] {

@@ -5,6 +5,14 @@
 /// classifier.bias. |u - v| has gradient sign(u - v), which is 0 where u and v agree.
 public struct SoftmaxLoss: EmbeddingLoss {
     public static let className = "SoftmaxLoss"
+    public static let summary = "classifier on (u, v, |u-v|): SBERT's NLI objective"
+    public static let parameters: [LossParameter] = [
+        LossParameter("num_labels", .wholeNumber(minimum: 1), default: nil, "classes of the classifier (default: the data's)"),
+        LossParameter("sentence_embedding_dimension", .wholeNumber(minimum: 1), default: nil, "the embeddings' width (default: the data's)"),
+        LossParameter("concatenation_sent_rep", .flag, default: "true", "the classifier sees u and v"),
+        LossParameter("concatenation_sent_difference", .flag, default: "true", "the classifier sees |u - v|"),
+        LossParameter("concatenation_sent_multiplication", .flag, default: "false", "the classifier sees u * v"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 2, labels: .classes)
     public static let weightName = "classifier.weight"
     public static let biasName = "classifier.bias"
@@ -27,16 +35,13 @@ public struct SoftmaxLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        let labels = try settings.int("num_labels", default: 0, minimum: 1)
-        numLabels = values["num_labels"] == nil ? nil : labels
-        let dimension = try settings.int("sentence_embedding_dimension", default: 0, minimum: 1)
-        sentenceEmbeddingDimension = values["sentence_embedding_dimension"] == nil ? nil : dimension
-        concatenationSentRep = try settings.bool("concatenation_sent_rep", default: true)
-        concatenationSentDifference = try settings.bool("concatenation_sent_difference", default: true)
-        concatenationSentMultiplication = try settings.bool("concatenation_sent_multiplication", default: false)
-        try settings.finish(accepted: ["num_labels", "sentence_embedding_dimension", "concatenation_sent_rep",
-                                       "concatenation_sent_difference", "concatenation_sent_multiplication"])
+        var settings = LossSettings(values, for: Self.self)
+        numLabels = try settings.optionalInt("num_labels")
+        sentenceEmbeddingDimension = try settings.optionalInt("sentence_embedding_dimension")
+        concatenationSentRep = try settings.bool("concatenation_sent_rep")
+        concatenationSentDifference = try settings.bool("concatenation_sent_difference")
+        concatenationSentMultiplication = try settings.bool("concatenation_sent_multiplication")
+        try settings.finish()
         if vectorCount == 0 {
             throw LossError("SoftmaxLoss: at least one of concatenation_sent_rep, concatenation_sent_difference, concatenation_sent_multiplication must be true")
         }

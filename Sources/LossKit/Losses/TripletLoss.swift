@@ -2,6 +2,11 @@
 /// mean over rows of max(d(a,p) - d(a,n) + triplet_margin, 0) with a row distance.
 public struct TripletLoss: EmbeddingLoss {
     public static let className = "TripletLoss"
+    public static let summary = "fixed (anchor, positive, negative) triplets"
+    public static let parameters: [LossParameter] = [
+        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "euclidean", role: .metric, "TripletDistanceMetric between anchor and positive or negative"),
+        LossParameter("triplet_margin", .number, default: "5", role: .margin, "how much farther than the positive the negative must be"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 3, labels: .none)
 
     public var distanceMetric: RowDistanceMetric
@@ -13,11 +18,10 @@ public struct TripletLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        distanceMetric = try settings.choice("distance_metric", default: .euclidean,
-                                             accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
-        tripletMargin = try settings.double("triplet_margin", default: 5)
-        try settings.finish(accepted: ["distance_metric", "triplet_margin"])
+        var settings = LossSettings(values, for: Self.self)
+        distanceMetric = try settings.choice("distance_metric", accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
+        tripletMargin = try settings.double("triplet_margin")
+        try settings.finish()
     }
 
     public var settings: [(name: String, value: String)] {

@@ -5,14 +5,20 @@ import LossKit
 /// on its own path; this type carries its name and settings like any other loss.
 public struct DenoisingLossChoice: EmbeddingLoss {
     public static let className = "DenoisingAutoEncoderLoss"
+    public static let summary = "rebuild a sentence from a noisy copy's embedding (TSDAE)"
+    public static let parameters: [LossParameter] = [
+        LossParameter("deletion_ratio", .number, default: "\(DenoisingNoise.defaultRatio)", "share of the words deleted from the input"),
+        LossParameter("tie_encoder_decoder", .fixed, default: "true", "the decoder's token embeddings are the encoder's (always, here)"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .none)
 
     public let loss: DenoisingAutoEncoderLoss
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        let ratio = try settings.double("deletion_ratio", default: DenoisingNoise.defaultRatio)
-        try settings.finish(accepted: ["deletion_ratio", "tie_encoder_decoder (always true here)"])
+        var settings = LossSettings(values, for: Self.self)
+        let ratio = try settings.double("deletion_ratio")
+        try settings.fixed("tie_encoder_decoder") { $0.lowercased() == "true" }
+        try settings.finish()
         do { loss = try DenoisingAutoEncoderLoss(deletionRatio: ratio) } catch { throw LossError("DenoisingAutoEncoderLoss: \(error)") }
     }
 

@@ -1,0 +1,68 @@
+/// One hyperparameter of a loss, as its table declares it: the sentence-transformers name,
+/// what values it takes, its default, a line of documentation, and the role the explorer's
+/// keys and the warnings give it. The table is the one place these facts live: a loss's
+/// initializer reads its values through it (`LossSettings`), and the picker, the
+/// hyperparameter pane, completion, `losslab losses` and the README's table are made from it.
+public struct LossParameter: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A decimal number.
+        case number
+        /// A whole number, at least `minimum`.
+        case wholeNumber(minimum: Int)
+        /// true or false.
+        case flag
+        /// One of these canonical spellings (the loss may accept others, such as the
+        /// reference's enum names).
+        case choice([String])
+        /// Accepted only with its default value: the reference's parameter, which LossLab
+        /// does not vary (CosineSimilarityLoss's loss_fct).
+        case fixed
+    }
+
+    /// What the explorer's keys do with a parameter: `+`/`-` nudge the margin or scale, `m`
+    /// cycles the metric.
+    public enum Role: String, Sendable {
+        case margin, scale, metric
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// The default as a user writes it; nil when it comes from the data (SoftmaxLoss's num_labels).
+    public var defaultValue: String?
+    public var doc: String
+    public var role: Role?
+
+    public init(_ name: String, _ kind: Kind, default defaultValue: String?, role: Role? = nil, _ doc: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.role = role
+        self.doc = doc
+    }
+
+    /// The values `+`/`-` or Enter cycle through, when the parameter is a choice or a flag.
+    public var cycle: [String]? {
+        switch kind {
+        case .choice(let values): return values
+        case .flag: return ["true", "false"]
+        default: return nil
+        }
+    }
+
+    /// "cos_sim | dot_score", "true | false", "number", "whole number ≥ 1", for tables and help.
+    public var typeDescription: String {
+        switch kind {
+        case .number: return "number"
+        case .wholeNumber(let minimum): return "whole number ≥ \(minimum)"
+        case .flag: return "true | false"
+        case .choice(let values): return values.joined(separator: " | ")
+        case .fixed: return defaultValue ?? ""
+        }
+    }
+}
+
+extension Array where Element == LossParameter {
+    public subscript(name: String) -> LossParameter? { first { $0.name == name } }
+
+    public func first(role: LossParameter.Role) -> LossParameter? { first { $0.role == role } }
+}
