@@ -14,9 +14,9 @@ enum Completion {
         case nil: pool = Command.verbs
         case "loss":
             if completed.count == 1 {
-                pool = LossCatalog.names
-            } else if let type = LossCatalog.type(named: completed[1]), let loss = try? type.init(settings: [:]) {
-                pool = loss.settings.map { $0.name + "=" }
+                pool = Session.losses.map { $0.className }
+            } else if let type = Session.losses.first(where: { $0.className.lowercased() == completed[1].lowercased() }) {
+                pool = type.parameters.map { $0.name + "=" }
             } else { pool = [] }
         case "load": pool = DatasetCatalog.builtIns + paths(token) + ["labels=", "seed=", "as=", "classes=", "per_class=", "dim="]
         case "set": pool = TrainingSettings.accepted.map { $0.name + "=" }

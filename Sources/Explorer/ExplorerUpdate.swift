@@ -372,25 +372,22 @@ extension ExplorerModel {
 
     /// `m`: the next distance metric (or similarity function) of the current loss.
     mutating func cycleMetric() -> [Effect] {
-        let metricName = snapshot.lossName == "MultipleNegativesRankingLoss" ? "similarity_fct" : "distance_metric"
-        let choices = metricName == "similarity_fct" ? ["cos_sim", "dot_score"] : ParameterRow.metrics(for: snapshot.lossName)
-        guard let current = snapshot.lossSettings.first(where: { $0.name == metricName })?.value, !choices.isEmpty else {
+        guard let (parameter, current) = snapshot.lossParameter(.metric), let choices = parameter.cycle else {
             note = "\(snapshot.lossName) has no distance metric to change"
             return []
         }
         let next = choices[((choices.firstIndex(of: current) ?? -1) + 1) % choices.count]
-        let row = ParameterRow(group: .loss, name: metricName, value: current)
+        let row = ParameterRow(group: .loss, name: parameter.name, value: current)
         return [.send(.command(row.command(setting: next, in: snapshot)))]
     }
 
-    /// `+`/`-`: the margin of the loss (or its scale, for MNRL).
+    /// `+`/`-`: the loss's margin, or its scale.
     mutating func nudgeMargin(up: Bool) -> [Effect] {
-        let names = ["margin", "triplet_margin", "scale", "positive_margin"]
-        guard let setting = snapshot.lossSettings.first(where: { names.contains($0.name) }) else {
+        guard let (parameter, value) = snapshot.lossParameter(.margin) ?? snapshot.lossParameter(.scale) else {
             note = "\(snapshot.lossName) has no margin or scale"
             return []
         }
-        let row = ParameterRow(group: .loss, name: setting.name, value: setting.value)
+        let row = ParameterRow(group: .loss, name: parameter.name, value: value)
         guard let next = row.nudged(up: up) else { return [] }
         return [.send(.command(row.command(setting: next, in: snapshot)))]
     }

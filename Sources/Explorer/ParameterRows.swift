@@ -9,6 +9,15 @@ public struct ParameterRow: Equatable, Sendable {
     public var group: Group
     public var name: String
     public var value: String
+    /// The values `+`/`-` cycle through, for a choice.
+    public var choices: [String]?
+
+    public init(group: Group, name: String, value: String, choices: [String]? = nil) {
+        self.group = group
+        self.name = name
+        self.value = value
+        self.choices = choices ?? Self.settingChoices[name]
+    }
 
     /// The command that sets this row to `newValue`, given the snapshot it came from.
     public func command(setting newValue: String, in snapshot: TrainingSnapshot) -> String {
@@ -30,7 +39,7 @@ public struct ParameterRow: Equatable, Sendable {
 
     /// `newValue` after +/-: numbers scale by 1.25 (whole numbers step by one); choices cycle.
     public func nudged(up: Bool) -> String? {
-        if let choices = Self.choices[name], let index = choices.firstIndex(of: value) {
+        if let choices, let index = choices.firstIndex(of: value) {
             return choices[(index + (up ? 1 : choices.count - 1)) % choices.count]
         }
         if value == "true" || value == "false" { return value == "true" ? "false" : "true" }
@@ -43,23 +52,18 @@ public struct ParameterRow: Equatable, Sendable {
         return NumberText.short(next)
     }
 
-    static let choices: [String: [String]] = [
+    /// The choices of the encoder's and the trainer's settings (a loss's come from its table).
+    static let settingChoices: [String: [String]] = [
         "optimizer": ["sgd", "momentum", "adam", "adamw"],
         "sampler": ["auto", "random", "pk", "no-duplicates"],
         "schedule": ["constantlr", "warmupconstant", "warmuplinear", "warmupcosine"],
-        "similarity_fct": ["cos_sim", "dot_score"],
         "kind": ["table", "linear", "mlp", "bow"],
     ]
 
-    /// The distance_metric values a loss accepts, for `m`.
-    public static func metrics(for loss: String) -> [String] {
-        if loss.hasPrefix("Batch") { return BatchDistanceMetric.allCases.map(\.rawValue) }
-        if ["ContrastiveLoss", "OnlineContrastiveLoss", "TripletLoss"].contains(loss) { return RowDistanceMetric.allCases.map(\.rawValue) }
-        return []
-    }
-
     public static func rows(for snapshot: TrainingSnapshot) -> [ParameterRow] {
-        var rows = snapshot.lossSettings.map { ParameterRow(group: .loss, name: $0.name, value: $0.value) }
+        var rows = snapshot.lossSettings.map { setting in
+            ParameterRow(group: .loss, name: setting.name, value: setting.value, choices: snapshot.lossParameters[setting.name]?.cycle)
+        }
         let encoder = snapshot.encoderSummary.split(separator: " ").map(String.init)
         if let kind = encoder.first { rows.append(ParameterRow(group: .encoder, name: "kind", value: kind)) }
         for part in encoder.dropFirst() {

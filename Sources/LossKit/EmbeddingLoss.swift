@@ -29,6 +29,29 @@ public struct LossInputSpec: Sendable {
         self.rowsMatchAcrossColumns = rowsMatchAcrossColumns
     }
 
+    /// Whether the loss trains on the sentences' tokens rather than on embeddings (TSDAE).
+    public var needsText = false
+
+    /// The data it takes, in words: "items + class labels", "(anchor, positive) pairs + 1/0 labels".
+    public var dataDescription: String {
+        if needsText { return "sentences (tokens)" }
+        let columns: String
+        switch (minColumns, maxColumns) {
+        case (1, 1): columns = "items"
+        case (2, 2): columns = "(anchor, positive) pairs"
+        case (3, 3): columns = "(anchor, positive, negative) triplets"
+        case (2, nil): columns = "(anchor, positive[, negatives...])"
+        default: columns = "\(columnsDescription) columns"
+        }
+        switch labels {
+        case .none: return columns
+        case .classes: return columns + " + class labels"
+        case .binary: return columns + " + 1/0 labels"
+        case .scores: return columns + " + scores"
+        case .teacher: return columns + " + teacher embeddings"
+        }
+    }
+
     public var columnsDescription: String {
         if let maxColumns, maxColumns == minColumns { return "\(minColumns)" }
         if let maxColumns { return "\(minColumns) to \(maxColumns)" }
@@ -58,6 +81,12 @@ public protocol EmbeddingLoss: Sendable {
 }
 
 extension EmbeddingLoss {
+    /// The current value of the parameter with this role (the margin, the scale, the metric).
+    public func value(of role: LossParameter.Role) -> String? {
+        guard let name = Self.parameters.first(role: role)?.name else { return nil }
+        return settings.first { $0.name == name }?.value
+    }
+
     /// For callers that are themselves generic over the scalar type.
     public func evaluate<T: Scalar>(generic batch: LossBatch<T>) throws -> LossResult<T> {
         if let batch = batch as? LossBatch<Float> { return try evaluate(batch) as! LossResult<T> }

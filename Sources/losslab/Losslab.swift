@@ -4,6 +4,6 @@ struct Losslab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "losslab",
         abstract: "An interactive explorer for the losses of sentence-transformers.",
-        subcommands: [ExplorerCommand.self, RunCommand.self, EvalCommand.self, BenchCommand.self, TestArraysCommand.self],
+        subcommands: [ExplorerCommand.self, RunCommand.self, EvalCommand.self, LossesCommand.self, BenchCommand.self, TestArraysCommand.self],
         defaultSubcommand: ExplorerCommand.self)
 }

@@ -74,6 +74,13 @@ printf 'load toy:blobs\nfrobnicate 3\n' >"$work/bad.lab"
 check "run stops at a bad command" 2 "$bin" run "$work/bad.lab"
 contains "run names the line" "$work/err" "bad.lab:2: unknown command 'frobnicate'"
 
+# losses: the catalog, every loss with its parameters.
+check "losses" 0 "$bin" losses
+contains "losses lists a loss" "$work/out" "MultipleNegativesRankingLoss: softmax over in-batch candidates"
+contains "losses lists its parameters" "$work/out" "  scale=20  \[number\]"
+check "losses --markdown" 0 "$bin" losses --markdown
+contains "losses markdown row" "$work/out" "| TripletLoss | (anchor, positive, negative) triplets | distance_metric=euclidean, triplet_margin=5 |"
+
 # bench: the JSON rows of one small case.
 check "bench one case" 0 "$bin" bench --loss TripletLoss --batch 16 --dim 8 --json
 contains "bench prints the case" "$work/out" '"loss": "TripletLoss", "batch": 16, "dim": 8'

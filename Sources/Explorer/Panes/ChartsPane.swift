@@ -39,7 +39,7 @@ enum ChartsPane {
 
     /// d(a,p) and d(a,n) of the last batch in the metric's units, margin marked.
     static func histogram(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
-        let margin = model.snapshot.lossSettings.first { ["margin", "triplet_margin"].contains($0.name) }.flatMap { Double($0.value) }
+        let margin = model.snapshot.lossParameter(.margin).flatMap { Double($0.value) }
         let histogram = MarginHistogram(model.snapshot.batch?.mining, margin: margin, bins: max(rect.height - 1, 1))
         let lines = histogram.text(width: max(rect.width - 12, 1)).split(separator: "\n").map(String.init)
         for (offset, line) in lines.prefix(rect.height).enumerated() {

@@ -47,7 +47,7 @@ enum Overlays {
             let lines = model.snapshot.lossFits.enumerated().map { index, fit -> (String, Style?) in
                 let marker = index == selected ? "▸ " : "  "
                 let text = marker + fit.name.padding(toLength: 31, withPad: " ", startingAt: 0)
-                    + (fit.mismatch.map { "✗ " + ($0.components(separatedBy: ";").first ?? $0) } ?? (lossSummaries[fit.name] ?? ""))
+                    + (fit.mismatch.map { "✗ " + ($0.components(separatedBy: ";").first ?? $0) } ?? fit.summary)
                 let style = fit.mismatch != nil ? Style(.brightBlack) : (index == selected ? Style(.cyan, bold: true) : nil)
                 return (text, index == selected ? (style ?? .plain).reversed : style)
             }
@@ -62,22 +62,6 @@ enum Overlays {
         }
     }
 
-    /// One line per loss for the picker.
-    static let lossSummaries: [String: String] = [
-        "BatchAllTripletLoss": "every valid triplet; mean over the active ones",
-        "BatchHardTripletLoss": "farthest positive vs closest negative per anchor",
-        "BatchHardSoftMarginTripletLoss": "batch-hard with log(1+exp(·)) instead of a margin",
-        "BatchSemiHardTripletLoss": "closest negative beyond the positive (FaceNet)",
-        "ContrastiveLoss": "pull similar pairs, push dissimilar ones past the margin",
-        "OnlineContrastiveLoss": "contrastive on the hard pairs only, summed",
-        "CosineSimilarityLoss": "cosine regressed onto a score",
-        "MSELoss": "student embeddings regressed onto a teacher's",
-        "MultipleNegativesRankingLoss": "softmax over in-batch candidates (InfoNCE)",
-        "MegaBatchMarginLoss": "hardest in-batch negative with two cosine margins",
-        "SoftmaxLoss": "classifier on (u, v, |u-v|): SBERT's NLI objective",
-        "TripletLoss": "fixed (anchor, positive, negative) triplets",
-        "DenoisingAutoEncoderLoss": "rebuild a sentence from a noisy copy's embedding (TSDAE)",
-    ]
 
     static let help: [(String, Style?)] = [
         ("Space   run / pause training", nil), ("n       one step", nil), ("N       many steps (asks how many)", nil),

@@ -5,10 +5,10 @@ import TerminalKit
 /// The softmax inspector overlay: RankingInspection of the selected anchor at the current scale.
 enum SoftmaxInspector {
     static func lines(_ model: ExplorerModel) -> [(String, Style?)] {
-        let settings = Dictionary(model.snapshot.lossSettings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        let scale = model.snapshot.lossParameter(.scale).flatMap { Double($0.value) } ?? 1
+        let cosine = model.snapshot.lossParameter(.metric)?.value != "dot_score"
         guard let batch = model.snapshot.batch, let selected = model.selectedTuple,
-              let inspection = RankingInspection(batch: batch, anchor: selected.tuple.anchor, scale: Double(settings["scale"] ?? "20") ?? 20,
-                                                 cosine: settings["similarity_fct"] != "dot_score") else {
+              let inspection = RankingInspection(batch: batch, anchor: selected.tuple.anchor, scale: scale, cosine: cosine) else {
             return [("no ranking batch yet", nil)]
         }
         var lines: [(String, Style?)] = inspection.lines().enumerated().map { index, text in

@@ -10,7 +10,7 @@
 /// K rows, O(N²) memory.
 public struct BatchAllTripletLoss: EmbeddingLoss {
     public static let className = "BatchAllTripletLoss"
-    public static let summary = "every valid triplet; mean over the active ones"
+    public static let summary = "every valid triplet; the sum divided by the active ones (+1e-16)"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
                       "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),

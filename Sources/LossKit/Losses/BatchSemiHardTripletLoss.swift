@@ -12,7 +12,7 @@
 /// classes of K rows, O(N²) memory.
 public struct BatchSemiHardTripletLoss: EmbeddingLoss {
     public static let className = "BatchSemiHardTripletLoss"
-    public static let summary = "closest negative beyond the positive (FaceNet)"
+    public static let summary = "closest negative beyond the positive (FaceNet); else the farthest"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
                       "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),

@@ -11,7 +11,7 @@
 /// is the sum of the slices' mean losses (the quantity whose gradient that is).
 public struct MegaBatchMarginLoss: EmbeddingLoss {
     public static let className = "MegaBatchMarginLoss"
-    public static let summary = "hardest in-batch negative with two cosine margins"
+    public static let summary = "hardest in-batch negative with two cosine margins, in mini-batches"
     public static let parameters: [LossParameter] = [
         LossParameter("positive_margin", .number, default: "0.8", role: .margin, "positive pairs' cosine should reach this"),
         LossParameter("negative_margin", .number, default: "0.3", "the hardest negative's cosine should stay below this"),

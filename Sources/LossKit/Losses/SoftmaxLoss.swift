@@ -5,7 +5,7 @@
 /// classifier.bias. |u - v| has gradient sign(u - v), which is 0 where u and v agree.
 public struct SoftmaxLoss: EmbeddingLoss {
     public static let className = "SoftmaxLoss"
-    public static let summary = "classifier on (u, v, |u-v|): SBERT's NLI objective"
+    public static let summary = "a classifier on (u, v, |u-v|), trained too: SBERT's NLI objective"
     public static let parameters: [LossParameter] = [
         LossParameter("num_labels", .wholeNumber(minimum: 1), default: nil, "classes of the classifier (default: the data's)"),
         LossParameter("sentence_embedding_dimension", .wholeNumber(minimum: 1), default: nil, "the embeddings' width (default: the data's)"),

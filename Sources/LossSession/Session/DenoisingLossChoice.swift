@@ -10,7 +10,11 @@ public struct DenoisingLossChoice: EmbeddingLoss {
         LossParameter("deletion_ratio", .number, default: "\(DenoisingNoise.defaultRatio)", "share of the words deleted from the input"),
         LossParameter("tie_encoder_decoder", .fixed, default: "true", "the decoder's token embeddings are the encoder's (always, here)"),
     ]
-    public static let inputSpec = LossInputSpec(columns: 1, labels: .none)
+    public static let inputSpec: LossInputSpec = {
+        var spec = LossInputSpec(columns: 1, labels: .none)
+        spec.needsText = true
+        return spec
+    }()
 
     public let loss: DenoisingAutoEncoderLoss
 

@@ -328,13 +328,15 @@ public final class Trainer: @unchecked Sendable {
             snapshot.datasetSummary = session.summarize(dataset)
             snapshot.datasetShape = dataset.shape
             snapshot.classNames = dataset.labelNames
-            snapshot.lossFits = (LossCatalog.names + [DenoisingLossChoice.className]).map { name in
-                (name, (try? DenoisingLossChoice.make(name, settings: [:])).flatMap { Session.mismatch(dataset, $0) })
+            snapshot.lossFits = Session.losses.map { type in
+                LossFit(name: type.className, summary: type.summary,
+                        mismatch: (try? type.init(settings: [:])).flatMap { Session.mismatch(dataset, $0) })
             }
         } else {
-            snapshot.lossFits = (LossCatalog.names + [DenoisingLossChoice.className]).map { ($0, nil) }
+            snapshot.lossFits = Session.losses.map { LossFit(name: $0.className, summary: $0.summary, mismatch: nil) }
         }
         snapshot.lossName = session.loss.className
+        snapshot.lossParameters = type(of: session.loss).parameters
         snapshot.lossSettings = session.loss.settings
         snapshot.encoderSummary = session.encoderChoice.summary
         snapshot.trainingSettings = session.settings.summary

@@ -1,6 +1,23 @@
 import LossData
 import LossKit
 
+/// A loss as the picker lists it.
+public struct LossFit: Sendable, Equatable {
+    public var name: String
+    public var summary: String
+    /// Why it cannot train on the loaded data; nil when it can.
+    public var mismatch: String?
+}
+
+extension TrainingSnapshot {
+    /// The current loss's parameter with this role, and its value.
+    public func lossParameter(_ role: LossParameter.Role) -> (parameter: LossParameter, value: String)? {
+        guard let parameter = lossParameters.first(role: role),
+              let value = lossSettings.first(where: { $0.name == parameter.name })?.value else { return nil }
+        return (parameter, value)
+    }
+}
+
 /// Everything the explorer draws, as one immutable value the trainer publishes: the UI reads
 /// the latest one and never waits for training.
 public struct TrainingSnapshot: Sendable {
@@ -95,7 +112,10 @@ public struct TrainingSnapshot: Sendable {
     /// Batch items whose gradient is exactly zero (the loss ignores them this step).
     public var idleItems: Set<Int> = []
     /// Losses with whether they fit the data: (name, reason it does not fit or nil).
-    public var lossFits: [(name: String, mismatch: String?)] = []
+    /// Every loss the session can train, with its summary and why it does not fit the data.
+    public var lossFits: [LossFit] = []
+    /// The current loss's parameter table.
+    public var lossParameters: [LossParameter] = []
 
     public init() {}
 }
