@@ -1,6 +1,6 @@
 import Foundation
 import LossKit
-import LossSession
+@testable import LossSession
 import Testing
 
 /// The mining lab (MinedTripletLoss) against the real pytorch-metric-learning 2.9.0
@@ -51,6 +51,42 @@ import Testing
         if let mined = test.mined {
             #expect(outcome.result.mining.counts.used == mined, "\(golden.name): mined \(outcome.result.mining.counts.used) triplets, reference \(mined)")
         }
+    }
+}
+
+/// The exported mining snippet names the pytorch-metric-learning objects, with the arguments,
+/// that the fixtures above were made with (Tests/interop/check_mining_snippet.py runs them).
+@Suite struct MiningLabSnippetTests {
+    func snippet(_ miner: TripletMiner, _ metric: BatchDistanceMetric = .euclidean) -> String {
+        SentenceTransformersSnippet.miningLabSnippet(MinedTripletLoss(miner: miner, margin: 0.3, distanceMetric: metric))
+    }
+
+    @Test(arguments: TripletMiner.allCases)
+    func everySnippetBuildsTheSameLoss(_ miner: TripletMiner) {
+        for metric in BatchDistanceMetric.allCases {
+            let text = snippet(miner, metric)
+            #expect(text.contains("def make_pml_loss():") && text.contains("return loss_func, miner"))
+            for argument in ["margin=0.3,", "swap=False,", "smooth_loss=False,", #"triplets_per_anchor="all","#,
+                             "distance=distance,", "reducer=reducers.AvgNonZeroReducer(),"] {
+                #expect(text.contains(argument), "\(miner.rawValue)/\(metric.rawValue): no \(argument)")
+            }
+            let distance = metric == .cosine ? "distance = distances.CosineSimilarity()"
+                                             : "distance = distances.LpDistance(normalize_embeddings=False, p=2, power=1)"
+            #expect(text.contains(distance), "\(miner.rawValue)/\(metric.rawValue)")
+        }
+    }
+
+    @Test func minersCarryLossLabsChoices() {
+        #expect(snippet(.all).contains("miner = None"))
+        #expect(snippet(.hard).contains(#"miners.TripletMarginMiner(margin=0.3, type_of_triplets="hard", distance=distance)"#))
+        #expect(snippet(.semiHard).contains(#"miners.TripletMarginMiner(margin=0.3, type_of_triplets="semihard", distance=distance)"#))
+        #expect(snippet(.batchHard).contains("miners.BatchHardMiner(distance=distance)"))
+        #expect(snippet(.easyPositiveHardNegative).contains(
+            #"miners.BatchEasyHardMiner(pos_strategy="easy", neg_strategy="hard", distance=distance)"#))
+        #expect(snippet(.random).contains("NOT pytorch-metric-learning"))
+        let weighted = snippet(.distanceWeighted)
+        #expect(weighted.contains("cutoff=\(DistanceWeighting.cutoff), nonzero_loss_cutoff=\(DistanceWeighting.nonzeroLossCutoff),"))
+        #expect(weighted.contains("NOT the same miner as LossLab's"))
     }
 }
 

@@ -55,10 +55,14 @@ public enum TripletMiner: String, Sendable, CaseIterable {
     var filtersAllTriplets: Bool { self == .all || self == .hard || self == .semiHard }
 }
 
-/// Weighted draws and the sphere density the distance-weighted miner needs.
-enum DistanceWeighting {
-    static let cutoff = 0.5
-    static let nonzeroLossCutoff = 1.4
+/// Weighted draws and the sphere density the distance-weighted miner needs. The two cutoffs
+/// are pytorch-metric-learning's DistanceWeightedMiner defaults (cutoff, nonzero_loss_cutoff);
+/// the exported snippet writes them from here.
+public enum DistanceWeighting {
+    /// Distances below this are raised to it before weighing.
+    public static let cutoff = 0.5
+    /// Negatives this far or farther are never drawn.
+    public static let nonzeroLossCutoff = 1.4
 
     /// log of 1/q(d) for dimension n, up to a constant: -(n-2) log d - (n-3)/2 log(1 - d²/4).
     static func logInverseDensity(_ distance: Double, dimension: Int) -> Double {
