@@ -4,42 +4,48 @@ import LossKit
 public enum DatasetShape: String, Sendable, CaseIterable {
     /// Single items with a class label (the batch triplet losses).
     case labelledItems = "labelled-items"
-    /// Pairs with a 1/0 label (ContrastiveLoss, OnlineContrastiveLoss).
+    /// Pairs with a 1/0 label (the contrastive losses).
     case binaryPairs = "binary-pairs"
-    /// Pairs with a float score in [0, 1] (CosineSimilarityLoss).
+    /// Pairs with a float score in [0, 1].
     case scoredPairs = "scored-pairs"
-    /// Pairs with a class such as entailment / neutral / contradiction (SoftmaxLoss).
+    /// Pairs with a class such as entailment / neutral / contradiction.
     case classPairs = "class-pairs"
-    /// (anchor, positive[, negatives...]) without labels (MNRL, MegaBatchMarginLoss).
+    /// (anchor, positive[, negatives...]) without labels (the in-batch negatives losses).
     case anchorPositive = "anchor-positive"
-    /// (anchor, positive, negative) triplets (TripletLoss, and MNRL with one hard negative).
+    /// (anchor, positive, negative) triplets (also in-batch negatives with one hard negative).
     case triplets
-    /// Items with a teacher embedding (MSELoss).
+    /// Items with a teacher embedding (distillation).
     case teacherItems = "teacher-items"
-    /// Sentences as token sequences (DenoisingAutoEncoderLoss).
+    /// Sentences as token sequences (TSDAE).
     case sentences
 
-    /// The losses this shape feeds, by sentence-transformers class name.
-    public var losses: [String] {
+    /// How many sentence_features columns an example of this shape has.
+    public var columns: Int {
         switch self {
-        case .labelledItems: ["BatchAllTripletLoss", "BatchHardTripletLoss", "BatchHardSoftMarginTripletLoss", "BatchSemiHardTripletLoss",
-                              "MinedTripletLoss"]
-        case .binaryPairs: ["ContrastiveLoss", "OnlineContrastiveLoss"]
-        case .scoredPairs: ["CosineSimilarityLoss"]
-        case .classPairs: ["SoftmaxLoss"]
-        case .anchorPositive: ["MultipleNegativesRankingLoss", "MegaBatchMarginLoss"]
-        case .triplets: ["TripletLoss", "MultipleNegativesRankingLoss"]
-        case .teacherItems: ["MSELoss"]
-        case .sentences: ["DenoisingAutoEncoderLoss"]
+        case .labelledItems, .teacherItems, .sentences: 1
+        case .binaryPairs, .scoredPairs, .classPairs, .anchorPositive: 2
+        case .triplets: 3
         }
     }
 
-    /// Why `loss` cannot train on this shape, or nil when it can.
-    public func mismatch(with loss: String) -> String? {
-        if losses.contains(loss) { return nil }
-        let fitting = Self.allCases.filter { $0.losses.contains(loss) }.map(\.rawValue)
-        let needs = fitting.isEmpty ? "a shape LossLab does not have" : fitting.joined(separator: " or ")
-        return "\(loss) needs \(needs) data; this dataset is \(rawValue) (fits \(losses.joined(separator: ", ")))"
+    /// The labels its examples carry.
+    public var labels: LabelKind {
+        switch self {
+        case .labelledItems, .classPairs: .classes
+        case .binaryPairs: .binary
+        case .scoredPairs: .scores
+        case .teacherItems: .teacher
+        case .anchorPositive, .triplets, .sentences: .none
+        }
+    }
+
+    /// Whether a loss taking `spec` trains on this shape: its columns and labels match. A
+    /// token-level loss (TSDAE) takes the sentences of any shape; whether the items are
+    /// sentences is the dataset's to say.
+    public func fits(_ spec: LossInputSpec) -> Bool {
+        if spec.needsText { return true }
+        guard spec.labels == labels, columns >= spec.minColumns else { return false }
+        return spec.maxColumns.map { columns <= $0 } ?? true
     }
 }
 

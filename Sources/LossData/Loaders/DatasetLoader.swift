@@ -125,10 +125,9 @@ public enum DatasetLoader {
 
     /// The refusal for item vectors that come without labels.
     static func missingLabels(_ path: String, how: String) -> DataError {
-        let batch = DatasetShape.labelledItems.losses.joined(separator: ", ")
-        return DataError.file(
+        DataError.file(
             path,
-            "no labels. Vectors alone fit no loss: labelled-items data (\(batch)) needs one class label per item; \(how). Pairs, triplets and anchor-positive data come from .jsonl files; teacher-items data (MSELoss) from an .npz with a 'teacher' array.")
+            "no labels. Vectors alone fit no loss: labelled-items data (the batch triplet losses) needs one class label per item; \(how). Pairs, triplets and anchor-positive data come from .jsonl files; teacher-items data (distillation) from an .npz with a 'teacher' array.")
     }
 
     /// Labelled items: one example per item, labelled by its class.

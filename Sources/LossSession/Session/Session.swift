@@ -90,9 +90,9 @@ public final class Session {
             var newLoss = loss
             if let mismatch = Self.mismatch(loaded, loss) {
                 // Keep the data; pick the first loss that fits so the session stays usable.
-                guard let fitting = loaded.shape.losses.first else { throw CommandError(mismatch) }
-                newLoss = try DenoisingLossChoice.make(fitting, settings: [:])
-                notes.append("loss \(fitting) (\(loss.className) does not fit \(loaded.shape.rawValue) data)")
+                guard let fitting = Self.losses.first(where: { Self.mismatch(loaded, $0) == nil }) else { throw CommandError(mismatch) }
+                newLoss = try fitting.init(settings: [:])
+                notes.append("loss \(fitting.className) (\(loss.className) does not fit \(loaded.shape.rawValue) data)")
             }
             try rebuild(dataset: loaded, loss: newLoss, encoder: encoder, settings: settings)
             if newLoss.className != loss.className { lossSettings = [:] }
@@ -367,11 +367,7 @@ public final class Session {
 
     /// Why `loss` cannot train on `dataset`, or nil.
     static func mismatch(_ dataset: Dataset, _ loss: any EmbeddingLoss) -> String? {
-        if loss is DenoisingLossChoice {
-            if case .tokens = dataset.items { return nil }
-            return "DenoisingAutoEncoderLoss needs sentences (text data); \(dataset.name) holds vectors"
-        }
-        return dataset.shape.mismatch(with: loss.className)
+        Self.mismatch(dataset, type(of: loss))
     }
 
     /// Held-out metrics on the test split, recorded in `evaluations`.

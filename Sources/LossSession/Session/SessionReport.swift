@@ -127,9 +127,9 @@ enum SessionReport {
     }
 
     static func losses(_ session: Session) -> String {
-        LossCatalog.names.map { name in
-            let fit = session.dataset.flatMap { $0.shape.mismatch(with: name) }
-            return "  \(name)" + (fit.map { " (does not fit: \($0))" } ?? "")
+        Session.losses.map { type in
+            let fit = session.dataset.flatMap { Session.mismatch($0, type) }
+            return "  \(type.className)" + (fit.map { " (does not fit: \($0))" } ?? "")
         }.joined(separator: "\n")
     }
 }

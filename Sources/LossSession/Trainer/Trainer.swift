@@ -329,8 +329,7 @@ public final class Trainer: @unchecked Sendable {
             snapshot.datasetShape = dataset.shape
             snapshot.classNames = dataset.labelNames
             snapshot.lossFits = Session.losses.map { type in
-                LossFit(name: type.className, summary: type.summary,
-                        mismatch: (try? type.init(settings: [:])).flatMap { Session.mismatch(dataset, $0) })
+                LossFit(name: type.className, summary: type.summary, mismatch: Session.mismatch(dataset, type))
             }
         } else {
             snapshot.lossFits = Session.losses.map { LossFit(name: $0.className, summary: $0.summary, mismatch: nil) }

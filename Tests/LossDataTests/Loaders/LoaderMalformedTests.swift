@@ -191,7 +191,7 @@ import Testing
 
     @Test func vectorsWithoutLabels() throws {
         let message = try failure("v.tsv", "1\t2\n3\t4\n")
-        expectMessage(message, contains: "no labels", "BatchHardTripletLoss", "labels file", ".jsonl", "MSELoss")
+        expectMessage(message, contains: "no labels", "batch triplet losses", "labels file", ".jsonl", "teacher")
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanUp() }
         let npy = scratch.file("v.npy")
