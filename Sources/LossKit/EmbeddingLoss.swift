@@ -78,9 +78,17 @@ public protocol EmbeddingLoss: Sendable {
     /// method would run unspecialised, tens of times slower.)
     func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float>
     func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double>
+    /// Bytes of scratch one forward and backward pass holds for `rows` rows in each of
+    /// `columns` columns, in a scalar of `scalarBytes` bytes (the inputs and their gradients
+    /// not counted; `classes` for a classifier), so that a size a user sets is refused with
+    /// a message instead of dying in the allocator. See `LossMemory`.
+    func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double
 }
 
 extension EmbeddingLoss {
+    /// Losses that hold no batch x batch scratch.
+    public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double { 0 }
+
     /// The current value of the parameter with this role (the margin, the scale, the metric).
     public func value(of role: LossParameter.Role) -> String? {
         guard let name = Self.parameters.first(role: role)?.name else { return nil }

@@ -26,6 +26,11 @@ public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
 
     public var settings: [(name: String, value: String)] { [("distance_metric", distanceMetric.rawValue)] }
 
+    public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
+        let n = Double(rows), size = Double(scalarBytes)
+        return 4 * n * n * size
+    }
+
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 

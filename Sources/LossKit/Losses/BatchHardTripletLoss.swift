@@ -29,6 +29,11 @@ public struct BatchHardTripletLoss: EmbeddingLoss {
         [("distance_metric", distanceMetric.rawValue), ("margin", "\(margin)")]
     }
 
+    public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
+        let n = Double(rows), size = Double(scalarBytes)
+        return 4 * n * n * size
+    }
+
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 

@@ -54,6 +54,12 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
          ("backprop_all_mini_batches", "\(backpropAllMiniBatches)")]
     }
 
+    public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
+        let n = Double(rows)
+        let slice = useMiniBatchedVersion ? Double(min(miniBatchSize, rows)) : n
+        return 3 * slice * n * Double(scalarBytes)
+    }
+
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 

@@ -6,6 +6,13 @@
 /// none, the loss is 0.
 public struct MinedTripletLoss: EmbeddingLoss {
     public static let className = "MinedTripletLoss"
+    public static let summary = "LossLab's mining lab: a triplet margin loss over pytorch-metric-learning miners"
+    public static let parameters: [LossParameter] = [
+        LossParameter("miner", .choice(TripletMiner.allCases.map(\.rawValue)), default: "semi-hard", "which triplets of the batch count"),
+        LossParameter("margin", .number, default: "1", role: .margin, "how much farther than the positive the negative must be"),
+        LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric, "euclidean or cosine distance"),
+        LossParameter("seed", .wholeNumber(minimum: 0), default: "0", "for the random and distance-weighted miners"),
+    ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
 
     public var miner: TripletMiner
@@ -23,18 +30,21 @@ public struct MinedTripletLoss: EmbeddingLoss {
     }
 
     public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.className)
-        miner = try settings.choice("miner", default: .semiHard, accepted: TripletMiner.allCases.map(\.rawValue).joined(separator: ", "),
-                                    parse: TripletMiner.parse)
-        margin = try settings.double("margin", default: 1)
-        distanceMetric = try settings.choice("distance_metric", default: .euclidean, accepted: BatchDistanceMetric.accepted,
-                                             parse: BatchDistanceMetric.parse)
-        seed = UInt64(try settings.int("seed", default: 0, minimum: 0))
-        try settings.finish(accepted: ["miner", "margin", "distance_metric", "seed"])
+        var settings = LossSettings(values, for: Self.self)
+        miner = try settings.choice("miner", parse: TripletMiner.parse)
+        margin = try settings.double("margin")
+        distanceMetric = try settings.choice("distance_metric", accepted: BatchDistanceMetric.accepted, parse: BatchDistanceMetric.parse)
+        seed = UInt64(try settings.int("seed"))
+        try settings.finish()
     }
 
     public var settings: [(name: String, value: String)] {
         [("miner", miner.rawValue), ("margin", "\(margin)"), ("distance_metric", distanceMetric.rawValue), ("seed", "\(seed)")]
+    }
+
+    public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
+        let n = Double(rows), size = Double(scalarBytes)
+        return 3 * n * n * size
     }
 
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }

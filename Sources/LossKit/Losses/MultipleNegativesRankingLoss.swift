@@ -45,6 +45,12 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
         [("scale", "\(scale)"), ("similarity_fct", similarity.rawValue)]
     }
 
+    /// (anchors, all candidates) scores, probabilities and their gradient.
+    public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
+        let n = Double(rows)
+        return 3 * n * n * Double(max(columns - 1, 1)) * Double(scalarBytes)
+    }
+
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 

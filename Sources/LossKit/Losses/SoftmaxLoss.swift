@@ -75,6 +75,11 @@ public struct SoftmaxLoss: EmbeddingLoss {
                 Self.biasName: Matrix(rows: 1, cols: labels, values: bias)]
     }
 
+    /// Logits, probabilities and their gradient.
+    public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
+        3 * Double(rows) * Double(classes) * Double(scalarBytes)
+    }
+
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 

@@ -80,14 +80,14 @@ public enum EvalJob {
             let weights = request.weights.isEmpty ? width * 8 * 2 : 0
             let what = "SoftmaxLoss's \(request.weights.isEmpty ? "classifier (num_labels x \(Int(width) - 1) weights and their gradient) and its " : "")logits for \(rows) rows"
             if let refusal = MemoryBudget.refusal("num_labels", softmax.numLabels ?? 3, what: what, bytesFor: {
-                Double($0) * weights + LossMemory.scratchBytes(loss, rows: rows, columns: columns.count, scalarBytes: 8, classes: $0)
+                Double($0) * weights + loss.scratchBytes(rows: rows, columns: columns.count, scalarBytes: 8, classes: $0)
             }) {
                 throw LossError("SoftmaxLoss: " + refusal)
             }
             return
         }
         if let overrun = MemoryBudget.overrun(rows, bytesFor: {
-            LossMemory.scratchBytes(loss, rows: $0, columns: columns.count, scalarBytes: 8)
+            loss.scratchBytes(rows: $0, columns: columns.count, scalarBytes: 8, classes: 3)
         }) {
             throw LossError("\(request.embeddings[0].source) has \(rows) rows: \(loss.className)'s working memory for them would take \(LossMemory.describe(overrun.needed)), \(MemoryBudget.limitText); at most \(overrun.largest) rows fit")
         }

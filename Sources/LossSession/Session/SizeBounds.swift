@@ -29,7 +29,7 @@ enum SizeBounds {
         let labels = (loss as? SoftmaxLoss)?.numLabels ?? classes
         if let refusal = MemoryBudget.refusal("batch_size", settings.batchSize, what: "\(loss.className)'s working memory for a batch of \(columns) column\(columns == 1 ? "" : "s")", bytesFor: { batch in
             let n = min(batch, rows)
-            return LossMemory.scratchBytes(loss, rows: n, columns: columns, scalarBytes: 4, classes: labels)
+            return loss.scratchBytes(rows: n, columns: columns, scalarBytes: 4, classes: labels)
                 + Double(n * columns * dimension) * 4 * 3
         }) {
             throw CommandError(refusal)

@@ -20,11 +20,11 @@ import Testing
 
     @Test func batchLossesNeedMemoryInTheSquareOfTheBatch() throws {
         let batchAll = try LossCatalog.make("BatchAllTripletLoss")
-        #expect(LossMemory.scratchBytes(batchAll, rows: 2000, columns: 1, scalarBytes: 4) == 4 * LossMemory.scratchBytes(batchAll, rows: 1000, columns: 1, scalarBytes: 4))
+        #expect(batchAll.scratchBytes(rows: 2000, columns: 1, scalarBytes: 4, classes: 3) == 4 * batchAll.scratchBytes(rows: 1000, columns: 1, scalarBytes: 4, classes: 3))
         let triplet = try LossCatalog.make("TripletLoss")
-        #expect(LossMemory.scratchBytes(triplet, rows: 1_000_000, columns: 3, scalarBytes: 8) == 0)
+        #expect(triplet.scratchBytes(rows: 1_000_000, columns: 3, scalarBytes: 8, classes: 3) == 0)
         let softmax = try LossCatalog.make("SoftmaxLoss")
-        #expect(LossMemory.scratchBytes(softmax, rows: 10, columns: 2, scalarBytes: 8, classes: 1000) == 3 * 10 * 1000 * 8)
+        #expect(softmax.scratchBytes(rows: 10, columns: 2, scalarBytes: 8, classes: 1000) == 3 * 10 * 1000 * 8)
     }
 
     @Test func bytesReadAsPeopleReadThem() {
