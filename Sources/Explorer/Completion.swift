@@ -21,7 +21,7 @@ enum Completion {
         case "load": pool = DatasetCatalog.builtIns + paths(token) + ["labels=", "seed=", "as=", "classes=", "per_class=", "dim="]
         case "set": pool = TrainingSettings.accepted.map { $0.name + "=" }
         case "encoder": pool = completed.count == 1 ? EncoderChoice.kinds : ["dim=", "hidden=", "normalize="]
-        case "show": pool = ["triplets", "params", "metrics", "data", "losses"]
+        case "show": pool = SessionReport.topics
         case "export": pool = completed.count == 1 ? ["metrics.csv", "embeddings.npy", "projector", "st-snippet"] : paths(token)
         case "save": pool = paths(token)
         case "expect": pool = ["loss", "active_fraction", "grad_norm", "mean_distance", "mean_cosine", "recall_at_1", "map_at_r"]

@@ -76,7 +76,7 @@ enum Overlays {
         ("Enter   edit the selected parameter or notebook cell", nil), ("s       sort the mining table (in that pane)", nil),
         (":       command line (Tab completes, Up/Down history)", nil), ("Esc     close / back     ?  this help", nil),
         ("q       quit (asks when there is unsaved work)   Ctrl-C quits", nil), ("", nil),
-        ("Commands: load, loss, encoder, set, step, eval, reset, show, save, export, expect", Style(.brightBlack)),
+        ("Commands: " + Command.verbs.joined(separator: ", "), Style(.brightBlack)),
     ]
 
     static func box(_ model: ExplorerModel, title: String, lines: [(String, Style?)], into buffer: inout Buffer) {

@@ -96,7 +96,7 @@ public enum Command: Equatable, Sendable {
             return .reset(seed: seed)
         case "show":
             try requireNoOptions(verb, options)
-            guard positional.count == 1 else { throw CommandError("show needs what: triplets, params, metrics, data or losses") }
+            guard positional.count == 1 else { throw CommandError("show needs what: \(SessionReport.topics.joined(separator: ", "))") }
             return .show(positional[0].lowercased())
         case "save":
             try requireNoOptions(verb, options)

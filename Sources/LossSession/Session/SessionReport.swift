@@ -3,8 +3,8 @@ import LossData
 import LossKit
 
 /// The text `show WHAT` prints: the same facts the explorer's panes show.
-enum SessionReport {
-    static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax"]
+public enum SessionReport {
+    public static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax"]
 
     static func show(_ what: String, in session: Session) throws -> String {
         switch what {
@@ -123,7 +123,7 @@ enum SessionReport {
     }
 
     static func marginValue(_ session: Session) -> Double? {
-        session.loss.settings.first { ["margin", "triplet_margin"].contains($0.name) }.flatMap { Double($0.value) }
+        session.loss.value(of: .margin).flatMap(Double.init)
     }
 
     static func losses(_ session: Session) -> String {
