@@ -13,6 +13,7 @@ public enum LossCatalog {
         MegaBatchMarginLoss.self,
         SoftmaxLoss.self,
         TripletLoss.self,
+        CoSENTLoss.self,
         MinedTripletLoss.self,
     ]
 

@@ -41,6 +41,9 @@ import Testing
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["use_mini_batched_version": "false"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3", "backprop_all_mini_batches": "true"]))
+        for similarity in PairwiseSimilarity.allCases {
+            list.append(Configuration(loss: "CoSENTLoss", settings: ["similarity_fct": similarity.rawValue, "scale": "5"]))
+        }
         for flags in [("true", "true", "false"), ("false", "true", "true"), ("true", "false", "true")] {
             list.append(Configuration(loss: "SoftmaxLoss", settings: [
                 "concatenation_sent_rep": flags.0, "concatenation_sent_difference": flags.1,
@@ -69,6 +72,11 @@ import Testing
             for key in batch.parameters.keys { batch.parameters[key]!.values = batch.parameters[key]!.values.map { $0 * 5 } }
         }
         return batch
+    }
+
+    @Test func everyLossOfTheCatalogIsChecked() {
+        let checked = Set(Self.configurations.map(\.loss))
+        #expect(Set(LossCatalog.names).subtracting(checked).isEmpty, "no gradient check for \(Set(LossCatalog.names).subtracting(checked).sorted())")
     }
 
     @Test(arguments: configurations)

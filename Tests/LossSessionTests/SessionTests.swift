@@ -53,14 +53,17 @@ import Testing
         #expect(runner.session.state == .ready)
     }
 
-    @Test(arguments: [
+    /// A dataset, loss and encoder for every loss a session trains (checked below).
+    static let trainingCases = [
         ("toy:blobs classes=4 per_class=10 dim=6", "BatchAllTripletLoss", ""),
+        ("toy:blobs classes=4 per_class=10 dim=6", "MinedTripletLoss miner=batch-hard", ""),
         ("toy:blobs classes=4 per_class=10 dim=6", "BatchHardTripletLoss", ""),
         ("toy:blobs classes=4 per_class=10 dim=6", "BatchHardSoftMarginTripletLoss", ""),
         ("toy:blobs classes=4 per_class=10 dim=6", "BatchSemiHardTripletLoss", ""),
         ("toy:blobs classes=4 per_class=10 dim=6 as=pairs", "ContrastiveLoss", ""),
         ("toy:blobs classes=4 per_class=10 dim=6 as=pairs", "OnlineContrastiveLoss", ""),
         ("text:scored", "CosineSimilarityLoss", "encoder bow dim=8"),
+        ("text:scored", "CoSENTLoss", "encoder bow dim=8"),
         ("toy:blobs classes=4 per_class=10 dim=6 as=teacher teacher_dim=5", "MSELoss", "encoder linear dim=5"),
         ("text:pairs", "MultipleNegativesRankingLoss", "encoder bow dim=8"),
         ("text:pairs", "MegaBatchMarginLoss", "encoder bow dim=8"),
@@ -69,7 +72,15 @@ import Testing
         ("toy:blobs classes=4 per_class=10 dim=6 as=hard-triplets", "MultipleNegativesRankingLoss", "encoder mlp dim=4 hidden=8"),
         ("text:sentences", "DenoisingAutoEncoderLoss", "encoder bow dim=8"),
         ("text:topics", "DenoisingAutoEncoderLoss deletion_ratio=0.3", "encoder bow dim=8 normalize=true"),
-    ])
+    ]
+
+    @Test func everyLossHasATrainingCase() {
+        let covered = Set(Self.trainingCases.map { String($0.1.split(separator: " ")[0]) })
+        let missing = Session.losses.map { $0.className }.filter { !covered.contains($0) }
+        #expect(missing.isEmpty, "no training case for \(missing)")
+    }
+
+    @Test(arguments: trainingCases)
     func everyLossTrainsOnItsShape(_ source: String, _ loss: String, _ encoder: String) throws {
         var lines = ["load \(source)", "loss \(loss)"]
         if !encoder.isEmpty { lines.append(encoder) }
