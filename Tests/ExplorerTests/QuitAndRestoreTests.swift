@@ -114,4 +114,14 @@ import Testing
         #expect(model.overlay == .none)
         #expect(model.note?.contains("kept") == true)
     }
+
+    @Test func aDivergedDuelSaysSo() {
+        var model = ExplorerModel(width: 200, height: 40)
+        var snapshot = TrainingSnapshot()
+        snapshot.lossName = "TripletLoss"
+        snapshot.rivalLoss = "BatchHardTripletLoss margin=1"
+        snapshot.rivalDiverged = "step 3: loss is inf"
+        _ = model.receive(snapshot)
+        #expect(model.view().lines()[0].contains("duel: BatchHardTripletLoss margin=1 (diverged: step 3: loss is inf)"))
+    }
 }

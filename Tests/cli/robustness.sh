@@ -187,6 +187,12 @@ for line in "loss BatchHardTripletLoss margin=0x10" "set lr=0x10" "set seed=0x10
   check "notebook: $line" 2 "$bin" run "$work/hex.lab"
   contains "notebook: $line names the text" "$work/err" "got '0x10'"
 done
+notebook hexload.lab "load toy:blobs spread=0x10"
+check "load option in hex" 2 "$bin" run "$work/hexload.lab"
+contains "load option in hex refused" "$work/err" "spread must be a decimal number"
+notebook hexexpect.lab "load toy:blobs" "step 1" "expect loss < 0x10"
+check "expect value in hex" 2 "$bin" run "$work/hexexpect.lab"
+contains "expect value in hex refused" "$work/err" "expect needs METRIC OP VALUE"
 notebook decimal.lab "load toy:blobs" "loss BatchHardTripletLoss margin=.5" "set lr=1e-3 batch_size=16" "step 1"
 check "decimal forms accepted" 0 "$bin" run "$work/decimal.lab"
 

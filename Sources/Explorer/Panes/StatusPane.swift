@@ -8,8 +8,13 @@ enum StatusPane {
     static func render(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let s = model.snapshot
         let loss = ([s.lossName] + s.lossSettings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
-        let first = " LossLab │ \(s.datasetSummary) │ \(loss)" + (s.rivalLoss.map { " │ duel: \($0)" } ?? "")
-        buffer.put(first, in: rect.row(0), style: Style(.default, bold: true))
+        let first = " LossLab │ \(s.datasetSummary) │ \(loss)"
+        let firstEnd = buffer.put(first, x: rect.x, y: rect.y, style: Style(.default, bold: true), clip: rect.row(0))
+        if let rival = s.rivalLoss {
+            let diverged = s.rivalDiverged.map { " (diverged: \($0))" } ?? ""
+            buffer.put(" │ duel: \(rival)\(diverged)", in: Rect(x: firstEnd, y: rect.y, width: max(rect.row(0).maxX - firstEnd, 0), height: 1),
+                       style: s.rivalDiverged == nil ? Style(.default, bold: true) : Style(.red, bold: true))
+        }
         let settings = Dictionary(s.trainingSettings, uniquingKeysWith: { $1 })
         let optimizer = "\(settings["optimizer"] ?? "?") lr=\(settings["lr"] ?? "?") batch=\(settings["batch_size"] ?? "?") sampler=\(settings["sampler"] ?? "?")"
         let state: String

@@ -1,4 +1,5 @@
 import Foundation
+import LossKit
 
 /// `expect METRIC OP VALUE`: an assertion a lesson makes about the run, checked by
 /// `losslab run --check`. VALUE may be a number or `NUMBER * METRIC` (e.g. `0.9 * margin`).
@@ -20,14 +21,14 @@ public struct Expectation: Equatable, Sendable, CustomStringConvertible {
         let usage = "expect needs METRIC OP VALUE, e.g. expect loss < 0.5 or expect loss > 0.9 * margin (OP is one of < <= > >= ==)"
         guard words.count >= 3, let comparison = Comparison(rawValue: words[1]) else { throw CommandError(usage) }
         let right = words[2...].joined(separator: " ").replacingOccurrences(of: " ", with: "")
-        if let number = Double(right) {
+        if let number = DecimalNumber.double(right) {
             return Expectation(metric: words[0].lowercased(), comparison: comparison, factor: number, reference: nil)
         }
         let parts = right.split(separator: "*").map(String.init)
-        if parts.count == 2, let number = Double(parts[0]) {
+        if parts.count == 2, let number = DecimalNumber.double(parts[0]) {
             return Expectation(metric: words[0].lowercased(), comparison: comparison, factor: number, reference: parts[1].lowercased())
         }
-        if parts.count == 1, Double(parts[0]) == nil, !parts[0].isEmpty {
+        if parts.count == 1, !DecimalNumber.isDecimal(parts[0]), Double(parts[0]) == nil, !parts[0].isEmpty {
             return Expectation(metric: words[0].lowercased(), comparison: comparison, factor: 1, reference: parts[0].lowercased())
         }
         throw CommandError(usage)

@@ -122,16 +122,16 @@ struct OptionReader {
 
     mutating func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = string(name) else { return fallback }
-        guard let value = Int(text), range.contains(value) else {
-            throw CommandError("\(owner): \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        guard let value = DecimalNumber.integer(text), range.contains(value) else {
+            throw CommandError("\(owner): \(name) must be a whole decimal number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
         return value
     }
 
     mutating func double(_ name: String, default fallback: Double, range: ClosedRange<Double>) throws -> Double {
         guard let text = string(name) else { return fallback }
-        guard let value = Double(text), range.contains(value) else {
-            throw CommandError("\(owner): \(name) must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        guard let value = DecimalNumber.double(text), range.contains(value) else {
+            throw CommandError("\(owner): \(name) must be a decimal number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
         return value
     }

@@ -346,6 +346,7 @@ public final class Trainer: @unchecked Sendable {
         snapshot.warnings = session.warnings
         if let rival = session.rival {
             snapshot.rivalLoss = rival.describeLoss()
+            snapshot.rivalDiverged = rival.divergedReason
             snapshot.rivalHistory = rival.history.count > 20_000 ? Array(rival.history.suffix(20_000)) : rival.history
             snapshot.rivalEvaluations = rival.evaluations
         }

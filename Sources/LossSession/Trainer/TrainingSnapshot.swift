@@ -95,6 +95,8 @@ public struct TrainingSnapshot: Sendable {
     public var warnings: [String] = []
     /// The duel's second configuration, when one runs.
     public var rivalLoss: String?
+    /// Why the duel's rival stopped, when it diverged (its chart keeps its last good steps).
+    public var rivalDiverged: String?
     public var rivalHistory: [StepRecord] = []
     public var rivalEvaluations: [EvaluationRecord] = []
 
