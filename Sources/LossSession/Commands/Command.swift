@@ -48,7 +48,7 @@ public enum Command: Equatable, Sendable {
         switch verb {
         case "load":
             guard positional.count == 1 else {
-                throw CommandError("load needs one source: toy:blobs, toy:rings, toy:spirals, toy:hierarchical, text:topics, text:pairs, text:nli, text:scored, text:triplets, or a file path")
+                throw CommandError("load needs one source: \(DatasetCatalog.builtIns.joined(separator: ", ")), or a file path")
             }
             return .load(source: positional[0], options: options)
         case "loss":
