@@ -16,7 +16,8 @@ enum Overlays {
             }
             let head = offer.commands.prefix(3).joined(separator: " · ")
             let style = index == selected ? Style(.cyan, bold: true, reverse: true) : nil
-            lines.append((marker + "\(offer.age), \(offer.commands.count) commands: \(head)", style))
+            let count = offer.commands.count == 1 ? "1 command" : "\(offer.commands.count) commands"
+            lines.append((marker + "\(offer.age), \(count): \(head)", style))
         }
         lines += [("", nil), ("Enter  replay the chosen one (save and export cells are shown, not re-run)", nil),
                   ("d  discard it    ↑/↓  choose    Esc  start fresh and keep them for later", Style(.brightBlack))]
