@@ -8,30 +8,7 @@ set -u
 bin=${1:?usage: robustness.sh PATH/TO/losslab}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-check() { # name, expected exit code, command...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [ "$got" = "$want" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name: exit $got, wanted $want"
-    sed 's/^/  | /' "$work/out" "$work/err" | head -5
-  fi
-}
-
-contains() { # name, file, text
-  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(head -c 400 "$2")"; fi
-}
-
-lacks() { # name, file, text
-  if grep -qF -- "$3" "$2"; then failed=$((failed + 1)); echo "FAIL $1: '$3' in $(head -c 400 "$2")"; else passed=$((passed + 1)); fi
-}
+source "$(dirname "$0")/lib.sh"
 
 notebook() { # file, lines...
   local file=$1

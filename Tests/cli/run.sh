@@ -5,87 +5,68 @@ set -u
 bin=${1:?usage: run.sh PATH/TO/losslab}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-check() { # name, expected exit code, command...
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [ "$got" = "$want" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name: exit $got, wanted $want"
-    sed 's/^/  | /' "$work/out" "$work/err" | head -5
-  fi
-}
-
-contains() { # name, file, text
-  if grep -q -- "$3" "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(head -c 300 "$2")"; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 # Arrays for the checks, written by losslab itself.
 check "write fixtures" 0 "$bin" test-arrays --out "$work"
 
 check "eval batch hard" 0 "$bin" eval --loss BatchHardTripletLoss --embeddings "$work/items.npy" --labels "$work/classes.npy" --grad-out "$work/g" --mined
-contains "eval prints loss" "$work/out" '"loss": '
-contains "eval prints mined" "$work/out" '"mined": \['
+matches "eval prints loss" "$work/out" '"loss": '
+matches "eval prints mined" "$work/out" '"mined": \['
 check "gradient file written" 0 test -s "$work/g/grad_input_0.npy"
 check "softmax with weights" 0 "$bin" eval --loss SoftmaxLoss --set num_labels=3 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/nli.npy" --weight classifier.weight="$work/w.npy" --weight classifier.bias="$work/bias.npy" --grad-out "$work/s"
 check "softmax weight gradient" 0 test -s "$work/s/grad_classifier.weight.npy"
 check "mnrl with a hard negative" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set scale=10 --set similarity_fct=dot_score --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
 
 check "unknown loss" 2 "$bin" eval --loss NoSuchLoss --embeddings "$work/items.npy"
-contains "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"
+matches "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"
 check "unknown parameter" 2 "$bin" eval --loss TripletLoss --set margin=1 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
-contains "unknown parameter message" "$work/err" "has no parameter 'margin'; it takes distance_metric, triplet_margin"
+matches "unknown parameter message" "$work/err" "has no parameter 'margin'; it takes distance_metric, triplet_margin"
 check "bad metric" 2 "$bin" eval --loss ContrastiveLoss --set distance_metric=chebyshev --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/binary.npy"
-contains "bad metric message" "$work/err" "distance_metric 'chebyshev' is not one of"
+matches "bad metric message" "$work/err" "distance_metric 'chebyshev' is not one of"
 check "wrong column count" 2 "$bin" eval --loss TripletLoss --embeddings "$work/a.npy"
-contains "column count message" "$work/err" "takes 3 embedding column"
+matches "column count message" "$work/err" "takes 3 embedding column"
 check "missing labels" 2 "$bin" eval --loss BatchAllTripletLoss --embeddings "$work/items.npy"
-contains "missing labels message" "$work/err" "needs --labels"
+matches "missing labels message" "$work/err" "needs --labels"
 check "label count mismatch" 2 "$bin" eval --loss BatchAllTripletLoss --embeddings "$work/a.npy" --labels "$work/classes.npy"
-contains "label count message" "$work/err" "one label per row"
+matches "label count message" "$work/err" "one label per row"
 check "mismatched dims" 2 "$bin" eval --loss CosineSimilarityLoss --embeddings "$work/a.npy" --embeddings "$work/items.npy" --labels "$work/scores.npy"
-contains "mismatched rows message" "$work/err" "column 1 has"
+matches "mismatched rows message" "$work/err" "column 1 has"
 check "NaN input" 2 "$bin" eval --loss MSELoss --embeddings "$work/nan.npy" --labels "$work/a.npy"
-contains "NaN message names the row" "$work/err" "row"
+matches "NaN message names the row" "$work/err" "row"
 printf 'not a numpy file' >"$work/bad.npy"
 check "malformed npy" 2 "$bin" eval --loss MSELoss --embeddings "$work/bad.npy" --labels "$work/a.npy"
-contains "malformed npy message" "$work/err" "bad.npy: not a .npy file"
+matches "malformed npy message" "$work/err" "bad.npy: not a .npy file"
 check "missing file" 2 "$bin" eval --loss MSELoss --embeddings "$work/none.npy" --labels "$work/a.npy"
-contains "missing file message" "$work/err" "none.npy: no such file"
+matches "missing file message" "$work/err" "none.npy: no such file"
 check "bad --set" 2 "$bin" eval --loss TripletLoss --set triplet_margin --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
-contains "bad --set message" "$work/err" "--set must look like name=value, got 'triplet_margin'"
+matches "bad --set message" "$work/err" "--set must look like name=value, got 'triplet_margin'"
 check "help" 0 "$bin" eval --help
 
 # run --check: a holding expectation passes, a failing one exits 1 and says which.
 printf 'load toy:blobs classes=3 per_class=6 dim=4\nloss BatchHardTripletLoss margin=1\nstep 5\nexpect step == 5\n' >"$work/holds.lab"
 check "run --check holds" 0 "$bin" run "$work/holds.lab" --check
-contains "run reports the expectations" "$work/out" "1/1 expectations hold"
+matches "run reports the expectations" "$work/out" "1/1 expectations hold"
 printf 'load toy:blobs classes=3 per_class=6 dim=4\nstep 5\nexpect loss < -1\n' >"$work/fails.lab"
 check "run --check fails" 1 "$bin" run "$work/fails.lab" --check
-contains "run --check names the failed expectation" "$work/err" "expect loss < -1.0 failed"
+matches "run --check names the failed expectation" "$work/err" "expect loss < -1.0 failed"
 check "run without --check reports" 0 "$bin" run "$work/fails.lab"
 printf 'load toy:blobs\nfrobnicate 3\n' >"$work/bad.lab"
 check "run stops at a bad command" 2 "$bin" run "$work/bad.lab"
-contains "run names the line" "$work/err" "bad.lab:2: unknown command 'frobnicate'"
+matches "run names the line" "$work/err" "bad.lab:2: unknown command 'frobnicate'"
 
 # losses: the catalog, every loss with its parameters.
 check "losses" 0 "$bin" losses
-contains "losses lists a loss" "$work/out" "MultipleNegativesRankingLoss: softmax over in-batch candidates"
-contains "losses lists its parameters" "$work/out" "  scale=20  \[number\]"
+matches "losses lists a loss" "$work/out" "MultipleNegativesRankingLoss: softmax over in-batch candidates"
+matches "losses lists its parameters" "$work/out" "  scale=20  \[number\]"
 check "losses --markdown" 0 "$bin" losses --markdown
-contains "losses markdown row" "$work/out" "| TripletLoss | (anchor, positive, negative) triplets | distance_metric=euclidean, triplet_margin=5 |"
+matches "losses markdown row" "$work/out" "| TripletLoss | (anchor, positive, negative) triplets | distance_metric=euclidean, triplet_margin=5 |"
 
 # bench: the JSON rows of one small case.
 check "bench one case" 0 "$bin" bench --loss TripletLoss --batch 16 --dim 8 --json
-contains "bench prints the case" "$work/out" '"loss": "TripletLoss", "batch": 16, "dim": 8'
+matches "bench prints the case" "$work/out" '"loss": "TripletLoss", "batch": 16, "dim": 8'
 check "bench unknown loss" 2 "$bin" bench --loss NoSuchLoss --batch 16 --dim 8
-contains "bench unknown loss message" "$work/err" "NoSuchLoss"
+matches "bench unknown loss message" "$work/err" "NoSuchLoss"
 
 # summary.json stays valid JSON when names hold quotes and backslashes.
 weird="$work/we\"ird\\name"
@@ -95,7 +76,7 @@ cp "$work/classes.npy" "$weird/classes.npy"
 printf 'load "items \\"q\\".npy" labels=classes.npy\nloss BatchHardTripletLoss\nstep 3\n' >"$weird/nb.lab"
 check "run with a quoted file name" 0 "$bin" run "$weird/nb.lab" --out "$weird/out"
 check "summary.json is valid JSON" 0 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["steps"] == 3, d' "$weird/out/summary.json"
-contains "summary names the dataset" "$weird/out/summary.json" 'items \\"q\\"'
+matches "summary names the dataset" "$weird/out/summary.json" 'items \\"q\\"'
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
