@@ -18,12 +18,17 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
 
     /// The similarity of each row pair.
     public func forward<T: Scalar>(_ a: Matrix<T>, _ b: Matrix<T>) -> [T] {
-        (0..<a.rows).map { i in
+        let d = a.cols
+        return [T](unsafeUninitializedCapacity: a.rows) { out, initialized in
             a.values.withUnsafeBufferPointer { x in
                 b.values.withUnsafeBufferPointer { y in
-                    rowForward(x.baseAddress! + i * a.cols, y.baseAddress! + i * b.cols, count: a.cols)
+                    let xs = SharedReadPointer(x), ys = SharedReadPointer(y), result = SharedPointer(out)
+                    ParallelRows.run(rows: a.rows, elementsPerRow: 2 * d) { rows in
+                        for i in rows { (result.base + i).initialize(to: rowForward(xs.base + i * d, ys.base + i * d, count: d)) }
+                    }
                 }
             }
+            initialized = a.rows
         }
     }
 
@@ -35,9 +40,14 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
             b.values.withUnsafeBufferPointer { y in
                 da.values.withUnsafeMutableBufferPointer { gx in
                     db.values.withUnsafeMutableBufferPointer { gy in
-                        for i in 0..<a.rows where upstream[i] != 0 {
-                            rowBackward(x.baseAddress! + i * d, y.baseAddress! + i * d, count: d, upstream: upstream[i],
-                                        gx.baseAddress! + i * d, gy.baseAddress! + i * d)
+                        upstream.withUnsafeBufferPointer { g in
+                            let xs = SharedReadPointer(x), ys = SharedReadPointer(y), gs = SharedReadPointer(g)
+                            let gxs = SharedPointer(gx), gys = SharedPointer(gy)
+                            ParallelRows.run(rows: a.rows, elementsPerRow: 4 * d) { rows in
+                                for i in rows where gs[i] != 0 {
+                                    rowBackward(xs.base + i * d, ys.base + i * d, count: d, upstream: gs[i], gxs.base + i * d, gys.base + i * d)
+                                }
+                            }
                         }
                     }
                 }
@@ -51,16 +61,19 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
     private func rowForward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count d: Int) -> T {
         switch self {
         case .dotScore:
-            return (0..<d).reduce(0) { $0 + x[$1] * y[$1] }
+            return VectorKernels.dot(x, y, count: d)
         case .cosSim:
-            let (nx, ny) = (Self.clampedNorm(x, d), Self.clampedNorm(y, d))
-            return (0..<d).reduce(0) { $0 + (x[$1] / nx) * (y[$1] / ny) }
+            return VectorKernels.dot(x, y, count: d) / (Self.clampedNorm(x, d) * Self.clampedNorm(y, d))
         case .euclideanSim:
-            return -(0..<d).reduce(0) { $0 + (x[$1] - y[$1]) * (x[$1] - y[$1]) }.squareRoot()
+            var sum: T = 0
+            for k in 0..<d { sum += (x[k] - y[k]) * (x[k] - y[k]) }
+            return -sum.squareRoot()
         case .manhattanSim:
-            return -(0..<d).reduce(0) { $0 + abs(x[$1] - y[$1]) }
+            var sum: T = 0
+            for k in 0..<d { sum += abs(x[k] - y[k]) }
+            return -sum
         case .angleSim:
-            return abs(Self.angleParts(x, y, d).cosPlusSin)
+            return abs(Self.angleCosPlusSin(x, y, d))
         }
     }
 
@@ -71,11 +84,17 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
             for k in 0..<d { gx[k] = g * y[k]; gy[k] = g * x[k] }
         case .cosSim:
             let (nx, ny) = (Self.clampedNorm(x, d), Self.clampedNorm(y, d))
-            let ux = (0..<d).map { g * y[$0] / ny }, uy = (0..<d).map { g * x[$0] / nx }
-            Self.normalizeBackward(x, d, norm: nx, ux, into: gx)
-            Self.normalizeBackward(y, d, norm: ny, uy, into: gy)
+            let similarity = VectorKernels.dot(x, y, count: d) / (nx * ny)
+            // Through x / max(‖x‖, eps): below eps the clamp blocks the part through the norm.
+            let keepX: T = nx > T(Self.normEpsilon) ? 1 : 0, keepY: T = ny > T(Self.normEpsilon) ? 1 : 0
+            for k in 0..<d {
+                gx[k] = g / nx * (y[k] / ny - keepX * similarity * x[k] / nx)
+                gy[k] = g / ny * (x[k] / nx - keepY * similarity * y[k] / ny)
+            }
         case .euclideanSim:
-            let distance = (0..<d).reduce(T(0)) { $0 + (x[$1] - y[$1]) * (x[$1] - y[$1]) }.squareRoot()
+            var sum: T = 0
+            for k in 0..<d { sum += (x[k] - y[k]) * (x[k] - y[k]) }
+            let distance = sum.squareRoot()
             guard distance > 0 else { return }
             for k in 0..<d {
                 let v = -g * (x[k] - y[k]) / distance
@@ -90,52 +109,51 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
                 gy[k] = g * sign
             }
         case .angleSim:
-            let parts = Self.angleParts(x, y, d)
-            let r = parts.cosPlusSin
-            let outer: T = r > 0 ? g : (r < 0 ? -g : 0)
-            guard outer != 0 else { return }
-            let padded = parts.x.count, half = padded / 2
-            var ux = [T](repeating: 0, count: padded), uy = ux
-            for p in 0..<half {
-                let (x1, x2, y1, y2) = (parts.x[p], parts.x[half + p], parts.y[p], parts.y[half + p])
-                // r = Σ x1·y1 + x2·y2 + x2·y1 − x1·y2
-                ux[p] = outer * (y1 - y2)
-                ux[half + p] = outer * (y2 + y1)
-                uy[p] = outer * (x1 + x2)
-                uy[half + p] = outer * (x2 - x1)
-            }
-            // The padding column (past d) takes no gradient back.
-            Self.normalizeBackward(x, d, norm: parts.normX, Array(ux.prefix(d)), into: gx)
-            Self.normalizeBackward(y, d, norm: parts.normY, Array(uy.prefix(d)), into: gy)
+            Self.angleBackward(x, y, d, upstream: g, gx, gy)
         }
     }
 
     private static func clampedNorm<T: Scalar>(_ x: UnsafePointer<T>, _ d: Int) -> T {
-        max((0..<d).reduce(T(0)) { $0 + x[$1] * x[$1] }.squareRoot(), T(normEpsilon))
+        max(VectorKernels.sumOfSquares(x, count: d).squareRoot(), T(normEpsilon))
     }
 
-    /// The gradient through x / max(‖x‖, eps) given dL/d(normalised x) = u.
-    private static func normalizeBackward<T: Scalar>(_ x: UnsafePointer<T>, _ d: Int, norm: T, _ u: [T], into g: UnsafeMutablePointer<T>) {
-        if norm <= T(normEpsilon) {
-            for k in 0..<d { g[k] = u[k] / norm }
-            return
-        }
-        var projection: T = 0
-        for k in 0..<d { projection += u[k] * (x[k] / norm) }
-        for k in 0..<d { g[k] = (u[k] - projection * (x[k] / norm)) / norm }
-    }
+    /// Column k of a row after AnglE's padding: the zero pad past d.
+    @inline(__always)
+    private static func padded<T: Scalar>(_ x: UnsafePointer<T>, _ k: Int, _ d: Int) -> T { k < d ? x[k] : 0 }
 
-    /// The normalised, padded rows and cos + sin of AnglE's angle similarity.
-    private static func angleParts<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: Int)
-        -> (x: [T], y: [T], normX: T, normY: T, cosPlusSin: T) {
-        let padded = d % 2 == 0 ? d : d + 1
-        let (nx, ny) = (clampedNorm(x, d), clampedNorm(y, d))
-        var xs = [T](repeating: 0, count: padded), ys = xs
-        for k in 0..<d { xs[k] = x[k] / nx; ys[k] = y[k] / ny }
-        let half = padded / 2
+    /// cos + sin of the normalised rows read as complex vectors (first half real).
+    private static func angleCosPlusSin<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: Int) -> T {
+        let half = (d + 1) / 2
+        let scale = 1 / (clampedNorm(x, d) * clampedNorm(y, d))
         var cos: T = 0, sin: T = 0
-        for k in 0..<padded { cos += xs[k] * ys[k] }
-        for p in 0..<half { sin += xs[half + p] * ys[p] - xs[p] * ys[half + p] }
-        return (xs, ys, nx, ny, cos + sin)
+        for p in 0..<half {
+            let (x1, x2, y1, y2) = (x[p], padded(x, half + p, d), y[p], padded(y, half + p, d))
+            cos += x1 * y1 + x2 * y2
+            sin += x2 * y1 - x1 * y2
+        }
+        return (cos + sin) * scale
+    }
+
+    /// The backward of |cos + sin|, through both normalisations; the pad takes no gradient.
+    private static func angleBackward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: Int, upstream g: T,
+                                                 _ gx: UnsafeMutablePointer<T>, _ gy: UnsafeMutablePointer<T>) {
+        let r = angleCosPlusSin(x, y, d)
+        let outer: T = r > 0 ? g : (r < 0 ? -g : 0)
+        guard outer != 0 else { return }
+        let (nx, ny) = (clampedNorm(x, d), clampedNorm(y, d))
+        let keepX: T = nx > T(normEpsilon) ? 1 : 0, keepY: T = ny > T(normEpsilon) ? 1 : 0
+        let half = (d + 1) / 2
+        // r = Σ x̂1·ŷ1 + x̂2·ŷ2 + x̂2·ŷ1 − x̂1·ŷ2 with x̂ = x / nx, ŷ = y / ny: dr/dx̂ and dr/dŷ,
+        // then through the normalisation u ↦ (u − (u·x̂) x̂) / nx, where u·x̂ = r.
+        for p in 0..<half {
+            let (x1, x2, y1, y2) = (x[p] / nx, padded(x, half + p, d) / nx, y[p] / ny, padded(y, half + p, d) / ny)
+            let (ux1, ux2, uy1, uy2) = (y1 - y2, y2 + y1, x1 + x2, x2 - x1)
+            gx[p] = outer * (ux1 - keepX * r * x1) / nx
+            gy[p] = outer * (uy1 - keepY * r * y1) / ny
+            if half + p < d {
+                gx[half + p] = outer * (ux2 - keepX * r * x2) / nx
+                gy[half + p] = outer * (uy2 - keepY * r * y2) / ny
+            }
+        }
     }
 }
