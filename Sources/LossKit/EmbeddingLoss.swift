@@ -31,6 +31,14 @@ public struct LossInputSpec: Sendable {
 
     /// Whether the loss trains on the sentences' tokens rather than on embeddings (TSDAE).
     public var needsText = false
+    /// From this many columns on, the labels may be absent (AnglE: anchor, positive,
+    /// negatives... without scores).
+    public var labelsOptionalFrom: Int?
+
+    /// Whether a batch of `columns` columns may come without labels.
+    public func labelsOptional(columns: Int) -> Bool {
+        labels == .none || labelsOptionalFrom.map { columns >= $0 } == true
+    }
 
     /// The data it takes, in words: "items + class labels", "(anchor, positive) pairs + 1/0 labels".
     public var dataDescription: String {
@@ -43,8 +51,10 @@ public struct LossInputSpec: Sendable {
         case (2, nil): columns = "(anchor, positive[, negatives...])"
         default: columns = "\(columnsDescription) columns"
         }
+        let optional = labelsOptionalFrom.map { " (labels optional from \($0) columns)" } ?? ""
         switch labels {
         case .none: return columns
+        case .scores where labelsOptionalFrom != nil: return columns + " + scores" + optional
         case .classes: return columns + " + class labels"
         case .binary: return columns + " + 1/0 labels"
         case .scores: return columns + " + scores"
@@ -127,6 +137,7 @@ extension EmbeddingLoss {
         case .none:
             break
         case .classes, .binary, .scores:
+            if batch.labels.isEmpty && spec.labelsOptional(columns: count) { break }
             if batch.labels.count != first.rows {
                 throw LossError("\(name) needs one label per row: \(first.rows) rows but \(batch.labels.count) labels")
             }

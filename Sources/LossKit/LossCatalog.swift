@@ -14,6 +14,7 @@ public enum LossCatalog {
         SoftmaxLoss.self,
         TripletLoss.self,
         CoSENTLoss.self,
+        AnglELoss.self,
         MinedTripletLoss.self,
     ]
 

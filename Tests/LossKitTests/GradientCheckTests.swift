@@ -41,6 +41,7 @@ import Testing
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["use_mini_batched_version": "false"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3", "backprop_all_mini_batches": "true"]))
+        list.append(Configuration(loss: "AnglELoss", settings: ["scale": "5"]))
         for similarity in PairwiseSimilarity.allCases {
             list.append(Configuration(loss: "CoSENTLoss", settings: ["similarity_fct": similarity.rawValue, "scale": "5"]))
         }

@@ -64,6 +64,8 @@ import Testing
         ("toy:blobs classes=4 per_class=10 dim=6 as=pairs", "OnlineContrastiveLoss", ""),
         ("text:scored", "CosineSimilarityLoss", "encoder bow dim=8"),
         ("text:scored", "CoSENTLoss", "encoder bow dim=8"),
+        ("text:scored", "AnglELoss", "encoder bow dim=8"),
+        ("text:triplets", "AnglELoss scale=10", "encoder bow dim=8"),
         ("toy:blobs classes=4 per_class=10 dim=6 as=teacher teacher_dim=5", "MSELoss", "encoder linear dim=5"),
         ("text:pairs", "MultipleNegativesRankingLoss", "encoder bow dim=8"),
         ("text:pairs", "MegaBatchMarginLoss", "encoder bow dim=8"),

@@ -44,7 +44,8 @@ public enum DatasetShape: String, Sendable, CaseIterable {
     /// sentences is the dataset's to say.
     public func fits(_ spec: LossInputSpec) -> Bool {
         if spec.needsText { return true }
-        guard spec.labels == labels, columns >= spec.minColumns else { return false }
+        let labelsFit = spec.labels == labels || (labels == .none && spec.labelsOptional(columns: columns))
+        guard labelsFit, columns >= spec.minColumns else { return false }
         return spec.maxColumns.map { columns <= $0 } ?? true
     }
 }

@@ -35,7 +35,7 @@ public enum EvalJob {
             if loss.inputSpec.labels == .teacher && batch.targets == nil {
                 throw LossError("\(loss.className) needs a 2-D teacher matrix as labels, got shape \(labels.shape)")
             }
-        } else if loss.inputSpec.labels != .none {
+        } else if !loss.inputSpec.labelsOptional(columns: request.embeddings.count) {
             throw LossError("\(loss.className) needs --labels (\(loss.inputSpec.labels.rawValue))")
         }
 
