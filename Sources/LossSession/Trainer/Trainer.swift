@@ -286,22 +286,25 @@ public final class Trainer: @unchecked Sendable {
         }
     }
 
-    /// The notebook so far, the stepping in progress and every queued line.
-    private func journal() {
+    /// Everything the user asked for: the notebook so far, the stepping in progress (with the
+    /// steps its cell has still to take) and every queued line.
+    private var requestedNotebook: Notebook {
         var notebook = runner.transcript
         if jobSteps > 0 || cellSteps > 0 { notebook.cells.append(.command("step \(jobSteps + cellSteps)")) }
         notebook.cells += queue.map { Notebook.cell(for: $0.text) }
-        onJournal(notebook)
+        return notebook
+    }
+
+    private func journal() {
+        onJournal(requestedNotebook)
         lastJournalTime = now()
     }
 
     private func saveForQuit(path: String, overwrite: Bool) -> TrainingSnapshot.QuitSave {
         let target = runner.resolve(path)
         if !overwrite && FileManager.default.fileExists(atPath: target) { return .exists(path) }
-        var notebook = runner.transcript
-        notebook.cells += queue.map { Notebook.cell(for: $0.text) }
         do {
-            try notebook.write(to: target)
+            try requestedNotebook.write(to: target)
             return .saved(path)
         } catch {
             return .failed("\(error)")
