@@ -14,8 +14,8 @@ enum Completion {
         case nil: pool = Command.verbs
         case "loss":
             if completed.count == 1 {
-                pool = Session.losses.map { $0.className }
-            } else if let type = Session.losses.first(where: { $0.className.lowercased() == completed[1].lowercased() }) {
+                pool = SessionLoss.all.map { $0.className }
+            } else if let type = SessionLoss.all.first(where: { $0.className.lowercased() == completed[1].lowercased() }) {
                 pool = type.parameters.map { $0.name + "=" }
             } else { pool = [] }
         case "load": pool = DatasetCatalog.builtIns + paths(token) + ["labels=", "seed=", "as=", "classes=", "per_class=", "dim="]

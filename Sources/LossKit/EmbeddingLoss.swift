@@ -69,8 +69,10 @@ public struct LossInputSpec: Sendable {
     }
 }
 
-/// A sentence-transformers loss: forward and backward on a batch of embeddings.
-public protocol EmbeddingLoss: Sendable {
+/// What the program knows about a loss without running it: its sentence-transformers name,
+/// what it does, its hyperparameters and the data it takes. Every loss a session can train
+/// declares this, the batch losses (`EmbeddingLoss`) and the token-level TSDAE alike.
+public protocol LossDescription: Sendable {
     /// The sentence-transformers class name, e.g. "BatchHardTripletLoss".
     static var className: String { get }
     /// One line for the loss picker and `losslab losses`.
@@ -78,10 +80,32 @@ public protocol EmbeddingLoss: Sendable {
     /// Every hyperparameter under its sentence-transformers name, with defaults and roles.
     static var parameters: [LossParameter] { get }
     static var inputSpec: LossInputSpec { get }
+    /// Which view explains the loss best in the explorer and `show`.
+    static var insightView: InsightView { get }
     /// The hyperparameters with their current values, under the sentence-transformers names.
     var settings: [(name: String, value: String)] { get }
     /// Builds the loss from hyperparameters given by name; unknown names and bad values throw.
     init(settings: [String: String]) throws
+}
+
+/// The view that explains a loss.
+public enum InsightView: String, Sendable {
+    /// The mined tuples table: which triplets or pairs counted, and how much.
+    case minedTuples
+    /// In-batch ranking: each anchor's softmax over its candidates (the `i` inspector).
+    case ranking
+    /// A classifier's logits over the classes.
+    case classifier
+    /// Reconstruction of the sentences' tokens.
+    case reconstruction
+}
+
+extension LossDescription {
+    public static var insightView: InsightView { .minedTuples }
+}
+
+/// A sentence-transformers loss: forward and backward on a batch of embeddings.
+public protocol EmbeddingLoss: LossDescription {
     /// Value, gradients and mining report. Throws LossError on input the loss cannot take.
     /// (Two concrete entry points rather than one generic one, so that each loss's generic
     /// body is compiled specialised for Float and Double: through a protocol, a generic
@@ -93,17 +117,31 @@ public protocol EmbeddingLoss: Sendable {
     /// not counted; `classes` for a classifier), so that a size a user sets is refused with
     /// a message instead of dying in the allocator. See `LossMemory`.
     func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double
+    /// Whether each anchor is scored against the batch's other rows as negatives, so that a
+    /// duplicate in the batch is a false negative.
+    static var usesInBatchNegatives: Bool { get }
+    /// The weights the loss trains itself (SoftmaxLoss's classifier), by name; most own none.
+    static var ownedWeightNames: [String] { get }
+    /// Fresh owned weights for embeddings of `dimension` on data with `classes` classes.
+    func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>]
+    func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>]
+    /// How many scalars the owned weights hold with `classes` outputs, for the memory checks.
+    func ownedWeightCount(dimension: Int, classes: Int) -> Int
+    /// Refuses data the loss's settings cannot take (a classifier with fewer outputs than the
+    /// data has classes).
+    func check(classes: Int) throws
 }
 
 extension EmbeddingLoss {
     /// Losses that hold no batch x batch scratch.
     public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double { 0 }
+    public static var usesInBatchNegatives: Bool { false }
+    public static var ownedWeightNames: [String] { [] }
+    public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] { [:] }
+    public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] { [:] }
+    public func ownedWeightCount(dimension: Int, classes: Int) -> Int { 0 }
+    public func check(classes: Int) throws {}
 
-    /// The current value of the parameter with this role (the margin, the scale, the metric).
-    public func value(of role: LossParameter.Role) -> String? {
-        guard let name = Self.parameters.first(role: role)?.name else { return nil }
-        return settings.first { $0.name == name }?.value
-    }
 
     /// For callers that are themselves generic over the scalar type.
     public func evaluate<T: Scalar>(generic batch: LossBatch<T>) throws -> LossResult<T> {
@@ -112,8 +150,6 @@ extension EmbeddingLoss {
         throw LossError("the engine computes in Float or Double only")
     }
 
-    public var className: String { Self.className }
-    public var inputSpec: LossInputSpec { Self.inputSpec }
 
     /// Checks the batch against `inputSpec`; every loss calls this first.
     public func validate<T: Scalar>(_ batch: LossBatch<T>) throws {
@@ -156,4 +192,18 @@ extension EmbeddingLoss {
             }
         }
     }
+}
+
+extension LossDescription {
+    public var className: String { Self.className }
+    public var inputSpec: LossInputSpec { Self.inputSpec }
+
+    /// The current value of the parameter with this role (the margin, the scale, the metric).
+    public func value(of role: LossParameter.Role) -> String? {
+        guard let name = Self.parameters.first(role: role)?.name else { return nil }
+        return settings.first { $0.name == name }?.value
+    }
+
+    /// The current value of the parameter with this role, as a number.
+    public func number(of role: LossParameter.Role) -> Double? { value(of: role).flatMap(Double.init) }
 }

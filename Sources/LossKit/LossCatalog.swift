@@ -18,6 +18,9 @@ public enum LossCatalog {
         MinedTripletLoss.self,
     ]
 
+    /// The loss a new session starts with (the built-in default dataset is labelled items).
+    public static let sessionDefault: any EmbeddingLoss.Type = BatchHardTripletLoss.self
+
     /// The losses of sentence-transformers (the rest are LossLab's own, such as the mining lab).
     public static var sentenceTransformersNames: [String] { names.filter { $0 != MinedTripletLoss.className } }
 
@@ -32,8 +35,8 @@ public enum LossCatalog {
     /// Builds a loss from its class name and hyperparameters given by name.
     public static func make(_ name: String, settings: [String: String] = [:]) throws -> any EmbeddingLoss {
         guard let type = type(named: name) else {
-            if name.lowercased().contains("denoisingautoencoder") {
-                throw LossError("DenoisingAutoEncoderLoss needs a token encoder and decoder, not a table of embeddings; it is not available in this engine yet")
+            if name.lowercased().hasSuffix(DenoisingAutoEncoderLoss.className.lowercased()) {
+                throw LossError(DenoisingAutoEncoderLoss.trainsOnTokens)
             }
             throw LossError("unknown loss '\(name)'; known losses: \(names.joined(separator: ", "))")
         }

@@ -20,9 +20,10 @@ public struct LossParameter: Sendable, Equatable {
     }
 
     /// What the explorer's keys do with a parameter: `+`/`-` nudge the margin or scale, `m`
-    /// cycles the metric.
+    /// cycles the metric. `classCount` sizes weights the loss owns (a classifier's outputs),
+    /// which the memory checks bound.
     public enum Role: String, Sendable {
-        case margin, scale, metric
+        case margin, scale, metric, classCount
     }
 
     public var name: String

@@ -16,7 +16,7 @@ public struct LossSettings: Sendable {
     }
 
     /// Reads `values` against a loss's own table.
-    public init(_ values: [String: String], for loss: any EmbeddingLoss.Type) {
+    public init(_ values: [String: String], for loss: any LossDescription.Type) {
         self.init(values, for: loss.className, parameters: loss.parameters)
     }
 

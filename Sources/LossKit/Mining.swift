@@ -82,6 +82,9 @@ public struct MiningReport: Sendable, Equatable {
     /// for the softmax inspector.
     public var scores: [Double]?
     public var scoreColumns = 0
+    /// Whether the loss has a fallback rule (semi-hard mining without a semi-hard negative),
+    /// so that a count of 0 fallbacks is news too.
+    public var hasFallbackRule = false
     public static let scoreLimit = 65_536
     public init(kind: TupleKind, tuples: [MinedTuple] = [], counts: MiningCounts = MiningCounts()) {
         self.kind = kind

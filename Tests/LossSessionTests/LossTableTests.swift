@@ -19,7 +19,7 @@ import Testing
 
     @Test func everyLossIsListedWithItsParameters() {
         let text = LossTable.text()
-        for type in Session.losses {
+        for type in SessionLoss.all {
             #expect(text.contains("\(type.className): \(type.summary)"))
             for parameter in type.parameters { #expect(text.contains("  \(parameter.name)=")) }
         }

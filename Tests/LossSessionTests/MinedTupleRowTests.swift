@@ -12,7 +12,7 @@ import Testing
         }
         let batch = try #require(session.lastBatch)
         let inBatch = Set(batch.items.flatMap { $0 })
-        let tuples = session.sortedTupleItems()
+        let tuples = SessionReport.tupleItems(batch)
         #expect(!tuples.isEmpty)
         for items in tuples {
             #expect(items.allSatisfy { inBatch.contains($0) }, "\(items) holds an item outside the batch \(inBatch.sorted())")

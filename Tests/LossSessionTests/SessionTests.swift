@@ -78,7 +78,7 @@ import Testing
 
     @Test func everyLossHasATrainingCase() {
         let covered = Set(Self.trainingCases.map { String($0.1.split(separator: " ")[0]) })
-        let missing = Session.losses.map { $0.className }.filter { !covered.contains($0) }
+        let missing = SessionLoss.all.map { $0.className }.filter { !covered.contains($0) }
         #expect(missing.isEmpty, "no training case for \(missing)")
     }
 

@@ -61,7 +61,7 @@ small_memory=2000000000   # LOSSLAB_MEMORY_BYTES: pretend the machine has 2 GB
 # 1. Sizes are bounded against the data and memory, in one line naming the parameter.
 notebook softmax.lab "load text:nli" "loss SoftmaxLoss num_labels=1000000000" "step 1"
 check "softmax num_labels 1e9" 2 "$bin" run "$work/softmax.lab"
-contains "num_labels named with its value" "$work/err" "num_labels=1000000000 is too large: SoftmaxLoss's classifier"
+contains "num_labels named with its value" "$work/err" "num_labels=1000000000 is too large: SoftmaxLoss's trained weights (classifier.weight, classifier.bias"
 contains "num_labels bound" "$work/err" "; here at most "
 notebook softmax-small.lab "load text:nli" "loss SoftmaxLoss num_labels=2"
 check "softmax num_labels below the classes" 2 "$bin" run "$work/softmax-small.lab"

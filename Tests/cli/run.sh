@@ -15,8 +15,12 @@ matches "eval prints loss" "$work/out" '"loss": '
 matches "eval prints mined" "$work/out" '"mined": \['
 check "gradient file written" 0 test -s "$work/g/grad_input_0.npy"
 check "softmax with weights" 0 "$bin" eval --loss SoftmaxLoss --set num_labels=3 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/nli.npy" --weight classifier.weight="$work/w.npy" --weight classifier.bias="$work/bias.npy" --grad-out "$work/s"
+matches "softmax prints its parameters" "$work/out" '"loss_name": "SoftmaxLoss", "parameters": {"num_labels": "3"'
 check "softmax weight gradient" 0 test -s "$work/s/grad_classifier.weight.npy"
 check "mnrl with a hard negative" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set scale=10 --set similarity_fct=dot_score --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
+matches "mnrl prints its value" "$work/out" '"loss": [0-9]'
+check "token-level loss refused" 2 "$bin" eval --loss DenoisingAutoEncoderLoss --embeddings "$work/items.npy"
+matches "token-level loss says where it trains" "$work/err" "takes text, not a table of embeddings: in a notebook or the explorer"
 
 check "unknown loss" 2 "$bin" eval --loss NoSuchLoss --embeddings "$work/items.npy"
 matches "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"
@@ -42,6 +46,7 @@ matches "missing file message" "$work/err" "none.npy: no such file"
 check "bad --set" 2 "$bin" eval --loss TripletLoss --set triplet_margin --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
 matches "bad --set message" "$work/err" "--set must look like name=value, got 'triplet_margin'"
 check "help" 0 "$bin" eval --help
+matches "help shows the usage" "$work/out" "USAGE: losslab eval"
 
 # run --check: a holding expectation passes, a failing one exits 1 and says which.
 printf 'load toy:blobs classes=3 per_class=6 dim=4\nloss BatchHardTripletLoss margin=1\nstep 5\nexpect step == 5\n' >"$work/holds.lab"

@@ -17,9 +17,38 @@
 /// `step.gradients` already holds the SUM of the encoder's and the decoder's gradients for the
 /// tied "tokens.weight"; when calling `DenoisingDecoder.loss` directly, the caller must make
 /// that sum itself.
-public struct DenoisingAutoEncoderLoss: Sendable {
+///
+/// It is not an `EmbeddingLoss`: a session trains it on its own path (the token encoder and
+/// the decoder), and `losslab eval`, which takes embeddings, refuses it.
+public struct DenoisingAutoEncoderLoss: LossDescription {
+    public static let className = "DenoisingAutoEncoderLoss"
+    public static let summary = "rebuild a sentence from a noisy copy's embedding (TSDAE)"
+    public static let parameters: [LossParameter] = [
+        LossParameter("deletion_ratio", .number, default: "\(DenoisingNoise.defaultRatio)", "share of the words deleted from the input"),
+        LossParameter("tie_encoder_decoder", .fixed, default: "true", "the decoder's token embeddings are the encoder's (always, here)"),
+    ]
+    public static let inputSpec: LossInputSpec = {
+        var spec = LossInputSpec(columns: 1, labels: .none)
+        spec.needsText = true
+        return spec
+    }()
+    public static let insightView = InsightView.reconstruction
+
+    /// Why `losslab eval` and other embedding-only paths cannot take it, and where it trains.
+    public static let trainsOnTokens = "DenoisingAutoEncoderLoss reconstructs sentences from their tokens, so it takes text, not a table of embeddings: in a notebook or the explorer, `load text:sentences` (or any text data) and `loss DenoisingAutoEncoderLoss`; `losslab eval` does not take it"
+
     /// Probability that a word is deleted from the encoder's input (reference default 0.6).
     public let deletionRatio: Double
+
+    public init(settings values: [String: String]) throws {
+        var settings = LossSettings(values, for: Self.self)
+        let ratio = try settings.double("deletion_ratio")
+        try settings.fixed("tie_encoder_decoder") { $0.lowercased() == "true" }
+        try settings.finish()
+        do { try self.init(deletionRatio: ratio) } catch { throw LossError("DenoisingAutoEncoderLoss: \(error)") }
+    }
+
+    public var settings: [(name: String, value: String)] { [("deletion_ratio", "\(deletionRatio)")] }
 
     public init(deletionRatio: Double = DenoisingNoise.defaultRatio) throws {
         guard deletionRatio >= 0 && deletionRatio <= 1 else {

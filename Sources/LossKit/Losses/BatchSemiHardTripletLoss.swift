@@ -135,6 +135,7 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
             }
         }
         var report = MiningReport(kind: .triplet, tuples: tuples, counts: labelled.census(margin: self.margin))
+        report.hasFallbackRule = true
         report.counts.used = pairCount
         report.counts.active = active
         report.capTuples()

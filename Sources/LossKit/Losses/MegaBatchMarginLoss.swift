@@ -19,6 +19,7 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
         LossParameter("mini_batch_size", .wholeNumber(minimum: 1), default: "50", "rows per mini-batch"),
         LossParameter("backprop_all_mini_batches", .flag, default: "false", "LossLab's own: count every mini-batch, not only the last"),
     ]
+    public static let usesInBatchNegatives = true
     public static let inputSpec = LossInputSpec(columns: 2, labels: .none)
 
     public var positiveMargin: Double

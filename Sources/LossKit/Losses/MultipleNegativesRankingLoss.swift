@@ -8,6 +8,8 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
         LossParameter("scale", .number, default: "20", role: .scale, "multiplies the similarities before the softmax (1 / temperature)"),
         LossParameter("similarity_fct", .choice(["cos_sim", "dot_score"]), default: "cos_sim", role: .metric, "util similarity of anchors and candidates"),
     ]
+    public static let insightView = InsightView.ranking
+    public static let usesInBatchNegatives = true
     public static let inputSpec = LossInputSpec(minColumns: 2, maxColumns: nil, labels: .none)
 
     public enum Similarity: String, Sendable {

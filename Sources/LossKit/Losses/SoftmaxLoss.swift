@@ -7,13 +7,15 @@ public struct SoftmaxLoss: EmbeddingLoss {
     public static let className = "SoftmaxLoss"
     public static let summary = "a classifier on (u, v, |u-v|), trained too: SBERT's NLI objective"
     public static let parameters: [LossParameter] = [
-        LossParameter("num_labels", .wholeNumber(minimum: 1), default: nil, "classes of the classifier (default: the data's)"),
+        LossParameter("num_labels", .wholeNumber(minimum: 1), default: nil, role: .classCount, "classes of the classifier (default: the data's)"),
         LossParameter("sentence_embedding_dimension", .wholeNumber(minimum: 1), default: nil, "the embeddings' width (default: the data's)"),
         LossParameter("concatenation_sent_rep", .flag, default: "true", "the classifier sees u and v"),
         LossParameter("concatenation_sent_difference", .flag, default: "true", "the classifier sees |u - v|"),
         LossParameter("concatenation_sent_multiplication", .flag, default: "false", "the classifier sees u * v"),
     ]
     public static let inputSpec = LossInputSpec(columns: 2, labels: .classes)
+    public static let insightView = InsightView.classifier
+    public static let ownedWeightNames = [weightName, biasName]
     public static let weightName = "classifier.weight"
     public static let biasName = "classifier.bias"
 
@@ -62,9 +64,27 @@ public struct SoftmaxLoss: EmbeddingLoss {
         (concatenationSentRep ? 2 : 0) + (concatenationSentDifference ? 1 : 0) + (concatenationSentMultiplication ? 1 : 0)
     }
 
-    /// A fresh classifier as nn.Linear initialises one: uniform in ±1/sqrt(fan_in), seeded.
-    public func initialParameters<T: Scalar>(dimension: Int, seed: UInt64, as _: T.Type = T.self) -> [String: Matrix<T>] {
-        let labels = numLabels ?? 3
+    public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] {
+        initialParameters(dimension: dimension, classes: classes, seed: seed)
+    }
+    public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] {
+        initialParameters(dimension: dimension, classes: classes, seed: seed)
+    }
+
+    public func ownedWeightCount(dimension: Int, classes: Int) -> Int {
+        classes * (vectorCount * dimension + 1)
+    }
+
+    public func check(classes: Int) throws {
+        if let numLabels, numLabels < classes {
+            throw LossError("SoftmaxLoss: num_labels=\(numLabels) is too small: the data has \(classes) classes (labels 0..<\(classes)); num_labels must be at least \(classes)")
+        }
+    }
+
+    /// A fresh classifier as nn.Linear initialises one: uniform in ±1/sqrt(fan_in), seeded;
+    /// `num_labels` outputs, or `classes` when it is not set.
+    public func initialParameters<T: Scalar>(dimension: Int, classes: Int = 3, seed: UInt64, as _: T.Type = T.self) -> [String: Matrix<T>] {
+        let labels = numLabels ?? classes
         let fanIn = vectorCount * dimension
         // As nn.Linear: no bound (all zeros) when there are no inputs.
         let bound = fanIn > 0 ? 1 / Double(fanIn).squareRoot() : 0

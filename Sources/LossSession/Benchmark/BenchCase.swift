@@ -30,17 +30,17 @@ public struct BenchCase: Sendable, CustomStringConvertible {
             Matrix(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in Float(random.normal()) })
         }
         let spec = loss.inputSpec
+        let owned = !type(of: loss).ownedWeightNames.isEmpty
         var result = LossBatch(columns: (0..<spec.minColumns).map { _ in matrix(batch) })
         switch spec.labels {
-        case .classes: result.labels = (0..<batch).map { Double(loss is SoftmaxLoss ? $0 % 3 : $0 / 4) }
+        // A classifier gets 3 classes (NLI's); the mining losses classes of 4 rows each.
+        case .classes: result.labels = (0..<batch).map { Double(owned ? $0 % 3 : $0 / 4) }
         case .binary: result.labels = (0..<batch).map { Double($0 % 2) }
         case .scores: result.labels = (0..<batch).map { _ in random.uniform(0, 1) }
         case .teacher: result.targets = matrix(batch)
         case .none: break
         }
-        if let softmax = loss as? SoftmaxLoss {
-            result.parameters = softmax.initialParameters(dimension: dim, seed: 1)
-        }
+        if owned { result.parameters = loss.initialWeights(dimension: dim, classes: 3, seed: 1) }
         return result
     }
 }

@@ -11,7 +11,7 @@ public enum SoakTest {
     }
 
     public static func run(seconds: Double, json: Bool, notebook: [String] = [
-        "load toy:blobs classes=16 per_class=64 dim=64 spread=2", "loss BatchHardTripletLoss margin=1",
+        "load toy:blobs classes=16 per_class=64 dim=64 spread=2", "loss \(LossCatalog.sessionDefault.className) margin=1",
         "set batch_size=128 eval_every=500",
     ]) throws {
         let runner = NotebookRunner(session: Session(workingDirectory: FileManager.default.currentDirectoryPath))

@@ -1,3 +1,5 @@
+import LossKit
+
 /// One action of the notebook grammar. The explorer's command line, notebook files and
 /// `losslab run` all go through `Command.parse`.
 public enum Command: Equatable, Sendable {
@@ -52,7 +54,7 @@ public enum Command: Equatable, Sendable {
             }
             return .load(source: positional[0], options: options)
         case "loss":
-            guard positional.count == 1 else { throw CommandError("loss needs a loss name, e.g. loss BatchHardTripletLoss margin=1") }
+            guard positional.count == 1 else { throw CommandError("loss needs a loss name, e.g. loss \(LossCatalog.sessionDefault.className) margin=1") }
             return .loss(name: positional[0], settings: options)
         case "encoder":
             guard positional.count == 1 else { throw CommandError("encoder needs a kind: table, linear, mlp or bow") }
@@ -81,7 +83,7 @@ public enum Command: Equatable, Sendable {
         case "duel":
             if positional == ["off"] && options.isEmpty { return .duel(loss: nil, settings: [:]) }
             guard positional.count == 2, positional[0].lowercased() == "loss" else {
-                throw CommandError("duel needs a rival loss, e.g. duel loss BatchHardTripletLoss margin=2 (or duel off)")
+                throw CommandError("duel needs a rival loss, e.g. duel loss \(LossCatalog.sessionDefault.className) margin=2 (or duel off)")
             }
             return .duel(loss: positional[1], settings: options)
         case "pin", "unpin":

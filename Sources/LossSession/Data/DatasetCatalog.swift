@@ -21,7 +21,7 @@ public enum DatasetCatalog {
         case "toy:spirals": return "interleaved spirals in 2-D"
         case "toy:hierarchical": return "super-classes of sub-classes: the margin decides which level separates"
         case "text:topics": return "short sentences over ~10 topics, labelled by topic"
-        case "text:pairs": return "paraphrase pairs (anchor, positive) for MNRL and MegaBatchMarginLoss"
+        case "text:pairs": return "paraphrase pairs (anchor, positive) for the in-batch negatives losses"
         case "text:nli": return "sentence pairs labelled entailment / neutral / contradiction (topical proxy)"
         case "text:scored": return "sentence pairs with a similarity score in [0, 1]"
         case "text:triplets": return "(anchor, paraphrase, other-topic sentence) triplets"

@@ -41,20 +41,24 @@ public enum EvalJob {
 
         var weightShapes: [String: [Int]] = [:]
         var initialized = false
-        if let softmax = loss as? SoftmaxLoss {
-            let known = [SoftmaxLoss.weightName, SoftmaxLoss.biasName]
-            if let unknown = request.weights.keys.first(where: { !known.contains($0) }) {
-                throw LossError("SoftmaxLoss has no parameter '\(unknown)'; it has \(known.joined(separator: ", "))")
+        let known = type(of: loss).ownedWeightNames
+        if !known.isEmpty {
+            if let unknown = request.weights.keys.sorted().first(where: { !known.contains($0) }) {
+                throw LossError("\(loss.className) has no parameter '\(unknown)'; it has \(known.joined(separator: ", "))")
             }
             if request.weights.isEmpty {
-                batch.parameters = softmax.initialParameters(dimension: columns[0].cols, seed: request.seed)
+                // Without a num_labels, the 3 classes of NLI.
+                batch.parameters = loss.initialWeights(dimension: columns[0].cols, classes: 3, seed: request.seed)
                 initialized = true
-                weightShapes = [SoftmaxLoss.weightName: batch.parameters[SoftmaxLoss.weightName]!.shape,
-                                SoftmaxLoss.biasName: [batch.parameters[SoftmaxLoss.biasName]!.count]]
+                for name in known {
+                    let weight = batch.parameters[name]!
+                    // As PyTorch stores them: a bias is 1-D.
+                    weightShapes[name] = name.hasSuffix("bias") ? [weight.count] : weight.shape
+                }
             } else {
                 for name in known {
                     guard let array = request.weights[name] else {
-                        throw LossError("SoftmaxLoss needs both classifier.weight and classifier.bias (missing \(name))")
+                        throw LossError("\(loss.className) needs all of \(known.joined(separator: ", ")) (missing \(name))")
                     }
                     try requireFinite(array)
                     batch.parameters[name] = try parameterMatrix(array)
@@ -74,15 +78,16 @@ public enum EvalJob {
     /// of num_labels rows: refuse what cannot fit before allocating it.
     private static func checkMemory(_ loss: any EmbeddingLoss, request: EvalRequest, columns: [Matrix<Double>]) throws {
         let rows = columns[0].rows
-        if let softmax = loss as? SoftmaxLoss {
-            // The classifier (when it is made here) and the (rows, num_labels) logits.
-            let width = Double(softmax.vectorCount * columns[0].cols + 1)
-            let weights = request.weights.isEmpty ? width * 8 * 2 : 0
-            let what = "SoftmaxLoss's \(request.weights.isEmpty ? "classifier (num_labels x \(Int(width) - 1) weights and their gradient) and its " : "")logits for \(rows) rows"
-            if let refusal = MemoryBudget.refusal("num_labels", softmax.numLabels ?? 3, what: what, bytesFor: {
-                Double($0) * weights + loss.scratchBytes(rows: rows, columns: columns.count, scalarBytes: 8, classes: $0)
+        if let classParameter = type(of: loss).parameters.first(role: .classCount) {
+            // The weights (when they are made here, with their gradient) and the outputs.
+            let dimension = columns[0].cols
+            let what = "\(loss.className)'s \(request.weights.isEmpty ? "trained weights (\(type(of: loss).ownedWeightNames.joined(separator: ", ")) and their gradient) and its " : "")outputs for \(rows) rows"
+            let classes = loss.value(of: .classCount).flatMap(Int.init) ?? 3
+            if let refusal = MemoryBudget.refusal(classParameter.name, classes, what: what, bytesFor: {
+                (request.weights.isEmpty ? Double(loss.ownedWeightCount(dimension: dimension, classes: $0)) * 8 * 2 : 0)
+                    + loss.scratchBytes(rows: rows, columns: columns.count, scalarBytes: 8, classes: $0)
             }) {
-                throw LossError("SoftmaxLoss: " + refusal)
+                throw LossError("\(loss.className): " + refusal)
             }
             return
         }

@@ -14,7 +14,7 @@ import LossKit
 enum HeldOutEvaluation {
     static let maximumQueries = 1000
 
-    static func run(dataset: Dataset, model: Session.Model, loss: any EmbeddingLoss, step: Int) -> EvaluationRecord {
+    static func run(dataset: Dataset, model: Session.Model, loss: SessionLoss, step: Int) -> EvaluationRecord {
         var metrics: [(String, Double)] = []
         let test = Array(model.testExamples.prefix(1024))
         guard !test.isEmpty else { return EvaluationRecord(step: step, metrics: []) }
@@ -34,14 +34,20 @@ enum HeldOutEvaluation {
         if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(columns[0]) }
         // Embeddings that overflow float32 give a loss that looks fine and means nothing.
         let overflows = DivergenceGuard.overflow(in: embeddings, loss: loss) != nil
-        let result = overflows ? nil : try? loss.evaluate(batch)
-        if let result { metrics.append(("test_loss", Double(result.value))) } else if overflows { metrics.append(("test_loss", .nan)) }
-        if let denoising = loss as? DenoisingLossChoice, let decoder = model.decoder {
-            // Fixed noise, so evaluations at different steps compare the same corruption.
-            var noise = SeededRandom(seed: 7)
-            if let step = try? denoising.loss.evaluate(encoder: model.encoder, decoder: decoder, items: columns[0], random: &noise) {
-                metrics.append(("test_loss", Double(step.value)))
-                metrics.append(("token_accuracy", step.tokenAccuracy))
+        let result = overflows ? nil : try? loss.embeddingLoss?.evaluate(batch)
+        switch loss {
+        case .embeddings:
+            if overflows { metrics.append(("test_loss", .nan)) }
+            else if let result { metrics.append(("test_loss", Double(result.value))) }
+        case .tokens(let tokenLoss):
+            if overflows { metrics.append(("test_loss", .nan)) }
+            else if let decoder = model.decoder {
+                // Fixed noise, so evaluations at different steps compare the same corruption.
+                var noise = SeededRandom(seed: 7)
+                if let step = try? tokenLoss.evaluate(encoder: model.encoder, decoder: decoder, items: columns[0], random: &noise) {
+                    metrics.append(("test_loss", Double(step.value)))
+                    metrics.append(("token_accuracy", step.tokenAccuracy))
+                }
             }
         }
 

@@ -6,8 +6,8 @@ import LossKit
 /// produce gradient, false negatives from duplicates, a margin the metric can never satisfy,
 /// collapse, and a learning rate that makes the gradient explode.
 public enum TrainingWarnings {
-    static func check(loss: any EmbeddingLoss, dataset: Dataset, batch: [Int], items: [[Int]], embeddings: Matrix<Float>,
-                      history: [StepRecord]) -> [String] {
+    static func check(loss: any EmbeddingLoss, mining: TupleKind, dataset: Dataset, batch: [Int], items: [[Int]],
+                      embeddings: Matrix<Float>, history: [StepRecord]) -> [String] {
         var warnings: [String] = []
         guard let record = history.last else { return warnings }
         if dataset.shape == .labelledItems && !dataset.labels.isEmpty {
@@ -26,21 +26,20 @@ public enum TrainingWarnings {
             var rows = Set<[Float]>()
             for r in 0..<embeddings.rows where !rows.insert(Array(embeddings.row(r))).inserted { identical += 1 }
         }
-        let inBatchNegatives = ["MultipleNegativesRankingLoss", "MegaBatchMarginLoss"].contains(loss.className)
-        if inBatchNegatives && (!repeated.isEmpty || identical > flat.count - seen.count) {
+        if type(of: loss).usesInBatchNegatives && (!repeated.isEmpty || identical > flat.count - seen.count) {
             let extra = max(identical - (flat.count - seen.count), 0)
             warnings.append("in-batch duplicates: \(repeated.count) items repeat\(extra > 0 ? " and \(extra) rows are identical copies" : ""); each copy is a false negative for the other's anchor (use sampler=no-duplicates)")
         }
-        if loss is MultipleNegativesRankingLoss && items.dropFirst().reduce(0, { $0 + $1.count }) == 1 {
-            warnings.append(String(format: "batch of one: the anchor's only candidate is its own positive, so MultipleNegativesRankingLoss is 0 by construction (loss %.3g, |grad| %.3g); use batch_size ≥ 2 or add hard negatives",
-                                   record.loss, record.gradientNorm))
+        if mining == .ranking && items.dropFirst().reduce(0, { $0 + $1.count }) == 1 {
+            warnings.append(String(format: "batch of one: the anchor's only candidate is its own positive, so %@ is 0 by construction (loss %.3g, |grad| %.3g); use batch_size ≥ 2 or add hard negatives",
+                                   loss.className, record.loss, record.gradientNorm))
         }
-        let settings = Dictionary(loss.settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        let margin = (settings["margin"] ?? settings["triplet_margin"]).flatMap(Double.init)
-        if let margin, settings["distance_metric"] == "cosine", margin >= 2 {
+        // The triplet losses over a distance (a margin between d(a,p) and d(a,n)).
+        let margin = mining == .triplet && loss.value(of: .metric) != nil ? loss.number(of: .margin) : nil
+        if let margin, loss.value(of: .metric) == "cosine", margin >= 2 {
             warnings.append("margin \(margin) with cosine distance: distances lie in 0..2, so d(a,n) - d(a,p) never reaches the margin and the loss never reaches 0")
         }
-        if let margin, margin > 0, record.health.meanCosine > 0.99, record.loss >= 0.9 * margin, loss.className.contains("Triplet") {
+        if let margin, margin > 0, record.health.meanCosine > 0.99, record.loss >= 0.9 * margin {
             warnings.append(String(format: "collapse: the embeddings point the same way (mean cosine %.3f) while the loss sits at the margin (%.3g of %.3g)",
                                    record.health.meanCosine, record.loss, margin))
         }

@@ -5,7 +5,7 @@ import LossKit
 enum SentenceTransformersSnippet {
     static func make(_ session: Session) -> String {
         let loss = session.loss
-        if let mined = loss as? MinedTripletLoss { return miningLabSnippet(mined) }
+        if let mined = loss.embeddingLoss as? MinedTripletLoss { return miningLabSnippet(mined) }
         let arguments = ["model=model"] + loss.settings.compactMap { pythonArgument($0.name, $0.value, loss: loss.className) }
         let settings = session.settings
         let scheduler = ["constantlr": "constantlr", "warmupconstant": "warmupconstant", "warmuplinear": "WarmupLinear",

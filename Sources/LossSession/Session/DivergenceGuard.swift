@@ -12,7 +12,7 @@ enum DivergenceGuard {
 
     /// Why these embeddings overflow what `loss` computes from them, or nil. Ranking by dot
     /// product multiplies |a|·|b| by the scale, a tighter bound than the distances'.
-    static func overflow(in embeddings: Matrix<Float>, loss: any EmbeddingLoss) -> String? {
+    static func overflow(in embeddings: Matrix<Float>, loss: SessionLoss) -> String? {
         var largest = 0.0
         for row in 0..<embeddings.rows {
             var squared = 0.0
@@ -23,10 +23,12 @@ enum DivergenceGuard {
             largest = max(largest, squared)
         }
         let norm = largest.squareRoot()
-        if let ranking = loss as? MultipleNegativesRankingLoss, ranking.similarity == .dotScore, ranking.scale.magnitude > 1 {
-            let safe = (Double(Float.greatestFiniteMagnitude) / ranking.scale.magnitude).squareRoot()
+        // A scaled dot product grows with |x|² times the scale.
+        if let metric = loss.value(of: .metric), metric.hasSuffix("dot_score"), let scale = loss.value(of: .scale).flatMap(Double.init),
+           scale.magnitude > 1 {
+            let safe = (Double(Float.greatestFiniteMagnitude) / scale.magnitude).squareRoot()
             if norm > safe {
-                return "scores overflow float32 (largest |x| \(scientific(norm)); dot_score at scale \(ranking.scale) needs |x| below \(scientific(safe)))"
+                return "scores overflow float32 (largest |x| \(scientific(norm)); \(metric) at scale \(scale) needs |x| below \(scientific(safe)))"
             }
         }
         guard norm > largestSafeNorm else { return nil }

@@ -3,14 +3,14 @@ import LossKit
 /// The table of every loss a session trains, as `losslab losses` prints it and the README
 /// shows it: name, what it does, the data it takes, its parameters with their defaults.
 public enum LossTable {
-    public static func parameterList(_ type: any EmbeddingLoss.Type) -> String {
+    public static func parameterList(_ type: any LossDescription.Type) -> String {
         let list = type.parameters.map { "\($0.name)=\($0.defaultValue ?? "(from the data)")" }
         return list.isEmpty ? "none" : list.joined(separator: ", ")
     }
 
     /// One block per loss: its line, then one line per parameter with its doc.
     public static func text() -> String {
-        Session.losses.map { type in
+        SessionLoss.all.map { type in
             var lines = ["\(type.className): \(type.summary)", "  data: \(type.inputSpec.dataDescription)"]
             for parameter in type.parameters {
                 lines.append("  \(parameter.name)=\(parameter.defaultValue ?? "(from the data)")  [\(parameter.typeDescription)]  \(parameter.doc)")
@@ -23,7 +23,7 @@ public enum LossTable {
     /// The README's table (Markdown).
     public static func markdown() -> String {
         var lines = ["| loss | data | parameters (defaults) | what it does |", "|---|---|---|---|"]
-        for type in Session.losses {
+        for type in SessionLoss.all {
             let cells = [type.className, type.inputSpec.dataDescription, parameterList(type), type.summary]
             lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
         }

@@ -20,8 +20,9 @@ public struct PinnedBatch: Sendable {
         var batch = LossBatch(columns: pass.embeddings.splitRows(items.map(\.count)),
                               labels: dataset.labels.isEmpty ? [] : examples.map { dataset.labels[$0] }, parameters: model.lossParameters)
         if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(items[0]) }
-        if loss is SoftmaxLoss && model.lossParameters.isEmpty {
-            batch.parameters = (loss as! SoftmaxLoss).initialParameters(dimension: model.encoder.outputDimension, seed: 1)
+        if model.lossParameters.isEmpty {
+            // Switching to a loss with weights of its own: read it with fresh ones.
+            batch.parameters = loss.initialWeights(dimension: model.encoder.outputDimension, classes: Session.classCount(dataset), seed: 1)
         }
         let result = try loss.evaluate(batch)
         let norm = (result.columnGradients.map { $0.norm * $0.norm }.reduce(0, +)).squareRoot()

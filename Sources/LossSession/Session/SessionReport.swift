@@ -99,7 +99,7 @@ public enum SessionReport {
             norms[item, default: 0] += sum
         }
         var roles: [Int: Int] = [:]
-        for row in session.sortedTupleItems() { for item in row { roles[item, default: 0] += 1 } }
+        for row in tupleItems(batch) { for item in row { roles[item, default: 0] += 1 } }
         let idle = norms.filter { $0.value == 0 }.count
         var lines = ["\(norms.count) batch items; \(idle) get no gradient this step (the loss ignores them)"]
         for (item, squared) in norms.filter({ $0.value > 0 }).sorted(by: { $0.value > $1.value }).prefix(10) {
@@ -111,12 +111,12 @@ public enum SessionReport {
     /// The softmax inspector for the anchor with the largest loss in the last batch.
     static func softmax(_ session: Session) -> String {
         guard let batch = session.lastBatch, batch.mining.kind == .ranking else {
-            return "the softmax inspector is for MultipleNegativesRankingLoss: take a step with it first"
+            return "the softmax inspector is for the ranking losses (\(rankingLosses)): take a step with one first"
         }
         guard let worst = batch.mining.tuples.max(by: { $0.loss < $1.loss }) else { return "no anchors in the last batch" }
-        let settings = Dictionary(session.loss.settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        guard let inspection = RankingInspection(batch: batch, anchor: worst.anchor, scale: Double(settings["scale"] ?? "20") ?? 20,
-                                                 cosine: settings["similarity_fct"] != "dot_score") else {
+        let scale = session.loss.value(of: .scale).flatMap(Double.init) ?? 20
+        guard let inspection = RankingInspection(batch: batch, anchor: worst.anchor, scale: scale,
+                                                 cosine: session.loss.value(of: .metric)?.hasSuffix("dot_score") != true) else {
             return "the last batch was too large to keep its scores (at most \(MiningReport.scoreLimit) anchor-candidate pairs)"
         }
         return inspection.lines().joined(separator: "\n")
@@ -126,8 +126,21 @@ public enum SessionReport {
         session.loss.value(of: .margin).flatMap(Double.init)
     }
 
+    /// The losses the softmax inspector explains.
+    public static var rankingLosses: String {
+        LossCatalog.all.filter { $0.insightView == .ranking }.map { $0.className }.joined(separator: ", ")
+    }
+
+    /// The items of each mined tuple of the batch (anchor, positive, negative).
+    static func tupleItems(_ batch: BatchOutcome) -> [[Int]] {
+        batch.mining.tuples.enumerated().map { index, tuple in
+            let row = MinedTupleRow(index: index, tuple: tuple, batch: batch)
+            return [row.anchorItem, row.positiveItem] + (row.negativeItem.map { [$0] } ?? [])
+        }
+    }
+
     static func losses(_ session: Session) -> String {
-        Session.losses.map { type in
+        SessionLoss.all.map { type in
             let fit = session.dataset.flatMap { Session.mismatch($0, type) }
             return "  \(type.className)" + (fit.map { " (does not fit: \($0))" } ?? "")
         }.joined(separator: "\n")

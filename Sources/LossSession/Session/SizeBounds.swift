@@ -1,7 +1,7 @@
 import LossData
 import LossKit
 
-/// The sizes a user sets (encoder dim and hidden, batch_size, SoftmaxLoss's num_labels), checked
+/// The sizes a user sets (encoder dim and hidden, batch_size, a classifier's num_labels), checked
 /// against the data and the memory budget before the session allocates anything: a size that
 /// cannot fit is one line naming the parameter, its value and the bound, never an abort in the
 /// allocator.
@@ -11,22 +11,30 @@ enum SizeBounds {
     static let bytesPerParameter = 20.0
 
     /// Everything a configuration allocates in proportion to a size the user chose.
-    static func check(dataset: Dataset, loss: any EmbeddingLoss, encoder: EncoderChoice, settings: TrainingSettings) throws {
+    static func check(dataset: Dataset, loss: SessionLoss, encoder: EncoderChoice, settings: TrainingSettings) throws {
         try checkEncoder(encoder, dataset: dataset, loss: loss)
         try checkLoss(loss, dataset: dataset, settings: settings, dimension: outputDimension(encoder, dataset))
     }
 
-    /// What the loss needs on top of the encoder: its per-batch scratch and, for SoftmaxLoss,
-    /// the classifier.
-    static func checkLoss(_ loss: any EmbeddingLoss, dataset: Dataset, settings: TrainingSettings, dimension: Int) throws {
+    /// What the loss needs on top of the encoder: its per-batch scratch and the weights it
+    /// owns (a classifier).
+    static func checkLoss(_ sessionLoss: SessionLoss, dataset: Dataset, settings: TrainingSettings, dimension: Int) throws {
+        guard let loss = sessionLoss.embeddingLoss else { return }
         let classes = Session.classCount(dataset)
-        if let softmax = loss as? SoftmaxLoss {
-            try checkClassifier(softmax, classes: classes, width: softmax.vectorCount * dimension,
-                                batch: min(settings.batchSize, dataset.exampleCount))
+        let batch = min(settings.batchSize, dataset.exampleCount)
+        do { try loss.check(classes: classes) } catch let error as LossError { throw CommandError(error.message) }
+        let labels = loss.value(of: .classCount).flatMap(Int.init) ?? classes
+        if loss.ownedWeightCount(dimension: dimension, classes: labels) > 0 {
+            let name = type(of: loss).parameters.first(role: .classCount)?.name ?? "classes"
+            let weights = type(of: loss).ownedWeightNames.joined(separator: ", ")
+            if let refusal = MemoryBudget.refusal(name, labels, what: "\(loss.className)'s trained weights (\(weights), with gradients and optimizer state) and their outputs", bytesFor: { labels in
+                Double(loss.ownedWeightCount(dimension: dimension, classes: labels)) * bytesPerParameter + Double(labels) * Double(batch) * 4 * 3
+            }) {
+                throw CommandError("\(loss.className): " + refusal)
+            }
         }
         let columns = dataset.columnCount
         let rows = dataset.exampleCount
-        let labels = (loss as? SoftmaxLoss)?.numLabels ?? classes
         if let refusal = MemoryBudget.refusal("batch_size", settings.batchSize, what: "\(loss.className)'s working memory for a batch of \(columns) column\(columns == 1 ? "" : "s")", bytesFor: { batch in
             let n = min(batch, rows)
             return loss.scratchBytes(rows: n, columns: columns, scalarBytes: 4, classes: labels)
@@ -36,28 +44,14 @@ enum SizeBounds {
         }
     }
 
-    /// num_labels must cover the data's classes, and the classifier must fit.
-    static func checkClassifier(_ softmax: SoftmaxLoss, classes: Int, width: Int, batch: Int) throws {
-        let labels = softmax.numLabels ?? classes
-        if let numLabels = softmax.numLabels, numLabels < classes {
-            throw CommandError("SoftmaxLoss: num_labels=\(numLabels) is too small: the data has \(classes) classes (labels 0..<\(classes)); num_labels must be at least \(classes)")
-        }
-        let features = Double(width + 1)
-        if let refusal = MemoryBudget.refusal("num_labels", labels, what: "SoftmaxLoss's classifier (num_labels x \(width) weights, with gradients and optimizer state) and its logits", bytesFor: { labels in
-            Double(labels) * features * bytesPerParameter + Double(labels) * Double(batch) * 4 * 3
-        }) {
-            throw CommandError("SoftmaxLoss: " + refusal)
-        }
-    }
-
     /// The encoder's parameters and every item's embedding (the views keep them); with
     /// DenoisingAutoEncoderLoss also the decoder, whose size follows the encoder's dim.
-    static func checkEncoder(_ choice: EncoderChoice, dataset: Dataset, loss: any EmbeddingLoss) throws {
+    static func checkEncoder(_ choice: EncoderChoice, dataset: Dataset, loss: SessionLoss) throws {
         let items = Double(dataset.itemCount)
         let input = Double(dataset.dimension ?? 0)
         var vocabulary = 0.0
         if case .tokens(_, let words) = dataset.items { vocabulary = Double(words.count) }
-        let decoder = loss is DenoisingLossChoice
+        let decoder = loss.embeddingLoss == nil
         func bytes(output: Int, hidden: Int) -> Double {
             let out = Double(output), wide = Double(hidden)
             var parameters: Double

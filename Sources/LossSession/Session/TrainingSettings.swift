@@ -24,6 +24,8 @@ public struct TrainingSettings: Equatable, Sendable {
 
     /// The largest batch: the batch losses hold a batch × batch distance matrix.
     public static let maximumBatchSize = LossMemory.largestBatch
+    /// Settings that change how batches are drawn or the split, so the sampler is rebuilt.
+    static let structuralNames: Set<String> = ["batch_size", "sampler", "k", "per_class", "seed", "test_fraction", "split"]
 
     /// The names `set` accepts, with what each takes.
     public static let accepted: [(name: String, help: String)] = [

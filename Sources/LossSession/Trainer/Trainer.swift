@@ -315,121 +315,41 @@ public final class Trainer: @unchecked Sendable {
 
     private func publish() {
         let session = runner.session
-        var snapshot = TrainingSnapshot()
         version += 1
-        snapshot.version = version
-        if case .diverged(let reason) = session.state { snapshot.state = .diverged(reason) }
-        else { snapshot.state = running || pendingSteps > 0 || cellSteps > 0 ? .running : .paused }
-        snapshot.step = session.stepIndex
+        var status = TrainerStatus()
+        status.version = version
+        status.running = running || pendingSteps > 0 || cellSteps > 0
         let time = now()
         rateWindow.append((time, session.stepIndex))
         rateWindow.removeAll { time - $0.time > 2 }
         if let first = rateWindow.first, time - first.time > 0.2 {
-            snapshot.stepsPerSecond = Double(session.stepIndex - first.step) / (time - first.time)
+            status.stepsPerSecond = Double(session.stepIndex - first.step) / (time - first.time)
         }
-        if let dataset = session.dataset {
-            snapshot.datasetSummary = session.summarize(dataset)
-            snapshot.datasetShape = dataset.shape
-            snapshot.classNames = dataset.labelNames
-            snapshot.lossFits = Session.losses.map { type in
-                LossFit(name: type.className, summary: type.summary, mismatch: Session.mismatch(dataset, type))
-            }
-        } else {
-            snapshot.lossFits = Session.losses.map { LossFit(name: $0.className, summary: $0.summary, mismatch: nil) }
-        }
-        snapshot.lossName = session.loss.className
-        snapshot.lossParameters = type(of: session.loss).parameters
-        snapshot.lossSettings = session.loss.settings
-        snapshot.encoderSummary = session.encoderChoice.summary
-        snapshot.trainingSettings = session.settings.summary
-        snapshot.history = session.history.count > 20_000 ? Array(session.history.suffix(20_000)) : session.history
-        snapshot.evaluations = session.evaluations
-        snapshot.batch = session.lastBatch
-        snapshot.cells = cells
-        snapshot.warnings = session.warnings
-        if let rival = session.rival {
-            snapshot.rivalLoss = rival.describeLoss()
-            snapshot.rivalDiverged = rival.divergedReason
-            snapshot.rivalHistory = rival.history.count > 20_000 ? Array(rival.history.suffix(20_000)) : rival.history
-            snapshot.rivalEvaluations = rival.evaluations
-        }
-        snapshot.queuedCells = queue.count + (cellSteps > 0 ? 1 : 0)
-        snapshot.queueHeld = queueHeld
-        snapshot.quitSave = quitSave
-        snapshot.quitSaveAttempt = quitSaveAttempt
-        snapshot.message = message.0
-        snapshot.messageIsError = message.1
-        if let dataset = session.dataset, let embeddings = try? session.embeddings() {
-            let identity = "\(dataset.name)#\(dataset.itemCount)#\(embeddings.cols)"
-            if identity != projectedDataset {
-                projection = Projection()
-                projectedDataset = identity
-            }
-            // At most 20,000 points are drawn; only those are projected.
-            let stride = max(1, embeddings.rows / 20_000)
-            let shown = Array(Swift.stride(from: 0, to: embeddings.rows, by: stride))
-            var batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
-            let rows = shown + batchItems.filter { $0 % stride != 0 }.sorted()
-            let projected = projection.update(embeddings, rows: rows)
-            var points = [(x: Double, y: Double)](repeating: (0, 0), count: embeddings.rows)
-            for (row, point) in zip(rows, projected) { points[row] = point }
-            let groups = Self.groups(dataset)
-            for item in shown {
-                snapshot.points.append(TrainingSnapshot.Point(x: points[item].x, y: points[item].y, group: groups[item],
-                                                              inBatch: batchItems.remove(item) != nil))
-                snapshot.pointItems.append(item)
-            }
-            snapshot.axes = projection.axes
-            if let batch = session.lastBatch, let gradients = batch.embeddingGradients {
-                (snapshot.forces, snapshot.idleItems) = forces(batch, gradients: gradients, points: points, groups: groups)
-            }
-        }
+        status.cells = cells
+        status.queuedCells = queue.count + (cellSteps > 0 ? 1 : 0)
+        status.queueHeld = queueHeld
+        status.quitSave = quitSave
+        status.quitSaveAttempt = quitSaveAttempt
+        (status.message, status.messageIsError) = message
+        let snapshot = TrainingSnapshot.make(session: session, status: status, view: embeddingView())
         lock.lock()
         latest = snapshot
         lock.unlock()
     }
 
-    /// Each batch item's negative gradient (summed over the columns it appears in), projected
-    /// on the view's two directions and scaled for display.
-    private func forces(_ batch: BatchOutcome, gradients: Matrix<Float>, points: [(x: Double, y: Double)], groups: [Int])
-        -> ([TrainingSnapshot.Force], Set<Int>) {
-        let directions = projection.directions
-        guard directions.count == 2, directions[0].count == gradients.cols else { return ([], []) }
-        var pushes: [Int: (Double, Double)] = [:]
-        var norms: [Int: Double] = [:]
-        for (row, item) in batch.items.flatMap({ $0 }).enumerated() where row < gradients.rows && item < points.count {
-            var gx = 0.0, gy = 0.0, norm = 0.0
-            for k in 0..<gradients.cols {
-                let g = Double(gradients[row, k])
-                gx -= g * directions[0][k]
-                gy -= g * directions[1][k]
-                norm += g * g
-            }
-            let current = pushes[item] ?? (0, 0)
-            pushes[item] = (current.0 + gx, current.1 + gy)
-            norms[item, default: 0] += norm
+    /// The 2-D view, refined from the previous one (a new dataset starts a fresh view).
+    private func embeddingView() -> EmbeddingView? {
+        let session = runner.session
+        guard let dataset = session.dataset, let embeddings = try? session.embeddings() else { return nil }
+        let identity = "\(dataset.name)#\(dataset.itemCount)#\(embeddings.cols)"
+        if identity != projectedDataset {
+            projection = Projection()
+            projectedDataset = identity
         }
-        let idle = Set(norms.filter { $0.value == 0 }.map(\.key))
-        let longest = pushes.values.map { ($0.0 * $0.0 + $0.1 * $0.1).squareRoot() }.max() ?? 0
-        guard longest > 0 else { return ([], idle) }
-        let span = max(projection.axes.maxX - projection.axes.minX, projection.axes.maxY - projection.axes.minY)
-        let scale = 0.12 * span / longest
-        let forces = pushes.filter { !idle.contains($0.key) }.map { item, push in
-            TrainingSnapshot.Force(item: item, x: points[item].x, y: points[item].y, dx: push.0 * scale, dy: push.1 * scale,
-                                   group: groups[item])
-        }.sorted { $0.item < $1.item }
-        return (forces, idle)
-    }
-
-    static func groups(_ dataset: Dataset) -> [Int] {
-        if let classes = dataset.itemClasses { return classes }
-        var groups = [Int](repeating: -1, count: dataset.itemCount)
-        if dataset.shape == .labelledItems {
-            for (index, example) in dataset.examples.enumerated() { groups[example[0]] = Int(dataset.labels[index]) }
-        } else {
-            // Colour by column: anchors, positives, negatives.
-            for example in dataset.examples { for (column, item) in example.enumerated() where groups[item] < 0 { groups[item] = column } }
-        }
-        return groups
+        let rows = EmbeddingView.rows(itemCount: embeddings.rows, batchItems: Set(session.lastBatch?.items.flatMap { $0 } ?? []))
+        let projected = projection.update(embeddings, rows: rows.projected)
+        var positions = [(x: Double, y: Double)](repeating: (0, 0), count: embeddings.rows)
+        for (row, point) in zip(rows.projected, projected) { positions[row] = point }
+        return EmbeddingView(positions: positions, shown: rows.shown, axes: projection.axes, directions: projection.directions)
     }
 }

@@ -1,0 +1,89 @@
+import LossData
+import LossKit
+
+/// A fresh model for a configuration: encoder, the loss's own weights, optimizer, sampler and
+/// the train/test split.
+extension Session {
+    /// Builds a fresh model for the configuration; assigns nothing when it throws.
+    func rebuild(dataset: Dataset, loss: SessionLoss, encoder: EncoderChoice, settings: TrainingSettings,
+                 keepEncoder: Bool = false) throws {
+        try SizeBounds.check(dataset: dataset, loss: loss, encoder: encoder, settings: settings)
+        let builtEncoder = try keepEncoder && model != nil && self.dataset.map({ $0.name == dataset.name }) == true
+            ? model!.encoder : encoder.build(for: dataset, seed: settings.seed)
+        let (lossParameters, decoder) = Self.ownedState(of: loss, dataset: dataset, dimension: builtEncoder.outputDimension,
+                                                        seed: settings.seed)
+        let split = Self.split(dataset.exampleCount, testFraction: settings.testFraction, seed: settings.seed)
+        var classOf: [Int: Int] = [:]
+        if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
+        // no-duplicates compares contents, as sentence-transformers compares texts: two items
+        // with the same vector or the same tokens count as one.
+        let kind = settings.sampler ?? (dataset.shape == .labelledItems && loss.embeddingLoss != nil ? .pk : .random)
+        let content = kind == .noDuplicates ? Self.contentIdentities(dataset) : Array(0..<dataset.itemCount)
+        let examples = dataset.examples.map { $0.map { content[$0] } }
+        let sampler = try BatchSampler(kind: kind, batchSize: settings.batchSize, perClass: settings.perClass, pool: split.train,
+                                       classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
+        model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
+                      sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
+                      noise: SeededRandom(seed: settings.seed ^ 0xD0_15E))
+        checkpoints = []
+        saveCheckpoint(model!)
+        stepIndex = 0
+        warnings = []
+        pinned = nil
+        rival = nil
+        history = []
+        evaluations = []
+        lastBatch = nil
+        state = .ready
+    }
+
+    /// Whether the loss trains state of its own (a classifier, a decoder), which a change of
+    /// its settings makes anew.
+    static func ownsState(_ loss: SessionLoss) -> Bool {
+        switch loss {
+        case .embeddings(let batchLoss): return !type(of: batchLoss).ownedWeightNames.isEmpty
+        case .tokens: return true
+        }
+    }
+
+    /// The parameters a loss owns, fresh: a classifier (as many classes as the data has, when
+    /// the loss does not say), TSDAE's decoder.
+    static func ownedState(of loss: SessionLoss, dataset: Dataset, dimension: Int, seed: UInt64)
+        -> ([String: Matrix<Float>], DenoisingDecoder<Float>?) {
+        switch loss {
+        case .embeddings(let batchLoss):
+            return (batchLoss.initialWeights(dimension: dimension, classes: classCount(dataset), seed: seed), nil)
+        case .tokens:
+            guard case .tokens(_, let vocabulary) = dataset.items else { return ([:], nil) }
+            return ([:], DenoisingDecoder(dimension: dimension, vocabularySize: vocabulary.count, seed: seed))
+        }
+    }
+
+    /// The classes a classifier over the data needs: one per label value (at least 2).
+    static func classCount(_ dataset: Dataset) -> Int {
+        max(Int(dataset.labels.max() ?? 0) + 1, dataset.labelNames.count, 2)
+    }
+
+    /// For each item, the first item with exactly the same content (vector or tokens).
+    static func contentIdentities(_ dataset: Dataset) -> [Int] {
+        var first: [[UInt32]: Int] = [:]
+        var identities = [Int](repeating: 0, count: dataset.itemCount)
+        for item in 0..<dataset.itemCount {
+            let key: [UInt32]
+            switch dataset.items {
+            case .vectors(let matrix): key = matrix.row(item).map { $0.bitPattern }
+            case .tokens(let sequences, _): key = sequences[item].map { UInt32(truncatingIfNeeded: $0) }
+            }
+            if let existing = first[key] { identities[item] = existing } else { first[key] = item; identities[item] = item }
+        }
+        return identities
+    }
+
+    static func split(_ count: Int, testFraction: Double, seed: UInt64) -> (train: [Int], test: [Int]) {
+        var order = Array(0..<count)
+        var random = SeededRandom(seed: seed ^ 0x5EED_5EED)
+        order.shuffle(using: &random)
+        let testCount = count < 2 ? 0 : min(Int((Double(count) * testFraction).rounded()), count - 1)
+        return (Array(order.dropFirst(testCount)).sorted(), Array(order.prefix(testCount)).sorted())
+    }
+}

@@ -1,0 +1,104 @@
+import LossData
+import LossKit
+
+/// What each command changes. Every command checks first and assigns last, so that on error
+/// the session is unchanged.
+extension Session {
+    func load(_ source: String, options: [String: String]) throws -> String {
+        let loaded = try DatasetCatalog.load(source, options: options, relativeTo: workingDirectory)
+        var notes: [String] = []
+        // Keep the encoder when it can read the items; else the natural one for them.
+        var encoder = encoderChoice
+        if case .tokens = loaded.items, encoder.kind != "bow" {
+            encoder = try EncoderChoice(kind: "bow", options: [:])
+            notes.append("encoder bow (the items are sentences)")
+        } else if case .vectors = loaded.items, encoder.kind == "bow" {
+            encoder = EncoderChoice()
+            notes.append("encoder table (the items are vectors)")
+        }
+        var newLoss = loss
+        if let mismatch = Self.mismatch(loaded, loss) {
+            // Keep the data; pick the first loss that fits so the session stays usable.
+            guard let fitting = SessionLoss.all.first(where: { Self.mismatch(loaded, $0) == nil }) else { throw CommandError(mismatch) }
+            newLoss = try SessionLoss.make(fitting)
+            notes.append("loss \(fitting.className) (\(loss.className) does not fit \(loaded.shape.rawValue) data)")
+        }
+        try rebuild(dataset: loaded, loss: newLoss, encoder: encoder, settings: settings)
+        if newLoss.className != loss.className { lossSettings = [:] }
+        (dataset, datasetSource, loss, encoderChoice) = (loaded, source, newLoss, encoder)
+        return "loaded \(describe(loaded))" + (notes.isEmpty ? "" : "; switched to " + notes.joined(separator: ", "))
+    }
+
+    func changeLoss(_ name: String, settings values: [String: String]) throws -> String {
+        let newLoss = try SessionLoss.make(name, settings: values)
+        if let dataset, let mismatch = Self.mismatch(dataset, newLoss) { throw CommandError(mismatch) }
+        if let dataset, let model {
+            try SizeBounds.checkLoss(newLoss, dataset: dataset, settings: settings, dimension: model.encoder.outputDimension)
+        }
+        var whatIf = ""
+        if let pinned, let dataset, let model, let before = loss.embeddingLoss, let after = newLoss.embeddingLoss {
+            whatIf = "\n" + PinnedBatch.difference(from: try pinned.read(before, dataset: dataset, model: model),
+                                                   to: try pinned.read(after, dataset: dataset, model: model))
+        }
+        if Self.ownsState(newLoss) || newLoss.className != loss.className, let dataset, var current = model {
+            // The trained encoder, optimizer, history and step count stay; only what the loss
+            // itself owns (a classifier, a decoder) is made anew.
+            (current.lossParameters, current.decoder) = Self.ownedState(of: newLoss, dataset: dataset,
+                                                                        dimension: current.encoder.outputDimension, seed: settings.seed)
+            model = current
+        }
+        (loss, lossSettings) = (newLoss, values)
+        return "loss \(describeLoss())" + whatIf
+    }
+
+    func changeEncoder(_ kind: String, options: [String: String]) throws -> String {
+        let choice = try EncoderChoice(kind: kind, options: options)
+        if let dataset { try rebuild(dataset: dataset, loss: loss, encoder: choice, settings: settings) }
+        encoderChoice = choice
+        return "encoder \(choice.summary)" + (model.map { " → \($0.encoder.outputDimension)-d embeddings" } ?? "")
+    }
+
+    /// `set`: training settings. Those that shape batches or the split rebuild the sampler
+    /// (keeping the trained encoder); the optimizer's apply at once.
+    func change(_ options: [String: String]) throws -> String {
+        var next = settings
+        try next.apply(options)
+        if options["batch_size"] != nil, let model, next.batchSize > model.trainExamples.count + model.testExamples.count {
+            throw CommandError("batch_size \(next.batchSize) is larger than the data (\(model.trainExamples.count) training examples)")
+        }
+        let structural = options.keys.contains { TrainingSettings.structuralNames.contains($0) }
+        if structural, let dataset {
+            try rebuild(dataset: dataset, loss: loss, encoder: encoderChoice, settings: next, keepEncoder: true)
+        } else if var current = model {
+            current.optimizer.settings = next.optimizer
+            model = current
+        }
+        settings = next
+        return "set " + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+
+    func step(_ count: Int) throws -> String {
+        let first = stepIndex
+        var last: StepRecord?
+        for _ in 0..<count {
+            last = try step()
+            if case .diverged = state { break }
+        }
+        return last == nil ? "no step taken" : describeSteps(since: first)
+    }
+
+    func reset(seed: UInt64?) throws -> String {
+        var next = settings
+        if let seed { next.seed = seed }
+        guard let dataset else { settings = next; return "reset (no data loaded)" }
+        try rebuild(dataset: dataset, loss: loss, encoder: encoderChoice, settings: next)
+        settings = next
+        return "reset: step 0, seed \(next.seed)"
+    }
+
+    func pin() throws -> String {
+        guard let batch = lastBatch else { throw CommandError("pin freezes the last batch: take a step first") }
+        pinned = PinnedBatch(examples: batch.examples, items: batch.items)
+        return "pinned the batch of step \(batch.step) (\(batch.examples.count) examples): loss changes are now evaluated on it at once"
+    }
+}

@@ -1,0 +1,68 @@
+import LossData
+import LossKit
+
+/// The loss a session trains: a batch loss over embeddings, or a token-level loss that
+/// trains the encoder through a decoder (DenoisingAutoEncoderLoss).
+public enum SessionLoss: Sendable {
+    case embeddings(any EmbeddingLoss)
+    case tokens(DenoisingAutoEncoderLoss)
+
+    /// Every loss a session trains: the engine's catalog, and the token-level one.
+    public static let all: [any LossDescription.Type] = LossCatalog.all + [DenoisingAutoEncoderLoss.self]
+
+    /// The loss of this class name (case-insensitive, "losses." prefixes ignored).
+    public static func make(_ name: String, settings: [String: String] = [:]) throws -> SessionLoss {
+        let wanted = (name.split(separator: ".").last.map(String.init) ?? name).lowercased()
+        if wanted == DenoisingAutoEncoderLoss.className.lowercased() { return .tokens(try DenoisingAutoEncoderLoss(settings: settings)) }
+        return .embeddings(try LossCatalog.make(name, settings: settings))
+    }
+
+    /// A fresh loss of this type with its defaults.
+    public static func make(_ type: any LossDescription.Type) throws -> SessionLoss {
+        try make(type.className)
+    }
+
+    public var description: any LossDescription {
+        switch self {
+        case .embeddings(let loss): return loss
+        case .tokens(let loss): return loss
+        }
+    }
+
+    public var type: any LossDescription.Type { Swift.type(of: description) }
+    public var className: String { description.className }
+    public var settings: [(name: String, value: String)] { description.settings }
+    public var parameters: [LossParameter] { type.parameters }
+    public func value(of role: LossParameter.Role) -> String? { description.value(of: role) }
+
+    /// The batch loss, or nil for a token-level one.
+    public var embeddingLoss: (any EmbeddingLoss)? {
+        if case .embeddings(let loss) = self { return loss }
+        return nil
+    }
+
+    /// "BatchHardTripletLoss margin=5.0 ...", as cells and the status line show it.
+    public var line: String {
+        ([className] + settings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
+    }
+}
+
+extension Session {
+    /// Why a loss cannot train on this dataset, or nil when it can.
+    public static func mismatch(_ dataset: Dataset, _ loss: any LossDescription.Type) -> String? {
+        if loss.inputSpec.needsText {
+            if case .tokens = dataset.items { return nil }
+            return "\(loss.className) needs sentences (text data); \(dataset.name) holds vectors"
+        }
+        let shape = dataset.shape
+        if shape.fits(loss.inputSpec) { return nil }
+        let needs = DatasetShape.allCases.filter { $0.fits(loss.inputSpec) }.map(\.rawValue)
+        let fitting = SessionLoss.all.filter { !$0.inputSpec.needsText && shape.fits($0.inputSpec) }.map { $0.className }
+        return "\(loss.className) needs \((needs.isEmpty ? ["a shape LossLab does not have"] : needs).joined(separator: " or ")) data; "
+            + "this dataset is \(shape.rawValue) (fits \(fitting.joined(separator: ", ")))"
+    }
+
+    static func mismatch(_ dataset: Dataset, _ loss: SessionLoss) -> String? {
+        mismatch(dataset, loss.type)
+    }
+}

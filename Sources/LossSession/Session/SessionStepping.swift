@@ -1,0 +1,174 @@
+import LossData
+import LossKit
+
+/// One optimizer step: a batch from the sampler, forward through the encoder and the loss,
+/// backward, the update, and what the step showed.
+extension Session {
+    /// The most step records kept: past it the older half is thinned to every other step,
+    /// so a run of any length keeps bounded memory and a representative curve.
+    public static let historyLimit = 50_000
+
+    /// One optimizer step on the next batch. A step whose loss or gradient is not finite is
+    /// not applied: the session turns `.diverged` and keeps its previous state.
+    @discardableResult
+    public func step() throws -> StepRecord {
+        let record = try stepAlone()
+        boundHistories()
+        if let rival, rival.state == .ready { _ = try? rival.step() }
+        if stepIndex % Self.checkpointEvery == 0, let model { saveCheckpoint(model) }
+        return record
+    }
+
+    private func boundHistories() {
+        if history.count > Self.historyLimit {
+            let half = history.count / 2
+            history = history[..<half].enumerated().filter { $0.offset % 2 == 0 }.map(\.element) + history[half...]
+        }
+        if evaluations.count > Self.historyLimit / 10 {
+            let half = evaluations.count / 2
+            evaluations = evaluations[..<half].enumerated().filter { $0.offset % 2 == 0 }.map(\.element) + evaluations[half...]
+        }
+    }
+
+    private func stepAlone() throws -> StepRecord {
+        guard let dataset else { throw CommandError("no data loaded: try `load toy:blobs`") }
+        guard var current = model else { throw CommandError("no model: load data first") }
+        if case .diverged(let reason) = state { throw CommandError("training diverged (\(reason)); change the settings and `reset`") }
+        // While stepping, `current` holds the only reference to the parameters, so the
+        // optimizer updates them in place instead of copying them first.
+        model = nil
+        defer { if model == nil { model = current } }
+        switch loss {
+        case .embeddings(let batchLoss): return try embeddingStep(batchLoss, dataset: dataset, model: &current)
+        case .tokens(let tokenLoss): return try denoisingStep(tokenLoss, dataset: dataset, model: &current)
+        }
+    }
+
+    private func embeddingStep(_ loss: any EmbeddingLoss, dataset: Dataset, model current: inout Model) throws -> StepRecord {
+        let batch = current.sampler.next()
+        let columns = dataset.columnCount
+        let items = (0..<columns).map { column in batch.map { dataset.examples[$0][column] } }
+        let pass = current.encoder.forward(items: items.flatMap { $0 })
+        if let reason = DivergenceGuard.overflow(in: pass.embeddings, loss: self.loss) { throw diverged(reason) }
+        let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
+        var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
+                                  parameters: current.lossParameters)
+        if let teacher = dataset.teacher {
+            if teacher.cols != current.encoder.outputDimension {
+                throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but the encoder gives \(current.encoder.outputDimension); use `encoder linear dim=\(teacher.cols)` (or mlp)")
+            }
+            lossBatch.targets = teacher.gatherRows(items[0])
+        }
+        let result = try loss.evaluate(lossBatch)
+
+        if let reason = DivergenceGuard.nonFinite(result) { throw diverged(reason) }
+        let columnGradient = Matrix.vstack(result.columnGradients)
+        var gradients = current.encoder.backward(pass, columnGradient)
+        gradients.merge(result.parameterGradients) { $1 }
+
+        var parameters = current.encoder.parameters
+        current.encoder.parameters = [:]
+        parameters.merge(current.lossParameters) { $1 }
+        let backup = parameters.values.reduce(0) { $0 + $1.count } <= 4_000_000 ? parameters : nil
+        let update = current.optimizer.step(&parameters, gradients: gradients)
+        if !parameters.values.allSatisfy(\.allFinite) {
+            if let backup {
+                current.encoder.parameters = backup.filter { current.encoder.parameterNames.contains($0.key) }
+                model = current
+            }
+            state = .diverged("step \(stepIndex + 1): the update overflowed (learning rate \(update.learningRate))")
+            throw CommandError("training diverged at step \(stepIndex + 1): parameters became non-finite; the previous state is kept")
+        }
+        for name in current.lossParameters.keys { current.lossParameters[name] = parameters.removeValue(forKey: name) }
+        current.encoder.parameters = parameters
+        model = current
+
+        stepIndex += 1
+        var record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
+                                groupNorms: update.groupNorms, learningRate: update.learningRate, counts: result.mining.counts,
+                                health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
+        let fallbacks = result.mining.tuples.filter(\.fallback).count
+        if fallbacks > 0 || result.mining.hasFallbackRule { record.extras.append(("fallbacks", Double(fallbacks))) }
+        history.append(record)
+        lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
+                                 largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count),
+                                 embeddingGradients: columnGradient)
+        warnings = TrainingWarnings.check(loss: loss, mining: result.mining.kind, dataset: dataset, batch: batch, items: items, embeddings: pass.embeddings,
+                                          history: history)
+        history[history.count - 1].warningCount = warnings.count
+        if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty {
+            _ = try evaluate()
+        }
+        return record
+    }
+
+    /// One TSDAE step: delete tokens, embed the noisy sentences, reconstruct the originals.
+    private func denoisingStep(_ loss: DenoisingAutoEncoderLoss, dataset: Dataset, model current: inout Model) throws -> StepRecord {
+        guard let decoder = current.decoder else { throw CommandError("\(loss.className) needs the bow encoder over sentences") }
+        let batch = current.sampler.next()
+        let items = batch.map { dataset.examples[$0][0] }
+        let result = try loss.evaluate(encoder: current.encoder, decoder: decoder, items: items, random: &current.noise)
+        if let reason = DivergenceGuard.overflow(in: result.embeddings, loss: self.loss) { throw diverged(reason) }
+        if !result.value.isFinite { throw diverged("loss is \(result.value)") }
+        if let name = result.gradients.keys.sorted().first(where: { !result.gradients[$0]!.allFinite }) {
+            throw diverged("gradient of \(name) is not finite")
+        }
+        var parameters = current.encoder.parameters
+        current.encoder.parameters = [:]
+        for (name, value) in decoder.parameters { parameters[name] = value }
+        current.decoder!.parameters = [:]
+        let update = current.optimizer.step(&parameters, gradients: result.gradients)
+        for name in DenoisingDecoder<Float>.parameterNames { current.decoder!.parameters[name] = parameters.removeValue(forKey: name) }
+        current.encoder.parameters = parameters
+        model = current
+        stepIndex += 1
+        var counts = MiningCounts(valid: result.targetCount, used: result.targetCount)
+        counts.active = Int((result.tokenAccuracy * Double(result.targetCount)).rounded())
+        var record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
+                                groupNorms: update.groupNorms, learningRate: update.learningRate, counts: counts,
+                                health: EmbeddingHealth.measure(result.embeddings, positives: []))
+        record.extras = [("token_accuracy", result.tokenAccuracy)]
+        history.append(record)
+        lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: [items],
+                                 mining: MiningReport(kind: .item, counts: counts), largestGradients: [])
+        if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty { _ = try evaluate() }
+        return record
+    }
+
+    /// Marks the session diverged at the coming step; the caller throws the returned error
+    /// before anything of the step is applied.
+    private func diverged(_ reason: String) -> CommandError {
+        state = .diverged("step \(stepIndex + 1): \(reason)")
+        return CommandError("training diverged at step \(stepIndex + 1): \(reason); the previous state is kept")
+    }
+
+    /// Pairs of batch rows that should be close: same class (labelled items), or column 0 and
+    /// column 1 of a positive example (rows offset by the batch size).
+    private func positivePairs(_ batch: [Int], items: [[Int]], _ dataset: Dataset) -> [(Int, Int)] {
+        let n = batch.count
+        switch dataset.shape {
+        case .labelledItems:
+            var pairs: [(Int, Int)] = []
+            for i in 0..<n { for j in (i + 1)..<max(i + 1, n) where dataset.labels[batch[i]] == dataset.labels[batch[j]] { pairs.append((i, j)) } }
+            return pairs
+        case .anchorPositive, .triplets:
+            return (0..<n).map { ($0, $0 + n) }
+        case .binaryPairs, .scoredPairs:
+            return (0..<n).filter { dataset.labels[batch[$0]] >= 0.5 }.map { ($0, $0 + n) }
+        case .classPairs:
+            return (0..<n).filter { dataset.labels[batch[$0]] == 0 }.map { ($0, $0 + n) }
+        case .teacherItems, .sentences:
+            return []
+        }
+    }
+
+    private static func largestRowNorms(_ gradient: Matrix<Float>, rows: Int, keep: Int = 5) -> [(row: Int, norm: Double)] {
+        var norms = [Double](repeating: 0, count: rows)
+        for r in 0..<gradient.rows {
+            var sum = 0.0
+            for k in 0..<gradient.cols { let v = Double(gradient[r, k]); sum += v * v }
+            norms[r % rows] += sum
+        }
+        return norms.enumerated().map { ($0.offset, $0.element.squareRoot()) }.sorted { $0.1 > $1.1 }.prefix(keep).map { $0 }
+    }
+}

@@ -1,0 +1,153 @@
+import LossData
+import LossKit
+
+/// What the trainer itself knows beside the session: its run state, the cells it ran, its
+/// queue and its last message.
+public struct TrainerStatus: Sendable {
+    public var version = 0
+    /// Stepping (or about to): `run`, a `step N` request or a step cell in progress.
+    public var running = false
+    public var stepsPerSecond = 0.0
+    public var cells: [TrainingSnapshot.Cell] = []
+    public var queuedCells = 0
+    public var queueHeld = false
+    public var quitSave: TrainingSnapshot.QuitSave?
+    public var quitSaveAttempt = 0
+    public var message = ""
+    public var messageIsError = false
+
+    public init() {}
+}
+
+/// The 2-D view of the embeddings: every item's projected position (or those drawn), the
+/// items drawn, and the view's axes and directions.
+public struct EmbeddingView: Sendable {
+    /// (x, y) per item; items not drawn hold (0, 0) unless they are in the batch.
+    public var positions: [(x: Double, y: Double)]
+    /// The items drawn, in order (a sample when there are many).
+    public var shown: [Int]
+    public var axes: Projection.Axes
+    /// The two directions (D each) the positions are projections on.
+    public var directions: [[Double]]
+
+    public init(positions: [(x: Double, y: Double)], shown: [Int], axes: Projection.Axes, directions: [[Double]]) {
+        self.positions = positions
+        self.shown = shown
+        self.axes = axes
+        self.directions = directions
+    }
+
+    /// At most this many points are drawn; only those (and the batch's items) are projected.
+    public static let drawnLimit = 20_000
+
+    /// Which rows to project for `itemCount` items and these batch items: a stride over all
+    /// items, plus the batch items it misses.
+    public static func rows(itemCount: Int, batchItems: Set<Int>) -> (shown: [Int], projected: [Int]) {
+        let stride = max(1, itemCount / drawnLimit)
+        let shown = Array(Swift.stride(from: 0, to: itemCount, by: stride))
+        return (shown, shown + batchItems.filter { $0 % stride != 0 }.sorted())
+    }
+}
+
+extension TrainingSnapshot {
+    /// The most step records a snapshot carries (the charts' window).
+    public static let historyWindow = 20_000
+
+    /// Everything the explorer draws, from the session, the trainer's status and the 2-D view.
+    /// Pure: the same inputs give the same snapshot, so tests build one without a trainer.
+    public static func make(session: Session, status: TrainerStatus, view: EmbeddingView?) -> TrainingSnapshot {
+        var snapshot = TrainingSnapshot()
+        snapshot.version = status.version
+        if case .diverged(let reason) = session.state { snapshot.state = .diverged(reason) }
+        else { snapshot.state = status.running ? .running : .paused }
+        snapshot.step = session.stepIndex
+        snapshot.stepsPerSecond = status.stepsPerSecond
+        if let dataset = session.dataset {
+            snapshot.datasetSummary = session.summarize(dataset)
+            snapshot.datasetShape = dataset.shape
+            snapshot.classNames = dataset.labelNames
+        }
+        snapshot.lossFits = SessionLoss.all.map { type in
+            LossFit(name: type.className, summary: type.summary, mismatch: session.dataset.flatMap { Session.mismatch($0, type) })
+        }
+        snapshot.lossName = session.loss.className
+        snapshot.lossParameters = session.loss.parameters
+        snapshot.lossSettings = session.loss.settings
+        snapshot.encoderSummary = session.encoderChoice.summary
+        snapshot.trainingSettings = session.settings.summary
+        snapshot.history = Array(session.history.suffix(historyWindow))
+        snapshot.evaluations = session.evaluations
+        snapshot.batch = session.lastBatch
+        snapshot.cells = status.cells
+        snapshot.warnings = session.warnings
+        if let rival = session.rival {
+            snapshot.rivalLoss = rival.describeLoss()
+            snapshot.rivalDiverged = rival.divergedReason
+            snapshot.rivalHistory = Array(rival.history.suffix(historyWindow))
+            snapshot.rivalEvaluations = rival.evaluations
+        }
+        snapshot.queuedCells = status.queuedCells
+        snapshot.queueHeld = status.queueHeld
+        snapshot.quitSave = status.quitSave
+        snapshot.quitSaveAttempt = status.quitSaveAttempt
+        snapshot.message = status.message
+        snapshot.messageIsError = status.messageIsError
+        if let dataset = session.dataset, let view {
+            let groups = Self.groups(dataset)
+            var batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
+            for item in view.shown {
+                snapshot.points.append(Point(x: view.positions[item].x, y: view.positions[item].y, group: groups[item],
+                                             inBatch: batchItems.remove(item) != nil))
+                snapshot.pointItems.append(item)
+            }
+            snapshot.axes = view.axes
+            if let batch = session.lastBatch, let gradients = batch.embeddingGradients {
+                (snapshot.forces, snapshot.idleItems) = forces(batch, gradients: gradients, view: view, groups: groups)
+            }
+        }
+        return snapshot
+    }
+
+    /// Each batch item's negative gradient (summed over the columns it appears in), projected
+    /// on the view's two directions and scaled for display.
+    static func forces(_ batch: BatchOutcome, gradients: Matrix<Float>, view: EmbeddingView, groups: [Int]) -> ([Force], Set<Int>) {
+        let directions = view.directions
+        let points = view.positions
+        guard directions.count == 2, directions[0].count == gradients.cols else { return ([], []) }
+        var pushes: [Int: (Double, Double)] = [:]
+        var norms: [Int: Double] = [:]
+        for (row, item) in batch.items.flatMap({ $0 }).enumerated() where row < gradients.rows && item < points.count {
+            var gx = 0.0, gy = 0.0, norm = 0.0
+            for k in 0..<gradients.cols {
+                let g = Double(gradients[row, k])
+                gx -= g * directions[0][k]
+                gy -= g * directions[1][k]
+                norm += g * g
+            }
+            let current = pushes[item] ?? (0, 0)
+            pushes[item] = (current.0 + gx, current.1 + gy)
+            norms[item, default: 0] += norm
+        }
+        let idle = Set(norms.filter { $0.value == 0 }.map(\.key))
+        let longest = pushes.values.map { ($0.0 * $0.0 + $0.1 * $0.1).squareRoot() }.max() ?? 0
+        guard longest > 0 else { return ([], idle) }
+        let span = max(view.axes.maxX - view.axes.minX, view.axes.maxY - view.axes.minY)
+        let scale = 0.12 * span / longest
+        let forces = pushes.filter { !idle.contains($0.key) }.map { item, push in
+            Force(item: item, x: points[item].x, y: points[item].y, dx: push.0 * scale, dy: push.1 * scale, group: groups[item])
+        }.sorted { $0.item < $1.item }
+        return (forces, idle)
+    }
+
+    /// The colour group of each item: its class, or else its column (anchor, positive, negative).
+    static func groups(_ dataset: Dataset) -> [Int] {
+        if let classes = dataset.itemClasses { return classes }
+        var groups = [Int](repeating: -1, count: dataset.itemCount)
+        if dataset.shape == .labelledItems {
+            for (index, example) in dataset.examples.enumerated() { groups[example[0]] = Int(dataset.labels[index]) }
+        } else {
+            for example in dataset.examples { for (column, item) in example.enumerated() where groups[item] < 0 { groups[item] = column } }
+        }
+        return groups
+    }
+}
