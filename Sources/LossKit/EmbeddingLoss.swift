@@ -82,10 +82,15 @@ public protocol LossDescription: Sendable {
     static var inputSpec: LossInputSpec { get }
     /// Which view explains the loss best in the explorer and `show`.
     static var insightView: InsightView { get }
-    /// The hyperparameters with their current values, under the sentence-transformers names.
+    /// The sentence-transformers releases whose behaviour it reproduces.
+    static var references: [LossReference] { get }
+    /// What differs between the references, in one line ("" when nothing does).
+    static var referenceDifference: String { get }
+    /// The hyperparameters with their current values, under the names of its reference.
     var settings: [(name: String, value: String)] { get }
-    /// Builds the loss from hyperparameters given by name; unknown names and bad values throw.
-    init(settings: [String: String]) throws
+    /// Builds the loss from hyperparameters given by name, behaving as `reference` does;
+    /// unknown names and bad values throw.
+    init(settings: [String: String], reference: LossReference) throws
 }
 
 /// The view that explains a loss.
@@ -102,6 +107,25 @@ public enum InsightView: String, Sendable {
 
 extension LossDescription {
     public static var insightView: InsightView { .minedTuples }
+    /// A loss sentence-transformers added after 1.2.0.
+    public static var references: [LossReference] { [.v6_2_0] }
+    public static var referenceDifference: String {
+        references.contains(.v1_2_0) ? "" : "new in \(references.min()!.title)"
+    }
+
+    /// The loss as today's reference has it.
+    public init(settings values: [String: String]) throws {
+        try self.init(settings: values, reference: .latest)
+    }
+
+    /// Its parameter table under `reference`: only the parameters that release has, under its names.
+    public static func parameters(in reference: LossReference) -> [LossParameter] {
+        parameters.filter { $0.exists(in: reference) }.map { parameter in
+            var named = parameter
+            named.name = parameter.name(in: reference)
+            return named
+        }
+    }
 }
 
 /// A sentence-transformers loss: forward and backward on a batch of embeddings.

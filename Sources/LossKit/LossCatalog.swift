@@ -32,14 +32,23 @@ public enum LossCatalog {
         return all.first { $0.className.lowercased() == wanted }
     }
 
-    /// Builds a loss from its class name and hyperparameters given by name.
-    public static func make(_ name: String, settings: [String: String] = [:]) throws -> any EmbeddingLoss {
+    /// Builds a loss from its class name and hyperparameters given by name, as `reference` has it.
+    public static func make(_ name: String, settings: [String: String] = [:], reference: LossReference = .latest) throws -> any EmbeddingLoss {
         guard let type = type(named: name) else {
             if name.lowercased().hasSuffix(DenoisingAutoEncoderLoss.className.lowercased()) {
                 throw LossError(DenoisingAutoEncoderLoss.trainsOnTokens)
             }
             throw LossError("unknown loss '\(name)'; known losses: \(names.joined(separator: ", "))")
         }
-        return try type.init(settings: settings)
+        try check(type, in: reference)
+        return try type.init(settings: settings, reference: reference)
+    }
+
+    /// Refuses a loss its reference does not have.
+    public static func check(_ type: any LossDescription.Type, in reference: LossReference) throws {
+        guard type.references.contains(reference) else {
+            let known = type.references.min()!.rawValue
+            throw LossError("\(type.className) is not in \(reference.title) (it was added later; LossLab has it as \(known) does): it needs reference \(known)")
+        }
     }
 }

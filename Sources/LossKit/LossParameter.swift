@@ -32,6 +32,11 @@ public struct LossParameter: Sendable, Equatable {
     public var defaultValue: String?
     public var doc: String
     public var role: Role?
+    /// The release that added the parameter, when it is newer than the oldest reference.
+    public var since: LossReference?
+    /// Its name before `since`, when a release renamed it (SoftmaxLoss's
+    /// sentence_embedding_dimension became embedding_dimension).
+    public var formerName: String?
 
     public init(_ name: String, _ kind: Kind, default defaultValue: String?, role: Role? = nil, _ doc: String) {
         self.name = name
@@ -39,6 +44,32 @@ public struct LossParameter: Sendable, Equatable {
         self.defaultValue = defaultValue
         self.role = role
         self.doc = doc
+    }
+
+    /// The same parameter, added in `release` (absent from the references before it).
+    public func added(in release: LossReference) -> LossParameter {
+        var copy = self
+        copy.since = release
+        return copy
+    }
+
+    /// The same parameter, called `oldName` before `release`.
+    public func renamed(from oldName: String, in release: LossReference) -> LossParameter {
+        var copy = self
+        copy.formerName = oldName
+        copy.since = release
+        return copy
+    }
+
+    /// Whether the parameter exists under this reference (under some name).
+    public func exists(in reference: LossReference) -> Bool {
+        formerName != nil || since.map { reference >= $0 } != false
+    }
+
+    /// Its name under this reference.
+    public func name(in reference: LossReference) -> String {
+        if let formerName, let since, reference < since { return formerName }
+        return name
     }
 
     /// The values `+`/`-` or Enter cycle through, when the parameter is a choice or a flag.

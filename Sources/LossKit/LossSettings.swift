@@ -3,21 +3,59 @@ import Foundation
 /// Hyperparameters given by name (as `--set name=value` or a notebook command writes them),
 /// read by a loss's initializer. Names and spellings follow sentence-transformers.
 public struct LossSettings: Sendable {
-    private let values: [String: String]
+    private var values: [String: String]
     private var read: Set<String> = []
     private let owner: String
     /// The loss's parameter table: defaults, kinds and the accepted names come from it.
     private let parameters: [LossParameter]
+    /// The release whose parameter names apply.
+    public let reference: LossReference
+    /// A parameter given under a name this reference does not know, found before any read.
+    private var misnamed: LossError?
 
-    public init(_ values: [String: String], for owner: String, parameters: [LossParameter] = []) {
-        self.values = values
+    public init(_ values: [String: String], for owner: String, parameters: [LossParameter] = [],
+                reference: LossReference = .latest) {
         self.owner = owner
         self.parameters = parameters
+        self.reference = reference
+        self.values = values
+        for parameter in parameters { resolveName(of: parameter) }
     }
 
-    /// Reads `values` against a loss's own table.
-    public init(_ values: [String: String], for loss: any LossDescription.Type) {
-        self.init(values, for: loss.className, parameters: loss.parameters)
+    /// Reads `values` against a loss's own table, with the names of `reference`.
+    public init(_ values: [String: String], for loss: any LossDescription.Type, reference: LossReference = .latest) {
+        self.init(values, for: loss.className, parameters: loss.parameters, reference: reference)
+    }
+
+    /// Maps the name the user wrote to the table's name: a parameter this reference lacks, or
+    /// a name from another release, is an error that says what to write instead. The one
+    /// exception is the library's own: a renamed parameter's old name still works in the
+    /// release that renamed it (it is deprecated there), and the new name wins over it.
+    private mutating func resolveName(of parameter: LossParameter) {
+        let current = parameter.name
+        if !parameter.exists(in: reference), values[current] != nil {
+            misnamed = LossError("\(owner): \(current) is new in sentence-transformers \(parameter.since!.rawValue); reference \(reference.rawValue) does not have it (set reference=\(LossReference.latest.rawValue))")
+            return
+        }
+        guard let old = parameter.formerName, let since = parameter.since else { return }
+        if reference < since {
+            if values[current] != nil {
+                misnamed = LossError("\(owner): \(current) is called \(old) in sentence-transformers \(reference.rawValue); write \(old)=\(values[current]!)")
+                return
+            }
+            if let value = values.removeValue(forKey: old) { values[current] = value }
+        } else if let value = values.removeValue(forKey: old), values[current] == nil {
+            values[current] = value
+        }
+    }
+
+    /// Names the user wrote that this reference renamed, with the name to write instead.
+    public static func renamedNames(in values: [String: String], for loss: any LossDescription.Type,
+                                    reference: LossReference) -> [(written: String, current: String)] {
+        loss.parameters.compactMap { parameter in
+            guard let old = parameter.formerName, let since = parameter.since, reference >= since, values[old] != nil else { return nil }
+            return (old, parameter.name)
+        }
     }
 
     private func declared(_ name: String) -> LossParameter {
@@ -67,7 +105,8 @@ public struct LossSettings: Sendable {
 
     /// Call after reading every parameter: names the table lacks are errors.
     public func finish() throws {
-        try finish(accepted: parameters.map(\.name))
+        if let misnamed { throw misnamed }
+        try finish(accepted: parameters.filter { $0.exists(in: reference) }.map { $0.name(in: reference) })
     }
 
     public mutating func double(_ name: String, default fallback: Double) throws -> Double {
@@ -119,6 +158,7 @@ public struct LossSettings: Sendable {
 
     /// Call after reading every parameter: names that no reader asked for are errors.
     public func finish(accepted: [String]) throws {
+        if let misnamed { throw misnamed }
         let unknown = Set(values.keys).subtracting(read).sorted()
         guard let first = unknown.first else { return }
         let list = accepted.isEmpty ? "it takes no parameters" : "it takes " + accepted.joined(separator: ", ")

@@ -10,7 +10,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Compute a loss, its gradients and what it mined, on embeddings from .npy files.")
 
-    @Option(help: "The sentence-transformers loss class, e.g. BatchHardTripletLoss.")
+    @Option(help: "The sentence-transformers loss class (`losslab losses` lists them).")
     var loss: String
 
     @Option(name: .customLong("set"), help: "A hyperparameter by its sentence-transformers name: name=value (repeatable).")
@@ -19,10 +19,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "An embedding column (.npy, N x D), in the reference's order: anchor, positive, negatives... (repeatable).")
     var embeddings: [String] = []
 
-    @Option(help: "Labels (.npy): int class ids or float scores (1-D), or a teacher matrix (2-D) for MSELoss.")
+    @Option(help: "Labels (.npy): int class ids or float scores (1-D), or a teacher matrix (2-D) for a distillation loss.")
     var labels: String?
 
-    @Option(name: .customLong("weight"), help: "A loss parameter: classifier.weight=W.npy, classifier.bias=b.npy (SoftmaxLoss).")
+    @Option(name: .customLong("weight"), help: "A weight the loss owns, by its PyTorch name: e.g. classifier.weight=W.npy (repeatable).")
     var weights: [String] = []
 
     @Option(help: "Write grad_input_<i>.npy (and grad_<parameter>.npy) into this directory.")
@@ -31,18 +31,23 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Include the mined tuples in the JSON.")
     var mined = false
 
-    @Option(help: "Seed for SoftmaxLoss's classifier when no --weight is given.")
+    @Option(help: "Seed for the loss's own weights when no --weight is given.")
     var seed: UInt64 = 0
+
+    @Option(help: "The sentence-transformers release to reproduce: 6.2.0 (default) or 1.2.0.")
+    var reference: String = LossReference.latest.rawValue
 
     func run() throws {
         let settingsByName = try EvalRequest.assignments(settings, what: "--set")
         let weightArrays = try EvalRequest.assignments(weights, what: "--weight").mapValues { try NumpyFile.read(path: $0) }
-        let request = EvalRequest(
+        var request = EvalRequest(
             lossName: loss, settings: settingsByName,
             embeddings: try embeddings.map { try NumpyFile.read(path: $0) },
             labels: try labels.map { try NumpyFile.read(path: $0) },
             weights: weightArrays, seed: seed)
+        request.reference = try LossReference.parse(reference)
         let outcome = try EvalJob.run(request)
+        for note in outcome.notes { StandardError.line("losslab: note: \(note)") }
         if let gradOut { try outcome.writeGradients(to: gradOut) }
         print(outcome.json(includeMined: mined))
     }

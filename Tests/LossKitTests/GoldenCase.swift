@@ -12,21 +12,30 @@ struct GoldenCase: CustomStringConvertible {
     var expectedColumnGradients: [[Double]]
     var expectedWeightGradients: [String: [Double]]
 
-    var description: String { name }
+    var description: String { "\(request.reference.rawValue) \(name)" }
 
     static let fixtureDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/golden")
 
-    /// The sentence-transformers 1.2.0 cases, and the 6.2.0 cases (Tests/Fixtures/golden62-new)
+    /// The sentence-transformers 1.2.0 cases (computed with reference 1.2.0), the 6.2.0 cases of
+    /// the same losses (Tests/Fixtures/golden62), and the 6.2.0 cases (Tests/Fixtures/golden62-new)
     /// of the losses 1.2.0 did not have, for those LossLab has.
     static func loadAll() throws -> [GoldenCase] {
+        let fixtures = fixtureDirectory.deletingLastPathComponent()
         let old = try load(fixtureDirectory.appendingPathComponent("cases.jsonl"))
         let oldLosses = Set(old.map { $0.request.lossName })
-        let newLosses = try load(fixtureDirectory.deletingLastPathComponent().appendingPathComponent("golden62-new/cases.jsonl"))
+        let current = try load(fixtures.appendingPathComponent("golden62/cases.jsonl"))
+            .filter { !Self.awaiting62.contains($0.request.lossName) && !$0.name.hasPrefix("mnrl/euclidean_sim") && !$0.name.hasPrefix("mnrl/manhattan_sim") }
+        let newLosses = try load(fixtures.appendingPathComponent("golden62-new/cases.jsonl"))
             .filter { !oldLosses.contains($0.request.lossName) && LossCatalog.type(named: $0.request.lossName) != nil }
-        return old + newLosses
+        return old + current + newLosses
     }
+
+    /// Losses whose 6.2.0 behaviour (Tests/Fixtures/golden62/DIFFERENCES.md) is being built; their
+    /// 6.2.0 cases join the suite as each lands. Must be empty when issue 13 closes.
+    static let awaiting62: Set<String> = ["BatchHardSoftMarginTripletLoss", "BatchSemiHardTripletLoss", "MegaBatchMarginLoss",
+                                          "MSELoss", "OnlineContrastiveLoss", "SoftmaxLoss", "TripletLoss"]
 
     static func load(_ file: URL) throws -> [GoldenCase] {
         let text = try String(contentsOf: file, encoding: .utf8)
@@ -48,6 +57,8 @@ struct GoldenCase: CustomStringConvertible {
         let weights = (json["weights"] as? [String: [String: Any]] ?? [:]).mapValues { Self.array($0, dtype: .float32, source: "weight") }
         request = EvalRequest(lossName: json["loss"] as! String, settings: settings, embeddings: inputs,
                               labels: labels, weights: weights)
+        // The 1.2.0 file predates the field; the mining lab's cases name another library.
+        request.reference = LossReference(text: json["reference"] as? String ?? "1.2.0") ?? .latest
         let expected = json["expected"] as! [String: Any]
         expectedLoss = Self.number(expected["loss"]!)
         expectedColumnGradients = (expected["grad_inputs"] as! [[String: Any]]).map { Self.numbers($0["data"]!) }

@@ -15,7 +15,11 @@ matches "eval prints loss" "$work/out" '"loss": '
 matches "eval prints mined" "$work/out" '"mined": \['
 check "gradient file written" 0 test -s "$work/g/grad_input_0.npy"
 check "softmax with weights" 0 "$bin" eval --loss SoftmaxLoss --set num_labels=3 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/nli.npy" --weight classifier.weight="$work/w.npy" --weight classifier.bias="$work/bias.npy" --grad-out "$work/s"
-matches "softmax prints its parameters" "$work/out" '"loss_name": "SoftmaxLoss", "parameters": {"num_labels": "3"'
+matches "softmax prints its reference and parameters" "$work/out" '"loss_name": "SoftmaxLoss", "reference": "6.2.0", "parameters": {"num_labels": "3"'
+check "a loss newer than the reference" 2 "$bin" eval --loss CoSENTLoss --reference 1.2.0 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/scores.npy"
+matches "newer loss message" "$work/err" "CoSENTLoss is not in sentence-transformers 1.2.0 (it was added later; LossLab has it as 6.2.0 does): it needs reference 6.2.0"
+check "an unknown reference" 2 "$bin" eval --loss TripletLoss --reference 3.0 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
+matches "unknown reference message" "$work/err" "reference '3.0' is not one LossLab reproduces; it knows 1.2.0, 6.2.0"
 check "softmax weight gradient" 0 test -s "$work/s/grad_classifier.weight.npy"
 check "mnrl with a hard negative" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set scale=10 --set similarity_fct=dot_score --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
 matches "mnrl prints its value" "$work/out" '"loss": [0-9]'

@@ -22,6 +22,7 @@
 /// the decoder), and `losslab eval`, which takes embeddings, refuses it.
 public struct DenoisingAutoEncoderLoss: LossDescription {
     public static let className = "DenoisingAutoEncoderLoss"
+    public static let references = LossReference.allCases
     public static let summary = "rebuild a sentence from a noisy copy's embedding (TSDAE)"
     public static let parameters: [LossParameter] = [
         LossParameter("deletion_ratio", .number, default: "\(DenoisingNoise.defaultRatio)", "share of the words deleted from the input"),
@@ -40,8 +41,8 @@ public struct DenoisingAutoEncoderLoss: LossDescription {
     /// Probability that a word is deleted from the encoder's input (reference default 0.6).
     public let deletionRatio: Double
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         let ratio = try settings.double("deletion_ratio")
         try settings.fixed("tie_encoder_decoder") { $0.lowercased() == "true" }
         try settings.finish()

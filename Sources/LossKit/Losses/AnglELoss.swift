@@ -21,8 +21,8 @@ public struct AnglELoss: EmbeddingLoss {
         self.scale = scale
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         scale = try settings.double("scale")
         try settings.finish()
     }

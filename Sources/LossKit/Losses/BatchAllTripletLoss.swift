@@ -10,6 +10,7 @@
 /// K rows, O(N²) memory.
 public struct BatchAllTripletLoss: EmbeddingLoss {
     public static let className = "BatchAllTripletLoss"
+    public static let references = LossReference.allCases
     public static let summary = "every valid triplet; the sum divided by the active ones (+1e-16)"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
@@ -26,8 +27,8 @@ public struct BatchAllTripletLoss: EmbeddingLoss {
         self.margin = margin
     }
 
-    public init(settings values: [String: String]) throws {
-        let read = try BatchTripletSettings.read(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        let read = try BatchTripletSettings.read(values, for: Self.self, reference: reference)
         self.init(distanceMetric: read.metric, margin: read.margin)
     }
 

@@ -6,6 +6,7 @@ import RealModule
 /// a gap above ~709 (Double) or ~88 (Float) overflows to inf.
 public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
     public static let className = "BatchHardSoftMarginTripletLoss"
+    public static let references = LossReference.allCases
     public static let summary = "batch-hard with log(1+exp(·)) instead of a margin"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
@@ -19,8 +20,8 @@ public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
         self.distanceMetric = distanceMetric
     }
 
-    public init(settings values: [String: String]) throws {
-        let read = try BatchTripletSettings.read(values, for: Self.self, hasMargin: false)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        let read = try BatchTripletSettings.read(values, for: Self.self, reference: reference, hasMargin: false)
         self.init(distanceMetric: read.metric)
     }
 

@@ -4,6 +4,7 @@
 /// d(a,p) = 0; an anchor without a negative uses a fake one (see BatchHardMining).
 public struct BatchHardTripletLoss: EmbeddingLoss {
     public static let className = "BatchHardTripletLoss"
+    public static let references = LossReference.allCases
     public static let summary = "farthest positive vs closest negative per anchor"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
@@ -20,8 +21,8 @@ public struct BatchHardTripletLoss: EmbeddingLoss {
         self.margin = margin
     }
 
-    public init(settings values: [String: String]) throws {
-        let read = try BatchTripletSettings.read(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        let read = try BatchTripletSettings.read(values, for: Self.self, reference: reference)
         self.init(distanceMetric: read.metric, margin: read.margin)
     }
 

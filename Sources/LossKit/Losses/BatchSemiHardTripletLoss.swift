@@ -12,6 +12,7 @@
 /// classes of K rows, O(N²) memory.
 public struct BatchSemiHardTripletLoss: EmbeddingLoss {
     public static let className = "BatchSemiHardTripletLoss"
+    public static let references = LossReference.allCases
     public static let summary = "closest negative beyond the positive (FaceNet); else the farthest"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
@@ -28,8 +29,8 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
         self.margin = margin
     }
 
-    public init(settings values: [String: String]) throws {
-        let read = try BatchTripletSettings.read(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        let read = try BatchTripletSettings.read(values, for: Self.self, reference: reference)
         self.init(distanceMetric: read.metric, margin: read.margin)
     }
 

@@ -4,8 +4,9 @@ struct BatchTripletSettings {
     var margin: Double
 
     /// Reads distance_metric (and margin where the loss has one) against the loss's table.
-    static func read(_ values: [String: String], for loss: any EmbeddingLoss.Type, hasMargin: Bool = true) throws -> BatchTripletSettings {
-        var settings = LossSettings(values, for: loss)
+    static func read(_ values: [String: String], for loss: any EmbeddingLoss.Type, reference: LossReference,
+                     hasMargin: Bool = true) throws -> BatchTripletSettings {
+        var settings = LossSettings(values, for: loss, reference: reference)
         let metric = try settings.choice("distance_metric", accepted: BatchDistanceMetric.accepted, parse: BatchDistanceMetric.parse)
         let margin = hasMargin ? try settings.double("margin") : 0
         try settings.finish()

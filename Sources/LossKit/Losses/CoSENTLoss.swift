@@ -25,8 +25,8 @@ public struct CoSENTLoss: EmbeddingLoss {
         self.similarity = similarity
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         scale = try settings.double("scale")
         let accepted = PairwiseSimilarity.allCases.map(\.rawValue).joined(separator: ", ")
             + " (a pairwise function: cos_sim and the other matrix functions compare every row with every row)"

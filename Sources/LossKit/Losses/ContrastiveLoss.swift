@@ -4,6 +4,7 @@
 /// so a label of 2 weighs the pull twice and pushes with weight -1, as in the reference.
 public struct ContrastiveLoss: EmbeddingLoss {
     public static let className = "ContrastiveLoss"
+    public static let references = LossReference.allCases
     public static let summary = "pull similar pairs, push dissimilar ones past the margin"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings"),
@@ -22,8 +23,8 @@ public struct ContrastiveLoss: EmbeddingLoss {
         self.sizeAverage = sizeAverage
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         distanceMetric = try settings.choice("distance_metric", accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
         margin = try settings.double("margin")
         sizeAverage = try settings.bool("size_average")

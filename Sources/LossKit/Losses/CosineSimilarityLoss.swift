@@ -3,6 +3,7 @@
 /// (`torch.cosine_similarity`, eps 1e-8; cos_score_transformation = identity).
 public struct CosineSimilarityLoss: EmbeddingLoss {
     public static let className = "CosineSimilarityLoss"
+    public static let references = LossReference.allCases
     public static let summary = "cosine regressed onto a score"
     public static let parameters: [LossParameter] = [
         LossParameter("loss_fct", .fixed, default: "MSELoss", "the regression loss (LossLab: MSELoss only)"),
@@ -12,8 +13,8 @@ public struct CosineSimilarityLoss: EmbeddingLoss {
 
     public init() {}
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         try settings.fixed("loss_fct") { ["mseloss", "nn.mseloss", "nn.mseloss()", "mseloss()", "mse"].contains($0.lowercased()) }
         try settings.fixed("cos_score_transformation") { ["identity", "nn.identity", "nn.identity()", "identity()"].contains($0.lowercased()) }
         try settings.finish()

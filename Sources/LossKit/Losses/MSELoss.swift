@@ -3,14 +3,15 @@
 /// teacher's embedding matrix of the same shape.
 public struct MSELoss: EmbeddingLoss {
     public static let className = "MSELoss"
+    public static let references = LossReference.allCases
     public static let summary = "student embeddings regressed onto a teacher's"
     public static let parameters: [LossParameter] = []
     public static let inputSpec = LossInputSpec(columns: 1, labels: .teacher)
 
     public init() {}
 
-    public init(settings values: [String: String]) throws {
-        try LossSettings(values, for: Self.self).finish()
+    public init(settings values: [String: String], reference: LossReference) throws {
+        try LossSettings(values, for: Self.self, reference: reference).finish()
     }
 
     public var settings: [(name: String, value: String)] { [] }

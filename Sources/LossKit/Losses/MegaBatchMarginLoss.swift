@@ -11,6 +11,7 @@
 /// is the sum of the slices' mean losses (the quantity whose gradient that is).
 public struct MegaBatchMarginLoss: EmbeddingLoss {
     public static let className = "MegaBatchMarginLoss"
+    public static let references = LossReference.allCases
     public static let summary = "hardest in-batch negative with two cosine margins, in mini-batches"
     public static let parameters: [LossParameter] = [
         LossParameter("positive_margin", .number, default: "0.8", role: .margin, "positive pairs' cosine should reach this"),
@@ -38,8 +39,8 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
         self.backpropAllMiniBatches = backpropAllMiniBatches
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         positiveMargin = try settings.double("positive_margin")
         negativeMargin = try settings.double("negative_margin")
         useMiniBatchedVersion = try settings.bool("use_mini_batched_version")

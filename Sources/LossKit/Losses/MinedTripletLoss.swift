@@ -6,6 +6,7 @@
 /// none, the loss is 0.
 public struct MinedTripletLoss: EmbeddingLoss {
     public static let className = "MinedTripletLoss"
+    public static let references = LossReference.allCases
     public static let summary = "LossLab's mining lab: a triplet margin loss over pytorch-metric-learning miners"
     public static let parameters: [LossParameter] = [
         LossParameter("miner", .choice(TripletMiner.allCases.map(\.rawValue)), default: "semi-hard", "which triplets of the batch count"),
@@ -29,8 +30,8 @@ public struct MinedTripletLoss: EmbeddingLoss {
         self.seed = seed
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         miner = try settings.choice("miner", parse: TripletMiner.parse)
         margin = try settings.double("margin")
         distanceMetric = try settings.choice("distance_metric", accepted: BatchDistanceMetric.accepted, parse: BatchDistanceMetric.parse)

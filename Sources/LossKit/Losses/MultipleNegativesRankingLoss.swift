@@ -3,6 +3,7 @@
 /// candidate; anchor i's positive is candidate i. Cross-entropy over scale · similarity.
 public struct MultipleNegativesRankingLoss: EmbeddingLoss {
     public static let className = "MultipleNegativesRankingLoss"
+    public static let references = LossReference.allCases
     public static let summary = "softmax over in-batch candidates (InfoNCE)"
     public static let parameters: [LossParameter] = [
         LossParameter("scale", .number, default: "20", role: .scale, "multiplies the similarities before the softmax (1 / temperature)"),
@@ -36,8 +37,8 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
         self.similarity = similarity
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         scale = try settings.double("scale")
         similarity = try settings.choice("similarity_fct", parse: Similarity.parse)
         try settings.finish()

@@ -6,6 +6,7 @@
 /// averaged: the value grows with the batch size.
 public struct OnlineContrastiveLoss: EmbeddingLoss {
     public static let className = "OnlineContrastiveLoss"
+    public static let references = LossReference.allCases
     public static let summary = "contrastive on the hard pairs only, summed"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings"),
@@ -21,8 +22,8 @@ public struct OnlineContrastiveLoss: EmbeddingLoss {
         self.margin = margin
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         distanceMetric = try settings.choice("distance_metric", accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
         margin = try settings.double("margin")
         try settings.finish()

@@ -5,6 +5,7 @@
 /// classifier.bias. |u - v| has gradient sign(u - v), which is 0 where u and v agree.
 public struct SoftmaxLoss: EmbeddingLoss {
     public static let className = "SoftmaxLoss"
+    public static let references = LossReference.allCases
     public static let summary = "a classifier on (u, v, |u-v|), trained too: SBERT's NLI objective"
     public static let parameters: [LossParameter] = [
         LossParameter("num_labels", .wholeNumber(minimum: 1), default: nil, role: .classCount, "classes of the classifier (default: the data's)"),
@@ -36,8 +37,8 @@ public struct SoftmaxLoss: EmbeddingLoss {
         self.concatenationSentMultiplication = concatenationSentMultiplication
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         numLabels = try settings.optionalInt("num_labels")
         sentenceEmbeddingDimension = try settings.optionalInt("sentence_embedding_dimension")
         concatenationSentRep = try settings.bool("concatenation_sent_rep")

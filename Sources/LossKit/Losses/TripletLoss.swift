@@ -2,6 +2,7 @@
 /// mean over rows of max(d(a,p) - d(a,n) + triplet_margin, 0) with a row distance.
 public struct TripletLoss: EmbeddingLoss {
     public static let className = "TripletLoss"
+    public static let references = LossReference.allCases
     public static let summary = "fixed (anchor, positive, negative) triplets"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "euclidean", role: .metric, "TripletDistanceMetric between anchor and positive or negative"),
@@ -17,8 +18,8 @@ public struct TripletLoss: EmbeddingLoss {
         self.tripletMargin = tripletMargin
     }
 
-    public init(settings values: [String: String]) throws {
-        var settings = LossSettings(values, for: Self.self)
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
         distanceMetric = try settings.choice("distance_metric", accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
         tripletMargin = try settings.double("triplet_margin")
         try settings.finish()

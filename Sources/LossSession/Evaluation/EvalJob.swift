@@ -10,12 +10,16 @@ public enum EvalJob {
         /// Shapes to write the gradients in: the inputs' own shapes.
         public var columnShapes: [[Int]]
         public var weightShapes: [String: [Int]]
-        /// True when SoftmaxLoss had no weights and made its own (seeded).
+        /// True when a loss with weights of its own got none and made them (seeded).
         public var initializedWeights: Bool
+        /// The release whose behaviour the numbers are.
+        public var reference: LossReference
+        /// Deprecated names the request used ("sentence_embedding_dimension is now embedding_dimension").
+        public var notes: [String] = []
     }
 
     public static func run(_ request: EvalRequest) throws -> Outcome {
-        let loss = try LossCatalog.make(request.lossName, settings: request.settings)
+        let loss = try LossCatalog.make(request.lossName, settings: request.settings, reference: request.reference)
         if request.embeddings.isEmpty { throw LossError("no --embeddings given; \(loss.className) takes \(loss.inputSpec.columnsDescription)") }
         let columns = try request.embeddings.map { array -> Matrix<Double> in
             try requireFinite(array)
@@ -70,8 +74,11 @@ public enum EvalJob {
         }
 
         let result = try loss.evaluate(batch)
+        let notes = LossSettings.renamedNames(in: request.settings, for: type(of: loss), reference: request.reference).map {
+            "\($0.written) is deprecated in \(request.reference.title); its name is \($0.current)"
+        }
         return Outcome(loss: loss, result: result, columnShapes: request.embeddings.map(\.shape),
-                       weightShapes: weightShapes, initializedWeights: initialized)
+                       weightShapes: weightShapes, initializedWeights: initialized, reference: request.reference, notes: notes)
     }
 
     /// The losses that score all pairs hold (rows, rows) matrices, SoftmaxLoss a classifier

@@ -9,11 +9,13 @@ extension EvalJob.Outcome {
         var fields = JSONText.numberField("loss", result.value)
         fields += [
             ("loss_name", JSONText.string(loss.className)),
+            ("reference", JSONText.string(reference.rawValue)),
             ("parameters", JSONText.object(loss.settings.map { ($0.name, JSONText.string($0.value)) })),
             ("counts", Self.counts(result.mining.counts)),
         ]
         fields += JSONText.numbersField("gradient_norms", result.columnGradients.map(\.norm))
         if initializedWeights { fields.append(("initialized_parameters", "true")) }
+        if !notes.isEmpty { fields.append(("notes", JSONText.array(notes.map(JSONText.string)))) }
         if includeMined {
             fields.append(("tuple_kind", JSONText.string(result.mining.kind.rawValue)))
             fields.append(("mined", JSONText.array(result.mining.tuples.map(Self.tuple))))

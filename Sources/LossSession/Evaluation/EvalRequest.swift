@@ -14,8 +14,10 @@ public struct EvalRequest: Sendable {
     public var labels: NumpyArray?
     /// Parameters owned by the loss, by PyTorch name (SoftmaxLoss's classifier.weight/.bias).
     public var weights: [String: NumpyArray]
-    /// Seeds the classifier when SoftmaxLoss gets no weights.
+    /// Seeds a loss's own weights when it gets none.
     public var seed: UInt64
+    /// The sentence-transformers release whose behaviour to compute.
+    public var reference: LossReference = .latest
 
     public init(lossName: String, settings: [String: String] = [:], embeddings: [NumpyArray],
                 labels: NumpyArray? = nil, weights: [String: NumpyArray] = [:], seed: UInt64 = 0) {

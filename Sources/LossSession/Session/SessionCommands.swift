@@ -19,8 +19,9 @@ extension Session {
         var newLoss = loss
         if let mismatch = Self.mismatch(loaded, loss) {
             // Keep the data; pick the first loss that fits so the session stays usable.
-            guard let fitting = SessionLoss.all.first(where: { Self.mismatch(loaded, $0) == nil }) else { throw CommandError(mismatch) }
-            newLoss = try SessionLoss.make(fitting)
+            guard let fitting = SessionLoss.all.first(where: { Self.mismatch(loaded, $0) == nil && $0.references.contains(settings.reference) })
+            else { throw CommandError(mismatch) }
+            newLoss = try SessionLoss.make(fitting, reference: settings.reference)
             notes.append("loss \(fitting.className) (\(loss.className) does not fit \(loaded.shape.rawValue) data)")
         }
         try rebuild(dataset: loaded, loss: newLoss, encoder: encoder, settings: settings)
@@ -30,7 +31,7 @@ extension Session {
     }
 
     func changeLoss(_ name: String, settings values: [String: String]) throws -> String {
-        let newLoss = try SessionLoss.make(name, settings: values)
+        let newLoss = try SessionLoss.make(name, settings: values, reference: settings.reference)
         if let dataset, let mismatch = Self.mismatch(dataset, newLoss) { throw CommandError(mismatch) }
         if let dataset, let model {
             try SizeBounds.checkLoss(newLoss, dataset: dataset, settings: settings, dimension: model.encoder.outputDimension)
@@ -48,7 +49,10 @@ extension Session {
             model = current
         }
         (loss, lossSettings) = (newLoss, values)
-        return "loss \(describeLoss())" + whatIf
+        let notes = LossSettings.renamedNames(in: values, for: newLoss.type, reference: settings.reference).map {
+            "\n\($0.written) is deprecated in \(settings.reference.title): its name is \($0.current)"
+        }
+        return "loss \(describeLoss())" + notes.joined() + whatIf
     }
 
     func changeEncoder(_ kind: String, options: [String: String]) throws -> String {
@@ -63,17 +67,20 @@ extension Session {
     func change(_ options: [String: String]) throws -> String {
         var next = settings
         try next.apply(options)
+        // Another reference: the same loss and hyperparameters, as that release has them.
+        let nextLoss = next.reference == settings.reference ? loss
+            : try SessionLoss.make(loss.className, settings: lossSettings, reference: next.reference)
         if options["batch_size"] != nil, let model, next.batchSize > model.trainExamples.count + model.testExamples.count {
             throw CommandError("batch_size \(next.batchSize) is larger than the data (\(model.trainExamples.count) training examples)")
         }
         let structural = options.keys.contains { TrainingSettings.structuralNames.contains($0) }
         if structural, let dataset {
-            try rebuild(dataset: dataset, loss: loss, encoder: encoderChoice, settings: next, keepEncoder: true)
+            try rebuild(dataset: dataset, loss: nextLoss, encoder: encoderChoice, settings: next, keepEncoder: true)
         } else if var current = model {
             current.optimizer.settings = next.optimizer
             model = current
         }
-        settings = next
+        (settings, loss) = (next, nextLoss)
         return "set " + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 

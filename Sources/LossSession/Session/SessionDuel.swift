@@ -6,7 +6,7 @@ extension Session {
     func duel(_ name: String?, settings values: [String: String]) throws -> String {
         guard let name else { rival = nil; return "duel ended" }
         guard let dataset, let model else { throw CommandError("duel needs data: load some first") }
-        let rivalLoss = try SessionLoss.make(name, settings: values)
+        let rivalLoss = try SessionLoss.make(name, settings: values, reference: settings.reference)
         if let mismatch = Self.mismatch(dataset, rivalLoss) { throw CommandError(mismatch) }
         try SizeBounds.checkLoss(rivalLoss, dataset: dataset, settings: settings, dimension: model.encoder.outputDimension)
         let other = Session(workingDirectory: workingDirectory)

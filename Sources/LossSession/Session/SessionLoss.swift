@@ -10,16 +10,19 @@ public enum SessionLoss: Sendable {
     /// Every loss a session trains: the engine's catalog, and the token-level one.
     public static let all: [any LossDescription.Type] = LossCatalog.all + [DenoisingAutoEncoderLoss.self]
 
-    /// The loss of this class name (case-insensitive, "losses." prefixes ignored).
-    public static func make(_ name: String, settings: [String: String] = [:]) throws -> SessionLoss {
+    /// The loss of this class name (case-insensitive, "losses." prefixes ignored), as
+    /// `reference` has it.
+    public static func make(_ name: String, settings: [String: String] = [:], reference: LossReference = .latest) throws -> SessionLoss {
         let wanted = (name.split(separator: ".").last.map(String.init) ?? name).lowercased()
-        if wanted == DenoisingAutoEncoderLoss.className.lowercased() { return .tokens(try DenoisingAutoEncoderLoss(settings: settings)) }
-        return .embeddings(try LossCatalog.make(name, settings: settings))
+        if wanted == DenoisingAutoEncoderLoss.className.lowercased() {
+            return .tokens(try DenoisingAutoEncoderLoss(settings: settings, reference: reference))
+        }
+        return .embeddings(try LossCatalog.make(name, settings: settings, reference: reference))
     }
 
     /// A fresh loss of this type with its defaults.
-    public static func make(_ type: any LossDescription.Type) throws -> SessionLoss {
-        try make(type.className)
+    public static func make(_ type: any LossDescription.Type, reference: LossReference = .latest) throws -> SessionLoss {
+        try make(type.className, reference: reference)
     }
 
     public var description: any LossDescription {
@@ -32,7 +35,8 @@ public enum SessionLoss: Sendable {
     public var type: any LossDescription.Type { Swift.type(of: description) }
     public var className: String { description.className }
     public var settings: [(name: String, value: String)] { description.settings }
-    public var parameters: [LossParameter] { type.parameters }
+    /// Its parameter table under `reference`.
+    public func parameters(in reference: LossReference) -> [LossParameter] { type.parameters(in: reference) }
     public func value(of role: LossParameter.Role) -> String? { description.value(of: role) }
 
     /// The batch loss, or nil for a token-level one.

@@ -14,6 +14,8 @@ public struct TrainingSettings: Equatable, Sendable {
     public var testFraction = 0.2
     /// Held-out evaluation every this many steps; 0 = only on `eval`.
     public var evalEvery = 50
+    /// The sentence-transformers release whose loss behaviour the session reproduces.
+    public var reference = LossReference.latest
 
     public init() {
         optimizer = OptimizerSettings()
@@ -35,6 +37,7 @@ public struct TrainingSettings: Equatable, Sendable {
         ("total_steps", "steps the schedule spans, ≥ 1"), ("max_grad_norm", "clip the global gradient norm, > 0, or none"),
         ("weight_decay", "≥ 0"), ("momentum", "0 to 1"), ("beta1", "0 to 1"), ("beta2", "0 to 1"), ("eps", "> 0"),
         ("test_fraction", "held-out share of the examples, 0 to 0.9"), ("eval_every", "steps between held-out evaluations, ≥ 0"),
+        ("reference", "the sentence-transformers release the losses follow: " + LossReference.allCases.map(\.rawValue).joined(separator: ", ")),
     ]
 
     /// Applies `set` options; throws without changing anything when one is bad.
@@ -101,6 +104,8 @@ public struct TrainingSettings: Equatable, Sendable {
             case "eps": next.optimizer.eps = try number(0, open: true)
             case "test_fraction", "split": next.testFraction = try number(0, 0.9)
             case "eval_every": next.evalEvery = try whole(0)
+            case "reference":
+                do { next.reference = try LossReference.parse(text) } catch let error as LossError { throw CommandError(error.message) }
             default:
                 throw CommandError("set has no setting '\(name)'; settings: \(Self.accepted.map(\.name).joined(separator: ", ")) (loss hyperparameters go with `loss NAME name=value`)")
             }
@@ -117,6 +122,7 @@ public struct TrainingSettings: Equatable, Sendable {
             ("weight_decay", "\(optimizer.weightDecay)"), ("test_fraction", "\(testFraction)"), ("eval_every", "\(evalEvery)"),
         ]
         list.append(("max_grad_norm", optimizer.maxGradNorm.map { "\($0)" } ?? "none"))
+        list.append(("reference", reference.rawValue))
         return list
     }
 }

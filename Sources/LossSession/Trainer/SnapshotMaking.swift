@@ -71,7 +71,8 @@ extension TrainingSnapshot {
             LossFit(name: type.className, summary: type.summary, mismatch: session.dataset.flatMap { Session.mismatch($0, type) })
         }
         snapshot.lossName = session.loss.className
-        snapshot.lossParameters = session.loss.parameters
+        snapshot.lossParameters = session.loss.parameters(in: session.settings.reference)
+        snapshot.reference = session.settings.reference.rawValue
         snapshot.lossSettings = session.loss.settings
         snapshot.encoderSummary = session.encoderChoice.summary
         snapshot.trainingSettings = session.settings.summary

@@ -69,6 +69,8 @@ public struct TrainingSnapshot: Sendable {
     public var datasetSummary = "no data"
     public var datasetShape: DatasetShape?
     public var lossName = ""
+    /// The sentence-transformers release the session's losses follow ("6.2.0").
+    public var reference = LossReference.latest.rawValue
     public var lossSettings: [(name: String, value: String)] = []
     public var encoderSummary = ""
     public var trainingSettings: [(String, String)] = []
