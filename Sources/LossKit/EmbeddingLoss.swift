@@ -110,7 +110,7 @@ extension LossDescription {
     /// A loss sentence-transformers added after 1.2.0.
     public static var references: [LossReference] { [.v6_2_0] }
     public static var referenceDifference: String {
-        references.contains(.v1_2_0) ? "" : "new in \(references.min()!.title)"
+        references.contains(.v1_2_0) ? "" : "not in 1.2.0: added after it (LossLab has it as \(references.min()!.rawValue) does)"
     }
 
     /// The loss as today's reference has it.

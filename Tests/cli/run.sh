@@ -68,6 +68,9 @@ matches "run names the line" "$work/err" "bad.lab:2: unknown command 'frobnicate
 check "losses" 0 "$bin" losses
 matches "losses lists a loss" "$work/out" "MultipleNegativesRankingLoss: softmax over in-batch candidates"
 matches "losses lists its parameters" "$work/out" "  scale=20  \[number\]"
+check "losses --diff" 0 "$bin" losses --diff
+matches "losses --diff names a new loss" "$work/out" "CoSENTLoss *not in 1.2.0: added after it (LossLab has it as 6.2.0 does)"
+matches "losses --diff names an unchanged loss" "$work/out" "BatchHardTripletLoss *the same in both"
 check "losses --markdown" 0 "$bin" losses --markdown
 matches "losses markdown row" "$work/out" "| TripletLoss | (anchor, positive, negative) triplets | distance_metric=euclidean, triplet_margin=5 |"
 

@@ -7,6 +7,7 @@
 public struct MinedTripletLoss: EmbeddingLoss {
     public static let className = "MinedTripletLoss"
     public static let references = LossReference.allCases
+    public static let referenceDifference = "LossLab's mining lab (PyTorch Metric Learning's miners and TripletMarginLoss), the same under both"
     public static let summary = "LossLab's mining lab: a triplet margin loss over pytorch-metric-learning miners"
     public static let parameters: [LossParameter] = [
         LossParameter("miner", .choice(TripletMiner.allCases.map(\.rawValue)), default: "semi-hard", "which triplets of the batch count"),

@@ -29,4 +29,14 @@ public enum LossTable {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// Per loss, in one line, what differs between the references it knows.
+    public static func differences() -> String {
+        let width = SessionLoss.all.map { $0.className.count }.max() ?? 0
+        let releases = LossReference.allCases.map(\.rawValue).joined(separator: " → ")
+        return "What differs between sentence-transformers \(releases), per loss:\n" + SessionLoss.all.map { type in
+            let line = type.referenceDifference.isEmpty ? "the same in both" : type.referenceDifference
+            return type.className.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + line
+        }.joined(separator: "\n") + "\n"
+    }
 }
