@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Splits independent row loops over the machine's cores. Only for loops whose rows write
 /// disjoint outputs; small loops stay on the calling thread, where a hand-over would cost
@@ -46,5 +47,3 @@ struct SharedReadPointer<T>: @unchecked Sendable {
     }
     subscript(index: Int) -> T { base[index] }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import RealModule
+
 /// A small, fast, seedable generator (SplitMix64): the same seed gives the same numbers on
 /// every machine, which replays and tests depend on.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
@@ -27,6 +29,5 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 }
 
-import RealModule
 private func _log(_ x: Double) -> Double { Double.log(x) }
 private func _cos(_ x: Double) -> Double { Double.cos(x) }

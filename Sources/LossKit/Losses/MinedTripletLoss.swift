@@ -1,3 +1,5 @@
+import RealModule
+
 /// LossLab's mining lab: a triplet-margin loss (max(d(a,p) - d(a,n) + margin, 0)) with a
 /// pluggable miner in pytorch-metric-learning's vocabulary, so mining strategies can be
 /// compared on the same batch and against the four sentence-transformers batch losses, whose
@@ -139,5 +141,3 @@ public struct MinedTripletLoss: EmbeddingLoss {
         return triplets
     }
 }
-
-import RealModule
