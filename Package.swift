@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "LossDataTests", dependencies: ["LossData", "LossKit"], exclude: ["Data"]),
         .testTarget(name: "LossSessionTests", dependencies: ["LossSession", "LossData", "LossKit"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "LossSession", "TerminalKit"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "LossSession", "LossKit", "LossData", "TerminalKit"], exclude: ["Screens"]),
         .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalKit"]),
     ],
     swiftLanguageModes: [.v6]

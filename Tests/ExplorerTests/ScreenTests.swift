@@ -1,0 +1,83 @@
+import Explorer
+import LossSession
+import TerminalKit
+import Testing
+
+/// The whole screen in each state, at the smallest and a large terminal, against the files in
+/// Screens/ (RECORD_SNAPSHOTS=1 rewrites them).
+@Suite struct ScreenTests {
+    static let sizes = [(80, 24), (140, 45)]
+
+    static func model(_ snapshot: TrainingSnapshot, _ width: Int, _ height: Int) -> ExplorerModel {
+        var model = ExplorerModel(width: width, height: height)
+        _ = model.receive(snapshot)
+        // As the explorer starts: the first load cell is the one it sent itself.
+        model.savedCellCount = 1
+        return model
+    }
+
+    static func check(_ name: String, _ snapshot: TrainingSnapshot, _ setup: (inout ExplorerModel) -> Void = { _ in }) {
+        for (width, height) in sizes {
+            var model = model(snapshot, width, height)
+            setup(&model)
+            expectScreen(model, "\(name)-\(width)x\(height)")
+        }
+    }
+
+    @Test func fresh() { Self.check("fresh", ScreenFixtures.fresh()) }
+
+    @Test func afterStepsWithHistory() {
+        Self.check("trained", ScreenFixtures.trained()) { model in
+            model.focus = .mining
+            _ = model.press([.character("j"), .character("j")])
+        }
+    }
+
+    @Test func anErrorCell() { Self.check("error", ScreenFixtures.withError()) }
+
+    @Test func helpOverlay() {
+        Self.check("help", ScreenFixtures.trained()) { _ = $0.press([.character("?")]) }
+    }
+
+    @Test func lossPickerFiltered() {
+        Self.check("loss-picker", ScreenFixtures.trained()) { _ = $0.press([.character("l")]) }
+        Self.check("loss-picker-filtered", ScreenFixtures.trained()) { model in
+            _ = model.press([.character("l")])
+            _ = model.type("batch")
+        }
+    }
+
+    @Test func datasetPicker() {
+        Self.check("dataset-picker", ScreenFixtures.trained()) { _ = $0.press([.character("d"), .down]) }
+    }
+
+    @Test func quitDialog() {
+        Self.check("quit", ScreenFixtures.trained()) { _ = $0.press([.character("q")]) }
+    }
+
+    @Test func restoreOffer() {
+        var snapshot = TrainingSnapshot()
+        snapshot.lossFits = ScreenFixtures.lossFits
+        Self.check("restore", snapshot) { model in
+            model.restoreOffers = [RestoreOffer(commands: ["load toy:rings", "loss BatchAllTripletLoss margin=2", "step 20"], age: "2 min ago"),
+                                   RestoreOffer(commands: ["load text:pairs"], age: "3 days ago")]
+            model.overlay = .confirmRestore(selected: 0)
+        }
+    }
+
+    @Test func searchInTheNotebook() {
+        Self.check("notebook-search", ScreenFixtures.withError()) { model in
+            model.focus = .notebook
+            _ = model.press([.character("/")])
+            _ = model.type("loss")
+            _ = model.press([.enter, .character("n")])
+        }
+    }
+
+    @Test func commandLineOpen() {
+        Self.check("command-line", ScreenFixtures.trained()) { model in
+            _ = model.press([.character(":")])
+            _ = model.type("set lr=0.")
+        }
+    }
+}
