@@ -39,7 +39,8 @@ public struct KeyBinding: Sendable {
             case .screen: return "Main screen"
             case .panes(let panes):
                 return panes.count == ExplorerModel.Pane.allCases.count ? "In any pane (tables, notebook)"
-                    : "In the " + panes.map(\.rawValue).joined(separator: " and ") + " pane" + (panes.count > 1 ? "s" : "")
+                    : "In the " + (panes.count > 1 ? panes.dropLast().map(\.rawValue).joined(separator: ", ") + " and " : "")
+                        + panes.last!.rawValue + " pane" + (panes.count > 1 ? "s" : "")
             case .searching: return "After a / search"
             case .commandLine: return "Command line"
             case .searchLine: return "Search line"

@@ -164,16 +164,6 @@ import Testing
 
     static func text(_ model: ExplorerModel) -> String { model.view().lines().joined(separator: "\n") }
 
-    @Test func censusAndHistogramCharts() throws {
-        var model = try Self.model(["load toy:blobs spread=1.5", "loss BatchSemiHardTripletLoss margin=2", "step 5"])
-        _ = model.update(.key(.character("c")))
-        #expect(Self.text(model).contains("Hardness census"))
-        #expect(Self.text(model).contains("semi-hard"))
-        _ = model.update(.key(.character("c")))
-        let histogram = Self.text(model)
-        #expect(histogram.contains("Margin in its units") && histogram.contains("◀ margin"))
-    }
-
     @Test func forcesDrawArrowsAndDimIdlePoints() throws {
         var model = try Self.model(["load toy:blobs spread=1.5", "loss BatchHardTripletLoss margin=2", "step 3"])
         #expect(!model.snapshot.forces.isEmpty)
@@ -190,12 +180,6 @@ import Testing
         let effects = model.update(.key(.character("+")))
         #expect(effects == [.send(.command("loss MultipleNegativesRankingLoss similarity_fct=cos_sim scale=25"))])
         #expect(model.overlay == .inspector)
-    }
-
-    @Test func duelDrawsTheRivalAndTheStatusNamesIt() throws {
-        let model = try Self.model(["load toy:blobs", "loss BatchHardTripletLoss margin=1", "duel loss BatchHardTripletLoss margin=3", "step 4"])
-        #expect(model.snapshot.rivalHistory.count == 4)
-        #expect(Self.text(model).contains("duel: BatchHardTripletLoss"))
     }
 
     @Test func everyLossFamilyRendersAtEverySize() throws {

@@ -80,4 +80,21 @@ import Testing
             _ = model.type("set lr=0.")
         }
     }
+
+    /// `c` cycles the chart: the hardness census over steps, then d(a,p) and d(a,n) against the margin.
+    @Test func censusAndMarginHistogram() {
+        Self.check("census", ScreenFixtures.trained()) { _ = $0.press([.character("c")]) }
+        Self.check("histogram", ScreenFixtures.trained()) { _ = $0.press([.character("c"), .character("c")]) }
+    }
+
+    @Test func aDuelOnTheSameAxes() {
+        var snapshot = ScreenFixtures.trained()
+        snapshot.rivalLoss = "BatchHardTripletLoss distance_metric=euclidean margin=1.0"
+        snapshot.rivalHistory = snapshot.history.map { record in
+            var rival = record
+            rival.loss = record.loss * 0.6
+            return rival
+        }
+        Self.check("duel", snapshot)
+    }
 }
