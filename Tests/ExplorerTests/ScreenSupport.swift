@@ -4,13 +4,16 @@ import LossData
 import TerminalKit
 import Testing
 
-/// Whole-screen snapshots: the rendered screen's text is compared with the committed file
-/// `Screens/<name>.txt`, every line of it (trailing spaces aside). With RECORD_SNAPSHOTS=1 the
-/// file is written instead, and the test fails so that a recording is never taken for a pass.
+/// Whole-screen snapshots: the rendered screen's text, then its styles (a letter per cell and a
+/// legend, see `Snapshot.styleLines`), are compared with the committed file `Screens/<name>.txt`,
+/// every line of it (trailing spaces aside). With RECORD_SNAPSHOTS=1 the file is written
+/// instead, and the test fails so that a recording is never taken for a pass.
 func expectScreen(_ model: ExplorerModel, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
     let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Screens/\(name).txt").path
-    let actual = Snapshot.normalized(model.view().lines())
-    #expect(actual.count <= model.height, sourceLocation: sourceLocation)
+    let screen = model.view()
+    let text = Snapshot.normalized(screen.lines())
+    #expect(text.count <= model.height, sourceLocation: sourceLocation)
+    let actual = text + Array(repeating: "", count: model.height - text.count) + ["── styles ──"] + Snapshot.styleLines(screen)
     if Snapshot.isRecording {
         do {
             try SafeWriter.write(path: file, text: actual.joined(separator: "\n") + "\n")

@@ -565,3 +565,14 @@ extension String {
         return out
     }
 }
+
+@Suite("Style snapshots")
+struct StyleSnapshotTests {
+    @Test func aLetterPerCellAndALegend() {
+        var buffer = Buffer(width: 6, height: 2)
+        buffer.put("ok", x: 0, y: 0, style: Style(.red, bold: true))
+        buffer.put("x", x: 3, y: 0, style: Style(.cyan, background: .indexed(236), reverse: true))
+        buffer.put("y", x: 1, y: 1, style: Style(.red, bold: true))
+        #expect(Snapshot.styleLines(buffer) == ["aa.b", ".a", "a red bold", "b cyan on colour 236 reverse"])
+    }
+}
