@@ -164,24 +164,6 @@ import Testing
 
     static func text(_ model: ExplorerModel) -> String { model.view().lines().joined(separator: "\n") }
 
-    @Test func forcesDrawArrowsAndDimIdlePoints() throws {
-        var model = try Self.model(["load toy:blobs spread=1.5", "loss BatchHardTripletLoss margin=2", "step 3"])
-        #expect(!model.snapshot.forces.isEmpty)
-        _ = model.update(.key(.character("f")))
-        #expect(Self.text(model).contains("forces"))
-    }
-
-    @Test func softmaxInspectorShowsTheRankingAndTheFloor() throws {
-        var model = try Self.model(["load text:pairs", "set batch_size=16", "step 2"])
-        model.focus = .mining
-        _ = model.update(.key(.character("i")))
-        let text = Self.text(model)
-        #expect(text.contains("Softmax inspector") && text.contains("positive ranks") && text.contains("loss floor"))
-        let effects = model.update(.key(.character("+")))
-        #expect(effects == [.send(.command("loss MultipleNegativesRankingLoss similarity_fct=cos_sim scale=25"))])
-        #expect(model.overlay == .inspector)
-    }
-
     @Test func everyLossFamilyRendersAtEverySize() throws {
         let families: [[String]] = [
             ["load toy:blobs", "loss BatchAllTripletLoss", "step 2"],

@@ -1,3 +1,4 @@
+import Foundation
 import Explorer
 import LossKit
 @testable import LossSession
@@ -116,6 +117,65 @@ enum ScreenFixtures {
         s.cells.append(cell("set lr=banana", "lr must be a number, got banana", error: true))
         s.message = "lr must be a number, got banana"
         s.messageIsError = true
+        return s
+    }
+
+    /// `trained()` with each batch point's push: where the loss moves it, and the points it ignores.
+    static func withForces() -> TrainingSnapshot {
+        var s = trained()
+        let batch = s.batch!.items[0]
+        for (row, item) in batch.enumerated() where row % 4 != 3 {
+            let point = s.points[item]
+            s.forces.append(TrainingSnapshot.Force(item: item, x: point.x, y: point.y, dx: -point.x / 4, dy: -point.y / 4, group: point.group))
+        }
+        s.idleItems = Set(batch.enumerated().filter { $0.offset % 4 == 3 }.map(\.element))
+        return s
+    }
+
+    /// MultipleNegativesRankingLoss on 8 (anchor, positive) pairs after a step: each anchor's
+    /// similarity to the 8 candidates is kept, so the softmax inspector can open.
+    static func rankings() -> TrainingSnapshot {
+        var s = TrainingSnapshot()
+        s.version = 1
+        s.step = 12
+        s.datasetSummary = "pairs (8 anchor-positive pairs, 4-D) · anchor-positive · N=16 D=4"
+        s.datasetShape = .anchorPositive
+        s.lossName = "MultipleNegativesRankingLoss"
+        s.lossParameters = [
+            LossParameter("scale", .number, default: "20.0", role: .scale, "multiplies the similarities before the softmax"),
+            LossParameter("similarity_fct", .choice(["cos_sim", "dot_score"]), default: "cos_sim", role: .metric, "how similar two embeddings are"),
+        ]
+        s.lossSettings = [("scale", "20.0"), ("similarity_fct", "cos_sim")]
+        s.encoderSummary = "table"
+        s.trainingSettings = [("optimizer", "adam"), ("lr", "0.01"), ("batch_size", "8"), ("sampler", "auto")]
+        s.lossFits = lossFits
+        s.cells = [cell("load toy:pairs", "loaded 8 pairs"), cell("loss MultipleNegativesRankingLoss"), cell("step 12", "step 12: loss 0.812")]
+        s.message = "step 12: loss 0.812"
+        for item in 0..<16 {
+            let pair = item % 8
+            s.points.append(TrainingSnapshot.Point(x: Double(pair) - 3.5 + (item < 8 ? 0 : 0.4), y: item < 8 ? 1 : -1 + 0.2 * Double(pair % 3),
+                                                   group: pair, inBatch: true))
+            s.pointItems.append(item)
+        }
+        s.axes.minX = -4.5; s.axes.maxX = 4.5; s.axes.minY = -2; s.axes.maxY = 2
+        var scores: [Double] = []
+        var tuples: [MinedTuple] = []
+        for anchor in 0..<8 {
+            let row = (0..<8).map { candidate in candidate == anchor ? 0.55 + 0.05 * Double(anchor % 3) : 0.1 * Double((anchor * 3 + candidate * 5) % 8) - 0.2 }
+            scores += row
+            let best = (0..<8).filter { $0 != anchor }.max { row[$0] < row[$1] }!
+            let rank = 1 + (0..<8).filter { $0 != anchor && row[$0] > row[anchor] }.count
+            let logits = row.map { $0 * 20 }
+            let top = logits.max()!
+            let loss = -(logits[anchor] - top) + log(logits.map { exp($0 - top) }.reduce(0, +))
+            var tuple = MinedTuple(anchor: anchor, positive: anchor, negative: best, positiveScore: row[anchor], negativeScore: row[best], loss: loss)
+            tuple.label = Double(rank)
+            tuples.append(tuple)
+        }
+        var report = MiningReport(kind: .ranking, tuples: tuples, counts: MiningCounts(valid: 8, used: 8, active: 8))
+        report.scores = scores
+        report.scoreColumns = 8
+        s.batch = BatchOutcome(step: 12, examples: Array(0..<8), items: [Array(0..<8), Array(8..<16)], mining: report, largestGradients: [])
         return s
     }
 }

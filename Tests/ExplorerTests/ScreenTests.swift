@@ -97,4 +97,30 @@ import Testing
         }
         Self.check("duel", snapshot)
     }
+
+    @Test func forces() {
+        Self.check("forces", ScreenFixtures.withForces()) { _ = $0.press([.character("f")]) }
+    }
+
+    /// MNRL: the rankings table, and the softmax inspector on the selected anchor.
+    @Test func rankingsAndTheSoftmaxInspector() {
+        Self.check("rankings", ScreenFixtures.rankings()) { model in
+            model.focus = .mining
+            _ = model.press([.character("j")])
+        }
+        Self.check("inspector", ScreenFixtures.rankings()) { model in
+            model.focus = .mining
+            _ = model.press([.character("j"), .character("i")])
+        }
+    }
+
+    @Test func plusAndMinusChangeTheScaleWithTheInspectorOpen() {
+        var model = Self.model(ScreenFixtures.rankings(), 120, 40)
+        _ = model.press([.character("i")])
+        #expect(model.overlay == .inspector)
+        #expect(model.press([.character("+")]) == [.send(.command("loss MultipleNegativesRankingLoss similarity_fct=cos_sim scale=25"))])
+        #expect(model.overlay == .inspector)
+        _ = model.press([.character("x")])
+        #expect(model.overlay == .none)
+    }
 }
