@@ -101,7 +101,7 @@ extension ExplorerModel {
         switch overlay {
         case .help:
             if let rows = helpScrollRows(key) {
-                helpScroll = max(0, helpScroll + rows)
+                helpScroll = min(max(0, helpScroll + rows), HelpOverlay.Layout(width: width, height: height).maxScroll)
                 return []
             }
             overlay = .none

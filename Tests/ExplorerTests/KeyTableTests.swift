@@ -25,6 +25,26 @@ import Testing
         for scope in KeyTable.scopes { #expect(help.contains(scope.heading)) }
     }
 
+    /// At 80x24 the help is taller than the screen: j/k scroll it, any other key closes it.
+    @Test func helpScrollsWhereItDoesNotFit() {
+        var model = ExplorerModel(width: 80, height: 24)
+        _ = model.receive(ScreenFixtures.trained())
+        _ = model.press([.character("?")])
+        let first = Self.screenText(model)
+        #expect(first.contains("Keys (j/k scroll, any other key closes)") && first.contains("Anywhere"))
+        _ = model.press(Array(repeating: .character("j"), count: 5) + [.pageDown])
+        let scrolled = Self.screenText(model)
+        #expect(!scrolled.contains("Anywhere") && model.overlay == .help)
+        _ = model.press(Array(repeating: .pageDown, count: 10))
+        #expect(Self.screenText(model).contains("Commands (after :)"), "the end of the help can be reached")
+        _ = model.press([.pageUp])
+        #expect(!Self.screenText(model).contains("Commands (after :)"), "scrolling back starts from the end, not past it")
+        _ = model.press(Array(repeating: .character("k"), count: 60))
+        #expect(Self.screenText(model) == first)
+        #expect(model.overlay == .help)
+        #expect(model.press([.character("x")]).isEmpty && model.overlay == .none)
+    }
+
     @Test func noKeyIsBoundTwiceInOneScope() {
         for scope in KeyTable.scopes {
             let keys = KeyTable.bindings(in: scope).flatMap { $0.keys.map(\.key) }

@@ -24,28 +24,41 @@ enum HelpOverlay {
         return lines
     }
 
+    /// How the help is laid out on a screen: its lines, columns and the rows of each.
+    struct Layout {
+        var lines: [(String, Style?)]
+        var columnWidth: Int
+        var columns: Int
+        var rowsPerColumn: Int
+        var rect: Rect
+
+        init(width: Int, height: Int) {
+            columnWidth = KeyTable.bindings.map { HelpOverlay.labelWidth + TextMetrics.width($0.help) }.max()! + 3
+            lines = HelpOverlay.lines(width: columnWidth - 3)
+            let innerHeight = max(height - 4, 1)
+            let fitting = max(1, (width - 4) / columnWidth)
+            columns = min(fitting, (lines.count + innerHeight - 1) / innerHeight)
+            rowsPerColumn = (lines.count + columns - 1) / columns
+            rect = Rect(x: 0, y: 0, width: width, height: height)
+                .centered(width: min(columns * columnWidth + 2, width - 2), height: min(rowsPerColumn + 2, height - 2))
+        }
+
+        /// The largest useful scroll: the last row at the bottom of the box.
+        var maxScroll: Int { max(rowsPerColumn - (rect.height - 2), 0) }
+    }
+
     static func render(_ model: ExplorerModel, into buffer: inout Buffer) {
-        let columnWidth = KeyTable.bindings.map { labelWidth + TextMetrics.width($0.help) }.max()! + 3
-        let innerHeight = max(model.height - 4, 1)
-        let fitting = max(1, (model.width - 4) / columnWidth)
-        let all = lines(width: columnWidth - 3)
-        let needed = (all.count + innerHeight - 1) / innerHeight
-        let columns = min(fitting, needed)
-        let width = min(columns * columnWidth + 2, model.width - 2)
-        let rowsPerColumn = (all.count + columns - 1) / columns
-        let height = min(rowsPerColumn + 2, model.height - 2)
-        let rect = Rect(x: 0, y: 0, width: model.width, height: model.height).centered(width: width, height: height)
-        buffer.clear(rect)
-        let scrolls = rowsPerColumn > height - 2
-        let title = scrolls ? "Keys (j/k scroll, any other key closes)" : "Keys (any key closes)"
-        let inner = Box(title: title, focused: true, ascii: model.ascii).render(into: &buffer, in: rect)
-        let offset = min(model.helpScroll, max(rowsPerColumn - inner.height, 0))
-        for column in 0..<columns {
-            let start = column * rowsPerColumn
-            let slice = all[min(start, all.count)..<min(start + rowsPerColumn, all.count)]
+        let layout = Layout(width: model.width, height: model.height)
+        buffer.clear(layout.rect)
+        let title = layout.maxScroll > 0 ? "Keys (j/k scroll, any other key closes)" : "Keys (any key closes)"
+        let inner = Box(title: title, focused: true, ascii: model.ascii).render(into: &buffer, in: layout.rect)
+        let offset = min(model.helpScroll, layout.maxScroll)
+        for column in 0..<layout.columns {
+            let start = column * layout.rowsPerColumn
+            let slice = layout.lines[min(start, layout.lines.count)..<min(start + layout.rowsPerColumn, layout.lines.count)]
             for (row, line) in slice.dropFirst(offset).prefix(inner.height).enumerated() {
-                let x = inner.x + 1 + column * columnWidth
-                buffer.put(line.0, in: Rect(x: x, y: inner.y + row, width: max(min(columnWidth - 1, inner.maxX - x), 0), height: 1),
+                let x = inner.x + 1 + column * layout.columnWidth
+                buffer.put(line.0, in: Rect(x: x, y: inner.y + row, width: max(min(layout.columnWidth - 1, inner.maxX - x), 0), height: 1),
                            style: line.1 ?? .plain)
             }
         }
