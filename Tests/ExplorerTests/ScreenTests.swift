@@ -123,4 +123,18 @@ import Testing
         _ = model.press([.character("x")])
         #expect(model.overlay == .none)
     }
+
+    /// An opened notebook: the cells still to run wait under the ones that ran.
+    @Test func anOpenedNotebookWithCellsToGo() {
+        Self.check("notebook-pending", ScreenFixtures.fresh()) { model in
+            model.pending = ["# Batch-hard on blobs", "loss BatchHardTripletLoss margin=1", "step 200", "expect active_fraction < 0.5"]
+            _ = model.press([.character(".")])
+        }
+    }
+
+    @Test func aTerminalBelowTheMinimum() {
+        var model = ExplorerModel(width: 60, height: 20)
+        _ = model.receive(ScreenFixtures.trained())
+        expectScreen(model, "too-small-60x20")
+    }
 }
