@@ -34,8 +34,8 @@ let package = Package(
         .testTarget(name: "LossKitTests", dependencies: ["LossKit", "LossData", "LossSession"]),
         .testTarget(name: "LossDataTests", dependencies: ["LossData", "LossKit"], exclude: ["Data"]),
         .testTarget(name: "LossSessionTests", dependencies: ["LossSession", "LossData", "LossKit"]),
-        .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "LossSession", "TerminalKit"]),
+        .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"], exclude: ["Tools"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "LossSession", "LossKit", "LossData", "TerminalKit"], exclude: ["Screens"]),
         .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalKit"]),
     ],
     swiftLanguageModes: [.v6]

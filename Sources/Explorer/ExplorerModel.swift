@@ -12,8 +12,9 @@ public struct ExplorerModel {
     public enum Overlay: Equatable, Sendable {
         case none
         case help
-        case lossPicker(selected: Int)
-        case datasetPicker(selected: Int)
+        /// The loss or dataset picker: `picker` holds its list and filter.
+        case lossPicker
+        case datasetPicker
         case confirmQuit
         /// The quit dialog's save is under way.
         case savingForQuit
@@ -34,6 +35,14 @@ public struct ExplorerModel {
         case editParameter(String)
         /// The quit dialog asks where to save.
         case savePath
+        /// `/` in a pane: what to look for there.
+        case search(Pane)
+    }
+
+    /// An active `/` search: n and N jump between the rows of `pane` that contain `query`.
+    public struct Search: Equatable, Sendable {
+        public var pane: Pane
+        public var query: String
     }
 
     /// What the chart pane shows; `c` cycles.
@@ -67,6 +76,11 @@ public struct ExplorerModel {
     public var pinned = false
     public var parameterSelection = 0
     public var notebookSelection: Int? = nil
+    /// The open loss or dataset picker.
+    public var picker: Picker?
+    public var search: Search?
+    /// First row of the help overlay when it is taller than the screen.
+    public var helpScroll = 0
     public var ascii = false
     public var color = true
     /// Cells already saved (or loaded): fewer than the snapshot's means unsaved work.

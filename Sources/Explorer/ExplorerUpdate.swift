@@ -91,7 +91,7 @@ extension ExplorerModel {
     }
 
     mutating func press(_ key: Key) -> [Effect] {
-        if key == .control("c") {
+        if KeyTable.action(for: key, in: [.always]) == .quit {
             // A second Ctrl-C quits at once; the journal keeps the work for the next start.
             if case .confirmQuit = overlay { return [.quit(.keepJournal)] }
             if case .savingForQuit = overlay { return [.quit(.keepJournal)] }
@@ -100,12 +100,15 @@ extension ExplorerModel {
         if line != nil { return lineKey(key) }
         switch overlay {
         case .help:
+            if let rows = helpScrollRows(key) {
+                helpScroll = min(max(0, helpScroll + rows), HelpOverlay.Layout(width: width, height: height).maxScroll)
+                return []
+            }
             overlay = .none
             return []
         case .inspector:
             // +/- change the scale with the inspector open, so the softmax visibly sharpens.
-            if key == .character("+") || key == .character("=") { return nudgeMargin(up: true) }
-            if key == .character("-") || key == .character("_") { return nudgeMargin(up: false) }
+            if case .margin(let up)? = KeyTable.action(for: key, in: [.inspector]) { return nudgeMargin(up: up) }
             overlay = .none
             return []
         case .confirmQuit:
@@ -135,10 +138,8 @@ extension ExplorerModel {
             overlay = .none
             if key == .character("y") || key == .enter { return [.send(.pause), .send(.command("reset"))] }
             return []
-        case .lossPicker(let selected):
-            return pickerKey(key, selected: selected, count: snapshot.lossFits.count, isLoss: true)
-        case .datasetPicker(let selected):
-            return pickerKey(key, selected: selected, count: DatasetCatalog.builtIns.count + 1, isLoss: false)
+        case .lossPicker, .datasetPicker:
+            return pickerKey(key)
         case .none:
             break
         }
@@ -146,13 +147,39 @@ extension ExplorerModel {
             if key == .character("q") { return askToQuit() }
             return []
         }
+        guard let action = KeyTable.action(for: key, in: scopes) else { return [] }
+        return perform(action)
+    }
+
+    /// Where a key on the main screen is looked up, most specific first.
+    var scopes: [KeyBinding.Scope] {
+        var scopes: [KeyBinding.Scope] = search?.pane == focus ? [.searching] : []
+        for scope in KeyTable.scopes {
+            if case .panes(let panes) = scope, panes.contains(focus) { scopes.append(scope) }
+        }
+        return scopes + [.screen]
+    }
+
+    /// The rows a key scrolls the help by, for the keys its table entry names.
+    func helpScrollRows(_ key: Key) -> Int? {
+        guard KeyTable.bindings(in: .help).contains(where: { $0.keys.contains { $0.key == key } }) else { return nil }
         switch key {
-        case .character(" "):
+        case .up, .character("k"): return -1
+        case .down, .character("j"): return 1
+        case .pageUp: return -10
+        case .pageDown: return 10
+        default: return nil
+        }
+    }
+
+    mutating func perform(_ action: KeyAction) -> [Effect] {
+        switch action {
+        case .runPause:
             return [.send(snapshot.state == .running ? .pause : .run)]
-        case .character("n"): return [.send(.step(1))]
-        case .character("N"): openLine(.stepCount, prompt: "steps: ", text: "100"); return []
-        case .character("r"): overlay = .confirmReset; return []
-        case .character("."):
+        case .step: return [.send(.step(1))]
+        case .manySteps: openLine(.stepCount, prompt: "steps: ", text: "100"); return []
+        case .reset: overlay = .confirmReset; return []
+        case .nextCell:
             guard !pending.isEmpty else { note = "no notebook cells left to run"; return [] }
             // Prose cells come along with the command after them, so each `.` does something.
             var lines: [String] = []
@@ -162,17 +189,17 @@ extension ExplorerModel {
                 if !next.hasPrefix("#") { break }
             }
             return lines.map { .send(.command($0)) }
-        case .character(">"):
+        case .restOfCells:
             let lines = pending
             pending = []
             return lines.map { .send(.command($0)) }
-        case .character("p"):
+        case .togglePin:
             pinned.toggle()
             return [.send(.command(pinned ? "pin" : "unpin"))]
-        case .character("<"):
+        case .rewind:
             let target = max(0, ((snapshot.step - 1) / Session.checkpointEvery) * Session.checkpointEvery)
             return [.send(.pause), .send(.command("rewind \(target)"))]
-        case .character("i"):
+        case .inspector:
             guard snapshot.batch?.mining.kind == .ranking else {
                 note = "the softmax inspector is for MultipleNegativesRankingLoss"
                 return []
@@ -183,35 +210,45 @@ extension ExplorerModel {
             }
             overlay = .inspector
             return []
-        case .character("f"):
+        case .toggleForces:
             showForces.toggle()
             note = showForces ? "forces on: arrows show where the loss pushes each batch point; idle points are dimmed" : "forces off"
             return []
-        case .character("c"):
+        case .cycleChart:
             chartMode = ChartMode(rawValue: (chartMode.rawValue + 1) % ChartMode.allCases.count)!
             return []
-        case .character("l"):
-            overlay = .lossPicker(selected: max(snapshot.lossFits.firstIndex { $0.name == snapshot.lossName } ?? 0, 0))
-            return []
-        case .character("d"): overlay = .datasetPicker(selected: 0); return []
-        case .character("m"): return cycleMetric()
-        case .character("+") where focus != .parameters, .character("=") where focus != .parameters:
-            return nudgeMargin(up: true)
-        case .character("-") where focus != .parameters, .character("_") where focus != .parameters:
-            return nudgeMargin(up: false)
-        case .character(":"): openLine(.command, prompt: ":", text: ""); return []
-        case .character("?"), .function(1): overlay = .help; return []
-        case .character("q"): return askToQuit()
-        case .character("s") where focus == .mining:
+        case .lossPicker: openLossPicker(); return []
+        case .datasetPicker: openDatasetPicker(); return []
+        case .cycleMetric: return cycleMetric()
+        case .margin(let up): return nudgeMargin(up: up)
+        case .commandLine: openLine(.command, prompt: ":", text: ""); return []
+        case .help: overlay = .help; helpScroll = 0; return []
+        case .quit: return askToQuit()
+        case .sortMining:
             miningSort = MiningSort(rawValue: (miningSort.rawValue + 1) % MiningSort.allCases.count)!
             return []
-        case .tab: moveFocus(by: 1); return []
-        case .backTab: moveFocus(by: -1); return []
-        case .escape:
+        case .focus(let next):
+            moveFocus(by: next ? 1 : -1)
+            return []
+        case .clearSelection:
             notebookSelection = nil
             return []
-        default:
-            return paneKey(key)
+        case .move(let move):
+            moveSelection(move)
+            return []
+        case .search:
+            openLine(.search(focus), prompt: "/", text: "")
+            return []
+        case .findNext(let forward):
+            findNext(forward: forward)
+            return []
+        case .endSearch:
+            search = nil
+            note = "search ended"
+            return []
+        case .edit: return editSelection()
+        case .nudge(let up): return nudgeParameter(up: up)
+        case .widget: return []
         }
     }
 
@@ -245,63 +282,105 @@ extension ExplorerModel {
         let panes = Pane.allCases
         let index = panes.firstIndex(of: focus)!
         focus = panes[(index + delta + panes.count) % panes.count]
+        search = nil
     }
 
-    mutating func paneKey(_ key: Key) -> [Effect] {
-        let page = 10
-        func move(_ value: inout Int, count: Int) {
-            guard count > 0 else { value = 0; return }
-            switch key {
-            case .up: value -= 1
-            case .down: value += 1
-            case .pageUp: value -= page
-            case .pageDown: value += page
-            case .home: value = 0
-            case .end: value = count - 1
-            default: return
-            }
-            value = min(max(value, 0), count - 1)
+    /// The selection of the focused pane (the top panes move the mining table's, so the
+    /// highlight in the embeddings follows).
+    mutating func moveSelection(_ move: KeyAction.Move) {
+        let count = rowTexts(of: focus).count
+        guard count > 0 else {
+            if focus == .notebook { notebookSelection = nil }
+            return
         }
+        var value = selection(in: focus) ?? count - 1
+        switch move {
+        case .up: value -= 1
+        case .down: value += 1
+        case .pageUp: value -= 10
+        case .pageDown: value += 10
+        case .first: value = 0
+        case .last: value = count - 1
+        }
+        setSelection(min(max(value, 0), count - 1), in: focus)
+    }
+
+    func selection(in pane: Pane) -> Int? {
+        switch pane {
+        case .mining, .embeddings, .charts: return miningSelection
+        case .parameters: return parameterSelection
+        case .notebook: return notebookSelection
+        }
+    }
+
+    mutating func setSelection(_ value: Int, in pane: Pane) {
+        switch pane {
+        case .mining, .embeddings, .charts: miningSelection = value
+        case .parameters: parameterSelection = value
+        case .notebook: notebookSelection = value
+        }
+    }
+
+    /// Each row of a pane as the search sees it: the words it shows.
+    func rowTexts(of pane: Pane) -> [String] {
+        switch pane {
+        case .mining, .embeddings, .charts: return MiningPane.rows(self).map { $0.cells.joined(separator: " ") }
+        case .parameters: return ParameterRow.rows(for: snapshot).map { "\($0.group.rawValue) \($0.name) \($0.value)" }
+        case .notebook: return snapshot.cells.map { $0.text + " " + $0.output }
+        }
+    }
+
+    /// The next (or previous) row of the searched pane that contains the query, wrapping around.
+    mutating func findNext(forward: Bool) {
+        guard let search else { return }
+        let rows = rowTexts(of: search.pane)
+        let query = search.query.lowercased()
+        let matches = rows.indices.filter { rows[$0].lowercased().contains(query) }
+        guard !matches.isEmpty else {
+            note = "no match for \(search.query) in the \(search.pane.rawValue) pane"
+            return
+        }
+        let current = selection(in: search.pane) ?? (forward ? -1 : rows.count)
+        let target = forward ? (matches.first { $0 > current } ?? matches[0]) : (matches.last { $0 < current } ?? matches[matches.count - 1])
+        setSelection(target, in: search.pane)
+        let position = matches.firstIndex(of: target)! + 1
+        note = "\(search.query): match \(position) of \(matches.count) · n next · N previous · Esc ends the search"
+    }
+
+    /// Enter in the parameters or notebook pane.
+    mutating func editSelection() -> [Effect] {
         switch focus {
-        case .mining:
-            move(&miningSelection, count: sortedTuples.count)
         case .parameters:
             let rows = ParameterRow.rows(for: snapshot)
-            move(&parameterSelection, count: rows.count)
             guard rows.indices.contains(parameterSelection) else { return [] }
             let row = rows[parameterSelection]
-            switch key {
-            case .enter:
-                openLine(.editParameter(row.name), prompt: "\(row.name) = ", text: row.value)
-            case .character("+"), .character("="), .right:
-                if let next = row.nudged(up: true) { return [.send(.command(row.command(setting: next, in: snapshot)))] }
-            case .character("-"), .character("_"), .left:
-                if let next = row.nudged(up: false) { return [.send(.command(row.command(setting: next, in: snapshot)))] }
-            default: break
-            }
+            openLine(.editParameter(row.name), prompt: "\(row.name) = ", text: row.value)
         case .notebook:
             let count = snapshot.cells.count
-            var selection = notebookSelection ?? max(count - 1, 0)
-            move(&selection, count: count)
-            notebookSelection = count == 0 ? nil : selection
-            if key == .enter, let index = notebookSelection, snapshot.cells.indices.contains(index) {
-                let cell = snapshot.cells[index]
-                if cell.isError {
-                    openLine(.command, prompt: ":", text: cell.text)
-                } else {
-                    openLine(.editCell(index), prompt: "edit [\(index + 1)]: ", text: cell.text)
-                }
+            guard count > 0 else { return [] }
+            let index = min(notebookSelection ?? count - 1, count - 1)
+            notebookSelection = index
+            let cell = snapshot.cells[index]
+            if cell.isError {
+                openLine(.command, prompt: ":", text: cell.text)
+            } else {
+                openLine(.editCell(index), prompt: "edit [\(index + 1)]: ", text: cell.text)
             }
-        case .embeddings, .charts:
-            // Arrows in the embeddings pane walk the mined tuples too, so the highlight moves.
-            move(&miningSelection, count: sortedTuples.count)
+        default: break
         }
         return []
     }
 
+    /// +/- in the parameters pane: the selected value.
+    mutating func nudgeParameter(up: Bool) -> [Effect] {
+        let rows = ParameterRow.rows(for: snapshot)
+        guard rows.indices.contains(parameterSelection), let next = rows[parameterSelection].nudged(up: up) else { return [] }
+        return [.send(.command(rows[parameterSelection].command(setting: next, in: snapshot)))]
+    }
+
     mutating func openLine(_ purpose: LinePurpose, prompt: String, text: String) {
         var field = TextField(text: text, prompt: prompt, placeholder: purpose == .command ? "a command, e.g. step 100  (Tab completes, Esc closes)" : "")
-        field.setHistory(commandHistory)
+        if case .search = purpose {} else { field.setHistory(commandHistory) }
         // The terminal's own cursor marks the position; a painted cursor cell under it can cancel out.
         field.drawsCursorCell = false
         line = field
@@ -317,6 +396,7 @@ extension ExplorerModel {
             line = nil
             return []
         case .completionRequested:
+            if case .search = linePurpose { return [] }
             _ = field.complete(using: { Completion.candidates(for: $0, snapshot: snapshot) })
             line = field
             return []
@@ -341,20 +421,53 @@ extension ExplorerModel {
                 return [.send(.command(row.command(setting: trimmed, in: snapshot)))]
             case .savePath:
                 return saveForQuit(trimmed, overwrite: false)
+            case .search(let pane):
+                search = Search(pane: pane, query: trimmed)
+                findNext(forward: true)
+                return []
             }
         case .handled, .ignored:
             return []
         }
     }
 
-    mutating func pickerKey(_ key: Key, selected: Int, count: Int, isLoss: Bool) -> [Effect] {
-        var index = selected
-        switch key {
-        case .up: index = (index - 1 + count) % max(count, 1)
-        case .down: index = (index + 1) % max(count, 1)
-        case .escape, .character("q"): overlay = .none; return []
-        case .enter:
-            overlay = .none
+    mutating func openLossPicker() {
+        let fits = snapshot.lossFits
+        var picker = Picker(title: "Loss", items: fits.map(\.name),
+                            details: fits.map { fit in fit.mismatch.map { "✗ " + ($0.components(separatedBy: ";").first ?? $0) } ?? fit.summary },
+                            selected: fits.firstIndex { $0.name == snapshot.lossName }, ascii: ascii,
+                            selectedStyle: Style(.cyan, bold: true, reverse: true))
+        picker.dimmedItems = Set(fits.indices.filter { fits[$0].mismatch != nil })
+        show(picker, as: .lossPicker)
+    }
+
+    mutating func openDatasetPicker() {
+        let sources = DatasetCatalog.builtIns
+        show(Picker(title: "Dataset", items: sources + ["file…"], details: sources.map(DatasetCatalog.describe) + ["a path, on the command line"],
+                    ascii: ascii, selectedStyle: Style(.cyan, bold: true, reverse: true)), as: .datasetPicker)
+    }
+
+    mutating func show(_ picker: Picker, as kind: Overlay) {
+        var picker = picker
+        picker.pageSize = max(1, min(picker.preferredHeight, height - 2) - 3)
+        self.picker = picker
+        overlay = kind
+    }
+
+    /// The picker takes every key; Enter on a loss that does not fit says why instead.
+    mutating func pickerKey(_ key: Key) -> [Effect] {
+        guard var picker else { overlay = .none; return [] }
+        let outcome = picker.handle(key)
+        self.picker = picker
+        switch outcome {
+        case .handled, .ignored:
+            return []
+        case .cancelled:
+            closePicker()
+            return []
+        case .chosen(let index):
+            let isLoss = overlay == .lossPicker
+            closePicker()
             if isLoss {
                 let fit = snapshot.lossFits[index]
                 if let reason = fit.mismatch { note = reason; return [] }
@@ -364,10 +477,12 @@ extension ExplorerModel {
             if index < sources.count { return [.send(.command("load \(sources[index])"))] }
             openLine(.command, prompt: ":", text: "load ")
             return []
-        default: return []
         }
-        overlay = isLoss ? .lossPicker(selected: index) : .datasetPicker(selected: index)
-        return []
+    }
+
+    mutating func closePicker() {
+        overlay = .none
+        picker = nil
     }
 
     /// `m`: the next distance metric (or similarity function) of the current loss.
@@ -394,6 +509,7 @@ extension ExplorerModel {
 
     mutating func click(x: Int, y: Int) -> [Effect] {
         for (pane, rect) in ExplorerLayout(width: width, height: height).panes where rect.contains(x: x, y: y) {
+            if pane != focus { search = nil }
             focus = pane
             if pane == .mining {
                 let row = y - rect.y - 2

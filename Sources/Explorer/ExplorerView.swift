@@ -76,16 +76,34 @@ extension ExplorerModel {
                    style: isError ? Style(.red, bold: true) : Style(.default))
     }
 
+    /// The keys that matter where the user is, from the key table. When the line is narrow the
+    /// last ones go first; quit and help always show on the main screen.
     func drawFooter(into buffer: inout Buffer, in rect: Rect) {
-        var keys = line != nil
-            ? ["Enter run", "Esc cancel", "Tab complete", "Up/Down history"]
-            : ["Space run", "n step", "N steps", "r reset", "l loss", "d data", "m metric", "+/- margin", "c chart", "f forces",
-               "Tab pane", ": cmd", "q quit"]
-        // The least essential keys go first when the line is narrow; "? help" always shows.
-        while keys.count > 2 && TextMetrics.width((keys + ["? help"]).joined(separator: " · ")) > rect.width {
-            keys.remove(at: keys.count - 2)
+        let scopes: [KeyBinding.Scope]
+        if line != nil {
+            if case .search = linePurpose { scopes = [.searchLine] } else { scopes = [.commandLine] }
+        } else {
+            switch overlay {
+            case .none: scopes = self.scopes
+            case .lossPicker, .datasetPicker: scopes = [.picker]
+            case .help: scopes = [.help]
+            case .inspector: scopes = [.inspector]
+            // The dialogs name their keys themselves.
+            case .confirmQuit, .savingForQuit, .confirmOverwrite, .confirmReset, .confirmRestore: scopes = []
+            }
         }
-        buffer.put((keys + (line == nil ? ["? help"] : [])).joined(separator: " · "), in: rect, style: Style(.brightBlack))
+        var keys = scopes.flatMap { KeyTable.bindings(in: $0) }.compactMap(\.footerText)
+        var tail: [String] = []
+        for kept in [KeyAction.quit, .help] where scopes.contains(.screen) {
+            if let text = KeyTable.bindings(in: .screen).first(where: { $0.keys.contains { $0.action == kept } })?.footerText {
+                keys.removeAll { $0 == text }
+                tail.append(text)
+            }
+        }
+        while !keys.isEmpty && TextMetrics.width((keys + tail).joined(separator: " · ")) > rect.width {
+            keys.removeLast()
+        }
+        buffer.put((keys + tail).joined(separator: " · "), in: rect, style: Style(.brightBlack))
     }
 
     func drawTooSmall(into buffer: inout Buffer) {

@@ -72,6 +72,46 @@ public enum Snapshot {
     }
 }
 
+extension Snapshot {
+    /// The buffer's styles as text, for snapshots that check colour too: one letter per cell
+    /// (`.` for the plain style, trailing ones left out), then a legend naming each letter's
+    /// colours and attributes. Letters go by first use, row by row, so a screen always gives
+    /// the same text.
+    public static func styleLines(_ buffer: Buffer) -> [String] {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var codes: [Style: Character] = [.plain: "."]
+        var legend: [String] = []
+        var rows: [String] = []
+        for y in 0..<buffer.height {
+            var row = ""
+            for x in 0..<buffer.width {
+                let style = buffer[x, y].style
+                if codes[style] == nil {
+                    let letter = legend.count < letters.count ? letters[legend.count] : "?"
+                    codes[style] = letter
+                    legend.append("\(letter) \(describe(style))")
+                }
+                row.append(codes[style]!)
+            }
+            while row.last == "." { row.removeLast() }
+            rows.append(row)
+        }
+        return rows + legend
+    }
+
+    /// "cyan on default, bold reverse"
+    public static func describe(_ style: Style) -> String {
+        func name(_ color: Color) -> String {
+            if case .indexed(let n) = color { return "colour \(n)" }
+            return "\(color)"
+        }
+        let attributes = [(TextAttributes.bold, "bold"), (.dim, "dim"), (.reverse, "reverse"), (.underline, "underline")]
+            .filter { style.attributes.contains($0.0) }.map(\.1)
+        return ([name(style.foreground) + (style.background == .default ? "" : " on " + name(style.background))] + attributes)
+            .joined(separator: " ")
+    }
+}
+
 extension String {
     fileprivate func replacingBackslashes() -> String {
         var out = ""

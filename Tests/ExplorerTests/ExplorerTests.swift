@@ -1,44 +1,25 @@
 import Explorer
 import Foundation
 import LossKit
-import LossSession
+@testable import LossSession
 import TerminalKit
 import Testing
 
 /// The explorer's update and view, driven without a terminal: keys in, trainer requests
 /// out; state in, screen text out.
 @Suite struct ExplorerTests {
-    /// A snapshot from a real session a few steps in.
-    static func snapshot(_ lines: [String] = ["load toy:blobs classes=4 per_class=8 dim=4", "loss BatchHardTripletLoss margin=1", "step 3"]) throws -> TrainingSnapshot {
-        let trainer = Trainer()
-        trainer.start()
-        for line in lines { trainer.send(.command(line)) }
-        defer { trainer.stop() }
-        for _ in 0..<500 {
-            let latest = trainer.snapshot()
-            if latest.step >= 3 && latest.cells.count >= lines.count - 1 && latest.state == .paused { return latest }
-            usleep(10_000)
-        }
-        return trainer.snapshot()
+    static func model(_ snapshot: TrainingSnapshot = ScreenFixtures.trained(), width: Int = 120, height: Int = 40) -> ExplorerModel {
+        var model = ExplorerModel(width: width, height: height)
+        _ = model.receive(snapshot)
+        return model
     }
 
     static func press(_ model: inout ExplorerModel, _ keys: [Key]) -> [Effect] {
-        keys.flatMap { model.update(.key($0)) }
-    }
-
-    @Test func screenShowsEveryPane() throws {
-        var model = ExplorerModel(width: 120, height: 40)
-        model.snapshot = try Self.snapshot()
-        let text = model.view().lines().joined(separator: "\n")
-        for expected in ["LossLab", "BatchHardTripletLoss", "Embeddings", "Loss & gradient", "Mined triplets", "Hyperparameters",
-                         "Notebook", "margin", "step 3", "paused", "? help"] {
-            #expect(text.contains(expected), "screen lacks '\(expected)'")
-        }
+        model.press(keys)
     }
 
     @Test func tooSmallTerminalSaysSo() {
         var model = ExplorerModel(width: 60, height: 20)
-        #expect(model.view().lines().joined().contains("needs at least 80x24"))
         #expect(Self.press(&model, [.character("n")]).isEmpty)
         #expect(Self.press(&model, [.character("q")]) == [.quit(.clean)])
         _ = model.update(.resize(width: 80, height: 24))
@@ -46,54 +27,88 @@ import Testing
         #expect(model.view().lines().joined().contains("Embeddings"))
     }
 
-    @Test func keysBecomeTrainerRequests() throws {
-        var model = ExplorerModel(width: 120, height: 40)
-        model.snapshot = try Self.snapshot()
+    @Test func keysBecomeTrainerRequests() {
+        var model = Self.model()
         #expect(Self.press(&model, [.character("n")]) == [.send(.step(1))])
         #expect(Self.press(&model, [.character(" ")]) == [.send(.run)])
-        #expect(Self.press(&model, [.character("+")]) == [.send(.command("loss BatchHardTripletLoss distance_metric=euclidean margin=1.25"))])
-        #expect(Self.press(&model, [.character("m")]) == [.send(.command("loss BatchHardTripletLoss margin=1.0 distance_metric=cosine"))])
+        #expect(Self.press(&model, [.character("+")]) == [.send(.command("loss BatchHardTripletLoss distance_metric=euclidean margin=6.25"))])
+        #expect(Self.press(&model, [.character("m")]) == [.send(.command("loss BatchHardTripletLoss margin=5.0 distance_metric=cosine"))])
         #expect(Self.press(&model, [.character("N")]).isEmpty)
         #expect(Self.press(&model, [.control("u")] + "250".map { .character($0) } + [.enter]) == [.send(.step(250))])
         #expect(Self.press(&model, [.character(":")] + "set lr=0.5".map { .character($0) } + [.enter]) == [.send(.command("set lr=0.5"))])
         #expect(Self.press(&model, [.character("r"), .character("y")]) == [.send(.pause), .send(.command("reset"))])
     }
 
-    @Test func pickersOfferOnlyWhatFits() throws {
-        var model = ExplorerModel(width: 120, height: 40)
-        model.snapshot = try Self.snapshot()
+    /// The loss picker over the real catalog on labelled items: every loss is listed, typing
+    /// filters, Enter sends exactly the chosen loss, and a loss that does not fit says why.
+    @Test func lossPickerFiltersAndPicksExactly() throws {
+        let session = Session()
+        _ = try session.apply(Command.parse("load toy:blobs classes=4 per_class=8 dim=4"))
+        let dataset = try #require(session.dataset)
+        var snapshot = ScreenFixtures.fresh()
+        snapshot.lossFits = Session.losses.map { LossFit(name: $0.className, summary: $0.summary, mismatch: Session.mismatch(dataset, $0)) }
+        var model = Self.model(snapshot)
+        #expect(Self.press(&model, [.character("l")]).isEmpty)
+        let picker = try #require(model.picker)
+        #expect(picker.items == Session.losses.map { $0.className }, "the picker lists every loss")
+        #expect(picker.selectedItem == picker.items.firstIndex(of: "BatchHardTripletLoss"))
+        // "all" narrows to BatchAllTripletLoss alone; Enter sends exactly that loss.
+        _ = model.type("batchall")
+        #expect(model.picker?.matches.map { picker.items[$0] } == ["BatchAllTripletLoss"])
+        #expect(Self.press(&model, [.enter]) == [.send(.command("loss BatchAllTripletLoss"))])
+        #expect(model.overlay == .none && model.picker == nil)
+
+        // ContrastiveLoss needs pairs: it is listed with its reason, and Enter on it sends nothing.
         _ = Self.press(&model, [.character("l")])
-        #expect(model.view().lines().joined().contains("needs binary-pairs data"))
-        // Down to ContrastiveLoss, which does not fit labelled items: Enter refuses, with the reason.
-        let fits = model.snapshot.lossFits
-        let contrastive = try #require(fits.firstIndex { $0.name == "ContrastiveLoss" })
-        let current = try #require(fits.firstIndex { $0.name == model.snapshot.lossName })
-        let moves = contrastive >= current ? Array(repeating: Key.down, count: contrastive - current)
-                                           : Array(repeating: Key.up, count: current - contrastive)
-        _ = Self.press(&model, moves)
-        #expect(model.overlay == .lossPicker(selected: contrastive))
+        _ = model.type("contrastive")
+        let names = try #require(model.picker).matches.map { picker.items[$0] }
+        #expect(names == ["ContrastiveLoss", "OnlineContrastiveLoss"])
+        #expect(model.view().lines().joined().contains("✗ ContrastiveLoss needs binary-pairs data"))
         #expect(Self.press(&model, [.enter]).isEmpty)
         #expect(model.note?.contains("binary-pairs") == true, "note: \(model.note ?? "none")")
+        #expect(model.overlay == .none)
+
+        // Backspace edits the filter; j/k move while it is empty; Esc closes without a request.
+        _ = Self.press(&model, [.character("l")])
+        _ = model.type("tripletx")
+        #expect(model.picker?.matches.isEmpty == true)
+        _ = Self.press(&model, [.backspace])
+        #expect(model.picker?.matches.map { picker.items[$0] }.contains("TripletLoss") == true)
+        _ = Self.press(&model, Array(repeating: .backspace, count: 7))
+        #expect(model.picker?.filter.text == "")
+        let before = try #require(model.picker?.selectedItem)
+        _ = Self.press(&model, [.character("j")])
+        #expect(model.picker?.selectedItem == before + 1)
+        _ = Self.press(&model, [.character("k")])
+        #expect(model.picker?.selectedItem == before)
+        #expect(Self.press(&model, [.escape]).isEmpty)
+        #expect(model.overlay == .none)
+    }
+
+    @Test func datasetPickerLoadsTheChosenSource() throws {
+        var model = Self.model()
         _ = Self.press(&model, [.character("d")])
-        #expect(model.view().lines().joined().contains("toy:rings"))
-        #expect(Self.press(&model, [.down, .enter]) == [.send(.command("load toy:rings"))])
+        #expect(model.overlay == .datasetPicker)
+        _ = model.type("rings")
+        #expect(Self.press(&model, [.enter]) == [.send(.command("load toy:rings"))])
+        _ = Self.press(&model, [.character("d"), .end])
+        #expect(Self.press(&model, [.enter]).isEmpty)
+        #expect(model.line?.text == "load ", "file… opens the command line with load")
     }
 
     @Test func parameterPanelEditsByName() throws {
-        var model = ExplorerModel(width: 120, height: 40)
-        model.snapshot = try Self.snapshot()
+        var model = Self.model()
         model.focus = .parameters
         let rows = ParameterRow.rows(for: model.snapshot)
         let lr = try #require(rows.firstIndex { $0.name == "lr" })
-        _ = Self.press(&model, Array(repeating: Key.down, count: lr))
+        _ = Self.press(&model, Array(repeating: Key.character("j"), count: lr))
         #expect(Self.press(&model, [.character("+")]) == [.send(.command("set lr=0.0125"))])
         _ = Self.press(&model, [.enter, .control("u")])
         #expect(Self.press(&model, "0.3".map { .character($0) } + [.enter]) == [.send(.command("set lr=0.3"))])
     }
 
-    @Test func quittingWithUnsavedWorkAsks() throws {
-        var model = ExplorerModel(width: 120, height: 40)
-        model.snapshot = try Self.snapshot()
+    @Test func quittingWithUnsavedWorkAsks() {
+        var model = Self.model()
         #expect(model.hasUnsavedWork)
         #expect(Self.press(&model, [.character("q")]).isEmpty)
         #expect(model.overlay == .confirmQuit)
@@ -103,21 +118,20 @@ import Testing
     }
 
     @Test func miningSelectionMarksTheTupleInTheEmbeddings() throws {
-        var model = ExplorerModel(width: 120, height: 40)
-        model.snapshot = try Self.snapshot()
+        var model = Self.model()
         model.focus = .mining
         _ = Self.press(&model, [.down])
         let selected = try #require(model.selectedTuple)
-        #expect(selected.negativeItem != nil)
-        let text = model.view().lines().joined(separator: "\n")
-        #expect(text.contains("A") && text.contains("P") && text.contains("N"))
+        #expect(selected.index == model.sortedTuples[1].index)
+        let pane = ExplorerLayout(width: model.width, height: model.height).rect(of: .embeddings)
+        let inside = model.view().lines()[(pane.y + 1)..<(pane.maxY - 1)].joined()
+        #expect(inside.contains("A") && inside.contains("P") && inside.contains("N"))
         #expect(Self.press(&model, [.character("s")]).isEmpty)
         #expect(model.miningSort == .anchor)
     }
 
-    @Test func asciiAndMonochromeModes() throws {
-        var model = ExplorerModel(width: 100, height: 30)
-        model.snapshot = try Self.snapshot()
+    @Test func asciiAndMonochromeModes() {
+        var model = Self.model(width: 100, height: 30)
         model.ascii = true
         model.color = false
         let buffer = model.view()
@@ -149,40 +163,6 @@ import Testing
 
     static func text(_ model: ExplorerModel) -> String { model.view().lines().joined(separator: "\n") }
 
-    @Test func censusAndHistogramCharts() throws {
-        var model = try Self.model(["load toy:blobs spread=1.5", "loss BatchSemiHardTripletLoss margin=2", "step 5"])
-        _ = model.update(.key(.character("c")))
-        #expect(Self.text(model).contains("Hardness census"))
-        #expect(Self.text(model).contains("semi-hard"))
-        _ = model.update(.key(.character("c")))
-        let histogram = Self.text(model)
-        #expect(histogram.contains("Margin in its units") && histogram.contains("◀ margin"))
-    }
-
-    @Test func forcesDrawArrowsAndDimIdlePoints() throws {
-        var model = try Self.model(["load toy:blobs spread=1.5", "loss BatchHardTripletLoss margin=2", "step 3"])
-        #expect(!model.snapshot.forces.isEmpty)
-        _ = model.update(.key(.character("f")))
-        #expect(Self.text(model).contains("forces"))
-    }
-
-    @Test func softmaxInspectorShowsTheRankingAndTheFloor() throws {
-        var model = try Self.model(["load text:pairs", "set batch_size=16", "step 2"])
-        model.focus = .mining
-        _ = model.update(.key(.character("i")))
-        let text = Self.text(model)
-        #expect(text.contains("Softmax inspector") && text.contains("positive ranks") && text.contains("loss floor"))
-        let effects = model.update(.key(.character("+")))
-        #expect(effects == [.send(.command("loss MultipleNegativesRankingLoss similarity_fct=cos_sim scale=25"))])
-        #expect(model.overlay == .inspector)
-    }
-
-    @Test func duelDrawsTheRivalAndTheStatusNamesIt() throws {
-        let model = try Self.model(["load toy:blobs", "loss BatchHardTripletLoss margin=1", "duel loss BatchHardTripletLoss margin=3", "step 4"])
-        #expect(model.snapshot.rivalHistory.count == 4)
-        #expect(Self.text(model).contains("duel: BatchHardTripletLoss"))
-    }
-
     @Test func everyLossFamilyRendersAtEverySize() throws {
         let families: [[String]] = [
             ["load toy:blobs", "loss BatchAllTripletLoss", "step 2"],
@@ -210,7 +190,6 @@ import Testing
         var model = ExplorerModel(width: 120, height: 40)
         model.pending = ["# Lesson", "load toy:blobs", "# now train", "step 10", "show triplets"]
         #expect(model.update(.key(.character("."))) == [.send(.command("# Lesson")), .send(.command("load toy:blobs"))])
-        #expect(model.view().lines().joined().contains("3 cells to go"))
         #expect(model.update(.key(.character("."))) == [.send(.command("# now train")), .send(.command("step 10"))])
         #expect(model.update(.key(.character(">"))) == [.send(.command("show triplets"))])
         #expect(model.update(.key(.character("."))).isEmpty)

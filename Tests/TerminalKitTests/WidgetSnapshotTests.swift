@@ -466,6 +466,40 @@ struct PickerTests {
         #expect(picker.handle(.function(2)) == .ignored)
     }
 
+    @Test func jAndKMoveUntilSomethingIsTyped() {
+        var picker = Picker(title: "Loss", items: PickerTests.losses)
+        _ = picker.handle(.character("j"))
+        _ = picker.handle(.character("j"))
+        #expect(picker.selectedItem == 2 && picker.filter.text.isEmpty)
+        _ = picker.handle(.character("k"))
+        #expect(picker.selectedItem == 1)
+        for c in "ran" { _ = picker.handle(.character(c)) }
+        _ = picker.handle(.character("k"))
+        #expect(picker.filter.text == "rank", "once a filter is typed, k is a letter of it")
+        #expect(picker.matches == [2])
+        _ = picker.handle(.backspace)
+        #expect(picker.filter.text == "ran")
+    }
+
+    @Test func detailsLineUpAndDimmedItemsStayListed() {
+        var picker = Picker(title: "Loss", items: ["TripletLoss", "MNRL"], details: ["✗ needs triplets", "in-batch negatives"])
+        picker.dimmedItems = [0]
+        #expect(picker.preferredWidth == 11 + 2 + 18 + 2)
+        let buffer = rendered(width: picker.preferredWidth, height: picker.preferredHeight) { picker.render(into: &$0, in: $0.bounds) }
+        expectSnapshot(buffer, """
+        ┏━ Loss ━━━━━━━━━━━━━━━━━━ 2/2 ━┓
+        ┃/ filter                       ┃
+        ┃TripletLoss  ✗ needs triplets  ┃
+        ┃MNRL         in-batch negatives┃
+        ┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛
+        """)
+        #expect(buffer[1, 2].style.isReversed, "the first item is selected")
+        _ = picker.handle(.down)
+        let moved = rendered(width: picker.preferredWidth, height: picker.preferredHeight) { picker.render(into: &$0, in: $0.bounds) }
+        #expect(moved[1, 2].style == picker.detailStyle, "a dimmed item is drawn in the detail style")
+        #expect(moved[1, 3].style.isReversed)
+    }
+
     @Test func scrollingStaysSteady() {
         var picker = Picker(title: "n", items: (0..<10).map { "item \($0)" }, pageSize: 3)
         for _ in 0..<5 { _ = picker.handle(.down) }
@@ -529,5 +563,16 @@ extension String {
             }
         }
         return out
+    }
+}
+
+@Suite("Style snapshots")
+struct StyleSnapshotTests {
+    @Test func aLetterPerCellAndALegend() {
+        var buffer = Buffer(width: 6, height: 2)
+        buffer.put("ok", x: 0, y: 0, style: Style(.red, bold: true))
+        buffer.put("x", x: 3, y: 0, style: Style(.cyan, background: .indexed(236), reverse: true))
+        buffer.put("y", x: 1, y: 1, style: Style(.red, bold: true))
+        #expect(Snapshot.styleLines(buffer) == ["aa.b", ".a", "a red bold", "b cyan on colour 236 reverse"])
     }
 }

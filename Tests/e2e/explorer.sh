@@ -273,6 +273,32 @@ else
   echo "note: cannot mount a tmpfs here; the unwritable-journal checks are skipped"
 fi
 
+# 13. The pickers filter as you type and Enter picks; j/k and / search move in the panes
+# (keys from the key table: n finds the next match while a search is on, Esc ends it).
+start 120 40
+wait_for "labelled-items" 15 || true
+tm send-keys -t e2e l
+wait_for "to filter" 10 || true
+tm send-keys -t e2e -l "semihard"
+wait_for "━ 1/" 5 && ok || fail "loss picker narrows as you type"
+tm send-keys -t e2e Enter
+wait_for "BatchSemiHardTripletLoss distance_metric" 10 && ok || fail "loss picker: Enter picks the filtered loss"
+tm send-keys -t e2e Tab Tab Tab Tab
+wait_for "/ search" 5 && ok || fail "footer shows the notebook's keys"
+tm send-keys -t e2e g "/"
+sleep 0.3
+tm send-keys -t e2e -l "semi"
+tm send-keys -t e2e Enter
+wait_for "semi: match 1 of" 10 && ok || fail "/ search finds a notebook cell"
+tm send-keys -t e2e n
+wait_for "semi: match" 5 && ok || fail "n goes to the next match while searching"
+tm send-keys -t e2e Escape n
+wait_for "step 1" 10 && ok || fail "after Esc, n steps again"
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after pickers and search"
+
 # 11. No terminal: a clear message, not a crash.
 TERM=dumb "$bin" </dev/null >"$work/out" 2>&1
 [ $? = 2 ] && grep -q "needs a terminal" "$work/out" && ok || { failed=$((failed + 1)); echo "FAIL no terminal: $(cat "$work/out")"; }

@@ -15,6 +15,21 @@ enum MiningPane {
             ? "valid \(c.valid) · hard \(c.hard) · semi-hard \(c.semiHard) · easy \(c.easy)"
             : "used \(c.used) · active \(c.active)"
         buffer.put(census, in: rect.row(0), style: Style(.brightBlack))
+        let (columns, rows) = contents(model, batch: batch)
+        var table = Table(columns: columns, rows: rows, selectedRow: rows.isEmpty ? nil : min(model.miningSelection, rows.count - 1),
+                          ascii: model.ascii, emptyText: "(nothing mined)")
+        let body = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 1, 0))
+        table.scrollToSelection(visibleRows: table.visibleRowCount(height: body.height))
+        table.render(into: &buffer, in: body)
+    }
+
+    /// The table's rows, as the search reads them too.
+    static func rows(_ model: ExplorerModel) -> [Table.Row] {
+        guard let batch = model.snapshot.batch else { return [] }
+        return contents(model, batch: batch).rows
+    }
+
+    static func contents(_ model: ExplorerModel, batch: BatchOutcome) -> (columns: [Table.Column], rows: [Table.Row]) {
         let kind = batch.mining.kind
         let names = model.snapshot.classNames
         func label(_ item: Int) -> String {
@@ -61,10 +76,6 @@ enum MiningPane {
                                   NumberText.short(t.positiveScore), NumberText.short(t.loss)], style: t.loss > 0 ? nil : Style(.brightBlack))
             }
         }
-        var table = Table(columns: columns, rows: rows, selectedRow: rows.isEmpty ? nil : min(model.miningSelection, rows.count - 1),
-                          ascii: model.ascii, emptyText: "(nothing mined)")
-        let body = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 1, 0))
-        table.scrollToSelection(visibleRows: table.visibleRowCount(height: body.height))
-        table.render(into: &buffer, in: body)
+        return (columns, rows)
     }
 }

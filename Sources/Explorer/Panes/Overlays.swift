@@ -27,7 +27,7 @@ enum Overlays {
     static func render(_ model: ExplorerModel, into buffer: inout Buffer) {
         switch model.overlay {
         case .none: return
-        case .help: box(model, title: "Keys", lines: help, into: &buffer)
+        case .help: HelpOverlay.render(model, into: &buffer)
         case .confirmQuit:
             box(model, title: "Quit", lines: [("There is unsaved work.", nil), ("", nil), ("s  save to \(model.savePath) and quit", nil),
                                                 ("a  save under another name and quit", nil), ("d  discard the unsaved work and quit", nil),
@@ -44,41 +44,17 @@ enum Overlays {
             box(model, title: "Restore", lines: restoreLines(model, selected: selected), into: &buffer)
         case .confirmReset:
             box(model, title: "Reset", lines: [("Reset the model and optimizer to step 0?", nil), ("y / Enter  reset    any other key  cancel", nil)], into: &buffer)
-        case .lossPicker(let selected):
-            let lines = model.snapshot.lossFits.enumerated().map { index, fit -> (String, Style?) in
-                let marker = index == selected ? "▸ " : "  "
-                let text = marker + fit.name.padding(toLength: 31, withPad: " ", startingAt: 0)
-                    + (fit.mismatch.map { "✗ " + ($0.components(separatedBy: ";").first ?? $0) } ?? fit.summary)
-                let style = fit.mismatch != nil ? Style(.brightBlack) : (index == selected ? Style(.cyan, bold: true) : nil)
-                return (text, index == selected ? (style ?? .plain).reversed : style)
-            }
-            box(model, title: "Loss (Enter picks, Esc closes)", lines: lines, into: &buffer)
-        case .datasetPicker(let selected):
-            let sources = DatasetCatalog.builtIns + ["file…"]
-            let lines = sources.enumerated().map { index, source -> (String, Style?) in
-                let text = (index == selected ? "▸ " : "  ") + source.padding(toLength: 16, withPad: " ", startingAt: 0) + DatasetCatalog.describe(source)
-                return (text, index == selected ? Style(.cyan, bold: true, reverse: true) : nil)
-            }
-            box(model, title: "Dataset (Enter loads, Esc closes)", lines: lines, into: &buffer)
+        case .lossPicker, .datasetPicker:
+            guard let picker = model.picker else { return }
+            picker.render(into: &buffer, in: pickerRect(model, picker))
         }
     }
 
-
-    static let help: [(String, Style?)] = [
-        ("Space   run / pause training", nil), ("n       one step", nil), ("N       many steps (asks how many)", nil),
-        ("r       reset the model (asks first)", nil), ("l       pick a loss      d  pick a dataset", nil),
-        ("m       next distance metric (or similarity)", nil), ("c       chart: loss & gradient / hardness census / margin histogram", nil),
-        ("f       forces: arrows for where the loss pushes each batch point", nil), ("i       softmax inspector (MNRL, on the selected anchor)", nil),
-        ("<       time travel: back to the previous checkpoint (every 10 steps)", nil),
-        ("p       pin / unpin the batch: loss changes then show their effect on it", nil),
-        (".       run the next cell of an opened notebook     >  run the rest", nil),
-        (":duel loss NAME ...  train a rival configuration on the same batches", nil), ("+ / -   margin (scale for MNRL) up / down", nil),
-        ("Tab     next pane        Shift-Tab  previous pane", nil), ("arrows, PgUp/PgDn, Home/End  move in a pane", nil),
-        ("Enter   edit the selected parameter or notebook cell", nil), ("s       sort the mining table (in that pane)", nil),
-        (":       command line (Tab completes, Up/Down history)", nil), ("Esc     close / back     ?  this help", nil),
-        ("q       quit (asks when there is unsaved work)   Ctrl-C quits", nil), ("", nil),
-        ("Commands: " + Command.verbs.joined(separator: ", "), Style(.brightBlack)),
-    ]
+    /// Where a picker goes: centred, as large as its items need and the screen allows.
+    static func pickerRect(_ model: ExplorerModel, _ picker: Picker) -> Rect {
+        Rect(x: 0, y: 0, width: model.width, height: model.height)
+            .centered(width: min(picker.preferredWidth, model.width - 2), height: min(picker.preferredHeight, model.height - 2))
+    }
 
     static func box(_ model: ExplorerModel, title: String, lines: [(String, Style?)], into buffer: inout Buffer) {
         let widest = lines.map { TextMetrics.width($0.0) }.max() ?? 10

@@ -2,7 +2,8 @@
 /// with a filter line on top and the matching items below, the selected one highlighted.
 ///
 /// Typing filters (case-insensitive, all space-separated words must occur in the item);
-/// Up/Down/PgUp/PgDn/Home/End move; Enter chooses; Esc cancels.
+/// Backspace edits the filter; Up/Down/PgUp/PgDn/Home/End move, and so do `j`/`k` while the
+/// filter is empty (once something is typed they are letters of it); Enter chooses; Esc cancels.
 public struct Picker: Sendable {
     public enum Outcome: Hashable, Sendable {
         case handled
@@ -14,8 +15,12 @@ public struct Picker: Sendable {
 
     public var title: String
     public var items: [String]
-    /// Optional second column, e.g. a short description (same count as `items`, or empty).
+    /// Optional second column, e.g. a short description (same count as `items`, or empty),
+    /// drawn after the widest item.
     public var details: [String]
+    /// Items drawn in `detailStyle` when not selected: listed, but not a good choice (a loss
+    /// that does not fit the data, with its reason as the detail).
+    public var dimmedItems: Set<Int> = []
     public var filter: TextField
     /// Position of the selection within `matches`.
     public private(set) var selection: Int = 0
@@ -72,6 +77,10 @@ public struct Picker: Sendable {
             move(by: 1)
         case .backTab:
             move(by: -1)
+        case .character("j") where filter.text.isEmpty:
+            move(by: 1)
+        case .character("k") where filter.text.isEmpty:
+            move(by: -1)
         case .pageUp:
             move(by: -pageSize)
         case .pageDown:
@@ -103,6 +112,14 @@ public struct Picker: Sendable {
     /// Height that shows every item (frame + filter line + items), for sizing the overlay.
     public var preferredHeight: Int { items.count + 3 }
 
+    /// Width that shows every item and detail in full (frame included).
+    public var preferredWidth: Int {
+        let detail = details.map { TextMetrics.width($0) }.max() ?? 0
+        return itemColumnWidth + (detail > 0 ? 2 + detail : 0) + 2
+    }
+
+    private var itemColumnWidth: Int { items.map { TextMetrics.width($0) }.max() ?? 0 }
+
     public func render(into buffer: inout Buffer, in rect: Rect) {
         buffer.clear(rect)
         let m = matches
@@ -119,20 +136,22 @@ public struct Picker: Sendable {
         let current = min(selection, m.count - 1)
         let offset = Table.offset(
             keeping: current, visibleRows: list.height, currentOffset: scrollOffset, rowCount: m.count)
+        // Details line up after the widest item, as long as that leaves them some room.
+        let detailX = list.x + min(itemColumnWidth + 2, max(list.width / 2, list.width - 24))
         for row in 0..<min(list.height, m.count - offset) {
             let position = offset + row
             let index = m[position]
             let line = list.row(row)
             let selected = position == current
+            let look = selected ? selectedStyle : (dimmedItems.contains(index) ? detailStyle : .plain)
             buffer.clear(line, style: selected ? selectedStyle : .plain)
-            let end = buffer.put(
-                TextMetrics.truncate(items[index], toWidth: line.width), x: line.x, y: line.y, style: selected ? selectedStyle : .plain, clip: line)
+            let end = buffer.put(TextMetrics.truncate(items[index], toWidth: line.width), x: line.x, y: line.y, style: look, clip: line)
             if index < details.count, !details[index].isEmpty {
-                let room = line.maxX - end - 2
+                let x = max(detailX, end + 2)
+                let room = line.maxX - x
                 if room >= 4 {
-                    let text = TextMetrics.truncate(details[index], toWidth: room)
-                    let look = selected ? selectedStyle : detailStyle
-                    buffer.put(text, x: line.maxX - TextMetrics.width(text), y: line.y, style: look, clip: line)
+                    buffer.put(TextMetrics.truncate(details[index], toWidth: room), x: x, y: line.y,
+                               style: selected ? selectedStyle : detailStyle, clip: line)
                 }
             }
         }
