@@ -23,7 +23,7 @@ public struct ExplorerModel {
         case confirmReset
         /// Journals of sessions that did not end cleanly: replay one?
         case confirmRestore(selected: Int)
-        /// MNRL: the softmax over the selected anchor's candidates.
+        /// A ranking loss: the softmax over the selected anchor's candidates.
         case inspector
     }
 

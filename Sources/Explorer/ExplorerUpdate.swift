@@ -201,7 +201,7 @@ extension ExplorerModel {
             return [.send(.pause), .send(.command("rewind \(target)"))]
         case .inspector:
             guard snapshot.batch?.mining.kind == .ranking else {
-                note = "the softmax inspector is for MultipleNegativesRankingLoss"
+                note = "the softmax inspector is for the ranking losses (\(SessionReport.rankingLosses))"
                 return []
             }
             guard snapshot.batch?.mining.scores != nil else {

@@ -46,11 +46,11 @@ import Testing
         _ = try session.apply(Command.parse("load toy:blobs classes=4 per_class=8 dim=4"))
         let dataset = try #require(session.dataset)
         var snapshot = ScreenFixtures.fresh()
-        snapshot.lossFits = Session.losses.map { LossFit(name: $0.className, summary: $0.summary, mismatch: Session.mismatch(dataset, $0)) }
+        snapshot.lossFits = SessionLoss.all.map { LossFit(name: $0.className, summary: $0.summary, mismatch: Session.mismatch(dataset, $0)) }
         var model = Self.model(snapshot)
         #expect(Self.press(&model, [.character("l")]).isEmpty)
         let picker = try #require(model.picker)
-        #expect(picker.items == Session.losses.map { $0.className }, "the picker lists every loss")
+        #expect(picker.items == SessionLoss.all.map { $0.className }, "the picker lists every loss")
         #expect(picker.selectedItem == picker.items.firstIndex(of: "BatchHardTripletLoss"))
         // "all" narrows to BatchAllTripletLoss alone; Enter sends exactly that loss.
         _ = model.type("batchall")

@@ -2,8 +2,8 @@ import LossKit
 import LossSession
 import TerminalKit
 
-/// Two lines: the data and loss with its hyperparameters; then encoder, optimizer, step,
-/// state and speed.
+/// Two lines: the data and loss with its hyperparameters; then encoder, the sentence-transformers
+/// release the losses follow, optimizer, step, state and speed.
 enum StatusPane {
     static func render(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let s = model.snapshot
@@ -16,7 +16,8 @@ enum StatusPane {
                        style: s.rivalDiverged == nil ? Style(.default, bold: true) : Style(.red, bold: true))
         }
         let settings = Dictionary(s.trainingSettings, uniquingKeysWith: { $1 })
-        let optimizer = "\(settings["optimizer"] ?? "?") lr=\(settings["lr"] ?? "?") batch=\(settings["batch_size"] ?? "?") sampler=\(settings["sampler"] ?? "?")"
+        let optimizer = "\(settings["optimizer"] ?? "?") lr=\(settings["lr"] ?? "?") batch=\(settings["batch_size"] ?? "?")"
+        let sampler = " sampler=\(settings["sampler"] ?? "?")"
         let state: String
         let stateStyle: Style
         switch s.state {
@@ -28,8 +29,12 @@ enum StatusPane {
         if s.queuedCells > 0 {
             rate += s.queueHeld ? " · \(s.queuedCells) cells waiting (Space continues)" : " · \(s.queuedCells) cells queued"
         }
-        let lead = " encoder \(s.encoderSummary) │ \(optimizer) │ step \(s.step)\(rate) │ "
         let row = rect.row(1)
+        // The run state must always show: the sampler goes first when the line is short.
+        var lead = " encoder \(s.encoderSummary) │ ST \(s.reference) │ \(optimizer)\(sampler) │ step \(s.step)\(rate) │ "
+        if TextMetrics.width(lead) + TextMetrics.width(state) > row.width {
+            lead = " encoder \(s.encoderSummary) │ ST \(s.reference) │ \(optimizer) │ step \(s.step)\(rate) │ "
+        }
         var start = row.x
         if let problem = model.journalProblem {
             // First on the line, so no width hides it.
