@@ -32,8 +32,8 @@ import LossKit
         let items = session.dataset!.itemCount
         let rows = EmbeddingView.rows(itemCount: items, batchItems: Set(session.lastBatch!.items.flatMap { $0 }))
         #expect(rows.shown == Array(0..<items))
-        let positions = (0..<items).map { (x: Double($0), y: Double(-$0)) }
-        let view = EmbeddingView(positions: positions, shown: rows.shown, axes: Projection.Axes(),
+        let positions = rows.projected.map { (x: Double($0), y: Double(-$0)) }
+        let view = EmbeddingView(items: rows.projected, positions: positions, shownCount: rows.shown.count, axes: Projection.Axes(),
                                  directions: [[1, 0, 0, 0], [0, 1, 0, 0]])
         var status = TrainerStatus()
         status.running = true
@@ -55,5 +55,13 @@ import LossKit
         }
         #expect(try SessionLoss.make("TripletLoss").embeddingLoss != nil)
         #expect(SessionLoss.all.count == LossCatalog.all.count + 1)
+    }
+
+    @Test func theViewIsBoundedWhateverTheDatasetsSize() {
+        let batch: Set<Int> = [1, 3, 99_999, 500_001]
+        let rows = EmbeddingView.rows(itemCount: 1_000_000, batchItems: batch)
+        #expect(rows.shown.count <= EmbeddingView.drawnLimit)
+        #expect(rows.projected.count <= EmbeddingView.drawnLimit + batch.count)
+        #expect(batch.isSubset(of: Set(rows.projected)), "the batch's items are always projected")
     }
 }

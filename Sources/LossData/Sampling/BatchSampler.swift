@@ -21,8 +21,16 @@ public struct BatchSampler: Sendable {
     public let perClass: Int
     private let pool: [Int]
     private let classOf: [Int: Int]
+    /// The pool by class, classes in order: made once, so a P×K batch costs O(batch + classes).
+    private let byClass: [Int: [Int]]
+    private let classes: [Int]
     private var random: SeededRandom
+    /// This epoch's shuffled pool; batches are read from `next`, never removed, so a step costs
+    /// O(batch) whatever the pool's size (and a checkpoint's copy of the sampler stays shared).
     private var queue: [Int] = []
+    private var cursor = 0
+    /// No-duplicates: examples set aside from earlier batches, tried first next time.
+    private var skippedBefore: [Int] = []
     public private(set) var epoch = 0
 
     /// pool: the example indices to draw from (the training split); classOf: class per example
@@ -42,6 +50,10 @@ public struct BatchSampler: Sendable {
         self.perClass = perClass
         self.pool = pool
         self.classOf = classOf
+        var byClass: [Int: [Int]] = [:]
+        if kind == .pk { for example in pool { byClass[classOf[example]!, default: []].append(example) } }
+        self.byClass = byClass
+        self.classes = byClass.keys.sorted()
         self.itemsOf = itemsOf
         self.random = SeededRandom(seed: seed)
     }
@@ -60,46 +72,57 @@ public struct BatchSampler: Sendable {
     private mutating func refill() {
         queue = pool
         queue.shuffle(using: &random)
+        cursor = 0
         epoch += 1
     }
 
+    private var remaining: Int { queue.count - cursor }
+
     private mutating func nextRandom() -> [Int] {
         let size = min(batchSize, pool.count)
-        if queue.count < size { refill() }
-        let batch = Array(queue.prefix(size))
-        queue.removeFirst(size)
+        if remaining < size { refill() }
+        let batch = Array(queue[cursor..<(cursor + size)])
+        cursor += size
         return batch
     }
 
     private mutating func nextWithoutDuplicates() -> [Int] {
         var batch: [Int] = []
+        var inBatch = Set<Int>()
         var seen = Set<Int>()
         var skipped: [Int] = []
         var refills = 0
+        // The examples skipped last time come first, then the shuffled queue.
+        var earlier = skippedBefore[...]
         while batch.count < batchSize {
-            if queue.isEmpty {
-                // One more pass over the pool at most; a pool too small for a full batch yields fewer.
-                if refills == 1 || batch.count + skipped.count >= pool.count { break }
-                refill()
-                refills += 1
+            let example: Int
+            if let first = earlier.popFirst() {
+                example = first
+            } else {
+                if remaining == 0 {
+                    // One more pass over the pool at most; a pool too small for a full batch yields fewer.
+                    if refills == 1 || batch.count + skipped.count >= pool.count { break }
+                    refill()
+                    refills += 1
+                }
+                example = queue[cursor]
+                cursor += 1
             }
-            let example = queue.removeFirst()
-            if batch.contains(example) { continue }
+            if inBatch.contains(example) { continue }
             let items = itemsOf(example)
             if items.contains(where: seen.contains) { skipped.append(example); continue }
             batch.append(example)
+            inBatch.insert(example)
             seen.formUnion(items)
         }
-        queue = skipped + queue
+        skippedBefore = skipped + earlier
         return batch.isEmpty ? nextRandom() : batch
     }
 
     private mutating func nextPK() -> [Int] {
         // Group the pool by class, draw classes at random, then K examples of each: without
         // replacement while a class has enough, with replacement only to reach K.
-        var byClass: [Int: [Int]] = [:]
-        for example in pool { byClass[classOf[example]!, default: []].append(example) }
-        var classes = byClass.keys.sorted()
+        var classes = self.classes
         classes.shuffle(using: &random)
         let k = min(perClass, batchSize)
         let wantedClasses = max(1, batchSize / k)

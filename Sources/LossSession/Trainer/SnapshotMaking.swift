@@ -19,22 +19,30 @@ public struct TrainerStatus: Sendable {
     public init() {}
 }
 
-/// The 2-D view of the embeddings: every item's projected position (or those drawn), the
-/// items drawn, and the view's axes and directions.
+/// The 2-D view of the embeddings: the projected items (those drawn, then the batch's items
+/// the sample missed) with their positions, and the view's axes and directions. Its size is
+/// bounded by `drawnLimit` plus a batch, whatever the dataset's size.
 public struct EmbeddingView: Sendable {
-    /// (x, y) per item; items not drawn hold (0, 0) unless they are in the batch.
+    /// The projected items: the first `shownCount` are drawn.
+    public var items: [Int]
+    /// (x, y) of each of `items`.
     public var positions: [(x: Double, y: Double)]
-    /// The items drawn, in order (a sample when there are many).
-    public var shown: [Int]
+    public var shownCount: Int
     public var axes: Projection.Axes
     /// The two directions (D each) the positions are projections on.
     public var directions: [[Double]]
 
-    public init(positions: [(x: Double, y: Double)], shown: [Int], axes: Projection.Axes, directions: [[Double]]) {
+    public init(items: [Int], positions: [(x: Double, y: Double)], shownCount: Int, axes: Projection.Axes, directions: [[Double]]) {
+        self.items = items
         self.positions = positions
-        self.shown = shown
+        self.shownCount = shownCount
         self.axes = axes
         self.directions = directions
+    }
+
+    /// Position of each projected item, by item.
+    func positionsByItem() -> [Int: (x: Double, y: Double)] {
+        Dictionary(zip(items, positions), uniquingKeysWith: { first, _ in first })
     }
 
     /// At most this many points are drawn; only those (and the batch's items) are projected.
@@ -96,9 +104,8 @@ extension TrainingSnapshot {
         if let dataset = session.dataset, let view {
             let groups = Self.groups(dataset)
             var batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
-            for item in view.shown {
-                snapshot.points.append(Point(x: view.positions[item].x, y: view.positions[item].y, group: groups[item],
-                                             inBatch: batchItems.remove(item) != nil))
+            for (item, position) in zip(view.items, view.positions).prefix(view.shownCount) {
+                snapshot.points.append(Point(x: position.x, y: position.y, group: groups[item], inBatch: batchItems.remove(item) != nil))
                 snapshot.pointItems.append(item)
             }
             snapshot.axes = view.axes
@@ -113,11 +120,11 @@ extension TrainingSnapshot {
     /// on the view's two directions and scaled for display.
     static func forces(_ batch: BatchOutcome, gradients: Matrix<Float>, view: EmbeddingView, groups: [Int]) -> ([Force], Set<Int>) {
         let directions = view.directions
-        let points = view.positions
+        let points = view.positionsByItem()
         guard directions.count == 2, directions[0].count == gradients.cols else { return ([], []) }
         var pushes: [Int: (Double, Double)] = [:]
         var norms: [Int: Double] = [:]
-        for (row, item) in batch.items.flatMap({ $0 }).enumerated() where row < gradients.rows && item < points.count {
+        for (row, item) in batch.items.flatMap({ $0 }).enumerated() where row < gradients.rows && points[item] != nil {
             var gx = 0.0, gy = 0.0, norm = 0.0
             for k in 0..<gradients.cols {
                 let g = Double(gradients[row, k])
@@ -135,7 +142,7 @@ extension TrainingSnapshot {
         let span = max(view.axes.maxX - view.axes.minX, view.axes.maxY - view.axes.minY)
         let scale = 0.12 * span / longest
         let forces = pushes.filter { !idle.contains($0.key) }.map { item, push in
-            Force(item: item, x: points[item].x, y: points[item].y, dx: push.0 * scale, dy: push.1 * scale, group: groups[item])
+            Force(item: item, x: points[item]!.x, y: points[item]!.y, dx: push.0 * scale, dy: push.1 * scale, group: groups[item])
         }.sorted { $0.item < $1.item }
         return (forces, idle)
     }

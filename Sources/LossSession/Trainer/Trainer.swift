@@ -340,16 +340,17 @@ public final class Trainer: @unchecked Sendable {
     /// The 2-D view, refined from the previous one (a new dataset starts a fresh view).
     private func embeddingView() -> EmbeddingView? {
         let session = runner.session
-        guard let dataset = session.dataset, let embeddings = try? session.embeddings() else { return nil }
-        let identity = "\(dataset.name)#\(dataset.itemCount)#\(embeddings.cols)"
+        guard let dataset = session.dataset, let encoder = session.model?.encoder else { return nil }
+        let identity = "\(dataset.name)#\(dataset.itemCount)#\(encoder.outputDimension)"
         if identity != projectedDataset {
             projection = Projection()
             projectedDataset = identity
         }
-        let rows = EmbeddingView.rows(itemCount: embeddings.rows, batchItems: Set(session.lastBatch?.items.flatMap { $0 } ?? []))
-        let projected = projection.update(embeddings, rows: rows.projected)
-        var positions = [(x: Double, y: Double)](repeating: (0, 0), count: embeddings.rows)
-        for (row, point) in zip(rows.projected, projected) { positions[row] = point }
-        return EmbeddingView(positions: positions, shown: rows.shown, axes: projection.axes, directions: projection.directions)
+        // Only the items drawn are embedded, never the whole dataset.
+        let rows = EmbeddingView.rows(itemCount: dataset.itemCount, batchItems: Set(session.lastBatch?.items.flatMap { $0 } ?? []))
+        let embeddings = encoder.forward(items: rows.projected).embeddings
+        let positions = projection.update(embeddings)
+        return EmbeddingView(items: rows.projected, positions: positions, shownCount: rows.shown.count, axes: projection.axes,
+                             directions: projection.directions)
     }
 }
