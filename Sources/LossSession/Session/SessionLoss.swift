@@ -4,18 +4,22 @@ import LossKit
 /// The loss a session trains: a batch loss over embeddings, or a token-level loss that
 /// trains the encoder through a decoder (DenoisingAutoEncoderLoss).
 public enum SessionLoss: Sendable {
+    /// The loss that trains on tokens through a decoder. This file is the one place outside
+    /// LossKit that names it.
+    public typealias TokenLevel = DenoisingAutoEncoderLoss
+
     case embeddings(any EmbeddingLoss)
-    case tokens(DenoisingAutoEncoderLoss)
+    case tokens(TokenLevel)
 
     /// Every loss a session trains: the engine's catalog, and the token-level one.
-    public static let all: [any LossDescription.Type] = LossCatalog.all + [DenoisingAutoEncoderLoss.self]
+    public static let all: [any LossDescription.Type] = LossCatalog.all + [TokenLevel.self]
 
     /// The loss of this class name (case-insensitive, "losses." prefixes ignored), as
     /// `reference` has it.
     public static func make(_ name: String, settings: [String: String] = [:], reference: LossReference = .latest) throws -> SessionLoss {
         let wanted = (name.split(separator: ".").last.map(String.init) ?? name).lowercased()
-        if wanted == DenoisingAutoEncoderLoss.className.lowercased() {
-            return .tokens(try DenoisingAutoEncoderLoss(settings: settings, reference: reference))
+        if wanted == TokenLevel.className.lowercased() {
+            return .tokens(try TokenLevel(settings: settings, reference: reference))
         }
         return .embeddings(try LossCatalog.make(name, settings: settings, reference: reference))
     }

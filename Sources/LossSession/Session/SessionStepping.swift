@@ -103,7 +103,7 @@ extension Session {
     }
 
     /// One TSDAE step: delete tokens, embed the noisy sentences, reconstruct the originals.
-    private func denoisingStep(_ loss: DenoisingAutoEncoderLoss, dataset: Dataset, model current: inout Model) throws -> StepRecord {
+    private func denoisingStep(_ loss: SessionLoss.TokenLevel, dataset: Dataset, model current: inout Model) throws -> StepRecord {
         guard let decoder = current.decoder else { throw CommandError("\(loss.className) needs the bow encoder over sentences") }
         let batch = current.sampler.next()
         let items = batch.map { dataset.examples[$0][0] }
