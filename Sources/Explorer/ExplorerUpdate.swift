@@ -27,6 +27,7 @@ public enum TrainerRequest: Equatable, Sendable {
     case run, pause
     case step(Int)
     case saveForQuit(path: String, overwrite: Bool)
+    case pace(Int?)
 
     public var request: Trainer.Request {
         switch self {
@@ -36,6 +37,7 @@ public enum TrainerRequest: Equatable, Sendable {
         case .pause: return .pause
         case .step(let count): return .step(count)
         case .saveForQuit(let path, let overwrite): return .saveForQuit(path: path, overwrite: overwrite)
+        case .pace(let stepsPerSecond): return .pace(stepsPerSecond)
         }
     }
 }
@@ -176,6 +178,12 @@ extension ExplorerModel {
         switch action {
         case .runPause:
             return [.send(snapshot.state == .running ? .pause : .run)]
+        case .pace(let faster):
+            let paces = Trainer.paces
+            let current = paces.firstIndex { $0 == snapshot.pace } ?? paces.count - 1
+            let next = paces[min(max(current + (faster ? 1 : -1), 0), paces.count - 1)]
+            snapshot.pace = next
+            return [.send(.pace(next))]
         case .step: return [.send(.step(1))]
         case .manySteps: openLine(.stepCount, prompt: "steps: ", text: "100"); return []
         case .reset: overlay = .confirmReset; return []

@@ -3,7 +3,7 @@ import TerminalKit
 /// What a key does. The key handler performs these; the widgets' own keys (the command line,
 /// the pickers) are listed as `.widget`, handled by the widget and shown like the others.
 public enum KeyAction: Equatable, Sendable {
-    case runPause, step, manySteps, reset, lossPicker, datasetPicker, cycleMetric
+    case runPause, pace(faster: Bool), step, manySteps, reset, lossPicker, datasetPicker, cycleMetric
     case margin(up: Bool)
     case cycleChart, toggleForces, inspector, togglePin, rewind, nextCell, restOfCells
     case commandLine, help, quit, focus(next: Bool), clearSelection
@@ -87,6 +87,8 @@ public enum KeyTable {
         KeyBinding(.control("c"), .quit, .always, "quit (asks if unsaved); twice quits at once"),
 
         KeyBinding(.character(" "), .runPause, .screen, "run / pause training", footer: "run"),
+        KeyBinding(label: "[/]", [(.character("["), .pace(faster: false)), (.character("]"), .pace(faster: true))], .screen,
+                   "running pace: slower / faster (1, 3, 10, 30, 100, 300 steps/s, max)", footer: "pace"),
         KeyBinding(.character("n"), .step, .screen, "one step", footer: "step"),
         KeyBinding(.character("N"), .manySteps, .screen, "many steps (asks how many)", footer: "steps"),
         KeyBinding(.character("r"), .reset, .screen, "reset the model (asks first)", footer: "reset"),

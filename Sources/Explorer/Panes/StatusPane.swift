@@ -25,16 +25,21 @@ enum StatusPane {
         case .paused: state = "❚❚ paused"; stateStyle = Style(.yellow, bold: true)
         case .diverged(let reason): state = "✖ diverged: \(reason)"; stateStyle = Style(.red, bold: true)
         }
+        let pace = " · pace " + (s.pace.map { "\($0)/s" } ?? "max")
         var rate = s.stepsPerSecond > 0 ? String(format: " · %.0f steps/s", s.stepsPerSecond) : ""
         if s.queuedCells > 0 {
             rate += s.queueHeld ? " · \(s.queuedCells) cells waiting (Space continues)" : " · \(s.queuedCells) cells queued"
         }
         let row = rect.row(1)
-        // The run state must always show: the sampler goes first when the line is short.
-        var lead = " encoder \(s.encoderSummary) │ ST \(s.reference) │ \(optimizer)\(sampler) │ step \(s.step)\(rate) │ "
-        if TextMetrics.width(lead) + TextMetrics.width(state) > row.width {
-            lead = " encoder \(s.encoderSummary) │ ST \(s.reference) │ \(optimizer) │ step \(s.step)\(rate) │ "
-        }
+        // The run state must always show: on a short line the sampler goes first, then the
+        // word "encoder", then the pace.
+        let candidates = [
+            (" encoder \(s.encoderSummary) │ ST \(s.reference) │ \(optimizer)\(sampler) │ step \(s.step)\(rate)\(pace) │ ", true),
+            (" encoder \(s.encoderSummary) │ ST \(s.reference) │ \(optimizer) │ step \(s.step)\(rate)\(pace) │ ", true),
+            (" \(s.encoderSummary) │ ST \(s.reference) │ \(optimizer) │ step \(s.step)\(rate)\(pace) │ ", true),
+            (" \(s.encoderSummary) │ ST \(s.reference) │ \(optimizer) │ step \(s.step)\(rate) │ ", false),
+        ]
+        let lead = candidates.first { TextMetrics.width($0.0) + TextMetrics.width(state) <= row.width }?.0 ?? candidates.last!.0
         var start = row.x
         if let problem = model.journalProblem {
             // First on the line, so no width hides it.

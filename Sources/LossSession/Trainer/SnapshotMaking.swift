@@ -7,6 +7,8 @@ public struct TrainerStatus: Sendable {
     public var version = 0
     /// Stepping (or about to): `run`, a `step N` request or a step cell in progress.
     public var running = false
+    /// Steps per second while running free; nil is as fast as it goes.
+    public var pace: Int? = Trainer.defaultPace
     public var stepsPerSecond = 0.0
     public var cells: [TrainingSnapshot.Cell] = []
     public var queuedCells = 0
@@ -70,6 +72,7 @@ extension TrainingSnapshot {
         else { snapshot.state = status.running ? .running : .paused }
         snapshot.step = session.stepIndex
         snapshot.stepsPerSecond = status.stepsPerSecond
+        snapshot.pace = status.pace
         if let dataset = session.dataset {
             snapshot.datasetSummary = session.summarize(dataset)
             snapshot.datasetShape = dataset.shape

@@ -20,8 +20,16 @@ public final class Trainer: @unchecked Sendable {
         /// Writes the notebook so far to `path` (no `save` cell is added); refuses to replace
         /// an existing file unless `overwrite`. The outcome comes back as the snapshot's `quitSave`.
         case saveForQuit(path: String, overwrite: Bool)
+        /// Steps per second while running free (nil: as fast as it goes). Notebook `step N`
+        /// cells and `n`/`N` always run at full speed.
+        case pace(Int?)
         case quit
     }
+
+    /// The paces `[` and `]` move along; nil is "max".
+    public static let paces: [Int?] = [1, 3, 10, 30, 100, 300, nil]
+    /// A pace at which the first hundred steps take seconds and the points visibly move.
+    public static let defaultPace: Int? = 30
 
     /// A queued notebook line.
     private struct Queued {
@@ -50,6 +58,9 @@ public final class Trainer: @unchecked Sendable {
     /// Steps left of the `step N` cell being run.
     private var cellSteps = 0
     private var running = false
+    private var pace = Trainer.defaultPace
+    /// When the next free-running step is due, at a set pace.
+    private var nextPacedStep = 0.0
     private var pendingSteps = 0
     private var version = 0
     private var message = ("", false)
@@ -131,10 +142,23 @@ public final class Trainer: @unchecked Sendable {
                 continue
             }
             let wantsStep = cellSteps > 0 || running || pendingSteps > 0
+            let paced = running && cellSteps == 0 && pendingSteps == 0 ? pace : nil
+            if let paced, now() < nextPacedStep {
+                // Wait for the step's turn, waking for any request meanwhile.
+                wakeUp.lock()
+                lock.lock()
+                let empty = inbox.isEmpty
+                lock.unlock()
+                if empty { _ = wakeUp.wait(until: Date().addingTimeInterval(min(nextPacedStep - now(), 1 / Double(paced)))) }
+                wakeUp.unlock()
+                continue
+            }
             if wantsStep {
                 stepOnce()
-                // Publish at most ~30 times a second; the UI redraws from the latest.
-                if now() - lastPublish > 0.033 || !(cellSteps > 0 || running || pendingSteps > 0) {
+                if let paced { nextPacedStep = max(nextPacedStep + 1 / Double(paced), now() - 1 / Double(paced)) }
+                // Publish at most ~30 times a second (every step at slow paces); the UI
+                // redraws from the latest.
+                if now() - lastPublish > 0.033 || paced.map({ $0 <= 30 }) == true || !(cellSteps > 0 || running || pendingSteps > 0) {
                     publish()
                     lastPublish = now()
                 }
@@ -193,6 +217,7 @@ public final class Trainer: @unchecked Sendable {
                 message = ("training diverged (\(reason)); change settings and reset", true)
             } else {
                 running = true
+                nextPacedStep = now()
             }
         case .pause:
             running = false
@@ -206,6 +231,9 @@ public final class Trainer: @unchecked Sendable {
             closeJob()
         case .step(let count):
             pendingSteps += max(count, 0)
+        case .pace(let stepsPerSecond):
+            pace = stepsPerSecond.map { max($0, 1) }
+            nextPacedStep = now()
         case .saveForQuit(let path, let overwrite):
             closeJob()
             quitSave = saveForQuit(path: path, overwrite: overwrite)
@@ -319,6 +347,7 @@ public final class Trainer: @unchecked Sendable {
         var status = TrainerStatus()
         status.version = version
         status.running = running || pendingSteps > 0 || cellSteps > 0
+        status.pace = pace
         let time = now()
         rateWindow.append((time, session.stepIndex))
         rateWindow.removeAll { time - $0.time > 2 }

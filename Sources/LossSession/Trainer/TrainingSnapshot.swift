@@ -66,6 +66,8 @@ public struct TrainingSnapshot: Sendable {
     public var state: RunState = .paused
     public var step = 0
     public var stepsPerSecond = 0.0
+    /// The running pace in steps per second; nil is "max".
+    public var pace: Int? = Trainer.defaultPace
     public var datasetSummary = "no data"
     public var datasetShape: DatasetShape?
     public var lossName = ""
