@@ -43,6 +43,7 @@ struct EvalCommand: ParsableCommand {
             labels: try labels.map { try NumpyFile.read(path: $0) },
             weights: weightArrays, seed: seed)
         let outcome = try EvalJob.run(request)
+        for note in outcome.notes { StandardError.line("losslab: " + note) }
         if let gradOut { try outcome.writeGradients(to: gradOut) }
         print(outcome.json(includeMined: mined))
     }

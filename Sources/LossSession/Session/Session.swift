@@ -98,6 +98,7 @@ public final class Session {
             if newLoss.className != loss.className { lossSettings = [:] }
             (dataset, datasetSource, loss, encoderChoice) = (loaded, source, newLoss, encoder)
             return "loaded \(describe(loaded))" + (notes.isEmpty ? "" : "; switched to " + notes.joined(separator: ", "))
+                + loaded.notes.map { "\n" + $0 }.joined()
         case .loss(let name, let values):
             let newLoss = try DenoisingLossChoice.make(name, settings: values)
             if let dataset, let mismatch = Self.mismatch(dataset, newLoss) { throw CommandError(mismatch) }
