@@ -1,7 +1,7 @@
 # LossLab: `make run` opens the explorer, `make test` runs every test. Both install the
 # system packages they need first.
 SWIFT ?= swift
-SYSTEM_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux
+SYSTEM_PACKAGES := libopenblas-dev libncursesw5-dev zlib1g-dev pkg-config tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run test test-cli test-e2e test-lessons test-fuzz fuzz-long bench clean
