@@ -73,6 +73,7 @@ test-cli:
 	bash Tests/cli/writes.sh .build/debug/losslab
 	bash Tests/cli/robustness.sh .build/debug/losslab
 	bash Tests/cli/conventions.sh .build/debug/losslab
+	bash Tests/cli/files.sh .build/debug/losslab
 
 # The explorer in tmux: keys, resize, quit, signals, journal restore.
 test-e2e:
