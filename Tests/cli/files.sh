@@ -17,6 +17,11 @@ check "run: extra columns" 0 "$bin" run "$work/nb.lab"
 contains "run says what was read" "$work/err" 'read "anchor" as the anchor and "positive" as the positive (4 records)'
 contains "run names the ignored columns" "$work/err" 'warning: ignored the columns "id" and "source"'
 
+notebook "load $data/extra_columns.jsonl" "show data"
+check "run: show data" 0 "$bin" run --verbose "$work/nb.lab"
+contains "show data repeats the warning" "$work/err" '  extra_columns.jsonl: anchor-positive'
+matches "show data has the notes" "$work/err" '^warning: ignored the columns "id" and "source"'
+
 notebook "load $data/query_answer.jsonl"
 check "run: query/answer" 0 "$bin" run --verbose "$work/nb.lab"
 contains "query/answer read as anchor-positive" "$work/err" "anchor-positive, 4 examples"
