@@ -6,10 +6,11 @@
 #   bash benchmarks/npz_load.sh [--rounds N] [--python PY] LOSSLAB [LOSSLAB...]
 #
 # Each round times every side once, in turn, so that a busy machine slows all of them alike;
-# the medians over the rounds are printed. For losslab the whole process is timed, so the
-# same data as an uncompressed .npy is timed too: the difference between the two is the
-# archive's share (reading the ZIP, inflating, CRC-32). numpy is timed inside Python
-# (perf_counter around np.load and reading both arrays) and as a whole process.
+# the medians over the rounds are printed, wall and CPU (user + system) time. For losslab the
+# whole process is timed, so the same data as an uncompressed .npy is timed too: the
+# difference between the two is the archive's share (reading the ZIP, inflating, CRC-32).
+# numpy is timed as a process against `import numpy` alone, and inside Python (perf_counter
+# around np.load and reading both arrays).
 set -euo pipefail
 
 rounds=7
@@ -46,30 +47,40 @@ print(f"{time.perf_counter() - start:.4f}")
 EOF
 echo "file: $(stat -c %s "$work/big.npz") bytes compressed, $(stat -c %s "$work/big.npy") bytes of vectors uncompressed; $rounds rounds"
 
-seconds() { # command... : wall time in seconds
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+# One run of a command: "wall cpu" in seconds (cpu = user + system, which other processes
+# on a busy machine disturb less than the wall time).
+measure() {
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >/dev/null 2>&1
+  awk '{ printf "%s %.2f", $1, $2 + $3 }' "$work/time"
 }
 
-declare -A times
+declare -A wall cpu
+record() { # key, command...
+  local key=$1 result
+  shift
+  result=$(measure "$@")
+  wall["$key"]+="${result% *} "
+  cpu["$key"]+="${result#* } "
+}
 for ((round = 0; round < rounds; round++)); do
   for bin in "$@"; do
-    times["$bin npz"]+="$(seconds "$bin" run "$work/npz.lab") "
-    times["$bin npy"]+="$(seconds "$bin" run "$work/npy.lab") "
+    record "$bin npz" "$bin" run "$work/npz.lab"
+    record "$bin npy" "$bin" run "$work/npy.lab"
   done
-  times["numpy inside"]+="$("$python" "$work/numpy_load.py" "$work/big.npz") "
-  times["numpy process"]+="$(seconds "$python" "$work/numpy_load.py" "$work/big.npz") "
+  record "numpy process" "$python" "$work/numpy_load.py" "$work/big.npz"
+  record "numpy import" "$python" -c "import numpy"
+  wall["numpy inside"]+="$("$python" "$work/numpy_load.py" "$work/big.npz") "
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf '%-60s %10s %10s %10s\n' "side" "npz (s)" "npy (s)" "npz - npy"
+printf '%-50s %9s %9s %9s %9s %9s %9s\n' "median seconds" "npz wall" "npy wall" "diff" "npz cpu" "npy cpu" "diff"
 for bin in "$@"; do
-  npz=$(echo "${times["$bin npz"]}" | median)
-  npy=$(echo "${times["$bin npy"]}" | median)
-  printf '%-60s %10s %10s %10.3f\n' "losslab run: $bin" "$npz" "$npy" "$(echo "$npz - $npy" | bc -l)"
+  nw=$(echo "${wall["$bin npz"]}" | median); yw=$(echo "${wall["$bin npy"]}" | median)
+  nc=$(echo "${cpu["$bin npz"]}" | median); yc=$(echo "${cpu["$bin npy"]}" | median)
+  printf '%-50s %9s %9s %9.3f %9s %9s %9.3f\n' "losslab run: $bin" "$nw" "$yw" "$(echo "$nw - $yw" | bc -l)" "$nc" "$yc" "$(echo "$nc - $yc" | bc -l)"
 done
-printf '%-60s %10s\n' "numpy np.load + both arrays, inside Python" "$(echo "${times["numpy inside"]}" | median)"
-printf '%-60s %10s\n' "numpy, the whole python process" "$(echo "${times["numpy process"]}" | median)"
+nw=$(echo "${wall["numpy process"]}" | median); yw=$(echo "${wall["numpy import"]}" | median)
+nc=$(echo "${cpu["numpy process"]}" | median); yc=$(echo "${cpu["numpy import"]}" | median)
+printf '%-50s %9s %9s %9.3f %9s %9s %9.3f\n' "python: np.load + both arrays vs import numpy" "$nw" "$yw" "$(echo "$nw - $yw" | bc -l)" "$nc" "$yc" "$(echo "$nc - $yc" | bc -l)"
+printf '%-50s %9s\n' "numpy inside Python (perf_counter)" "$(echo "${wall["numpy inside"]}" | median)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores)"
