@@ -117,6 +117,17 @@ import Testing
         #expect(dataset.notes.contains("warning: ignored the column \"lang\" (LossLab reads only the texts, labels and embeddings)"))
     }
 
+    @Test func csvNumberedNegatives() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanUp() }
+        let path = try scratch.write(
+            "hard.csv", "anchor,positive,negative_1,negative_2\nA cat sat.,A cat was sitting.,Dogs run.,It rains.\nStocks fell.,Shares dropped.,A cat sat.,Dogs run.\n")
+        let dataset = try DatasetLoader.load(path: path)
+        #expect(dataset.shape == .anchorPositive)
+        #expect(dataset.exampleTexts[1] == ["Stocks fell.", "Shares dropped.", "A cat sat.", "Dogs run."])
+        #expect(dataset.notes == ["read \"anchor\" as the anchor, \"positive\" as the positive, \"negative_1\" and \"negative_2\" as negatives (2 rows)"])
+    }
+
     @Test func vectorsWrittenAsTextByToCSVAreRefused() throws {
         let message = refusal("embedding_as_text.csv")
         expectMessage(message, contains: "column 2 ('embedding')", "'[0.1 0.2]' on line 2", "to_csv", "to_json")
