@@ -15,12 +15,15 @@ let package = Package(
             name: "COpenBLAS", path: "Sources/COpenBLAS",
             pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib",
+            pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
             name: "CNcursesw", path: "Sources/CNcursesw",
             providers: [.apt(["libncursesw5-dev"])]),
         .target(
             name: "LossKit",
             dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")]),
-        .target(name: "LossData", dependencies: ["LossKit"]),
+        .target(name: "LossData", dependencies: ["LossKit", "CZlib"]),
         .target(name: "LossSession", dependencies: ["LossKit", "LossData"]),
         .target(name: "TerminalKit"),
         .target(name: "CursesTerminal", dependencies: ["TerminalKit", "CNcursesw"]),

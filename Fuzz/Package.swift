@@ -11,10 +11,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Modules/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib"),
         .target(
             name: "LossKit", dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
             path: "Modules/LossKit"),
-        .target(name: "LossData", dependencies: ["LossKit"], path: "Modules/LossData"),
+        .target(name: "LossData", dependencies: ["LossKit", "CZlib"], path: "Modules/LossData"),
         .target(name: "LossSession", dependencies: ["LossKit", "LossData"], path: "Modules/LossSession"),
         .target(name: "FuzzSupport", dependencies: ["LossData"]),
         .executableTarget(name: "FuzzNpy", dependencies: ["FuzzSupport", "LossData"]),

@@ -11,12 +11,15 @@ public struct NumpyArray: Sendable {
         case floats64([Double])
         /// All integer types and bool (as 0 and 1).
         case ints([Int64])
+        /// String elements (numpy `U` and `S`), trailing NULs removed as numpy does.
+        case strings([String])
 
         public var count: Int {
             switch self {
             case .floats32(let values): values.count
             case .floats64(let values): values.count
             case .ints(let values): values.count
+            case .strings(let values): values.count
             }
         }
     }
@@ -53,13 +56,20 @@ public struct NumpyArray: Sendable {
     /// Number of dimensions.
     public var rank: Int { shape.count }
 
-    /// All values as Double, in C order.
+    /// All values as Double, in C order; strings read as NaN (callers that may meet string
+    /// arrays use `exactDoubles`, which refuses them).
     public func doubles() -> [Double] {
         switch storage {
         case .floats32(let values): values.map { Double($0) }
         case .floats64(let values): values
         case .ints(let values): values.map { Double($0) }
+        case .strings(let values): values.map { _ in .nan }
         }
+    }
+
+    /// The refusal for string elements where numbers are needed.
+    func stringsAreNotNumbers() -> DataError {
+        DataError.file(source, "the array holds strings (numpy dtype \(dtype.rawValue)), not numbers")
     }
 
     /// The largest magnitude up to which float64 holds every integer: past it neighbouring
@@ -69,6 +79,7 @@ public struct NumpyArray: Sendable {
     /// All values as Double, refusing integers that a Double cannot hold exactly: labels past
     /// 2^53 would silently merge with their neighbours.
     public func exactDoubles() throws -> [Double] {
+        if case .strings = storage { throw stringsAreNotNumbers() }
         if case .ints(let values) = storage,
            let index = values.firstIndex(where: { $0.magnitude > Self.largestExactInteger.magnitude }) {
             throw DataError.file(
@@ -86,6 +97,8 @@ public struct NumpyArray: Sendable {
             return try values.enumerated().map { try wholeNumber(Double($0.element), at: $0.offset) }
         case .floats64(let values):
             return try values.enumerated().map { try wholeNumber($0.element, at: $0.offset) }
+        case .strings:
+            throw stringsAreNotNumbers()
         }
     }
 
@@ -99,6 +112,7 @@ public struct NumpyArray: Sendable {
 
     /// The array as a matrix, converting element types as needed. Only 2-D arrays qualify.
     public func matrix<T: Scalar>(_: T.Type = T.self) throws -> Matrix<T> {
+        if case .strings = storage { throw stringsAreNotNumbers() }
         guard shape.count == 2 else {
             let kind = shape.count == 0 ? "a 0-D scalar" : "\(shape.count)-D"
             throw DataError.file(
@@ -120,7 +134,26 @@ public struct NumpyArray: Sendable {
             return Matrix(rows: rows, cols: cols, values: values.map { T($0) })
         case .ints(let values):
             return Matrix(rows: rows, cols: cols, values: values.map { T($0) })
+        case .strings:
+            throw stringsAreNotNumbers()
         }
+    }
+
+    /// The array as item vectors or teacher embeddings: `matrix`, refusing 8-bit integers.
+    /// Those are what `model.encode(..., precision=...)` returns for its quantized precisions
+    /// ("int8"/"binary" give int8, "uint8"/"ubinary" uint8): bucket numbers or packed sign
+    /// bits, whose distances are not the embeddings' distances, so training on them as
+    /// vectors would teach nothing true.
+    public func embeddingMatrix<T: Scalar>(_: T.Type = T.self) throws -> Matrix<T> {
+        if (dtype == .int8 || dtype == .uint8) && shape.count == 2 {
+            let signed = dtype == .int8
+            let packed = signed ? "\"binary\"" : "\"ubinary\""
+            let buckets = signed ? "\"int8\"" : "\"uint8\""
+            throw DataError.file(
+                source,
+                "holds \(dtype.rawValue) values (shape \(formatShape(shape))): quantized embeddings, as model.encode(..., precision=\(buckets)) writes them (or \(packed), 8 sign bits packed per value), not vectors to train on; encode with the default precision=\"float32\" and save that (for other 8-bit data, such as pixels, save x.astype(\"float32\"))")
+        }
+        return try matrix(T.self)
     }
 
     /// The first NaN or infinity, as a flat C-order index and the index along the first axis
@@ -141,7 +174,7 @@ public struct NumpyArray: Sendable {
         switch storage {
         case .floats32(let values): values.firstIndex { !$0.isFinite }
         case .floats64(let values): values.firstIndex { !$0.isFinite }
-        case .ints: nil
+        case .ints, .strings: nil
         }
     }
 

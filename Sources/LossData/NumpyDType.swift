@@ -4,13 +4,16 @@ public enum NumpyDType: String, Sendable, CaseIterable {
     case int8, int16, int32, int64
     case uint8, uint16, uint32
     case bool
+    /// Fixed-width strings: numpy's `U` (UTF-32 code units) and `S` (bytes). Read only, for
+    /// class labels saved with `np.save(path, np.array(names))`.
+    case unicode, bytes
 
-    /// Bytes per element.
+    /// Bytes per element (per character for the string types).
     public var itemSize: Int {
         switch self {
-        case .int8, .uint8, .bool: 1
+        case .int8, .uint8, .bool, .bytes: 1
         case .float16, .int16, .uint16: 2
-        case .float32, .int32, .uint32: 4
+        case .float32, .int32, .uint32, .unicode: 4
         case .float64, .int64: 8
         }
     }
@@ -35,6 +38,8 @@ public enum NumpyDType: String, Sendable, CaseIterable {
         case .int8, .int16, .int32, .int64: "i"
         case .uint8, .uint16, .uint32: "u"
         case .bool: "b"
+        case .unicode: "U"
+        case .bytes: "S"
         }
     }
 
@@ -49,7 +54,7 @@ public enum NumpyDType: String, Sendable, CaseIterable {
         case .uint16: 0...Int64(UInt16.max)
         case .uint32: 0...Int64(UInt32.max)
         case .bool: 0...1
-        case .float16, .float32, .float64: nil
+        case .float16, .float32, .float64, .unicode, .bytes: nil
         }
     }
 }
@@ -59,6 +64,14 @@ struct NumpyTypeString: Equatable {
     var dtype: NumpyDType
     /// True when the bytes in the file are big-endian.
     var bigEndian: Bool
+    /// Characters per element for the string types (numpy's `<U7` holds 7); 1 otherwise.
+    var characters = 1
+
+    /// Bytes per element in the file.
+    var elementSize: Int { dtype.itemSize * characters }
+
+    /// The longest string element read (in characters): longer is no class label.
+    static let maximumCharacters = 1 << 20
 
     /// Parses a numpy type string; the error text says why a type is not supported.
     static func parse(_ text: String) -> Result<NumpyTypeString, DataError> {
@@ -100,8 +113,13 @@ struct NumpyTypeString: Equatable {
         case ("b", 1): dtype = .bool
         case ("O", _):
             return unsupported("Python object array; it would need unpickling, which this reader never does")
-        case ("U", _): return unsupported("unicode string array")
-        case ("S", _), ("a", _): return unsupported("byte string array")
+        case ("U", let count?), ("S", let count?), ("a", let count?):
+            guard count >= 0, count <= maximumCharacters else {
+                return unsupported("strings of \(count) characters; at most \(maximumCharacters) are read")
+            }
+            let type = kind == "U" ? NumpyDType.unicode : .bytes
+            return .success(NumpyTypeString(dtype: type, bigEndian: type == .unicode && bigEndian, characters: count))
+        case ("U", _), ("S", _), ("a", _): return unsupported("a string type without a length")
         case ("c", _): return unsupported("complex numbers")
         case ("V", _): return unsupported("raw void/record data")
         case ("M", _), ("m", _): return unsupported("datetime/timedelta")

@@ -168,7 +168,7 @@ struct NumpyHeader: Equatable {
         guard let elementCount = checkedProduct(shape) else {
             throw fail("bad header: shape \(shorten(formatShape(shape))) has more elements than can be addressed (size overflows)")
         }
-        let (byteCount, overflow) = elementCount.multipliedReportingOverflow(by: typeString.dtype.itemSize)
+        let (byteCount, overflow) = elementCount.multipliedReportingOverflow(by: typeString.elementSize)
         guard !overflow else {
             throw fail("bad header: shape \(shorten(formatShape(shape))) of \(typeString.dtype.rawValue) needs more bytes than can be addressed (size overflows)")
         }

@@ -26,7 +26,7 @@ public enum NumpyFile {
             storage = .ints(byteSwapped(try readDirectly(file, at: offset, count: count, as: Int64.self), if: swap))
         default:
             let raw = try file.read(at: offset, count: header.byteCount)
-            storage = raw.withUnsafeBytes { decodeElements($0, as: header.typeString, count: count) }
+            storage = try raw.withUnsafeBytes { try decodeElements($0, as: header.typeString, count: count, name: path) }
         }
         return finish(header, storage, name: path)
     }
@@ -42,7 +42,7 @@ public enum NumpyFile {
         try checkMemory(for: header, name: name)
         let payload = UnsafeRawBufferPointer(
             rebasing: bytes[header.dataOffset..<(header.dataOffset + header.byteCount)])
-        let storage = decodeElements(payload, as: header.typeString, count: header.elementCount)
+        let storage = try decodeElements(payload, as: header.typeString, count: header.elementCount, name: name)
         return finish(header, storage, name: name)
     }
 
@@ -58,7 +58,11 @@ public enum NumpyFile {
     /// Integer and float16 data widens in memory (int8 to Int64 is 8 times the file size):
     /// refuse arrays that cannot fit rather than die allocating them.
     private static func checkMemory(for header: NumpyHeader, name: String) throws {
-        let stride = header.typeString.dtype.isFloatingPoint && header.typeString.dtype != .float64 ? 4 : 8
+        var stride = header.typeString.dtype.isFloatingPoint && header.typeString.dtype != .float64 ? 4 : 8
+        if header.typeString.dtype == .unicode || header.typeString.dtype == .bytes {
+            // A String per element: its 16-byte value, and its characters when they do not fit in it.
+            stride = 16 + header.typeString.characters * 4
+        }
         let (bytes, overflow) = header.elementCount.multipliedReportingOverflow(by: stride)
         if overflow || bytes > FileIO.physicalMemory {
             throw DataError.file(
@@ -76,10 +80,20 @@ public enum NumpyFile {
         }
     }
 
-    /// Converts `count` packed elements (the caller has checked the byte count) into storage.
-    static func decodeElements(_ raw: UnsafeRawBufferPointer, as type: NumpyTypeString, count: Int) -> NumpyArray.Storage {
+    /// Converts `count` packed elements (the caller has checked the byte count) into storage;
+    /// `name` starts the message about a string element that is not text.
+    static func decodeElements(_ raw: UnsafeRawBufferPointer, as type: NumpyTypeString, count: Int, name: String) throws -> NumpyArray.Storage {
         let swap = type.bigEndian != hostIsBigEndian
         switch type.dtype {
+        case .unicode:
+            return .strings(try decodeUnicode(raw, characters: type.characters, count: count, swap: swap, name: name))
+        case .bytes:
+            let width = type.characters
+            return .strings((0..<count).map { index in
+                var end = (index + 1) * width
+                while end > index * width && raw[end - 1] == 0 { end -= 1 }
+                return String(decoding: UnsafeRawBufferPointer(rebasing: raw[(index * width)..<end]), as: UTF8.self)
+            })
         case .float32:
             return .floats32(byteSwapped(copyOut(raw, as: Float.self, count: count), if: swap))
         case .float64:
@@ -109,6 +123,32 @@ public enum NumpyFile {
             }
             return .ints(values)
         }
+    }
+
+    /// numpy's `U` elements: `characters` UTF-32 code units each, trailing NULs dropped.
+    private static func decodeUnicode(_ raw: UnsafeRawBufferPointer, characters: Int, count: Int, swap: Bool, name: String) throws -> [String] {
+        var strings: [String] = []
+        strings.reserveCapacity(count)
+        for index in 0..<count {
+            var scalars = String.UnicodeScalarView()
+            var pendingNULs = 0
+            for position in 0..<characters {
+                var code = raw.loadUnaligned(fromByteOffset: 4 * (index * characters + position), as: UInt32.self)
+                if swap { code = code.byteSwapped }
+                if code == 0 {
+                    pendingNULs += 1
+                    continue
+                }
+                guard let scalar = Unicode.Scalar(code) else {
+                    throw DataError.file(name, "element \(index) holds 0x\(String(code, radix: 16, uppercase: true)), which is not a Unicode code point")
+                }
+                scalars.append(contentsOf: repeatElement(Unicode.Scalar(0), count: pendingNULs))
+                pendingNULs = 0
+                scalars.append(scalar)
+            }
+            strings.append(String(scalars))
+        }
+        return strings
     }
 
     private static func byteSwapped(_ values: consuming [Float], if swap: Bool) -> [Float] {
@@ -163,6 +203,7 @@ public enum NumpyFile {
         case .floats32(let values): .floats32(fortranToC(values, shape: shape))
         case .floats64(let values): .floats64(fortranToC(values, shape: shape))
         case .ints(let values): .ints(fortranToC(values, shape: shape))
+        case .strings(let values): .strings(fortranToC(values, shape: shape))
         }
     }
 

@@ -12,6 +12,7 @@ extension NumpyFile {
         var named = array
         named.source = path
         try named.checkCount()
+        try named.checkWritable()
         let header = NumpyHeader.encode(descr: named.dtype.descr, shape: named.shape)
         return PendingFile(path: path) { sink in
             try sink.write(header)
@@ -27,6 +28,7 @@ extension NumpyFile {
     /// The complete `.npy` file image for the array, as `write` would store it.
     public static func encode(_ array: NumpyArray) throws -> [UInt8] {
         try array.checkCount()
+        try array.checkWritable()
         var bytes = NumpyHeader.encode(descr: array.dtype.descr, shape: array.shape)
         try encodePayload(array) { bytes.append(contentsOf: $0) }
         return bytes
@@ -75,6 +77,8 @@ extension NumpyFile {
             buffer.storeBytes(of: floatValue(array.storage, index).bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
         case .float64:
             buffer.storeBytes(of: doubleValue(array.storage, index).bitPattern.littleEndian, toByteOffset: offset, as: UInt64.self)
+        case .unicode, .bytes:
+            throw array.stringsAreNotNumbers()
         case .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .bool:
             let value = try integerValue(array, index)
             let range = array.dtype.integerRange!
@@ -96,6 +100,7 @@ extension NumpyFile {
         case .floats32(let values): values[index]
         case .floats64(let values): Float(values[index])
         case .ints(let values): Float(values[index])
+        case .strings: .nan
         }
     }
 
@@ -104,6 +109,7 @@ extension NumpyFile {
         case .floats32(let values): Double(values[index])
         case .floats64(let values): values[index]
         case .ints(let values): Double(values[index])
+        case .strings: .nan
         }
     }
 
@@ -113,10 +119,19 @@ extension NumpyFile {
         case .ints(let values): return values[index]
         case .floats32(let values): value = Double(values[index])
         case .floats64(let values): value = values[index]
+        case .strings: throw array.stringsAreNotNumbers()
         }
         guard value.isFinite, value.rounded(.towardZero) == value, value >= -0x1p63, value < 0x1p63 else {
             throw DataError.file(array.source, "cannot store element \(index) = \(value) as \(array.dtype.rawValue): not a whole number in range")
         }
         return Int64(value)
+    }
+}
+
+extension NumpyArray {
+    /// Arrays are written as numbers only; string arrays are read (labels), never written.
+    func checkWritable() throws {
+        if case .strings = storage { throw stringsAreNotNumbers() }
+        if dtype == .unicode || dtype == .bytes { throw stringsAreNotNumbers() }
     }
 }

@@ -202,7 +202,7 @@ enum ZipDirectory {
         let compressed = UnsafeRawBufferPointer(rebasing: archive[dataStart..<(dataStart + entry.compressedSize)])
 
         func checked(_ bytes: UnsafeRawBufferPointer) throws -> R {
-            let actual = CRC32.checksum(bytes)
+            let actual = Zlib.crc32(bytes)
             guard actual == entry.crc else {
                 throw fail(
                     "CRC-32 mismatch (archive says \(hex(entry.crc)), data gives \(hex(actual))): the archive is corrupt")
@@ -226,7 +226,7 @@ enum ZipDirectory {
             }
             let inflated: [UInt8]
             do {
-                inflated = try Inflater.inflate(compressed, expectedSize: entry.uncompressedSize)
+                inflated = try Zlib.inflate(compressed, expectedSize: entry.uncompressedSize)
             } catch let error as DataError {
                 throw fail(error.message)
             }

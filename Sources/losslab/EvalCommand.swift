@@ -47,7 +47,7 @@ struct EvalCommand: ParsableCommand {
             weights: weightArrays, seed: seed)
         request.reference = try LossReference.parse(reference)
         let outcome = try EvalJob.run(request)
-        for note in outcome.notes { StandardError.line("losslab: note: \(note)") }
+        for note in outcome.notes { StandardError.line("losslab: " + note) }
         if let gradOut { try outcome.writeGradients(to: gradOut) }
         print(outcome.json(includeMined: mined))
     }

@@ -22,7 +22,8 @@ struct RunCommand: ParsableCommand {
             if verbose || outcome.error != nil || outcome.output.hasPrefix("FAILED") {
                 let text = outcome.error.map { "error: \($0)" } ?? outcome.output
                 if !text.isEmpty { StandardError.line("\(notebook):\(outcome.line): \(StandardError.excerpt(outcome.text))\n  \(StandardError.excerpt(text, limit: 2000))") }
-            } else if outcome.text.hasPrefix("step") {
+            } else if outcome.text.hasPrefix("step") || (outcome.text.hasPrefix("load") && outcome.output.contains("\n")) {
+                // Steps report progress; a load reports what it read and its warnings.
                 StandardError.line("\(notebook):\(outcome.line): \(outcome.output)")
             }
         }

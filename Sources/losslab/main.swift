@@ -16,6 +16,11 @@ if let symbol = dlsym(nil, "mallopt") {
 // instead of the signal killing the process with the terminal in raw mode.
 signal(SIGXFSZ, SIG_IGN)
 
+if let problem = CommandSpelling.problem(Array(CommandLine.arguments.dropFirst())) {
+    StandardError.line("losslab: " + problem)
+    exit(2)
+}
+
 // Usage errors and bad input exit with status 2 and one line on stderr; help exits 0.
 do {
     var command = try Losslab.parseAsRoot()

@@ -28,11 +28,16 @@ public func fuzzNpy(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
             fatalError("read(data:) and read(path:) disagree: \(a.shape) \(a.dtype) vs \(b.shape) \(b.dtype)")
         }
         Fuzz.useArray(a)
-        // The writer's image of what was read reads back the same (C order, same dtype).
-        let rewritten = try! NumpyFile.encode(a)
-        let again = try! NumpyFile.read(data: rewritten, name: "rewritten.npy")
-        guard again.shape == a.shape, again.dtype == a.dtype, Fuzz.sameValues(again.storage, a.storage) else {
-            fatalError("NumpyFile.encode of a read array does not read back the same")
+        if case .strings = a.storage {
+            // String arrays (labels) are read, never written: the writer refuses them.
+            _ = Fuzz.expectDataErrors("NumpyFile.encode(strings)", names: [name]) { try NumpyFile.encode(a) }
+        } else {
+            // The writer's image of what was read reads back the same (C order, same dtype).
+            let rewritten = try! NumpyFile.encode(a)
+            let again = try! NumpyFile.read(data: rewritten, name: "rewritten.npy")
+            guard again.shape == a.shape, again.dtype == a.dtype, Fuzz.sameValues(again.storage, a.storage) else {
+                fatalError("NumpyFile.encode of a read array does not read back the same")
+            }
         }
         // As item vectors (no labels: refused after the vectors are checked).
         Fuzz.expectDataErrors("DatasetLoader.load(npy)", names: [path]) { try DatasetLoader.load(path: path) }

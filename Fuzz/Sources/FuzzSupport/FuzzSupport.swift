@@ -82,6 +82,7 @@ public enum Fuzz {
         case (.floats32(let x), .floats32(let y)): x.map(\.bitPattern) == y.map(\.bitPattern)
         case (.floats64(let x), .floats64(let y)): x.map(\.bitPattern) == y.map(\.bitPattern)
         case (.ints(let x), .ints(let y)): x == y
+        case (.strings(let x), .strings(let y)): x == y
         default: false
         }
     }
@@ -92,6 +93,7 @@ public enum Fuzz {
         case (.floats32(let x), .floats32(let y)): x.elementsEqual(y) { $0 == $1 || ($0.isNaN && $1.isNaN) }
         case (.floats64(let x), .floats64(let y)): x.elementsEqual(y) { $0 == $1 || ($0.isNaN && $1.isNaN) }
         case (.ints(let x), .ints(let y)): x == y
+        case (.strings(let x), .strings(let y)): x == y
         default: false
         }
     }
@@ -118,5 +120,8 @@ public enum Fuzz {
         _ = try? array.int64s()
         _ = try? array.matrix(Float.self)
         _ = try? array.matrix(Double.self)
+        _ = try? array.embeddingMatrix(Float.self)
+        _ = try? array.exactDoubles()
+        _ = try? LabelValues.read(array)
     }
 }

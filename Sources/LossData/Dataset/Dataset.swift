@@ -84,6 +84,9 @@ public struct Dataset: Sendable {
     public var teacher: Matrix<Float>?
     /// A class per item for coloring and retrieval metrics, when known (labelled items always).
     public var itemClasses: [Int]?
+    /// What a loader read and how (which column became what, the ids class names became),
+    /// and warnings ("warning: ..."), one line each, for the load command's output.
+    public var notes: [String] = []
 
     public init(name: String, shape: DatasetShape, items: ItemFeatures, texts: [String]? = nil, examples: [[Int]],
                 labels: [Double] = [], labelNames: [String] = [], teacher: Matrix<Float>? = nil, itemClasses: [Int]? = nil) {

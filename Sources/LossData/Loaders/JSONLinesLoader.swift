@@ -30,7 +30,20 @@ enum JSONLinesLoader {
     }
 
     static let knownLayouts =
-        "{\"text\", \"label\"}, {\"text\"}, {\"anchor\", \"positive\"[, \"negative\"]}, {\"texts\": [...]}, or {\"sentence1\", \"sentence2\", \"label\"}"
+        "{\"text\", \"label\"}, {\"text\"}, {\"anchor\"/\"query\"/\"question\", \"positive\"/\"answer\"/\"document\"[, \"negative\"/\"negative_1\"...]}, {\"texts\": [...]}, or {\"sentence1\"/\"premise\", \"sentence2\"/\"hypothesis\", \"label\"/\"score\"}"
+
+    /// The column names sentence-transformers' docs and the Hub's datasets use, by role.
+    enum RecordColumns {
+        static let anchors = ["anchor", "query", "question"]
+        static let positives = ["positive", "answer", "document"]
+        /// A pair's first and second sentence: `firsts[i]` goes with `seconds[i]`.
+        static let firsts = ["sentence1", "text1", "premise"]
+        static let seconds = ["sentence2", "text2", "hypothesis"]
+        static let labels = ["label", "score"]
+        static let singles = ["text", "sentence"]
+        /// Names that make a table's first row the header of text records.
+        static let recordMarkers = Set(anchors + firsts + ["texts"])
+    }
 
     /// What one line contributes.
     private struct Record {
@@ -38,10 +51,47 @@ enum JSONLinesLoader {
         var texts: [String]
         var embeddings: [[Float]]?
         var label: JSONValue?
+        /// What each key read became, in column order ("\"query\" as the anchor").
+        var roles: [String]
+        /// The keys read.
+        var used: Set<String>
     }
 
     static func load(path: String, name: String) throws -> Dataset {
         let reader = try TextLineReader(path: path, kind: "JSON Lines text")
+        var first = true
+        return try build(path: path, name: name, unit: "record") {
+            while let line = try reader.next() {
+                if line.isBlank { continue }
+                let at = "line \(line.number)"
+                let value: JSONValue
+                do {
+                    value = try JSONLineParser.parse(line.bytes)
+                } catch let error as JSONSyntaxError {
+                    var hint = ""
+                    if first {
+                        let trimmed = String(decoding: line.bytes, as: UTF8.self).loaderTrimmed()
+                        if trimmed == "[" || trimmed == "{" || trimmed.hasPrefix("[{") || trimmed.hasPrefix("[ {") {
+                            hint = " (this looks like a JSON document spread over lines or one array; JSON Lines needs one complete object per line)"
+                        }
+                    }
+                    throw DataError.file(path, "\(at), column \(error.column): \(error.reason)\(hint)")
+                }
+                guard case .object(let object) = value else {
+                    let hint = value.typeName == "an array" ? " (JSON Lines needs one object per line, not an array of them)" : ""
+                    throw DataError.file(path, "\(at) holds \(value.typeName), expected an object {...}\(hint)")
+                }
+                first = false
+                return (line.number, object)
+            }
+            return nil
+        }
+    }
+
+    /// Builds the dataset from records, one object per line: the records of a JSON Lines file
+    /// or the rows of a text table (`unit` names them in messages). The first record's keys
+    /// decide the layout and every other record must follow it.
+    static func build(path: String, name: String, unit: String, next: () throws -> (line: Int, object: [String: JSONValue])?) throws -> Dataset {
         var layout: Layout?
         var firstLine = 0
         var columns = 0
@@ -52,28 +102,13 @@ enum JSONLinesLoader {
         var examples: [[Int]] = []
         var rawLabels: [RawLabel] = []
         var lines: [Int] = []
+        var roles: [String] = []
+        var ignored: Set<String> = []
 
-        while let line = try reader.next() {
-            if line.isBlank { continue }
-            let at = "line \(line.number)"
-            let value: JSONValue
-            do {
-                value = try JSONLineParser.parse(line.bytes)
-            } catch {
-                var hint = ""
-                if layout == nil {
-                    let trimmed = String(decoding: line.bytes, as: UTF8.self).loaderTrimmed()
-                    if trimmed == "[" || trimmed == "{" || trimmed.hasPrefix("[{") || trimmed.hasPrefix("[ {") {
-                        hint = " (this looks like a JSON document spread over lines or one array; JSON Lines needs one complete object per line)"
-                    }
-                }
-                throw DataError.file(path, "\(at), column \(error.column): \(error.reason)\(hint)")
-            }
-            guard case .object(let object) = value else {
-                let hint = value.typeName == "an array" ? " (JSON Lines needs one object per line, not an array of them)" : ""
-                throw DataError.file(path, "\(at) holds \(value.typeName), expected an object {...}\(hint)")
-            }
+        while let (lineNumber, object) = try next() {
+            let at = "line \(lineNumber)"
             let record = try interpret(object, at: at, path: path)
+            ignored.formUnion(object.keys.filter { !record.used.contains($0) })
             if let layout {
                 if record.layout != layout {
                     throw DataError.file(
@@ -89,7 +124,8 @@ enum JSONLinesLoader {
                 }
             } else {
                 layout = record.layout
-                firstLine = line.number
+                roles = record.roles
+                firstLine = lineNumber
                 columns = record.texts.count
                 withEmbeddings = record.embeddings != nil
                 dimension = record.embeddings?.first?.count ?? 0
@@ -121,12 +157,36 @@ enum JSONLinesLoader {
                 example.append(pool.item(text, vector: record.embeddings?[index], teacher: teacher))
             }
             examples.append(example)
-            lines.append(line.number)
+            lines.append(lineNumber)
         }
 
         guard let layout else {
-            throw DataError.file(path, "there are no records (the file holds only blank lines)")
+            throw DataError.file(path, "there are no \(unit)s (the file holds only blank lines)")
         }
+        var notes = ["read " + joinedRoles(roles) + " (\(examples.count) \(unit)\(examples.count == 1 ? "" : "s"))"]
+        if !ignored.isEmpty {
+            let names = ignored.sorted().map { "\"\($0)\"" }
+            notes.append("warning: ignored the column\(names.count == 1 ? "" : "s") \(joined(names)) (LossLab reads only the texts, labels and embeddings)")
+        }
+        var dataset = try assemble(layout, path: path, name: name, pool: pool, examples: examples, rawLabels: rawLabels, lines: lines, columns: columns)
+        if let note = dataset.notes.first { notes.append(note) }
+        dataset.notes = notes
+        return dataset
+    }
+
+    /// "a and b", "a, b and c"; a last part that has its own "and" gets a comma.
+    static func joined(_ parts: [String]) -> String {
+        guard parts.count > 1 else { return parts.first ?? "" }
+        let last = parts.last!
+        return parts.dropLast().joined(separator: ", ") + (last.contains(" and ") ? ", " : " and ") + last
+    }
+
+    private static func joinedRoles(_ roles: [String]) -> String { joined(roles) }
+
+    /// The dataset of the records' layout; its only note is the ids class names became.
+    private static func assemble(
+        _ layout: Layout, path: String, name: String, pool: TextItemPool, examples: [[Int]], rawLabels: [RawLabel], lines: [Int], columns: Int
+    ) throws -> Dataset {
         let place: (Int) -> String = { "line \(lines[$0])" }
         let items = pool.features()
         switch layout {
@@ -136,18 +196,22 @@ enum JSONLinesLoader {
             for (example, items) in examples.enumerated() where itemClasses[items[0]] < 0 {
                 itemClasses[items[0]] = classes.ids[example]
             }
-            return Dataset(
+            var dataset = Dataset(
                 name: name, shape: .labelledItems, items: items, texts: pool.texts, examples: examples,
                 labels: classes.ids.map(Double.init), labelNames: classes.names, itemClasses: itemClasses)
+            dataset.notes = [classes.note].compactMap { $0 }
+            return dataset
         case .teacherText:
             return Dataset(name: name, shape: .teacherItems, items: items, texts: pool.texts, examples: examples, teacher: pool.teacherMatrix())
         case .sentence:
             return Dataset(name: name, shape: .sentences, items: items, texts: pool.texts, examples: examples)
         case .pair:
             let labels = try LabelMapping.pairs(rawLabels, source: path, place: place)
-            return Dataset(
+            var dataset = Dataset(
                 name: name, shape: labels.shape, items: items, texts: pool.texts, examples: examples,
                 labels: labels.values, labelNames: labels.names)
+            dataset.notes = [labels.note].compactMap { $0 }
+            return dataset
         case .anchor, .texts:
             return Dataset(name: name, shape: columns == 3 ? .triplets : .anchorPositive, items: items, texts: pool.texts, examples: examples)
         }
@@ -178,38 +242,92 @@ enum JSONLinesLoader {
         let layout: Layout
         var texts: [String]
         var label: JSONValue?
-        if object["anchor"] != nil {
-            layout = .anchor
-            texts = [try text("anchor"), try text("positive")]
-            if let negative = object["negative"] { texts += try strings(negative, key: "negative") }
-            if let negatives = object["negatives"] { texts += try strings(negatives, key: "negatives") }
+        var roles: [String] = []
+        var used: Set<String> = []
+        func read(_ key: String, as role: String) throws -> String {
+            used.insert(key)
+            roles.append("\"\(key)\" as \(role)")
+            return try text(key)
+        }
+        /// The label or score, when there is one.
+        func readLabel() -> JSONValue? {
+            guard let key = RecordColumns.labels.first(where: { object[$0] != nil }) else { return nil }
+            used.insert(key)
+            roles.append("\"\(key)\" as the label")
+            return object[key]
+        }
+        if let anchor = RecordColumns.anchors.first(where: { object[$0] != nil }) {
+            guard let positive = RecordColumns.positives.first(where: { object[$0] != nil }) else {
+                let names = RecordColumns.positives.map { "\"\($0)\"" }
+                throw DataError.file(path, "\(at) has \"\(anchor)\" but no positive (\(joined(names).replacingOccurrences(of: " and ", with: " or ")))")
+            }
+            texts = [try read(anchor, as: "the anchor"), try read(positive, as: "the positive")]
+            var negatives: [String] = []
+            if let negative = object["negative"] {
+                texts += try strings(negative, key: "negative")
+                negatives.append("negative")
+            }
+            if let list = object["negatives"] {
+                texts += try strings(list, key: "negatives")
+                negatives.append("negatives")
+            }
             let numbered = object.keys.compactMap { key -> (Int, String)? in
                 guard key.hasPrefix("negative_"), let number = Int(key.dropFirst("negative_".count)) else { return nil }
                 return (number, key)
             }.sorted { $0.0 < $1.0 }
-            for (_, key) in numbered { texts.append(try text(key)) }
+            for (_, key) in numbered {
+                texts.append(try text(key))
+                negatives.append(key)
+            }
+            used.formUnion(negatives)
+            if !negatives.isEmpty {
+                let single = negatives == ["negative"] && texts.count == 3
+                roles.append(joined(negatives.map { "\"\($0)\"" }) + (single ? " as the negative" : " as negatives"))
+            }
+            label = readLabel()
+            if label != nil {
+                // A labelled (anchor, positive) is a scored or binary pair, as in sentence-transformers.
+                guard texts.count == 2 else {
+                    throw DataError.file(path, "\(at): a label beside \(texts.count) texts; labelled examples are pairs (two texts), and triplets take no label")
+                }
+                layout = .pair
+            } else {
+                layout = .anchor
+            }
         } else if let list = object["texts"] {
             layout = .texts
+            used.insert("texts")
+            roles.append("\"texts\" as the texts")
             texts = try strings(list, key: "texts")
             guard texts.count >= 2 else {
                 throw DataError.file(path, "\(at): \"texts\" holds \(texts.count) text\(texts.count == 1 ? "" : "s"); an example needs at least 2 (anchor, positive)")
             }
-        } else if object["sentence1"] != nil || object["text1"] != nil {
+        } else if let firstKey = RecordColumns.firsts.first(where: { object[$0] != nil }) {
             layout = .pair
-            let first = object["sentence1"] != nil ? "sentence1" : "text1"
-            let second = object["sentence2"] != nil || object["text2"] == nil ? "sentence2" : "text2"
-            texts = [try text(first), try text(second)]
-            label = object["label"] ?? object["score"]
-            guard label != nil else {
-                throw DataError.file(path, "\(at): the pair has no \"label\" (1/0, a score in [0, 1], or a class)")
+            let pairedSecond = RecordColumns.seconds[RecordColumns.firsts.firstIndex(of: firstKey)!]
+            guard let secondKey = object[pairedSecond] != nil ? pairedSecond : RecordColumns.seconds.first(where: { object[$0] != nil }) else {
+                throw DataError.file(path, "\(at) has \"\(firstKey)\" but no \"\(pairedSecond)\" (the second sentence of the pair)")
             }
-        } else if object["text"] != nil || object["sentence"] != nil {
-            texts = [try text(object["text"] != nil ? "text" : "sentence")]
-            label = object["label"]
-            if case .array = label {
-                layout = .teacherText
+            texts = [try read(firstKey, as: "the first sentence"), try read(secondKey, as: "the second")]
+            label = readLabel()
+            guard label != nil else {
+                throw DataError.file(
+                    path, "\(at): the pair (\"\(firstKey)\", \"\(secondKey)\") has no \"label\" or \"score\" (1/0, a score in [0, 1], or a class); pairs without labels are anchor-positive data: name their columns \"anchor\" and \"positive\"")
+            }
+        } else if let key = RecordColumns.singles.first(where: { object[$0] != nil }) {
+            texts = [try read(key, as: "the text")]
+            if let value = object["label"] {
+                used.insert("label")
+                label = value
+                if case .array = value {
+                    layout = .teacherText
+                    roles.append("\"label\" as the teacher embedding")
+                } else {
+                    layout = .labelledText
+                    roles.append("\"label\" as the label")
+                }
             } else {
-                layout = label == nil ? .sentence : .labelledText
+                layout = .sentence
             }
         } else {
             let keys = object.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
@@ -225,13 +343,17 @@ enum JSONLinesLoader {
             embeddings = try elements.enumerated().map { index, element in
                 try numbers(element, key: "embeddings[\(index)]", at: at, path: path)
             }
+            used.insert("embeddings")
+            roles.append("\"embeddings\" as their vectors")
         } else if let one = object["embedding"] {
             guard texts.count == 1 else {
                 throw DataError.file(path, "\(at): \"embedding\" gives one vector for \(texts.count) texts; use \"embeddings\": [[...], ...] with one per text")
             }
             embeddings = [try numbers(one, key: "embedding", at: at, path: path)]
+            used.insert("embedding")
+            roles.append("\"embedding\" as its vector")
         }
-        return Record(layout: layout, texts: texts, embeddings: embeddings, label: label)
+        return Record(layout: layout, texts: texts, embeddings: embeddings, label: label, roles: roles, used: used)
     }
 
     /// A non-empty array of finite numbers, as floats.

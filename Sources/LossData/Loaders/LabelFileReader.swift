@@ -28,6 +28,8 @@ enum ColumnNames {
     static let label: Set<String> = ["label", "labels", "class", "y"]
     static let text: Set<String> = ["text", "sentence"]
     static let metadataText: Set<String> = ["text", "sentence", "name"]
+    /// Vector columns, which a CSV can only hold as text.
+    static let embedding: Set<String> = ["embedding", "embeddings"]
     /// Names that make a first row a header all by themselves ("y" is too likely a label).
     static let headerMarkers: Set<String> = ["label", "labels", "class", "text", "sentence"]
 

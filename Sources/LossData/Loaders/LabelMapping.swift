@@ -36,6 +36,22 @@ enum LabelMapping {
     struct Classes {
         var ids: [Int]
         var names: [String]
+        /// True when the labels were strings, so the ids are LossLab's own numbering.
+        var fromStrings = false
+
+        /// What ids the class names became, when they were strings (whole numbers keep their
+        /// values and need no key).
+        var note: String? {
+            guard fromStrings else { return nil }
+            return LabelMapping.mappingNote(names)
+        }
+    }
+
+    /// "labels: 3 class names as ids 0 = a, 1 = b, 2 = c", the first few only when there are many.
+    static func mappingNote(_ names: [String], shown: Int = 12) -> String {
+        let pairs = names.prefix(shown).enumerated().map { "\($0.offset) = \($0.element)" }
+        let more = names.count > shown ? ", … (\(names.count - shown) more)" : ""
+        return "labels: \(names.count) class name\(names.count == 1 ? "" : "s") as ids " + pairs.joined(separator: ", ") + more
     }
 
     /// Class ids for labelled items or class pairs. All-numeric labels must be whole
@@ -73,7 +89,7 @@ enum LabelMapping {
                 names.append(name)
             }
         }
-        return Classes(ids: ids, names: names)
+        return Classes(ids: ids, names: names, fromStrings: true)
     }
 
     /// A class label's exact value. Integers written as digits map as written, even past 2^53
@@ -101,6 +117,8 @@ enum LabelMapping {
         var shape: DatasetShape
         var values: [Double]
         var names: [String]
+        /// The ids class names became (see `Classes.note`).
+        var note: String?
     }
 
     /// Labels of sentence pairs: all 0/1 → binary pairs; all numbers in [0, 1] → scored
@@ -145,7 +163,7 @@ enum LabelMapping {
             }
         }
         let classes = try classes(raw, source: source, place: place)
-        return PairLabels(shape: .classPairs, values: classes.ids.map(Double.init), names: classes.names)
+        return PairLabels(shape: .classPairs, values: classes.ids.map(Double.init), names: classes.names, note: classes.note)
     }
 
     private static func number(_ label: RawLabel) -> Double {
@@ -167,6 +185,8 @@ enum LabelMapping {
             return values.map { .number(Double($0), text: "\($0)") }
         case .floats64(let values):
             return values.map { .number($0, text: "\($0)") }
+        case .strings(let values):
+            return values.map { .string($0) }
         }
     }
 }
@@ -229,5 +249,15 @@ struct TextItemPool {
 
     func teacherMatrix() -> Matrix<Float>? {
         teacher.isEmpty ? nil : Matrix(rows: texts.count, cols: teacherWidth, values: teacher)
+    }
+}
+
+/// Labels of an array as the numbers a loss batch takes: numbers as they are (integers
+/// refused past 2^53), strings as class ids in order of first appearance, with the key.
+public enum LabelValues {
+    public static func read(_ array: NumpyArray) throws -> (values: [Double], note: String?) {
+        guard case .strings = array.storage else { return (try array.exactDoubles(), nil) }
+        let classes = try LabelMapping.classes(try LabelMapping.raw(from: array), source: array.source) { "element \($0)" }
+        return (classes.ids.map(Double.init), classes.note)
     }
 }

@@ -11,11 +11,13 @@ enum NumpyDatasetLoader {
         let vectors: NumpyArray
         var labelArray: NumpyArray?
         var teacherArray: NumpyArray?
+        var notes: [String] = []
         if format == .npy {
             vectors = try NumpyFile.read(path: path)
         } else {
             let arrays = try NumpyArchive.read(path: path)
             let keys = arrays.keys.sorted()
+            var labelKey: String?
             guard !arrays.isEmpty else { throw DataError.file(path, "the archive holds no arrays") }
             let key: String
             if let wanted = options.arrayKey {
@@ -25,6 +27,13 @@ enum NumpyDatasetLoader {
                 key = wanted
             } else if let known = vectorKeys.first(where: { arrays[$0] != nil }) {
                 key = known
+            } else if let unnamed = unnamedVectorsAndLabels(arrays) {
+                // np.savez(path, vectors, labels) names its arrays arr_0, arr_1: the shapes tell them apart.
+                key = unnamed.vectors
+                labelKey = unnamed.labels
+                let (vectors, labels) = (arrays[unnamed.vectors]!, arrays[unnamed.labels]!)
+                notes.append(
+                    "read '\(unnamed.vectors)' (\(vectors.shape.map(String.init).joined(separator: " x "))) as the vectors and '\(unnamed.labels)' (\(labels.count)) as their labels: np.savez without names")
             } else {
                 let candidates = keys.filter { !reservedKeys.contains($0) && arrays[$0]!.rank == 2 }
                 guard candidates.count == 1 else {
@@ -35,11 +44,18 @@ enum NumpyDatasetLoader {
                 key = candidates[0]
             }
             vectors = arrays[key]!
-            labelArray = key == "labels" ? nil : arrays["labels"]
+            if labelKey == nil && key != "labels" && arrays["labels"] != nil { labelKey = "labels" }
+            labelArray = labelKey.map { arrays[$0]! }
             teacherArray = key == "teacher" ? nil : arrays["teacher"]
+            let used = [key, labelKey, teacherArray == nil ? nil : "teacher"]
+            let ignored = keys.filter { !used.contains($0) }
+            if !ignored.isEmpty {
+                let names = ignored.map { "'\($0)'" }
+                notes.append("warning: ignored the array\(ignored.count == 1 ? "" : "s") \(names.joined(separator: ", ")) (LossLab reads the vectors, 'labels' and 'teacher')")
+            }
         }
 
-        let matrix = try vectors.matrix(Float.self)
+        let matrix = try vectors.embeddingMatrix(Float.self)
         try DatasetLoader.checkVectors(matrix, path: vectors.source) { "row \($0), column \($1)" }
 
         var classes: LabelMapping.Classes?
@@ -62,16 +78,18 @@ enum NumpyDatasetLoader {
         }
 
         if let teacherArray {
-            let teacher = try teacherArray.matrix(Float.self)
+            let teacher = try teacherArray.embeddingMatrix(Float.self)
             try DatasetLoader.checkVectors(teacher, path: teacherArray.source) { "row \($0), column \($1)" }
             if teacher.rows != matrix.rows {
                 throw DataError.file(
                     teacherArray.source, "the teacher matrix has \(teacher.rows) rows for the \(matrix.rows) rows of \(vectors.source); there must be one per item")
             }
-            return Dataset(
+            var dataset = Dataset(
                 name: name, shape: .teacherItems, items: .vectors(matrix), texts: texts,
                 examples: (0..<matrix.rows).map { [$0] }, labelNames: classes?.names ?? [], teacher: teacher,
                 itemClasses: classes?.ids)
+            dataset.notes = notes + [classes?.note].compactMap { $0 }
+            return dataset
         }
         guard let classes else {
             let how = format == .npz
@@ -79,6 +97,19 @@ enum NumpyDatasetLoader {
                 : "give a labels file (a .npy, or a .txt/.tsv/.csv with one label per line, like the Embedding Projector's metadata)"
             throw DatasetLoader.missingLabels(path, how: how)
         }
-        return DatasetLoader.labelledItems(name: name, items: .vectors(matrix), texts: texts, classes: classes)
+        var dataset = DatasetLoader.labelledItems(name: name, items: .vectors(matrix), texts: texts, classes: classes)
+        dataset.notes = notes + [classes.note].compactMap { $0 }
+        return dataset
+    }
+
+    /// The names `np.savez` gives unnamed arrays (arr_0, arr_1...), when they are one 2-D
+    /// array and one 1-D array with a value per row: vectors and their labels.
+    static func unnamedVectorsAndLabels(_ arrays: [String: NumpyArray]) -> (vectors: String, labels: String)? {
+        guard arrays.count == 2, arrays.keys.allSatisfy({ $0.hasPrefix("arr_") && Int($0.dropFirst(4)) != nil }) else { return nil }
+        let keys = arrays.keys.sorted()
+        guard let vectors = keys.first(where: { arrays[$0]!.rank == 2 }),
+              let labels = keys.first(where: { $0 != vectors && arrays[$0]!.rank == 1 }),
+              arrays[labels]!.count == arrays[vectors]!.shape[0] else { return nil }
+        return (vectors, labels)
     }
 }

@@ -27,6 +27,10 @@ enum TableLoader {
         } catch {
             held = error
         }
+        if let header = sample.first, header.fields.count >= 2,
+           header.fields.contains(where: { JSONLinesLoader.RecordColumns.recordMarkers.contains(ColumnNames.normalized($0.text)) }) {
+            return try textRecords(header: header, sample: sample.dropFirst(), held: held, reader: reader, labelsPath: labelsPath, path: path, name: name)
+        }
         let layout: Layout
         do {
             layout = try Layout(sample: sample, delimiter: delimiter, options: options, labelsPath: labelsPath, path: path)
@@ -116,6 +120,66 @@ enum TableLoader {
         return DatasetLoader.labelledItems(name: name, items: .vectors(matrix), texts: itemTexts, classes: classes)
     }
 
+    /// A table of texts under sentence-transformers' column names (anchor, positive,
+    /// negative_1..., sentence1/sentence2/score, premise/hypothesis/label...), as
+    /// `Dataset.to_csv` writes it: each row becomes a record, read like a JSON Lines one.
+    private static func textRecords(
+        header: DelimitedReader.Record, sample: ArraySlice<DelimitedReader.Record>, held: Error?, reader: DelimitedReader,
+        labelsPath: String?, path: String, name: String
+    ) throws -> Dataset {
+        if let labelsPath {
+            throw DataError.file(labelsPath, "a separate labels file is not used with a table of texts (\(path)); put the labels in a label or score column")
+        }
+        let keys = header.fields.map { ColumnNames.normalized($0.text) }
+        if let duplicate = keys.indices.first(where: { keys[..<$0].contains(keys[$0]) }) {
+            throw DataError.file(path, "line \(header.line): the column name '\(keys[duplicate])' appears twice")
+        }
+        let labelColumns = Set(JSONLinesLoader.RecordColumns.labels)
+        var pending = sample.makeIterator()
+        var held = held
+        func object(_ record: DelimitedReader.Record) throws -> [String: JSONValue] {
+            try checkWidth(record, header, path: path)
+            var object: [String: JSONValue] = [:]
+            for (column, key) in keys.enumerated() {
+                let text = record.fields[column].text
+                if listWrittenAsText(text) || ColumnNames.embedding.contains(key) {
+                    throw listInText("column \(column + 1) ('\(header.fields[column].text)')", text, line: record.line, path: path)
+                }
+                if labelColumns.contains(key), case .number(let value, let written) = RawLabel(field: text.loaderTrimmed()) {
+                    object[key] = .number(value, text: written)
+                } else {
+                    object[key] = .string(text)
+                }
+            }
+            return object
+        }
+        return try JSONLinesLoader.build(path: path, name: name, unit: "row") {
+            if let record = pending.next() { return (record.line, try object(record)) }
+            if let error = held {
+                held = nil
+                throw error
+            }
+            guard let record = try reader.next() else { return nil }
+            return (record.line, try object(record))
+        }
+    }
+
+    /// True for a field such as "[0.1 0.2]" or "[0.1, 0.2, ...]": a list column that
+    /// `to_csv` (pandas, datasets) wrote as its text.
+    static func listWrittenAsText(_ field: String) -> Bool {
+        let text = field.loaderTrimmed()
+        guard text.count >= 2, text.first == "[", text.last == "]" else { return false }
+        let parts = text.dropFirst().dropLast().split { $0 == "," || $0 == " " || $0 == "\n" }
+        return !parts.isEmpty && parts.allSatisfy { $0 == "..." || String($0).readsAsNumber }
+    }
+
+    static func listInText(_ column: String, _ value: String, line: Int, path: String) -> DataError {
+        let shown = value.count > 40 ? String(value.prefix(40)) + "…" : value
+        return DataError.file(
+            path,
+            "\(column) holds lists written as text ('\(shown)' on line \(line)): to_csv writes a list column as its text, so the vectors cannot be read back from it; save the dataset with to_json (its \"embedding\" lists load as vectors) or the vectors with np.save")
+    }
+
     /// What the sampled rows say about the table: its header, and the role of each column.
     private struct Layout {
         let first: DelimitedReader.Record
@@ -186,6 +250,11 @@ enum TableLoader {
             func example(_ column: Int) -> String {
                 let record = dataSample.first { !$0.fields[column].text.readsAsNumber }!
                 return "'\(record.fields[column].text)' on line \(record.line)"
+            }
+            for column in textual {
+                if let record = dataSample.first(where: { listWrittenAsText($0.fields[column].text) }) {
+                    throw listInText(describe(column), record.fields[column].text, line: record.line, path: path)
+                }
             }
             if !roles.contains(.label) && labelsPath == nil {
                 if textual.count == 1 {

@@ -80,6 +80,8 @@ public enum DatasetCatalog {
             let labels = reader.string("labels").map { $0.hasPrefix("/") ? $0 : directory + "/" + $0 }
             dataset = try DatasetLoader.load(path: path, labels: labels)
         }
+        // What the loader read stays with the data through the transforms below.
+        let notes = dataset.notes
 
         let noise = try reader.double("label_noise", default: 0, range: 0...1)
         if noise > 0 { dataset = try ToyDatasets.withLabelNoise(dataset, fraction: noise, seed: seed) }
@@ -100,6 +102,7 @@ public enum DatasetCatalog {
         }
         try reader.finish()
         try dataset.validate()
+        dataset.notes = notes
         return dataset
     }
 }

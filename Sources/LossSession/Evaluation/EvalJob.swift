@@ -14,7 +14,8 @@ public enum EvalJob {
         public var initializedWeights: Bool
         /// The release whose behaviour the numbers are.
         public var reference: LossReference
-        /// Deprecated names the request used ("sentence_embedding_dimension is now embedding_dimension").
+        /// What was read beyond the numbers (the ids string labels became) and deprecated
+        /// names the request used, for stderr.
         public var notes: [String] = []
     }
 
@@ -23,16 +24,19 @@ public enum EvalJob {
         if request.embeddings.isEmpty { throw LossError("no --embeddings given; \(loss.className) takes \(loss.inputSpec.columnsDescription)") }
         let columns = try request.embeddings.map { array -> Matrix<Double> in
             try requireFinite(array)
-            return try array.matrix(Double.self)
+            return try array.embeddingMatrix(Double.self)
         }
         try checkMemory(loss, request: request, columns: columns)
         var batch = LossBatch<Double>(columns: columns)
+        var notes: [String] = []
         if let labels = request.labels {
             try requireFinite(labels)
             if labels.rank == 2 && loss.inputSpec.labels == .teacher {
-                batch.targets = try labels.matrix(Double.self)
+                batch.targets = try labels.embeddingMatrix(Double.self)
             } else if labels.rank == 1 || (labels.rank == 2 && labels.shape[1] == 1) {
-                batch.labels = try labels.exactDoubles()
+                let read = try LabelValues.read(labels)
+                batch.labels = read.values
+                if let note = read.note { notes.append("\(labels.source): \(note)") }
             } else {
                 throw LossError("\(labels.source): labels must be 1-D (one per row)\(loss.inputSpec.labels == .teacher ? " or a 2-D teacher matrix" : ""), got shape \(labels.shape)")
             }
@@ -74,7 +78,7 @@ public enum EvalJob {
         }
 
         let result = try loss.evaluate(batch)
-        let notes = LossSettings.renamedNames(in: request.settings, for: type(of: loss), reference: request.reference).map {
+        notes += LossSettings.renamedNames(in: request.settings, for: type(of: loss), reference: request.reference).map {
             "\($0.written) is deprecated in \(request.reference.title); its name is \($0.current)"
         }
         return Outcome(loss: loss, result: result, columnShapes: request.embeddings.map(\.shape),
@@ -107,7 +111,7 @@ public enum EvalJob {
 
     /// A parameter array as a matrix: 2-D as it is, 1-D as a single row.
     private static func parameterMatrix(_ array: NumpyArray) throws -> Matrix<Double> {
-        if array.rank == 1 { return Matrix(rows: 1, cols: array.count, values: array.doubles()) }
+        if array.rank == 1 { return Matrix(rows: 1, cols: array.count, values: try array.exactDoubles()) }
         return try array.matrix(Double.self)
     }
 

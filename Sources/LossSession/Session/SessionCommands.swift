@@ -28,6 +28,7 @@ extension Session {
         if newLoss.className != loss.className { lossSettings = [:] }
         (dataset, datasetSource, loss, encoderChoice) = (loaded, source, newLoss, encoder)
         return "loaded \(describe(loaded))" + (notes.isEmpty ? "" : "; switched to " + notes.joined(separator: ", "))
+            + loaded.notes.map { "\n" + $0 }.joined()
     }
 
     func changeLoss(_ name: String, settings values: [String: String]) throws -> String {

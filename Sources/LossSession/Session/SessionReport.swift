@@ -11,7 +11,7 @@ public enum SessionReport {
         case "triplets", "tuples", "pairs", "mined": return tuples(session)
         case "params", "parameters", "settings": return parameters(session)
         case "metrics": return metrics(session)
-        case "data", "dataset": return session.dataset.map { session.describe($0) } ?? "no data loaded"
+        case "data", "dataset": return session.dataset.map { ([session.describe($0)] + $0.notes).joined(separator: "\n") } ?? "no data loaded"
         case "losses": return losses(session)
         case "warnings": return session.warnings.isEmpty ? "no warnings" : session.warnings.map { "warning: " + $0 }.joined(separator: "\n")
         case "census": return census(session)

@@ -230,8 +230,8 @@ import Testing
     @Test func jsonRecordProblems() throws {
         let a = #"{"text": "a", "label": 1}"#
         expectMessage(try failure("r.jsonl", a + "\n" + #"{"anchor": "q", "positive": "p"}"#), contains: "line 2 is an anchor", "line 1 is a text with a class label")
-        expectMessage(try failure("r.jsonl", #"{"question": "q", "answer": "a"}"#), contains: "line 1", "\"answer\", \"question\"", "matches no known record")
-        expectMessage(try failure("r.jsonl", #"{"anchor": "q"}"#), contains: "line 1 has no \"positive\"")
+        expectMessage(try failure("r.jsonl", #"{"prompt": "q", "reply": "a"}"#), contains: "line 1", "\"prompt\", \"reply\"", "matches no known record")
+        expectMessage(try failure("r.jsonl", #"{"anchor": "q"}"#), contains: "line 1 has \"anchor\" but no positive")
         expectMessage(try failure("r.jsonl", #"{"text": 5, "label": 1}"#), contains: "line 1: \"text\" is a number, expected a string")
         expectMessage(try failure("r.jsonl", #"{"sentence1": "a", "sentence2": "b"}"#), contains: "line 1", "no \"label\"")
         expectMessage(try failure("r.jsonl", #"{"text": "a", "label": null}"#), contains: "\"label\" is null")

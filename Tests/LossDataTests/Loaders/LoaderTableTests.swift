@@ -288,7 +288,7 @@ func loaderStoredZip(_ arrays: [String: NumpyArray]) throws -> [UInt8] {
     for key in arrays.keys.sorted() {
         let data = try NumpyFile.encode(arrays[key]!)
         let name = Array((key + ".npy").utf8)
-        let crc = Int(CRC32.checksum(data))
+        let crc = Int(Zlib.crc32(data))
         let offset = archive.count
         archive += u32(0x0403_4B50) + u16(20) + u16(0) + u16(0) + u16(0) + u16(0) + u32(crc)
             + u32(data.count) + u32(data.count) + u16(name.count) + u16(0) + name + data
