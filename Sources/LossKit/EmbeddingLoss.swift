@@ -93,11 +93,17 @@ public protocol EmbeddingLoss: Sendable {
     /// not counted; `classes` for a classifier), so that a size a user sets is refused with
     /// a message instead of dying in the allocator. See `LossMemory`.
     func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double
+    /// How the exported sentence-transformers training script builds this loss. The default
+    /// (`ScriptLoss.derived`) is `losses.<className>(model, ...)` with every setting that differs
+    /// from its table's default; a loss overrides it where 6.2's constructor needs more.
+    func scriptLoss(_ context: ScriptContext) -> ScriptLoss
 }
 
 extension EmbeddingLoss {
     /// Losses that hold no batch x batch scratch.
     public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double { 0 }
+
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { ScriptLoss.derived(from: self) }
 
     /// The current value of the parameter with this role (the margin, the scale, the metric).
     public func value(of role: LossParameter.Role) -> String? {

@@ -31,6 +31,16 @@ public struct LossParameter: Sendable, Equatable {
     public var defaultValue: String?
     public var doc: String
     public var role: Role?
+    /// How the exported training script passes it; nil: a Python literal of its kind.
+    public var script: ScriptForm? = nil
+
+    /// How a parameter reaches the sentence-transformers constructor in the exported script.
+    public enum ScriptForm: Sendable, Equatable {
+        /// Each choice as a Python expression ("cosine" -> "losses.SiameseDistanceMetric.COSINE_DISTANCE").
+        case expressions([String: String])
+        /// LossLab's own: sentence-transformers has no such argument; the script says so with this reason.
+        case lossLabOnly(String)
+    }
 
     public init(_ name: String, _ kind: Kind, default defaultValue: String?, role: Role? = nil, _ doc: String) {
         self.name = name
@@ -38,6 +48,13 @@ public struct LossParameter: Sendable, Equatable {
         self.defaultValue = defaultValue
         self.role = role
         self.doc = doc
+    }
+
+    /// The same parameter, passed to the exported script as `form` says.
+    public func script(_ form: ScriptForm) -> LossParameter {
+        var copy = self
+        copy.script = form
+        return copy
     }
 
     /// The values `+`/`-` or Enter cycle through, when the parameter is a choice or a flag.
