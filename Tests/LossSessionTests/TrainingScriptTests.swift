@@ -183,6 +183,13 @@ import Testing
         #expect(TrainingScriptEvaluator.make(shape: .sentences, tokenLevel: true, data: plain) == nil)
     }
 
+    @Test func nothingHeldOutMeansNoEvaluator() throws {
+        let text = try script(["load text:scored", "set test_fraction=0", "loss CoSENTLoss"]).script
+        #expect(text.contains("eval_dataset = None  # nothing held out (test_fraction=0)"))
+        #expect(text.contains(#"eval_strategy="no",  # nothing held out"#))
+        #expect(!text.contains("evaluator = ") && !text.contains("Evaluator"))
+    }
+
     @Test func pythonStringsEscapeWhatPythonNeeds() {
         #expect(ScriptLoss.pythonString(#"say "hi" \ now"#) == #""say \"hi\" \\ now""#)
         #expect(ScriptLoss.pythonString("a\nb\tc\u{2028}d\u{7}") == #""a\nb\tc\u2028d\u0007""#)

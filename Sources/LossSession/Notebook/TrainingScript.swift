@@ -17,9 +17,11 @@ enum TrainingScript {
         let shape = session.dataset?.shape ?? DatasetShape.allCases.first { $0.fits(loss.inputSpec) } ?? .labelledItems
         let data = TrainingScriptData.make(session, shape: shape, tokenLevel: tokenLevel)
         let call = loss.scriptLoss(ScriptContext(classCount: data.classCount))
-        let evaluator = TrainingScriptEvaluator.make(shape: shape, tokenLevel: tokenLevel, data: data)
+        // test_fraction=0 holds nothing out: no eval set, no evaluator.
+        let heldOut = (data.test.first?.values.count ?? 0) > 0
+        let evaluator = heldOut ? TrainingScriptEvaluator.make(shape: shape, tokenLevel: tokenLevel, data: data) : nil
         let sampler = session.settings.sampler ?? (shape == .labelledItems && !tokenLevel ? .pk : .random)
-        let arguments = TrainingScriptArguments.make(session.settings, sampler: sampler)
+        let arguments = TrainingScriptArguments.make(session.settings, sampler: sampler, heldOut: heldOut)
         let teacher = shape == .teacherItems && !tokenLevel
         let outputName = "output/" + loss.className.lowercased()
 
@@ -68,7 +70,7 @@ enum TrainingScript {
             def make_datasets():
                 \(data.notes.map { "# " + $0 }.joined(separator: "\n    "))
                 train_dataset = \(TrainingScriptData.pythonDataset(data.train, indent: "    "))
-                eval_dataset = \(TrainingScriptData.pythonDataset(data.test, indent: "    "))
+                eval_dataset = \(heldOut ? TrainingScriptData.pythonDataset(data.test, indent: "    ") : "None  # nothing held out (test_fraction=0)")
                 return train_dataset, eval_dataset
 
 
@@ -86,7 +88,7 @@ enum TrainingScript {
                         return {"label": teacher.encode(batch["sentence"])}
 
                     train_dataset = train_dataset.map(add_teacher_labels, batched=True)
-                    eval_dataset = eval_dataset.map(add_teacher_labels, batched=True)
+                    eval_dataset = \(heldOut ? "eval_dataset.map(add_teacher_labels, batched=True)" : "None")
 
                 """
         }
@@ -96,7 +98,7 @@ enum TrainingScript {
         if let prepare = call.prepareDataset {
             script += """
                     train_dataset = \(prepare)(train_dataset)
-                    eval_dataset = \(prepare)(eval_dataset, seed=1)
+                    eval_dataset = \(heldOut ? "\(prepare)(eval_dataset, seed=1)" : "None")
 
                 """
         }

@@ -10,7 +10,7 @@ struct TrainingScriptArguments {
     /// weight decay to the gradient, which no `optim` name of transformers does).
     var needsAdamTrainer: Bool
 
-    static func make(_ settings: TrainingSettings, sampler: SamplerKind) -> TrainingScriptArguments {
+    static func make(_ settings: TrainingSettings, sampler: SamplerKind, heldOut: Bool = true) -> TrainingScriptArguments {
         let optimizer = settings.optimizer
         let number = ScriptLoss.pythonNumber
         var lines: [(String, String?)] = [
@@ -60,7 +60,9 @@ struct TrainingScriptArguments {
         case .random: lines.append(("batch_sampler=BatchSamplers.BATCH_SAMPLER", "LossLab's random sampler"))
         }
         lines.append(("seed=\(settings.seed)", nil))
-        if settings.evalEvery > 0 {
+        if !heldOut {
+            lines.append(("eval_strategy=\"no\"", "nothing held out (test_fraction=0)"))
+        } else if settings.evalEvery > 0 {
             lines.append(("eval_strategy=\"steps\"", nil))
             lines.append(("eval_steps=\(settings.evalEvery)", "LossLab's eval_every"))
         } else {
