@@ -88,6 +88,10 @@ public protocol LossDescription: Sendable {
     static var referenceDifference: String { get }
     /// The hyperparameters with their current values, under the names of its reference.
     var settings: [(name: String, value: String)] { get }
+    /// How the exported sentence-transformers training script builds this loss. The default
+    /// (`ScriptLoss.derived`) is `losses.<className>(model, ...)` with every setting that differs
+    /// from its table's default; a loss overrides it where 6.2's constructor needs more.
+    func scriptLoss(_ context: ScriptContext) -> ScriptLoss
     /// Builds the loss from hyperparameters given by name, behaving as `reference` does;
     /// unknown names and bad values throw.
     init(settings: [String: String], reference: LossReference) throws
@@ -112,6 +116,8 @@ extension LossDescription {
     public static var referenceDifference: String {
         references.contains(.v1_2_0) ? "" : "not in 1.2.0: added after it (LossLab has it as \(references.min()!.rawValue) does)"
     }
+
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { ScriptLoss.derived(from: self) }
 
     /// The loss as today's reference has it.
     public init(settings values: [String: String]) throws {

@@ -37,6 +37,16 @@ public struct LossParameter: Sendable, Equatable {
     /// Its name before `since`, when a release renamed it (SoftmaxLoss's
     /// sentence_embedding_dimension became embedding_dimension).
     public var formerName: String?
+    /// How the exported training script passes it; nil: a Python literal of its kind.
+    public var script: ScriptForm? = nil
+
+    /// How a parameter reaches the sentence-transformers constructor in the exported script.
+    public enum ScriptForm: Sendable, Equatable {
+        /// Each choice as a Python expression ("cosine" -> "losses.SiameseDistanceMetric.COSINE_DISTANCE").
+        case expressions([String: String])
+        /// LossLab's own: sentence-transformers has no such argument; the script says so with this reason.
+        case lossLabOnly(String)
+    }
 
     public init(_ name: String, _ kind: Kind, default defaultValue: String?, role: Role? = nil, _ doc: String) {
         self.name = name
@@ -70,6 +80,13 @@ public struct LossParameter: Sendable, Equatable {
     public func name(in reference: LossReference) -> String {
         if let formerName, let since, reference < since { return formerName }
         return name
+    }
+
+    /// The same parameter, passed to the exported script as `form` says.
+    public func script(_ form: ScriptForm) -> LossParameter {
+        var copy = self
+        copy.script = form
+        return copy
     }
 
     /// The values `+`/`-` or Enter cycle through, when the parameter is a choice or a flag.

@@ -10,7 +10,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a notebook headless: metrics.csv, final embeddings and a JSON summary.")
 
     @Argument(help: "The notebook (.lab): one command per line, # lines are prose.") var notebook: String
-    @Option(help: "Directory for metrics.csv, embeddings.npy and summary.json.") var out: String?
+    @Option(help: "Directory for metrics.csv, embeddings.npy and summary.json; the notebook's exports to relative paths land there too.") var out: String?
     @Flag(help: "Fail (exit 1) when an `expect` does not hold.") var check = false
     @Flag(help: "Print every cell's output.") var verbose = false
 
@@ -18,6 +18,11 @@ struct RunCommand: ParsableCommand {
         let book = try Notebook.read(path: notebook)
         let directory = URL(fileURLWithPath: notebook).deletingLastPathComponent().path
         let runner = NotebookRunner(session: Session(workingDirectory: directory))
+        if let out {
+            // Relative export paths of the notebook land in DIR, beside the run's own files.
+            try SafeWriter.makeDirectory(out)
+            runner.exportDirectory = out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
+        }
         let outcomes = runner.run(book) { outcome in
             if verbose || outcome.error != nil || outcome.output.hasPrefix("FAILED") {
                 let text = outcome.error.map { "error: \($0)" } ?? outcome.output

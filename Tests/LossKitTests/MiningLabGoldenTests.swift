@@ -58,7 +58,7 @@ import Testing
 /// that the fixtures above were made with (Tests/interop/check_mining_snippet.py runs them).
 @Suite struct MiningLabSnippetTests {
     func snippet(_ miner: TripletMiner, _ metric: BatchDistanceMetric = .euclidean) -> String {
-        SentenceTransformersSnippet.miningLabSnippet(MinedTripletLoss(miner: miner, margin: 0.3, distanceMetric: metric))
+        MinedTripletLoss(miner: miner, margin: 0.3, distanceMetric: metric).pytorchMetricLearningCode
     }
 
     @Test(arguments: TripletMiner.allCases)

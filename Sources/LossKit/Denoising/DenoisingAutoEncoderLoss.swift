@@ -51,6 +51,37 @@ public struct DenoisingAutoEncoderLoss: LossDescription {
 
     public var settings: [(name: String, value: String)] { [("deletion_ratio", "\(deletionRatio)")] }
 
+    /// 6.2's loss reads (damaged, original) text pairs; LossLab damages each sentence as it
+    /// trains. The script damages every sentence once, as DenoisingAutoEncoderDataset's
+    /// deletion noise does, with LossLab's deletion_ratio and its rule (each word kept with
+    /// probability 1 - ratio, at least one kept), on whitespace-separated words.
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss {
+        var call = ScriptLoss.derived(from: self, skipping: ["deletion_ratio"])
+        call.imports = ["import random"]
+        call.prepareDataset = "add_deletion_noise"
+        call.definitions = """
+            DELETION_RATIO = \(ScriptLoss.pythonNumber(deletionRatio))  # LossLab's deletion_ratio
+
+
+            def delete_words(text, rng):
+                \"\"\"Each word kept with probability 1 - DELETION_RATIO; at least one word stays.\"\"\"
+                words = text.split()
+                if not words:
+                    return text
+                kept = [word for word in words if rng.random() >= DELETION_RATIO]
+                return " ".join(kept or [rng.choice(words)])
+
+
+            def add_deletion_noise(dataset, seed=0):
+                \"\"\"(damaged, original) pairs, the columns DenoisingAutoEncoderLoss reads.\"\"\"
+                rng = random.Random(seed)
+                texts = dataset["text"]
+                return Dataset.from_dict({"damaged": [delete_words(text, rng) for text in texts], "original": texts})
+
+            """
+        return call
+    }
+
     public init(deletionRatio: Double = DenoisingNoise.defaultRatio) throws {
         guard deletionRatio >= 0 && deletionRatio <= 1 else {
             throw LossError("TSDAE deletion ratio must lie in [0, 1], got \(deletionRatio)")

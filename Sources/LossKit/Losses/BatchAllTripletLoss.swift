@@ -14,7 +14,7 @@ public struct BatchAllTripletLoss: EmbeddingLoss {
     public static let summary = "every valid triplet; the sum divided by the active ones (+1e-16)"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
-                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),
+                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance").script(BatchTripletSettings.scriptMetric),
         LossParameter("margin", .number, default: "5", role: .margin, "how much farther than a positive a negative must be"),
     ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)

@@ -10,7 +10,7 @@ public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
     public static let summary = "batch-hard with log(1+exp(·)) instead of a margin"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
-                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),
+                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance").script(BatchTripletSettings.scriptMetric),
     ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
 

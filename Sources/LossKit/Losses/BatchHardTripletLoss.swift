@@ -8,7 +8,7 @@ public struct BatchHardTripletLoss: EmbeddingLoss {
     public static let summary = "farthest positive vs closest negative per anchor"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
-                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),
+                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance").script(BatchTripletSettings.scriptMetric),
         LossParameter("margin", .number, default: "5", role: .margin, "how much farther than a positive a negative must be"),
     ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)

@@ -16,7 +16,7 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
     public static let summary = "closest negative beyond the positive (FaceNet); else the farthest"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
-                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance"),
+                      "BatchHardTripletLossDistanceFunction: euclidean or cosine distance").script(BatchTripletSettings.scriptMetric),
         LossParameter("margin", .number, default: "5", role: .margin, "how much farther than a positive a negative must be"),
     ]
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)

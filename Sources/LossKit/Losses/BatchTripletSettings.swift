@@ -3,6 +3,12 @@ struct BatchTripletSettings {
     var metric: BatchDistanceMetric
     var margin: Double
 
+    /// distance_metric in the exported script: BatchHardTripletLossDistanceFunction's functions.
+    static let scriptMetric = LossParameter.ScriptForm.expressions([
+        "euclidean": "losses.BatchHardTripletLossDistanceFunction.euclidean_distance",
+        "cosine": "losses.BatchHardTripletLossDistanceFunction.cosine_distance",
+    ])
+
     /// Reads distance_metric (and margin where the loss has one) against the loss's table.
     static func read(_ values: [String: String], for loss: any EmbeddingLoss.Type, reference: LossReference,
                      hasMargin: Bool = true) throws -> BatchTripletSettings {

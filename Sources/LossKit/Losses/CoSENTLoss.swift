@@ -13,7 +13,8 @@ public struct CoSENTLoss: EmbeddingLoss {
     public static let parameters: [LossParameter] = [
         LossParameter("scale", .number, default: "20", role: .scale, "multiplies the similarities (1 / temperature)"),
         LossParameter("similarity_fct", .choice(PairwiseSimilarity.allCases.map(\.rawValue)), default: "pairwise_cos_sim", role: .metric,
-                      "util pairwise similarity of each pair"),
+                      "util pairwise similarity of each pair")
+            .script(.expressions(Dictionary(uniqueKeysWithValues: PairwiseSimilarity.allCases.map { ($0.rawValue, "util." + $0.rawValue) }))),
     ]
     public static let inputSpec = LossInputSpec(minColumns: 2, maxColumns: nil, labels: .scores)
 

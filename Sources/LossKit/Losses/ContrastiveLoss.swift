@@ -7,7 +7,9 @@ public struct ContrastiveLoss: EmbeddingLoss {
     public static let references = LossReference.allCases
     public static let summary = "pull similar pairs, push dissimilar ones past the margin"
     public static let parameters: [LossParameter] = [
-        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings"),
+        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings")
+            .script(.expressions(["euclidean": "losses.SiameseDistanceMetric.EUCLIDEAN", "manhattan": "losses.SiameseDistanceMetric.MANHATTAN",
+                                  "cosine": "losses.SiameseDistanceMetric.COSINE_DISTANCE"])),
         LossParameter("margin", .number, default: "0.5", role: .margin, "dissimilar pairs closer than this are pushed apart"),
         LossParameter("size_average", .flag, default: "true", "mean over the pairs (false: sum)"),
     ]

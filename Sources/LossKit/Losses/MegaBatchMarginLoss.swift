@@ -18,7 +18,8 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
         LossParameter("negative_margin", .number, default: "0.3", "the hardest negative's cosine should stay below this"),
         LossParameter("use_mini_batched_version", .flag, default: "true", "mine within mini-batches of mini_batch_size"),
         LossParameter("mini_batch_size", .wholeNumber(minimum: 1), default: "50", "rows per mini-batch"),
-        LossParameter("backprop_all_mini_batches", .flag, default: "false", "LossLab's own: count every mini-batch, not only the last"),
+        LossParameter("backprop_all_mini_batches", .flag, default: "false", "LossLab's own: count every mini-batch, not only the last")
+            .script(.lossLabOnly("sentence-transformers 6.2 back-propagates every mini-batch and reports the whole batch's loss")),
     ]
     public static let usesInBatchNegatives = true
     public static let inputSpec = LossInputSpec(columns: 2, labels: .none)

@@ -141,3 +141,156 @@ public struct MinedTripletLoss: EmbeddingLoss {
         return triplets
     }
 }
+
+extension MinedTripletLoss {
+    /// The pytorch-metric-learning 2.9 objects that compute the loss LossLab computes, each
+    /// argument commented with the LossLab setting it mirrors, in a `make_pml_loss()` that
+    /// returns (loss_func, miner). Checked against PML 2.9.0 (Tests/Fixtures/pml29,
+    /// Tests/interop/check_mining_snippet.py).
+    public var pytorchMetricLearningCode: String {
+        let loss = self
+        let margin = ScriptLoss.pythonNumber(loss.margin)
+        let distance: String
+        switch loss.distanceMetric {
+        case .euclidean:
+            distance = """
+                # distance_metric=euclidean: the L2 distance of the raw rows. PML's default
+                    # LpDistance() normalises the rows first, which LossLab's euclidean does not.
+                    distance = distances.LpDistance(normalize_embeddings=False, p=2, power=1)
+                """
+        case .cosine:
+            distance = """
+                # distance_metric=cosine: LossLab's distance is 1 - cos of the L2-normalised rows
+                    # (eps 1e-12, as torch's normalize). PML works on the similarity cos itself
+                    # (normalize_embeddings=True is the only setting CosineSimilarity takes): the
+                    # same ranking, and s(a,n) - s(a,p) = d(a,p) - d(a,n), so the margin means the same.
+                    distance = distances.CosineSimilarity()
+                """
+        }
+        var helper = ""
+        let miner: String
+        switch loss.miner {
+        case .all:
+            miner = """
+                # miner=all: no miner; the loss takes every valid triplet (triplets_per_anchor="all").
+                    miner = None
+                """
+        case .hard:
+            miner = """
+                # miner=hard: triplets with d(a,n) - d(a,p) <= 0 (a tie counts as hard) and <= margin;
+                    # margin=\(margin) is LossLab's margin (the miner's default, 0.2, is not).
+                    miner = miners.TripletMarginMiner(margin=\(margin), type_of_triplets="hard", distance=distance)
+                """
+        case .semiHard:
+            miner = """
+                # miner=semi-hard: triplets with 0 < d(a,n) - d(a,p) <= margin;
+                    # margin=\(margin) is LossLab's margin (the miner's default, 0.2, is not).
+                    miner = miners.TripletMarginMiner(margin=\(margin), type_of_triplets="semihard", distance=distance)
+                """
+        case .batchHard:
+            miner = """
+                # miner=batch-hard: for each anchor the farthest positive and the closest negative
+                    # (the first one on ties, as LossLab); anchors without either are skipped.
+                    miner = miners.BatchHardMiner(distance=distance)
+                """
+        case .easyPositiveHardNegative:
+            miner = """
+                # miner=easy-positive-hard-negative: for each anchor the closest positive and the
+                    # closest negative. Both strategies are spelled out: BatchEasyHardMiner's default
+                    # neg_strategy is "semihard", which is not what LossLab ran.
+                    miner = miners.BatchEasyHardMiner(pos_strategy="easy", neg_strategy="hard", distance=distance)
+                """
+        case .random:
+            helper = """
+                def random_negative_miner(embeddings, labels):
+                    \"\"\"NOT pytorch-metric-learning, which has no miner for LossLab's miner=random: every
+                    anchor-positive pair with one negative drawn uniformly at random. The same rule, but
+                    torch's random numbers rather than LossLab's (seed=\(loss.seed)), so the triplets and
+                    the loss of a given batch differ from LossLab's; only their distribution is the same.\"\"\"
+                    with torch.no_grad():
+                        same = labels[:, None] == labels[None, :]
+                        own = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+                        a, p = torch.where(same & ~own)
+                        keep = (~same[a]).any(dim=1)
+                        a, p = a[keep], p[keep]
+                        if len(a) == 0:
+                            return a, p, a.clone()
+                        n = torch.multinomial((~same[a]).double(), 1).flatten()
+                        return a, p, n
+
+
+
+                """
+            miner = """
+                # miner=random: pytorch-metric-learning cannot reproduce it (see random_negative_miner).
+                    miner = random_negative_miner
+                """
+        case .distanceWeighted:
+            let cutoff = ScriptLoss.pythonNumber(DistanceWeighting.cutoff), nonzeroCutoff = ScriptLoss.pythonNumber(DistanceWeighting.nonzeroLossCutoff)
+            miner = """
+                # miner=distance-weighted: cutoff=\(cutoff) and nonzero_loss_cutoff=\(nonzeroCutoff) are LossLab's
+                    # (fixed) cutoffs. NOT the same miner as LossLab's, and random in both, so no batch gives the
+                    # same loss:
+                    #  - PML's miner accepts only the L2 distance of L2-normalised rows; LossLab weighs its
+                    #    distance_metric=\(loss.distanceMetric.rawValue) distance\(loss.distanceMetric == .cosine ? " (1 - cos, which PML's miner cannot use)" : " (the same only for unit-length embeddings)");
+                    #  - PML draws, for each anchor, as many random positives as its class has members;
+                    #    LossLab takes every positive once, each with one weighted random negative
+                    #    (seed=\(loss.seed)).
+                    miner = miners.DistanceWeightedMiner(
+                        cutoff=\(cutoff), nonzero_loss_cutoff=\(nonzeroCutoff),
+                        distance=distances.LpDistance(normalize_embeddings=True, p=2, power=1))
+                """
+        }
+        return """
+            # MinedTripletLoss is LossLab's mining lab, not a sentence-transformers class.
+            # make_pml_loss() builds the pytorch-metric-learning 2.9 objects that compute the loss
+            # LossLab computed for miner=\(loss.miner.rawValue) distance_metric=\(loss.distanceMetric.rawValue) margin=\(margin).
+            # Per batch of embeddings (N, D) and class labels (N,):
+            #     indices = miner(embeddings, labels) if miner is not None else None
+            #     loss = loss_func(embeddings, labels, indices)
+            \(helper)def make_pml_loss():
+                \(distance)
+                loss_func = pml_losses.TripletMarginLoss(
+                    margin=\(margin),  # margin: max(d(a,p) - d(a,n) + margin, 0) per triplet
+                    swap=False,  # LossLab never uses d(p,n) in place of d(a,n)
+                    smooth_loss=False,  # LossLab's hinge, not softplus
+                    triplets_per_anchor="all",  # without a miner (miner=all): every valid triplet
+                    distance=distance,
+                    # LossLab averages over the mined triplets whose loss is above 0, and gives 0 when
+                    # there is none: AvgNonZeroReducer, PML's default for this loss, written out.
+                    reducer=reducers.AvgNonZeroReducer(),
+                )
+                \(miner)
+                return loss_func, miner
+
+
+            class MinedTripletLoss(torch.nn.Module):
+                \"\"\"The mining lab as a sentence-transformers loss: embeds the text column and applies
+                make_pml_loss()'s miner and loss to the embeddings and their class labels.\"\"\"
+
+                def __init__(self, model):
+                    super().__init__()
+                    self.model = model
+                    self.loss_func, self.miner = make_pml_loss()
+
+                def forward(self, sentence_features, labels):
+                    embeddings = self.model(sentence_features[0])["sentence_embedding"]
+                    indices = self.miner(embeddings, labels) if self.miner is not None else None
+                    return self.loss_func(embeddings, labels, indices)
+
+            """
+    }
+
+    /// Not a sentence-transformers class: the script defines `MinedTripletLoss`, a torch module
+    /// over pytorch-metric-learning's objects (`pytorchMetricLearningCode`).
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss {
+        var call = ScriptLoss(callee: "MinedTripletLoss")
+        call.imports = ["import torch", "from pytorch_metric_learning import distances, miners, reducers",
+                        "from pytorch_metric_learning import losses as pml_losses"]
+        call.definitions = pytorchMetricLearningCode
+        call.notes = ["LossLab's mining lab through pytorch-metric-learning 2.9 (pip install pytorch-metric-learning)"]
+        return call
+    }
+}
+
+import RealModule

@@ -7,7 +7,8 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
     public static let summary = "softmax over in-batch candidates (InfoNCE)"
     public static let parameters: [LossParameter] = [
         LossParameter("scale", .number, default: "20", role: .scale, "multiplies the similarities before the softmax (1 / temperature)"),
-        LossParameter("similarity_fct", .choice(["cos_sim", "dot_score"]), default: "cos_sim", role: .metric, "util similarity of anchors and candidates"),
+        LossParameter("similarity_fct", .choice(["cos_sim", "dot_score"]), default: "cos_sim", role: .metric, "util similarity of anchors and candidates")
+            .script(.expressions(["cos_sim": "util.cos_sim", "dot_score": "util.dot_score"])),
     ]
     public static let insightView = InsightView.ranking
     public static let usesInBatchNegatives = true

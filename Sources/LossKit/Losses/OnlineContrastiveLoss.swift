@@ -9,7 +9,9 @@ public struct OnlineContrastiveLoss: EmbeddingLoss {
     public static let references = LossReference.allCases
     public static let summary = "contrastive on the hard pairs only, summed"
     public static let parameters: [LossParameter] = [
-        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings"),
+        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings")
+            .script(.expressions(["euclidean": "losses.SiameseDistanceMetric.EUCLIDEAN", "manhattan": "losses.SiameseDistanceMetric.MANHATTAN",
+                                  "cosine": "losses.SiameseDistanceMetric.COSINE_DISTANCE"])),
         LossParameter("margin", .number, default: "0.5", role: .margin, "dissimilar pairs closer than this are pushed apart"),
     ]
     public static let inputSpec = LossInputSpec(columns: 2, labels: .binary)

@@ -60,6 +60,19 @@ public struct SoftmaxLoss: EmbeddingLoss {
         return list
     }
 
+    /// 6.2's constructor requires embedding_dimension (1.2.0's sentence_embedding_dimension)
+    /// and num_labels: the model's width, and the classes of the data unless set.
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss {
+        var call = ScriptLoss.derived(from: self, skipping: ["num_labels", "sentence_embedding_dimension"])
+        let labels = numLabels ?? context.classCount ?? 3
+        call.arguments.insert(contentsOf: [ScriptLoss.Argument("embedding_dimension", "model.get_embedding_dimension()"),
+                                           ScriptLoss.Argument("num_labels", "\(labels)")], at: 0)
+        if let sentenceEmbeddingDimension {
+            call.notes.append("LossLab's embeddings were \(sentenceEmbeddingDimension) wide; here the width is the model's")
+        }
+        return call
+    }
+
     /// How many D-wide blocks the classifier reads.
     public var vectorCount: Int {
         (concatenationSentRep ? 2 : 0) + (concatenationSentDifference ? 1 : 0) + (concatenationSentMultiplication ? 1 : 0)

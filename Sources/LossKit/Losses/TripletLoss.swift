@@ -5,7 +5,9 @@ public struct TripletLoss: EmbeddingLoss {
     public static let references = LossReference.allCases
     public static let summary = "fixed (anchor, positive, negative) triplets"
     public static let parameters: [LossParameter] = [
-        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "euclidean", role: .metric, "TripletDistanceMetric between anchor and positive or negative"),
+        LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "euclidean", role: .metric, "TripletDistanceMetric between anchor and positive or negative")
+            .script(.expressions(["euclidean": "losses.TripletDistanceMetric.EUCLIDEAN", "manhattan": "losses.TripletDistanceMetric.MANHATTAN",
+                                  "cosine": "losses.TripletDistanceMetric.COSINE"])),
         LossParameter("triplet_margin", .number, default: "5", role: .margin, "how much farther than the positive the negative must be"),
     ]
     public static let inputSpec = LossInputSpec(columns: 3, labels: .none)

@@ -11,34 +11,36 @@ public enum Exporter {
         public var report: String
     }
 
-    static func export(_ what: String, path: String?, session: Session) throws -> String {
-        let export = try prepare(what, path: path, session: session)
+    static func export(_ what: String, path: String?, session: Session, directory: String? = nil) throws -> String {
+        let export = try prepare(what, path: path, session: session, directory: directory)
         try SafeWriter.write(export.files)
         return export.report
     }
 
     /// The files of `export WHAT [PATH]`, unwritten, so several exports can be written as one set.
-    public static func prepare(_ what: String, path: String?, session: Session) throws -> Export {
+    /// Without a path, each lands in `directory` (the session's working directory by default).
+    public static func prepare(_ what: String, path: String?, session: Session, directory: String? = nil) throws -> Export {
+        let directory = directory ?? session.workingDirectory
         switch what.lowercased() {
         case "metrics", "metrics.csv":
-            let target = path ?? session.workingDirectory + "/metrics.csv"
+            let target = path ?? directory + "/metrics.csv"
             let table = metricsTable(session)
             return Export(files: [try DatasetWriter.csvFile(header: table.header, rows: table.rows, path: target)],
                           report: "wrote \(session.history.count) steps to \(target)")
         case "embeddings", "embeddings.npy":
-            let target = path ?? session.workingDirectory + "/embeddings.npy"
+            let target = path ?? directory + "/embeddings.npy"
             let embeddings = try session.embeddings()
             return Export(files: [try DatasetWriter.embeddingsFile(embeddings, path: target)],
                           report: "wrote \(embeddings.rows)x\(embeddings.cols) embeddings to \(target)")
         case "projector":
-            let prefix = path ?? session.workingDirectory + "/projector"
+            let prefix = path ?? directory + "/projector"
             let embeddings = try session.embeddings()
             let files = try DatasetWriter.projectorFiles(vectors: embeddings, metadata: projectorMetadata(session), header: ["label", "text"],
                                                          vectorsPath: prefix + ".vectors.tsv", metadataPath: prefix + ".metadata.tsv")
             return Export(files: files, report: "wrote \(prefix).vectors.tsv and \(prefix).metadata.tsv (load both at projector.tensorflow.org)")
         case "st-snippet", "snippet":
-            let target = path ?? session.workingDirectory + "/train_st.py"
-            return Export(files: [PendingFile(path: target, text: SentenceTransformersSnippet.make(session))],
+            let target = path ?? directory + "/train_st.py"
+            return Export(files: [PendingFile(path: target, text: TrainingScript.make(session))],
                           report: "wrote the sentence-transformers training code to \(target)")
         default:
             throw CommandError("export takes metrics.csv, embeddings.npy, projector PREFIX or st-snippet PATH, got '\(what)'")

@@ -11,6 +11,9 @@ public final class NotebookRunner {
     public private(set) var transcript = Notebook()
     /// Expectations that did not hold: (line, text, observed value).
     public private(set) var failedExpectations: [String] = []
+    /// Where `export` writes relative paths and its default names (`losslab run --out DIR`);
+    /// nil: the session's working directory.
+    public var exportDirectory: String?
 
     public init(session: Session = Session()) {
         self.session = session
@@ -32,7 +35,8 @@ public final class NotebookRunner {
             try notebook.write(to: resolve(path))
             output = "saved \(notebook.cells.filter { if case .command = $0 { return true } else { return false } }.count) commands to \(path)"
         case .export(let what, let path):
-            output = try Exporter.export(what, path: path.map(resolve), session: session)
+            let directory = exportDirectory ?? session.workingDirectory
+            output = try Exporter.export(what, path: path.map { resolve($0, in: directory) }, session: session, directory: directory)
         case .expect(let expectation):
             output = try check(expectation)
         default:
@@ -48,8 +52,8 @@ public final class NotebookRunner {
         transcript.cells.append(.command(line))
     }
 
-    func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : session.workingDirectory + "/" + path
+    func resolve(_ path: String, in directory: String? = nil) -> String {
+        path.hasPrefix("/") ? path : (directory ?? session.workingDirectory) + "/" + path
     }
 
     /// The current value of a metric name: the last step's metrics, then the last held-out

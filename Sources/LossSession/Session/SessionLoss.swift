@@ -38,6 +38,8 @@ public enum SessionLoss: Sendable {
 
     public var type: any LossDescription.Type { Swift.type(of: description) }
     public var className: String { description.className }
+    public var inputSpec: LossInputSpec { type.inputSpec }
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { description.scriptLoss(context) }
     public var settings: [(name: String, value: String)] { description.settings }
     /// Its parameter table under `reference`.
     public func parameters(in reference: LossReference) -> [LossParameter] { type.parameters(in: reference) }
