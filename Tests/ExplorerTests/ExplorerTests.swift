@@ -27,6 +27,26 @@ import Testing
         #expect(model.view().lines().joined().contains("Embeddings"))
     }
 
+    @Test func heldOutOfAnEncoderThatCannotGeneraliseIsNotDrawnAsALine() {
+        var snapshot = ScreenFixtures.trained()
+        #expect(!snapshot.evaluations.isEmpty)
+        let plain = Self.model(snapshot).view().lines().joined(separator: "\n")
+        #expect(plain.contains("held-out") && !plain.contains("held-out n/a"))
+        snapshot.heldOutUntrained = "table encoder: held-out items are never trained"
+        let table = Self.model(snapshot, width: 200, height: 50).view().lines().joined(separator: "\n")
+        #expect(table.contains("held-out n/a: table encoder"))
+        #expect(!table.contains("held-out 0"), "no held-out line value")
+    }
+
+    @Test func paceKeysWalkTheLadder() {
+        var model = Self.model()
+        #expect(Self.press(&model, [.character("]")]) == [.send(.pace(100))])
+        #expect(Self.press(&model, [.character("]"), .character("]")]) == [.send(.pace(300)), .send(.pace(nil))])
+        #expect(Self.press(&model, [.character("]")]) == [.send(.pace(nil))], "max is the top")
+        #expect(Self.press(&model, [.character("["), .character("[")]) == [.send(.pace(300)), .send(.pace(100))])
+        #expect(model.view().lines().joined().contains("pace 100/s"))
+    }
+
     @Test func keysBecomeTrainerRequests() {
         var model = Self.model()
         #expect(Self.press(&model, [.character("n")]) == [.send(.step(1))])

@@ -25,6 +25,9 @@ import LossKit
         #expect(snapshot.lossFits.map(\.name) == SessionLoss.all.map { $0.className })
         #expect(snapshot.lossFits.first { $0.name == "TripletLoss" }?.mismatch?.contains("needs triplets") == true)
         #expect(snapshot.points.isEmpty, "no view, no points")
+        #expect(snapshot.heldOutUntrained?.contains("table encoder") == true)
+        _ = try session.apply(Command.parse("encoder linear dim=4"))
+        #expect(TrainingSnapshot.make(session: session, status: status, view: nil).heldOutUntrained == nil)
     }
 
     @Test func theViewGivesPointsAndForcesForTheBatch() throws {

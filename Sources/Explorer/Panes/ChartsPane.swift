@@ -59,7 +59,11 @@ enum ChartsPane {
                              style: Style(.cyan, bold: true)),
         ]
         let heldOut = model.snapshot.evaluations.compactMap { record in record.value("test_loss").map { (Double(record.step), $0) } }
-        if !heldOut.isEmpty { lossSeries.append(LineChart.Series(name: "held-out", points: heldOut, style: Style(.magenta, bold: true))) }
+        // A flat held-out line from an encoder that never trains held-out items would read as a bug.
+        let heldOutNote = model.snapshot.heldOutUntrained.map { "held-out n/a: \($0)" }
+        if !heldOut.isEmpty && heldOutNote == nil {
+            lossSeries.append(LineChart.Series(name: "held-out", points: heldOut, style: Style(.magenta, bold: true)))
+        }
         if model.snapshot.rivalLoss != nil {
             // The duel's rival on the same axes: same batches, another configuration.
             let rival = model.snapshot.rivalHistory
@@ -70,14 +74,14 @@ enum ChartsPane {
                 lossSeries.append(LineChart.Series(name: "duel held-out", points: rivalHeldOut, style: Style(.brightGreen)))
             }
         }
-        draw(title: "loss", series: lossSeries, values: losses, model: model, into: &buffer, in: halves[0])
+        draw(title: "loss", series: lossSeries, values: losses, model: model, into: &buffer, in: halves[0], note: heldOutNote)
         let norms = history.map(\.gradientNorm)
         let gradientSeries = [LineChart.Series(name: "|grad|", points: zip(steps, norms).map { ($0, $1) }, style: Style(.yellow))]
         draw(title: "|grad|", series: gradientSeries, values: norms, model: model, into: &buffer, in: halves[1])
     }
 
     static func draw(title: String, series: [LineChart.Series], values: [Double], model: ExplorerModel,
-                     into buffer: inout Buffer, in rect: Rect) {
+                     into buffer: inout Buffer, in rect: Rect, note: String? = nil) {
         guard rect.height > 1 else { return }
         let finite = values.filter(\.isFinite)
         var caption = title
@@ -85,6 +89,10 @@ enum ChartsPane {
             caption += "  \(NumberText.short(last))  (min \(NumberText.short(low)), max \(NumberText.short(high)))"
         }
         buffer.put(caption, in: rect.row(0), style: Style(.default, bold: true))
+        let end = rect.x + TextMetrics.width(caption)
+        if let note, end < rect.row(0).maxX {
+            buffer.put("  " + note, in: Rect(x: end, y: rect.y, width: rect.row(0).maxX - end, height: 1), style: Style(.magenta))
+        }
         let chart = LineChart(series: series, mode: model.ascii ? .ascii : .braille, emptyText: "no steps yet")
         chart.render(into: &buffer, in: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1))
     }

@@ -86,6 +86,7 @@ extension TrainingSnapshot {
         snapshot.reference = session.settings.reference.rawValue
         snapshot.lossSettings = session.loss.settings
         snapshot.encoderSummary = session.encoderChoice.summary
+        snapshot.heldOutUntrained = session.encoderChoice.kind == "table" ? "table encoder: held-out items are never trained" : nil
         snapshot.trainingSettings = session.settings.summary
         snapshot.history = Array(session.history.suffix(historyWindow))
         snapshot.evaluations = session.evaluations

@@ -75,6 +75,9 @@ public struct TrainingSnapshot: Sendable {
     public var reference = LossReference.latest.rawValue
     public var lossSettings: [(name: String, value: String)] = []
     public var encoderSummary = ""
+    /// Why held-out metrics do not measure learning with this encoder, when they do not
+    /// (the table encoder never trains the held-out items' rows).
+    public var heldOutUntrained: String?
     public var trainingSettings: [(String, String)] = []
     public var history: [StepRecord] = []
     public var evaluations: [EvaluationRecord] = []
