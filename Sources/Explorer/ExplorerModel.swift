@@ -50,6 +50,14 @@ public struct ExplorerModel {
         case lossAndGradient, census, histogram
     }
 
+    /// Which steps the charts over steps show; `w` cycles.
+    public enum ChartWindow: Int, CaseIterable, Sendable {
+        case all, recent, logSteps
+        /// The steps `recent` keeps.
+        public static let recentSteps = 200
+        public var title: String { ["all steps", "last \(Self.recentSteps) steps", "log steps"][rawValue] }
+    }
+
     public enum MiningSort: Int, CaseIterable, Sendable {
         case loss, anchor, positiveScore, negativeScore
         public var title: String { ["loss", "anchor", "d(a,p)", "d(a,n)"][rawValue] }
@@ -68,6 +76,9 @@ public struct ExplorerModel {
     public var miningSelection = 0
     public var miningSort: MiningSort = .loss
     public var chartMode: ChartMode = .lossAndGradient
+    public var chartWindow: ChartWindow = .all
+    /// The loss on a log scale; `W` toggles.
+    public var logLoss = false
     /// Draw each batch point's push (negative gradient) as an arrow; `f` toggles.
     public var showForces = false
     /// Cells of an opened notebook not run yet: `.` runs the next, `>` the rest.

@@ -225,6 +225,14 @@ extension ExplorerModel {
         case .cycleChart:
             chartMode = ChartMode(rawValue: (chartMode.rawValue + 1) % ChartMode.allCases.count)!
             return []
+        case .chartWindow:
+            chartWindow = ChartWindow(rawValue: (chartWindow.rawValue + 1) % ChartWindow.allCases.count)!
+            note = "charts: " + chartWindow.title
+            return []
+        case .logLoss:
+            logLoss.toggle()
+            note = logLoss ? "loss on a log scale" : "loss on a linear scale"
+            return []
         case .lossPicker: openLossPicker(); return []
         case .datasetPicker: openDatasetPicker(); return []
         case .cycleMetric: return cycleMetric()

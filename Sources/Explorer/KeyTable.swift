@@ -5,7 +5,7 @@ import TerminalKit
 public enum KeyAction: Equatable, Sendable {
     case runPause, pace(faster: Bool), step, manySteps, reset, lossPicker, datasetPicker, cycleMetric
     case margin(up: Bool)
-    case cycleChart, toggleForces, inspector, togglePin, rewind, nextCell, restOfCells
+    case cycleChart, chartWindow, logLoss, toggleForces, inspector, togglePin, rewind, nextCell, restOfCells
     case commandLine, help, quit, focus(next: Bool), clearSelection
     case move(Move), search, findNext(forward: Bool), endSearch
     case edit, nudge(up: Bool), sortMining
@@ -99,6 +99,8 @@ public enum KeyTable {
                            (.character("-"), .margin(up: false)), (.character("_"), .margin(up: false))],
                    .screen, "margin (or scale) up / down; = and _ too", footer: "margin"),
         KeyBinding(.character("c"), .cycleChart, .screen, "chart: loss & gradient / census / margin histogram", footer: "chart"),
+        KeyBinding(.character("w"), .chartWindow, .screen, "chart window: all steps / last 200 / log-scaled steps", footer: "window"),
+        KeyBinding(.character("W"), .logLoss, .screen, "loss on a log scale (on / off)"),
         KeyBinding(.character("f"), .toggleForces, .screen, "forces: where the loss pushes each batch point", footer: "forces"),
         KeyBinding(.character("i"), .inspector, .screen, "softmax inspector (ranking losses, on the selected anchor)"),
         KeyBinding(.character("p"), .togglePin, .screen, "pin / unpin the batch: loss changes act on it"),

@@ -38,6 +38,19 @@ import Testing
         #expect(!table.contains("held-out 0"), "no held-out line value")
     }
 
+    @Test func chartWindowsAndLogLoss() {
+        var model = Self.model(ScreenFixtures.trained(), width: 140, height: 45)
+        let all = model.view().lines().joined(separator: "\n")
+        #expect(all.contains("20       40       60"), "a step axis with ticks")
+        _ = Self.press(&model, [.character("w")])
+        #expect(model.chartWindow == .recent && model.view().lines().joined().contains("charts: last 200 steps"))
+        _ = Self.press(&model, [.character("w")])
+        #expect(model.chartWindow == .logSteps && model.view().lines().joined().contains("charts: log steps"))
+        _ = Self.press(&model, [.character("w"), .character("W")])
+        #expect(model.chartWindow == .all && model.logLoss)
+        #expect(model.view().lines().joined().contains("loss (log)"))
+    }
+
     @Test func paceKeysWalkTheLadder() {
         var model = Self.model()
         #expect(Self.press(&model, [.character("]")]) == [.send(.pace(100))])

@@ -147,8 +147,28 @@ struct LineChartTests {
         1┤⠓⠦⢤train 0.125
          │   ⠈⠑⠫eval 0.3
         0┤        ⠈⠉⠑⠒⠢⠭
-        100          130
+          100     120
         """)
+    }
+
+    @Test func stepAxisTicksAreRoundValues() {
+        #expect(LineChart.ticks(from: 0, to: 1000, count: 5) == [0, 200, 400, 600, 800, 1000])
+        #expect(LineChart.ticks(from: 3, to: 97, count: 4) == [20, 40, 60, 80])
+        #expect(LineChart.ticks(from: 1, to: 5000, count: 10, logarithmic: true) == [1, 10, 100, 1000])
+        #expect(LineChart.ticks(from: 5, to: 5, count: 3).isEmpty)
+    }
+
+    @Test func aLogStepAxisGivesTheFirstStepsRoom() {
+        var chart = LineChart(series: [.init(name: "", values: (1...1000).map { 1 / Double($0) }, startX: 1)], showYLabels: false,
+                              showXLabels: true, showCurrentValue: false)
+        chart.logX = true
+        let buffer = rendered(width: 30, height: 4) { chart.render(into: &$0, in: $0.bounds) }
+        let cells = (0..<30).map { String(buffer[$0, 3].character) }
+        let axis = cells.joined()
+        #expect(axis.split(separator: " ") == ["1", "10", "100", "1000"], "\(axis)")
+        // 10 sits a third of the way along, not at 1% of it.
+        let ten = (0..<29).first { cells[$0] == "1" && cells[$0 + 1] == "0" }
+        #expect(ten.map { (7...12).contains($0) } == true, "\(axis)")
     }
 
     @Test func emptyAndAllNaNSeriesShowPlaceholder() {

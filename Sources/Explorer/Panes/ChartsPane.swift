@@ -16,7 +16,7 @@ enum ChartsPane {
     /// Stacked shares of hard, hard + semi-hard and all triplets over steps, with the share of
     /// active terms: the lines show what the margin leaves to learn.
     static func census(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
-        let history = model.snapshot.history
+        let history = windowed(model.snapshot.history, model.chartWindow)
         let steps = history.map { Double($0.step) }
         func share(_ record: StepRecord, _ names: [String]) -> Double {
             let values = Dictionary(record.metrics, uniquingKeysWith: { $1 })
@@ -33,8 +33,9 @@ enum ChartsPane {
         let last = history.last.map { String(format: "hard %.0f%% · semi-hard %.0f%% · active %.0f%%", 100 * share($0, ["hard_fraction"]),
                                               100 * share($0, ["semi_hard_fraction"]), 100 * $0.activeFraction) } ?? "no steps yet"
         buffer.put(last, in: rect.row(0), style: Style(.default, bold: true))
-        LineChart(series: series, yRange: 0...1, mode: model.ascii ? .ascii : .braille, emptyText: "no steps yet")
-            .render(into: &buffer, in: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 1, 0)))
+        var chart = LineChart(series: series, yRange: 0...1, mode: model.ascii ? .ascii : .braille, showXLabels: true, emptyText: "no steps yet")
+        chart.logX = model.chartWindow == .logSteps
+        chart.render(into: &buffer, in: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 1, 0)))
     }
 
     /// d(a,p) and d(a,n) of the last batch in the metric's units, margin marked.
@@ -48,8 +49,16 @@ enum ChartsPane {
         }
     }
 
+    /// The records the window shows: all, the most recent steps, or all (log-scaled steps).
+    static func windowed(_ history: [StepRecord], _ window: ExplorerModel.ChartWindow) -> [StepRecord] {
+        guard window == .recent, let last = history.last?.step else { return history }
+        let first = last - ExplorerModel.ChartWindow.recentSteps
+        return Array(history.drop { $0.step <= first })
+    }
+
     static func lossAndGradient(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
-        let history = model.snapshot.history
+        let history = windowed(model.snapshot.history, model.chartWindow)
+        let firstStep = history.first?.step ?? 0
         let halves = rect.splitRows([.percent(55), .fill])
         let steps = history.map { Double($0.step) }
         let losses = history.map(\.loss)
@@ -58,7 +67,8 @@ enum ChartsPane {
             LineChart.Series(name: "smoothed", points: zip(steps, LineChart.exponentialMovingAverage(losses, smoothing: 0.9)).map { ($0, $1) },
                              style: Style(.cyan, bold: true)),
         ]
-        let heldOut = model.snapshot.evaluations.compactMap { record in record.value("test_loss").map { (Double(record.step), $0) } }
+        let heldOut = model.snapshot.evaluations.filter { $0.step >= firstStep }
+            .compactMap { record in record.value("test_loss").map { (Double(record.step), $0) } }
         // A flat held-out line from an encoder that never trains held-out items would read as a bug.
         let heldOutNote = model.snapshot.heldOutUntrained.map { "held-out n/a: \($0)" }
         if !heldOut.isEmpty && heldOutNote == nil {
@@ -66,22 +76,23 @@ enum ChartsPane {
         }
         if model.snapshot.rivalLoss != nil {
             // The duel's rival on the same axes: same batches, another configuration.
-            let rival = model.snapshot.rivalHistory
+            let rival = windowed(model.snapshot.rivalHistory, model.chartWindow)
             lossSeries.append(LineChart.Series(name: "duel", points: zip(rival.map { Double($0.step) },
                 LineChart.exponentialMovingAverage(rival.map(\.loss), smoothing: 0.9)).map { ($0, $1) }, style: Style(.green, bold: true)))
-            let rivalHeldOut = model.snapshot.rivalEvaluations.compactMap { r in r.value("test_loss").map { (Double(r.step), $0) } }
+            let rivalHeldOut = model.snapshot.rivalEvaluations.filter { $0.step >= firstStep }.compactMap { r in r.value("test_loss").map { (Double(r.step), $0) } }
             if !rivalHeldOut.isEmpty {
                 lossSeries.append(LineChart.Series(name: "duel held-out", points: rivalHeldOut, style: Style(.brightGreen)))
             }
         }
-        draw(title: "loss", series: lossSeries, values: losses, model: model, into: &buffer, in: halves[0], note: heldOutNote)
+        draw(title: model.logLoss ? "loss (log)" : "loss", series: lossSeries, values: losses, model: model, into: &buffer, in: halves[0],
+             note: heldOutNote, logScale: model.logLoss)
         let norms = history.map(\.gradientNorm)
         let gradientSeries = [LineChart.Series(name: "|grad|", points: zip(steps, norms).map { ($0, $1) }, style: Style(.yellow))]
         draw(title: "|grad|", series: gradientSeries, values: norms, model: model, into: &buffer, in: halves[1])
     }
 
     static func draw(title: String, series: [LineChart.Series], values: [Double], model: ExplorerModel,
-                     into buffer: inout Buffer, in rect: Rect, note: String? = nil) {
+                     into buffer: inout Buffer, in rect: Rect, note: String? = nil, logScale: Bool = false) {
         guard rect.height > 1 else { return }
         let finite = values.filter(\.isFinite)
         var caption = title
@@ -93,7 +104,9 @@ enum ChartsPane {
         if let note, end < rect.row(0).maxX {
             buffer.put("  " + note, in: Rect(x: end, y: rect.y, width: rect.row(0).maxX - end, height: 1), style: Style(.magenta))
         }
-        let chart = LineChart(series: series, mode: model.ascii ? .ascii : .braille, emptyText: "no steps yet")
+        var chart = LineChart(series: series, logScale: logScale, mode: model.ascii ? .ascii : .braille, showXLabels: true,
+                              emptyText: "no steps yet")
+        chart.logX = model.chartWindow == .logSteps
         chart.render(into: &buffer, in: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1))
     }
 }

@@ -63,10 +63,14 @@ public struct LineChart: Sendable {
     /// Fixed x-range; nil spans all points.
     public var xRange: ClosedRange<Double>?
     public var logScale: Bool
+    /// x on a log10 scale (a step axis where the first steps get as much room as the last);
+    /// x ≤ 0 is skipped.
+    public var logX = false
     public var mode: BrailleCanvas.Mode
     /// Max/min labels and an axis line on the left.
     public var showYLabels: Bool
-    /// First/last x labels on the bottom row.
+    /// An x axis on the bottom row: tick labels at round values (1, 2 or 5 × 10^k apart; powers
+    /// of ten with `logX`), each under its position.
     public var showXLabels: Bool
     /// The last value of each series at the top right, in the series' style.
     public var showCurrentValue: Bool
@@ -123,17 +127,52 @@ public struct LineChart: Sendable {
         logScale ? pow(10, y) : y
     }
 
+    private func transformX(_ x: Double) -> Double {
+        guard logX else { return x }
+        return x > 0 ? log10(x) : .nan
+    }
+
+    /// Round x values between `low` and `high` (in data units) for tick labels, about `count`
+    /// (at most one more).
+    public static func ticks(from low: Double, to high: Double, count: Int, logarithmic: Bool = false) -> [Double] {
+        guard low.isFinite, high.isFinite, high > low, count >= 1 else { return [] }
+        if logarithmic {
+            guard low > 0 else { return ticks(from: max(low, 1), to: high, count: count, logarithmic: true) }
+            var exponent = Int(ceil(log10(low) - 1e-9))
+            var result: [Double] = []
+            while pow(10, Double(exponent)) <= high * (1 + 1e-9) {
+                result.append(pow(10, Double(exponent)))
+                exponent += 1
+            }
+            let stride = max(1, (result.count + count - 1) / count)
+            return result.enumerated().filter { $0.offset % stride == 0 }.map(\.element)
+        }
+        // The finest round step that gives at most count + 1 ticks.
+        let magnitude = pow(10, floor(log10((high - low) / Double(count))) - 1)
+        let candidates = [1.0, 2, 5, 10, 20, 50, 100, 200, 500].map { $0 * magnitude }
+        func tickCount(_ step: Double) -> Int { Int(floor(high / step + 1e-9) - ceil(low / step - 1e-9)) + 1 }
+        let step = candidates.first { tickCount($0) <= count + 1 } ?? candidates.last!
+        var value = ceil(low / step - 1e-9) * step
+        var result: [Double] = []
+        while value <= high + step * 1e-9 {
+            result.append(abs(value) < step * 1e-9 ? 0 : value)
+            value += step
+        }
+        return result
+    }
+
     /// The x-range used for drawing (never empty), or nil when there are no points.
     public func resolvedXRange() -> ClosedRange<Double>? {
         if let xRange {
-            return xRange.lowerBound < xRange.upperBound
-                ? xRange : xRange.lowerBound...(xRange.lowerBound + 1)
+            let low = transformX(xRange.lowerBound), high = transformX(xRange.upperBound)
+            guard low.isFinite, high.isFinite else { return nil }
+            return low < high ? low...high : low...(low + 1)
         }
         var low = Double.infinity
         var high = -Double.infinity
         for s in series {
             for i in 0..<s.count {
-                let x = s.x(at: i)
+                let x = transformX(s.x(at: i))
                 guard x.isFinite else { continue }
                 low = min(low, x)
                 high = max(high, x)
@@ -158,7 +197,7 @@ public struct LineChart: Sendable {
                 for i in 0..<s.count {
                     let y = transform(s.values[i])
                     guard y.isFinite else { continue }
-                    if let xr, xRange != nil, !xr.contains(s.x(at: i)) { continue }
+                    if let xr, xRange != nil, !xr.contains(transformX(s.x(at: i))) { continue }
                     low = min(low, y)
                     high = max(high, y)
                 }
@@ -187,17 +226,12 @@ public struct LineChart: Sendable {
         }
 
         var plot = area
-        // x labels take the bottom row when there is room for a plot above them.
+        // The x axis takes the bottom row when there is room for a plot above it; its labels
+        // are placed once the plot's left edge (after the y labels) is known.
+        var axisRow: Rect? = nil
         if showXLabels && plot.height >= 3 {
-            let row = plot.bottom(1)
+            axisRow = plot.bottom(1)
             plot = plot.inset(bottom: 1)
-            let first = format(xr.lowerBound)
-            let last = format(xr.upperBound)
-            buffer.put(first, x: row.x, y: row.y, style: labelStyle, clip: row)
-            let lastWidth = TextMetrics.width(last)
-            if TextMetrics.width(first) + 1 + lastWidth <= row.width {
-                buffer.put(last, x: row.maxX - lastWidth, y: row.y, style: labelStyle, clip: row)
-            }
         }
         if showYLabels {
             let top = format(untransform(yr.upperBound))
@@ -224,6 +258,7 @@ public struct LineChart: Sendable {
             }
         }
         guard !plot.isEmpty else { return }
+        if let row = axisRow { drawXAxis(into: &buffer, row: Rect(x: plot.x, y: row.y, width: plot.width, height: 1), range: xr) }
 
         var canvas = BrailleCanvas(width: plot.width, height: plot.height, mode: mode)
         let pw = canvas.pixelWidth
@@ -249,7 +284,7 @@ public struct LineChart: Sendable {
                 column = nil
             }
             for i in 0..<s.count {
-                let x = s.x(at: i)
+                let x = transformX(s.x(at: i))
                 let y = transform(s.values[i])
                 guard x.isFinite, y.isFinite else {
                     flush()
@@ -279,6 +314,24 @@ public struct LineChart: Sendable {
 
         if showCurrentValue {
             drawCurrentValues(into: &buffer, plot: plot, avoiding: lastCells)
+        }
+    }
+
+    /// Tick labels under their x positions, left to right, skipping any that would touch the
+    /// one before.
+    private func drawXAxis(into buffer: inout Buffer, row: Rect, range: ClosedRange<Double>) {
+        let low = logX ? pow(10, range.lowerBound) : range.lowerBound
+        let high = logX ? pow(10, range.upperBound) : range.upperBound
+        let span = range.upperBound - range.lowerBound
+        var nextFree = row.x
+        for tick in Self.ticks(from: low, to: high, count: max(row.width / 7, 2), logarithmic: logX) {
+            let position = (transformX(tick) - range.lowerBound) / span
+            let column = row.x + Int((position * Double(max(row.width - 1, 0))).rounded())
+            let label = format(tick)
+            let start = min(max(column - TextMetrics.width(label) / 2, row.x), row.maxX - TextMetrics.width(label))
+            guard start >= nextFree, start >= row.x else { continue }
+            buffer.put(label, x: start, y: row.y, style: labelStyle, clip: row)
+            nextFree = start + TextMetrics.width(label) + 1
         }
     }
 
