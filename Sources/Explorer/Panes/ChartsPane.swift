@@ -42,7 +42,7 @@ enum ChartsPane {
     static func histogram(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let margin = model.snapshot.lossParameter(.margin).flatMap { Double($0.value) }
         let histogram = MarginHistogram(model.snapshot.batch?.mining, margin: margin, bins: max(rect.height - 1, 1))
-        let lines = histogram.text(width: max(rect.width - 12, 1)).split(separator: "\n").map(String.init)
+        let lines = histogram.text(width: max(rect.width - 2, 1), ascii: model.ascii).split(separator: "\n").map(String.init)
         for (offset, line) in lines.prefix(rect.height).enumerated() {
             let style: Style = line.contains("margin") && offset > 0 ? Style(.magenta, bold: true) : .plain
             buffer.put(line, in: rect.row(offset), style: offset == 0 ? Style(.default, bold: true) : style)
