@@ -37,9 +37,15 @@ enum MiningPane {
                   group >= 0 else { return "" }
             return group < names.count ? names[group] : "\(group)"
         }
-        let columns: [Table.Column]
+        var columns: [Table.Column]
         var rows: [Table.Row] = []
         let tuples = model.sortedTuples
+        // With text data, the sentences behind each tuple: what a person debugging mining reads.
+        let texts = model.snapshot.batchTexts
+        func sentences(_ row: MinedTupleRow) -> String {
+            let items = [row.anchorItem] + (kind == .item ? [] : [row.positiveItem]) + (row.negativeItem.map { [$0] } ?? [])
+            return items.map { texts[$0].map { "“\($0)”" } ?? "" }.joined(separator: model.ascii ? " | " : " │ ")
+        }
         switch kind {
         case .triplet:
             columns = [.init("a", width: .fixed(5), alignment: .right), .init("p", width: .fixed(5), alignment: .right),
@@ -74,6 +80,20 @@ enum MiningPane {
                 let t = row.tuple
                 return Table.Row(["\(row.anchorItem)", kind == .item ? "-" : "\(row.positiveItem)", t.label.map(NumberText.short) ?? "",
                                   NumberText.short(t.positiveScore), NumberText.short(t.loss)], style: t.loss > 0 ? nil : Style(.brightBlack))
+            }
+        }
+        if !texts.isEmpty {
+            // The sentences get the room a flexible labels column would take.
+            columns = columns.map { column in
+                var fixed = column
+                if column.title == "labels" { fixed.width = .fixed(9) }
+                return fixed
+            }
+            columns.append(.init(model.ascii ? "texts (anchor | positive | negative)" : "texts (anchor │ positive │ negative)"))
+            rows = zip(rows, tuples).map { tableRow, tuple in
+                var extended = tableRow
+                extended.cells.append(sentences(tuple))
+                return extended
             }
         }
         return (columns, rows)

@@ -91,6 +91,9 @@ extension TrainingSnapshot {
         snapshot.history = Array(session.history.suffix(historyWindow))
         snapshot.evaluations = session.evaluations
         snapshot.batch = session.lastBatch
+        if let texts = session.dataset?.texts, let batch = session.lastBatch {
+            for item in batch.items.joined() where item < texts.count { snapshot.batchTexts[item] = texts[item] }
+        }
         snapshot.cells = status.cells
         snapshot.warnings = session.warnings
         if let rival = session.rival {

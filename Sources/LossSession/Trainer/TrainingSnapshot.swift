@@ -82,6 +82,9 @@ public struct TrainingSnapshot: Sendable {
     public var history: [StepRecord] = []
     public var evaluations: [EvaluationRecord] = []
     public var batch: BatchOutcome?
+    /// The text of each item of the last batch, when the data has text (only the batch's, so a
+    /// snapshot's size does not grow with the dataset).
+    public var batchTexts: [Int: String] = [:]
     public var points: [Point] = []
     /// Item index of each point (points may be a sample of the items).
     public var pointItems: [Int] = []
