@@ -37,6 +37,9 @@ public struct LossParameter: Sendable, Equatable {
     /// Its name before `since`, when a release renamed it (SoftmaxLoss's
     /// sentence_embedding_dimension became embedding_dimension).
     public var formerName: String?
+    /// The last release that has it, when a later one has no such parameter, and why.
+    public var until: LossReference?
+    public var retiredBecause: String?
 
     public init(_ name: String, _ kind: Kind, default defaultValue: String?, role: Role? = nil, _ doc: String) {
         self.name = name
@@ -61,9 +64,19 @@ public struct LossParameter: Sendable, Equatable {
         return copy
     }
 
+    /// The same parameter, absent from the releases after `release`; `reason` says why, in
+    /// the message that refuses it there.
+    public func only(upTo release: LossReference, because reason: String) -> LossParameter {
+        var copy = self
+        copy.until = release
+        copy.retiredBecause = reason
+        return copy
+    }
+
     /// Whether the parameter exists under this reference (under some name).
     public func exists(in reference: LossReference) -> Bool {
-        formerName != nil || since.map { reference >= $0 } != false
+        if let until, reference > until { return false }
+        return formerName != nil || since.map { reference >= $0 } != false
     }
 
     /// Its name under this reference.

@@ -30,7 +30,7 @@ public struct BenchCase: Sendable, CustomStringConvertible {
             Matrix(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in Float(random.normal()) })
         }
         let spec = loss.inputSpec
-        let owned = !type(of: loss).ownedWeightNames.isEmpty
+        let owned = !loss.weightNames.isEmpty
         var result = LossBatch(columns: (0..<spec.minColumns).map { _ in matrix(batch) })
         switch spec.labels {
         // A classifier gets 3 classes (NLI's); the mining losses classes of 4 rows each.
