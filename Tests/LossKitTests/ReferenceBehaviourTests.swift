@@ -1,4 +1,4 @@
-import LossKit
+@testable import LossKit
 import Testing
 
 /// What each reference accepts and refuses, in the losses whose behaviour differs between
@@ -45,6 +45,19 @@ import Testing
                 #expect(gap <= 1e-12, "mini_batch_size \(size), column \(c)")
             }
         }
+        // The rows scored at once (the whole batch here) do not matter either.
+        let loss = MegaBatchMarginLoss(negativeMargin: -0.2)
+        for chunk in [1, 3, 4, 10] {
+            let chunked = loss.wholeBatchMean(batch.columns[0], batch.columns[1], chunk: chunk)
+            #expect(abs(chunked.value - whole.value) <= 1e-12, "chunk \(chunk)")
+            for c in 0..<2 {
+                let gap = zip(chunked.columnGradients[c].values, whole.columnGradients[c].values).map { abs($0 - $1) }.max()!
+                #expect(gap <= 1e-12, "chunk \(chunk), column \(c)")
+            }
+        }
+        #expect(loss.scoredRows(batch: 10) == 10)
+        #expect(MegaBatchMarginLoss(miniBatchSize: 8).scoredRows(batch: 16_384) == 256)
+        #expect(MegaBatchMarginLoss(miniBatchSize: 8, reference: .v1_2_0).scoredRows(batch: 16_384) == 8)
         // One row: no other positive, no negative term (1.2.0 took its own positive minus 2).
         let row = Self.rows(1, 4, seed: 5)
         let single = LossBatch(columns: [row, row])

@@ -69,9 +69,21 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
 
     public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
         let n = Double(rows)
-        let slice = useMiniBatchedVersion ? Double(min(miniBatchSize, rows)) : n
+        let slice = Double(scoredRows(batch: rows))
         return 3 * slice * n * Double(scalarBytes)
     }
+
+    /// Rows of the batch's similarity matrix scored at once. 1.2.0's mini-batches are its
+    /// semantics; under 6.2.0 they change neither the value nor the gradients, only memory, so
+    /// the whole batch is scored at once unless its N x N scores pass `chunkElements` (one large
+    /// GEMM is many times faster than thin ones), then as many rows as fit, at least mini_batch_size.
+    func scoredRows(batch n: Int) -> Int {
+        guard useMiniBatchedVersion else { return n }
+        if reference == .v1_2_0 { return min(miniBatchSize, n) }
+        return min(n, max(miniBatchSize, Self.chunkElements / max(n, 1)))
+    }
+
+    static let chunkElements = 1 << 22
 
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
@@ -79,8 +91,7 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
     func compute<T: Scalar>(_ batch: LossBatch<T>) throws -> LossResult<T> {
         try validate(batch)
         if reference >= .v6_2_0 {
-            let rows = batch.columns[0].rows
-            return wholeBatchMean(batch.columns[0], batch.columns[1], chunk: useMiniBatchedVersion ? miniBatchSize : rows)
+            return wholeBatchMean(batch.columns[0], batch.columns[1], chunk: scoredRows(batch: batch.columns[0].rows))
         }
         return useMiniBatchedVersion ? miniBatched(batch.columns[0], batch.columns[1])
                                      : wholeBatch(batch.columns[0], batch.columns[1])
@@ -89,7 +100,7 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
     /// 6.2.0, both paths: (1/N) Σ_i term(S_ii, max_{j≠i} S_ij) with S the cosines of the
     /// normalised rows (`F.normalize`), `chunk` anchors' rows of S at a time. The gradient
     /// reaches the anchor, its own positive and the positive at the argmax (first on ties).
-    private func wholeBatchMean<T: Scalar>(_ anchors: Matrix<T>, _ positives: Matrix<T>, chunk: Int) -> LossResult<T> {
+    func wholeBatchMean<T: Scalar>(_ anchors: Matrix<T>, _ positives: Matrix<T>, chunk: Int) -> LossResult<T> {
         let n = anchors.rows, dim = anchors.cols
         let a = L2Normalization.forward(anchors)
         let p = L2Normalization.forward(positives)
