@@ -84,6 +84,9 @@ matches "losses markdown row" "$work/out" "| TripletLoss | (anchor, positive, ne
 # bench: the JSON rows of one small case.
 check "bench one case" 0 "$bin" bench --loss TripletLoss --batch 16 --dim 8 --json
 matches "bench prints the case" "$work/out" '"loss": "TripletLoss", "batch": 16, "dim": 8'
+check "bench under 1.2.0" 0 "$bin" bench --loss MegaBatchMarginLoss --reference 1.2.0 --reference 6.2.0 --batch 16 --dim 8 --json
+matches "bench names the references" "$work/out" '"reference": "1.2.0"'
+matches "bench times both" "$work/out" '"reference": "6.2.0"'
 check "bench unknown loss" 2 "$bin" bench --loss NoSuchLoss --batch 16 --dim 8
 matches "bench unknown loss message" "$work/err" "NoSuchLoss"
 
