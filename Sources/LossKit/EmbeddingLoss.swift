@@ -29,6 +29,8 @@ public struct LossInputSpec: Sendable {
         self.rowsMatchAcrossColumns = rowsMatchAcrossColumns
     }
 
+    /// Whether (N, classes) soft labels (`LossBatch.softLabels`) may stand for the labels.
+    public var takesSoftLabels = false
     /// Whether the loss trains on the sentences' tokens rather than on embeddings (TSDAE).
     public var needsText = false
     /// From this many columns on, the labels may be absent (AnglE: anchor, positive,
@@ -150,8 +152,13 @@ public protocol EmbeddingLoss: LossDescription {
     /// Whether each anchor is scored against the batch's other rows as negatives, so that a
     /// duplicate in the batch is a false negative.
     static var usesInBatchNegatives: Bool { get }
-    /// The weights the loss trains itself (SoftmaxLoss's classifier), by name; most own none.
+    /// The weights the loss may train itself (SoftmaxLoss's classifier, MSELoss's
+    /// projection), by name; most own none.
     static var ownedWeightNames: [String] { get }
+    /// Those this loss's settings make it own (MSELoss owns a projection only with projection_dim).
+    var weightNames: [String] { get }
+    /// The teacher's width for student embeddings of `dimension` (a distillation loss).
+    func teacherWidth(dimension: Int) -> Int
     /// Fresh owned weights for embeddings of `dimension` on data with `classes` classes.
     func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>]
     func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>]
@@ -167,6 +174,8 @@ extension EmbeddingLoss {
     public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double { 0 }
     public static var usesInBatchNegatives: Bool { false }
     public static var ownedWeightNames: [String] { [] }
+    public var weightNames: [String] { Self.ownedWeightNames }
+    public func teacherWidth(dimension: Int) -> Int { dimension }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] { [:] }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] { [:] }
     public func ownedWeightCount(dimension: Int, classes: Int) -> Int { 0 }
@@ -203,6 +212,18 @@ extension EmbeddingLoss {
         case .none:
             break
         case .classes, .binary, .scores:
+            if let soft = batch.softLabels {
+                guard spec.takesSoftLabels else {
+                    throw LossError("\(name) needs one label per row, got a \(soft.rows) x \(soft.cols) label matrix")
+                }
+                if soft.rows != first.rows {
+                    throw LossError("\(name) needs one row of soft labels per row: \(first.rows) rows but \(soft.rows) label rows")
+                }
+                if let bad = soft.values.firstIndex(where: { !$0.isFinite }) {
+                    throw LossError("\(name): soft label row \(bad / soft.cols), column \(bad % soft.cols) is not a finite number")
+                }
+                break
+            }
             if batch.labels.isEmpty && spec.labelsOptional(columns: count) { break }
             if batch.labels.count != first.rows {
                 throw LossError("\(name) needs one label per row: \(first.rows) rows but \(batch.labels.count) labels")
@@ -214,11 +235,13 @@ extension EmbeddingLoss {
                 throw LossError("\(name) needs integer class labels; label \(bad) is \(batch.labels[bad])")
             }
         case .teacher:
-            guard let targets = batch.targets else {
+            // The teachers' widths are the loss's to check (a projection changes them).
+            let teachers = batch.columnTargets ?? batch.targets.map { [$0] } ?? []
+            if teachers.isEmpty {
                 throw LossError("\(name) needs a teacher embedding matrix as labels")
             }
-            if targets.rows != first.rows || targets.cols != first.cols {
-                throw LossError("\(name): teacher matrix is \(targets.rows)x\(targets.cols) but the embeddings are \(first.rows)x\(first.cols)")
+            if let short = teachers.first(where: { $0.rows != first.rows }) {
+                throw LossError("\(name): the teacher has \(short.rows) rows but the embeddings have \(first.rows)")
             }
         }
     }

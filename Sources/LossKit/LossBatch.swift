@@ -5,8 +5,14 @@ public struct LossBatch<T: Scalar>: Sendable {
     public var columns: [Matrix<T>]
     /// Labels as the reference receives them (class ids, 1/0, float scores); empty when unused.
     public var labels: [Double]
-    /// MSELoss's teacher embeddings: (N, D), the regression target of column 0.
+    /// Soft labels instead of `labels`: (N, classes), a row of class probabilities per row
+    /// (SoftmaxLoss under 6.2.0).
+    public var softLabels: Matrix<T>?
+    /// MSELoss's teacher embeddings: (N, W), the regression target of every column.
     public var targets: Matrix<T>?
+    /// MSELoss's teachers one per column instead of `targets` (a (N, C, W) label array, 6.2.0):
+    /// element c is column c's.
+    public var columnTargets: [Matrix<T>]?
     /// Parameters the loss itself owns and trains, by their PyTorch names
     /// (SoftmaxLoss: "classifier.weight" (L, k*D), "classifier.bias" (1, L)).
     public var parameters: [String: Matrix<T>]

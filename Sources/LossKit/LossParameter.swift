@@ -47,6 +47,9 @@ public struct LossParameter: Sendable, Equatable {
         /// LossLab's own: sentence-transformers has no such argument; the script says so with this reason.
         case lossLabOnly(String)
     }
+    /// The last release that has it, when a later one has no such parameter, and why.
+    public var until: LossReference?
+    public var retiredBecause: String?
 
     public init(_ name: String, _ kind: Kind, default defaultValue: String?, role: Role? = nil, _ doc: String) {
         self.name = name
@@ -71,9 +74,19 @@ public struct LossParameter: Sendable, Equatable {
         return copy
     }
 
+    /// The same parameter, absent from the releases after `release`; `reason` says why, in
+    /// the message that refuses it there.
+    public func only(upTo release: LossReference, because reason: String) -> LossParameter {
+        var copy = self
+        copy.until = release
+        copy.retiredBecause = reason
+        return copy
+    }
+
     /// Whether the parameter exists under this reference (under some name).
     public func exists(in reference: LossReference) -> Bool {
-        formerName != nil || since.map { reference >= $0 } != false
+        if let until, reference > until { return false }
+        return formerName != nil || since.map { reference >= $0 } != false
     }
 
     /// Its name under this reference.

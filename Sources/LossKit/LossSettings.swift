@@ -33,6 +33,10 @@ public struct LossSettings: Sendable {
     /// release that renamed it (it is deprecated there), and the new name wins over it.
     private mutating func resolveName(of parameter: LossParameter) {
         let current = parameter.name
+        if !parameter.exists(in: reference), values[current] != nil, let until = parameter.until, reference > until {
+            misnamed = LossError("\(owner): \(current) has no meaning in sentence-transformers \(reference.rawValue): \(parameter.retiredBecause ?? "that release has no such parameter") (set reference=\(until.rawValue) to use it)")
+            return
+        }
         if !parameter.exists(in: reference), values[current] != nil {
             misnamed = LossError("\(owner): \(current) is new in sentence-transformers \(parameter.since!.rawValue); reference \(reference.rawValue) does not have it (set reference=\(LossReference.latest.rawValue))")
             return

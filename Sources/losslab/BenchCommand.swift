@@ -16,6 +16,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("dim"), help: "Embedding dimension (repeatable).") var dims: [Int] = []
     @Flag(help: "Print one JSON array instead of a table.") var json = false
     @Option(help: "Seconds of timing per case.") var seconds = 1.0
+    @Option(help: "The sentence-transformers release whose behaviour to time (repeatable; default: \(LossReference.latest.rawValue)).")
+    var reference: [String] = []
     @Option(help: .hidden) var single: String?
     @Flag(help: .hidden) var noFloor = false
     @Option(help: "Soak test: train at full speed for this many seconds and report memory over time.") var soak: Double?
@@ -45,11 +47,16 @@ struct BenchCommand: ParsableCommand {
         if !json {
             print("loss                              batch   dim   median ms   gemm floor ms   x floor   peak MiB")
         }
+        let references = try reference.isEmpty ? [LossReference.latest] : reference.map(LossReference.parse)
         var lines: [String] = []
         for (batch, dim) in shapes {
             for name in names {
-                let line = try runChild(BenchCase(loss: name, batch: batch, dim: dim))
-                if json { lines.append(line) } else { print(Self.tableRow(line)) }
+                for release in references {
+                    // A loss its release does not have is skipped when several releases are timed.
+                    guard LossCatalog.type(named: name)!.references.contains(release) || references.count == 1 else { continue }
+                    let line = try runChild(BenchCase(loss: name, batch: batch, dim: dim, reference: release))
+                    if json { lines.append(line) } else { print(Self.tableRow(line)) }
+                }
             }
         }
         if json { print("[\n" + lines.joined(separator: ",\n") + "\n]") }
@@ -75,9 +82,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     static func json(_ m: BenchMeasurement) -> String {
-        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"repeats\": %d}",
+        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"repeats\": %d, \"reference\": \"%@\"}",
                m.benchCase.loss, m.benchCase.batch, m.benchCase.dim, m.medianMilliseconds, m.peakMegabytes,
-               m.gemmFloorMilliseconds, m.repeats)
+               m.gemmFloorMilliseconds, m.repeats, m.benchCase.reference.rawValue)
     }
 
     static func tableRow(_ line: String) -> String {
@@ -85,7 +92,8 @@ struct BenchCommand: ParsableCommand {
               let loss = object["loss"] as? String, let batch = object["batch"] as? Int, let dim = object["dim"] as? Int,
               let median = object["median_ms"] as? Double, let floor = object["gemm_floor_ms"] as? Double,
               let peak = object["peak_mb"] as? Double else { return line }
-        return loss.padding(toLength: 32, withPad: " ", startingAt: 0)
+        let release = (object["reference"] as? String).flatMap { $0 == LossReference.latest.rawValue ? nil : " @\($0)" } ?? ""
+        return (loss + release).padding(toLength: 32, withPad: " ", startingAt: 0)
             + String(format: "%7d %5d %11.3f %15.3f %9.2f %10.1f", batch, dim, median, floor, median / max(floor, 1e-9), peak)
     }
 }

@@ -23,6 +23,11 @@ struct TestArraysCommand: ParsableCommand {
         try NumpyFile.write(NumpyArray(shape: [6], dtype: .float32, storage: .floats32([0.1, 0.9, 0.5, 0.3, 1, 0])), to: "\(out)/scores.npy")
         try NumpyFile.write(matrix(3, 12), to: "\(out)/w.npy")
         try NumpyFile.write(NumpyArray(shape: [3], dtype: .float32, storage: .floats32([0.1, -0.2, 0.05])), to: "\(out)/bias.npy")
+        // Class probabilities per pair (SoftmaxLoss's soft labels), also a 3-wide teacher.
+        try NumpyFile.write(NumpyArray(shape: [6, 3], dtype: .float32, storage: .floats32((0..<18).map { Float($0 % 4) / 4 })),
+                            to: "\(out)/soft.npy")
+        // One 4-wide teacher per column of a pair: (6, 2, 4).
+        try NumpyFile.write(NumpyArray(shape: [6, 2, 4], dtype: .float32, storage: .floats32(matrix(6, 8).values)), to: "\(out)/teachers.npy")
         var withNaN = matrix(6, 4)
         withNaN[2, 1] = .nan
         try NumpyFile.write(withNaN, to: "\(out)/nan.npy")

@@ -82,6 +82,44 @@ import Testing
         return (total / Double(pairs), g)
     }
 
+    /// BatchSemiHardTripletLoss as 6.2.0 computes it: same-label entries set to +inf, the row
+    /// sorted (stable), the first entry strictly greater than d(a,p) taken as it is; none
+    /// finite: the masked maximum of 1.2.0. The divisor is clamped at 1e-16.
+    static func semiHardSorted(_ d: Matrix<Double>, _ labels: [Double], margin: Double) -> (Double, Matrix<Double>) {
+        let n = d.rows
+        var pairs = 0
+        for a in 0..<n { for p in 0..<n where a != p && labels[a] == labels[p] { pairs += 1 } }
+        let divisor = max(Double(pairs), 1e-16)
+        var g = Matrix<Double>(zeros: n, n)
+        var total = 0.0
+        for a in 0..<n {
+            let row = (0..<n).map { d[a, $0] }
+            let rowMin = row.indices.reduce(0) { row[$1] < row[$0] ? $1 : $0 }
+            let masked = (0..<n).map { labels[$0] == labels[a] ? Double.infinity : row[$0] }
+            let order = (0..<n).sorted { masked[$0] < masked[$1] || (masked[$0] == masked[$1] && $0 < $1) }
+            for p in 0..<n where a != p && labels[a] == labels[p] {
+                var chosen: Double
+                var grads: [(Int, Double)]
+                if let k = order.first(where: { masked[$0] > row[p] }), masked[k].isFinite {
+                    chosen = masked[k]
+                    grads = [(k, 1)]
+                } else {
+                    let negative = (0..<n).map { labels[$0] != labels[a] ? 1.0 : 0.0 }
+                    let keys = (0..<n).map { (row[$0] - row[rowMin]) * negative[$0] }
+                    let k = keys.indices.reduce(0) { keys[$1] > keys[$0] ? $1 : $0 }
+                    chosen = keys[k] + row[rowMin]
+                    grads = [(k, negative[k]), (rowMin, 1 - negative[k])]
+                }
+                let term = (row[p] - chosen) + margin
+                let slope = term > 0 ? 1.0 : (term == 0 ? 0.5 : 0)
+                total += max(term, 0)
+                g[a, p] += slope / divisor
+                for (k, w) in grads where w != 0 { g[a, k] -= w * slope / divisor }
+            }
+        }
+        return (total / divisor, g)
+    }
+
     func check(_ loss: any EmbeddingLoss, _ c: Case, _ reference: (Matrix<Double>, [Double], Double) -> (Double, Matrix<Double>)) throws {
         let (e, labels) = Self.batch(c.seed)
         let distances = c.metric.forward(e)
@@ -101,6 +139,11 @@ import Testing
 
     @Test(arguments: cases)
     func semiHardMatchesTheMaskedReductions(_ c: Case) throws {
-        try check(BatchSemiHardTripletLoss(distanceMetric: c.metric, margin: c.margin), c) { Self.semiHard($0, $1, margin: $2) }
+        try check(BatchSemiHardTripletLoss(distanceMetric: c.metric, margin: c.margin, reference: .v1_2_0), c) { Self.semiHard($0, $1, margin: $2) }
+    }
+
+    @Test(arguments: cases)
+    func semiHard62MatchesTheSortedSearch(_ c: Case) throws {
+        try check(BatchSemiHardTripletLoss(distanceMetric: c.metric, margin: c.margin, reference: .v6_2_0), c) { Self.semiHardSorted($0, $1, margin: $2) }
     }
 }

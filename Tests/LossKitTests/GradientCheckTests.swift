@@ -7,8 +7,34 @@ import Testing
     struct Configuration: CustomStringConvertible, Sendable {
         var loss: String
         var settings: [String: String]
+        var reference: LossReference = .latest
+        var input: Input = .plain
         var description: String {
-            ([loss] + settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+            ([loss, reference.rawValue] + settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+                + (input == .plain ? "" : " \(input)")
+        }
+    }
+
+    /// What the batch holds besides the loss's minimal input.
+    enum Input: Equatable, Sendable, CustomStringConvertible {
+        case plain
+        /// This many columns (MSELoss's several students).
+        case columns(Int)
+        /// This many columns, each with its own teacher (MSELoss's (N, C, D) labels).
+        case teacherPerColumn(Int)
+        /// (N, 3) class probabilities instead of class ids (SoftmaxLoss).
+        case softLabels
+        /// The rows multiplied by this (a soft margin's linear region).
+        case spread(Double)
+
+        var description: String {
+            switch self {
+            case .plain: "plain"
+            case .columns(let c): "\(c) columns"
+            case .teacherPerColumn(let c): "\(c) columns, a teacher each"
+            case .softLabels: "soft labels"
+            case .spread(let factor): "rows x\(factor)"
+            }
         }
     }
 
@@ -34,13 +60,40 @@ import Testing
                                                                              "margin": metric == "cosine" ? "0.5" : "2"]))
             }
         }
+        // 1.2.0 where its gradients take another path: torch's pairwise distances (eps 1e-6,
+        // cosine clamped at 1e-8) in TripletLoss, the masked-minimum semi-hard negative, the
+        // last mini-batch of MegaBatchMarginLoss.
+        for metric in ["euclidean", "manhattan", "cosine"] {
+            list.append(Configuration(loss: "TripletLoss", settings: ["distance_metric": metric, "triplet_margin": "1"], reference: .v1_2_0))
+            list.append(Configuration(loss: "OnlineContrastiveLoss", settings: ["distance_metric": metric, "margin": "3"], reference: .v1_2_0))
+        }
+        for metric in ["euclidean", "cosine"] {
+            list.append(Configuration(loss: "BatchSemiHardTripletLoss", settings: ["distance_metric": metric, "margin": metric == "cosine" ? "0.3" : "2"],
+                                      reference: .v1_2_0))
+        }
+        // softplus's linear region (6.2.0) against log1p(exp(x)) (1.2.0).
+        for reference in LossReference.allCases {
+            list.append(Configuration(loss: "BatchHardSoftMarginTripletLoss", settings: [:], reference: reference, input: .spread(12)))
+        }
         list.append(Configuration(loss: "CosineSimilarityLoss", settings: [:]))
         list.append(Configuration(loss: "MSELoss", settings: [:]))
+        list.append(Configuration(loss: "MSELoss", settings: [:], reference: .v1_2_0, input: .columns(2)))
+        for columns in [2, 3] {
+            list.append(Configuration(loss: "MSELoss", settings: [:], input: .columns(columns)))
+            list.append(Configuration(loss: "MSELoss", settings: [:], input: .teacherPerColumn(columns)))
+        }
+        list.append(Configuration(loss: "MSELoss", settings: ["projection_dim": "3"]))
+        list.append(Configuration(loss: "MSELoss", settings: ["projection_dim": "4"], input: .columns(2)))
+        list.append(Configuration(loss: "MSELoss", settings: ["projection_dim": "2"], input: .teacherPerColumn(3)))
         list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: [:]))
         list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["similarity_fct": "dot_score", "scale": "1"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["use_mini_batched_version": "false"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3"]))
-        list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3", "backprop_all_mini_batches": "true"]))
+        list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "1"]))
+        list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["use_mini_batched_version": "false"], reference: .v1_2_0))
+        list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3"], reference: .v1_2_0))
+        list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3", "backprop_all_mini_batches": "true"],
+                                  reference: .v1_2_0))
         list.append(Configuration(loss: "AnglELoss", settings: ["scale": "5"]))
         for similarity in PairwiseSimilarity.allCases {
             list.append(Configuration(loss: "CoSENTLoss", settings: ["similarity_fct": similarity.rawValue, "scale": "5"]))
@@ -50,27 +103,46 @@ import Testing
                 "concatenation_sent_rep": flags.0, "concatenation_sent_difference": flags.1,
                 "concatenation_sent_multiplication": flags.2]))
         }
+        list.append(Configuration(loss: "SoftmaxLoss", settings: [:], input: .softLabels))
+        list.append(Configuration(loss: "SoftmaxLoss", settings: ["concatenation_sent_multiplication": "true"], input: .softLabels))
         return list
     }()
 
     /// A batch fitting the loss: 8 rows of dimension 5, three classes.
-    static func batch(for loss: any EmbeddingLoss, seed: UInt64) -> LossBatch<Double> {
+    static func batch(for loss: any EmbeddingLoss, input: Input, seed: UInt64) -> LossBatch<Double> {
         var random = SeededRandom(seed: seed)
         let rows = 8, dim = 5
-        func matrix() -> Matrix<Double> { Matrix(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in random.normal() }) }
+        let spread: Double
+        if case .spread(let factor) = input { spread = factor } else { spread = 1 }
+        func matrix(_ cols: Int = dim) -> Matrix<Double> {
+            Matrix(rows: rows, cols: cols, values: (0..<(rows * cols)).map { _ in spread * random.normal() })
+        }
         let spec = loss.inputSpec
-        let columns = (0..<max(spec.minColumns, loss is MultipleNegativesRankingLoss ? 3 : 0)).map { _ in matrix() }
-        var batch = LossBatch(columns: columns)
+        var columnCount = max(spec.minColumns, loss is MultipleNegativesRankingLoss ? 3 : 0)
+        if case .columns(let c) = input { columnCount = c }
+        if case .teacherPerColumn(let c) = input { columnCount = c }
+        var batch = LossBatch(columns: (0..<columnCount).map { _ in matrix() })
         switch spec.labels {
+        case .classes where input == .softLabels:
+            // Unnormalised rows, one of them all zero.
+            batch.softLabels = Matrix(rows: rows, cols: 3, values: (0..<(rows * 3)).map { $0 < 3 ? 0 : random.uniform(0, 1) })
         case .classes: batch.labels = (0..<rows).map { Double($0 % 3) }
         case .binary: batch.labels = (0..<rows).map { Double(($0 / 2) % 2) }
         case .scores: batch.labels = (0..<rows).map { _ in random.uniform(0, 1) }
-        case .teacher: batch.targets = matrix()
+        case .teacher:
+            let width = loss.teacherWidth(dimension: dim)
+            if case .teacherPerColumn(let c) = input {
+                batch.columnTargets = (0..<c).map { _ in matrix(width) }
+            } else {
+                batch.targets = matrix(width)
+            }
         case .none: break
         }
         if let softmax = loss as? SoftmaxLoss {
             batch.parameters = softmax.initialParameters(dimension: dim, seed: seed)
             for key in batch.parameters.keys { batch.parameters[key]!.values = batch.parameters[key]!.values.map { $0 * 5 } }
+        } else {
+            batch.parameters = loss.initialWeights(dimension: dim, classes: 3, seed: seed)
         }
         return batch
     }
@@ -82,9 +154,9 @@ import Testing
 
     @Test(arguments: configurations)
     func analyticGradientMatchesFiniteDifferences(_ configuration: Configuration) throws {
-        let loss = try LossCatalog.make(configuration.loss, settings: configuration.settings)
+        let loss = try LossCatalog.make(configuration.loss, settings: configuration.settings, reference: configuration.reference)
         for seed in UInt64(1)...3 {
-            let batch = Self.batch(for: loss, seed: seed)
+            let batch = Self.batch(for: loss, input: configuration.input, seed: seed)
             let result = try loss.evaluate(batch)
             let h = 1e-6
             func value(_ b: LossBatch<Double>) throws -> Double { try loss.evaluate(b).value }

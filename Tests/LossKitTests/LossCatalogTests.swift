@@ -3,7 +3,8 @@ import Testing
 
 /// Every loss's parameter table agrees with what the loss does: the defaults are what a loss
 /// built with no settings reports, every value the table offers is accepted and reported back,
-/// and names outside the table are refused.
+/// and names outside the table are refused, under every reference the loss knows (with the
+/// parameters and names that reference has).
 @Suite struct LossCatalogTests {
     static let losses = LossCatalog.all.map { $0.className }
 
@@ -11,8 +12,10 @@ import Testing
     func defaultsAreWhatTheLossReports(_ name: String) throws {
         let type = try #require(LossCatalog.type(named: name))
         #expect(!type.summary.isEmpty)
-        let reported = Dictionary(try type.init(settings: [:]).settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        for parameter in type.parameters {
+        for reference in type.references {
+        let reported = Dictionary(try type.init(settings: [:], reference: reference).settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        let parameters = type.parameters(in: reference)
+        for parameter in parameters {
             #expect(!parameter.doc.isEmpty, "\(name).\(parameter.name) has no doc line")
             guard let fallback = parameter.defaultValue else {
                 #expect(reported[parameter.name] == nil, "\(name).\(parameter.name) defaults to the data's value")
@@ -21,13 +24,15 @@ import Testing
             let value = try #require(reported[parameter.name], "\(name) does not report \(parameter.name)")
             #expect(Self.same(value, fallback), "\(name).\(parameter.name): reports \(value), its table says \(fallback)")
         }
-        #expect(Set(reported.keys).isSubset(of: Set(type.parameters.map(\.name))), "\(name) reports settings its table lacks")
+        #expect(Set(reported.keys).isSubset(of: Set(parameters.map(\.name))), "\(name) reports settings its table lacks under \(reference.rawValue)")
+        }
     }
 
     @Test(arguments: losses)
     func everyOfferedValueRoundTrips(_ name: String) throws {
         let type = try #require(LossCatalog.type(named: name))
-        for parameter in type.parameters {
+        for reference in type.references {
+        for parameter in type.parameters(in: reference) {
             let values: [String]
             switch parameter.kind {
             case .choice(let choices): values = choices
@@ -40,12 +45,13 @@ import Testing
                 var settings = [parameter.name: value]
                 // SoftmaxLoss needs at least one concatenation.
                 if name == "SoftmaxLoss" && parameter.name == "concatenation_sent_rep" { settings["concatenation_sent_multiplication"] = "true" }
-                let loss = try type.init(settings: settings)
+                let loss = try type.init(settings: settings, reference: reference)
                 let back = loss.settings.first { $0.name == parameter.name }?.value
-                #expect(back.map { Self.same($0, value) } == true, "\(name).\(parameter.name)=\(value) reads back as \(back ?? "nothing")")
+                #expect(back.map { Self.same($0, value) } == true, "\(name).\(parameter.name)=\(value) reads back as \(back ?? "nothing") under \(reference.rawValue)")
             }
         }
-        #expect(throws: LossError.self) { try type.init(settings: ["no_such_parameter": "1"]) }
+        #expect(throws: LossError.self) { try type.init(settings: ["no_such_parameter": "1"], reference: reference) }
+        }
     }
 
     @Test func rolesAreOnePerKind() {

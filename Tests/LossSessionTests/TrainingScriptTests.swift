@@ -121,7 +121,8 @@ import Testing
         let cosent = try script(["loss CoSENTLoss similarity_fct=pairwise_angle_sim"]).script
         #expect(cosent.contains("losses.CoSENTLoss(model, similarity_fct=util.pairwise_angle_sim)"))
         #expect(!(try script(["loss CoSENTLoss"]).script.contains("import util")))
-        let mega = try script(["loss MegaBatchMarginLoss mini_batch_size=8 backprop_all_mini_batches=true"]).script
+        // A LossLab-only option (1.2.0 reference) becomes a note, not an argument.
+        let mega = try script(["set reference=1.2.0", "loss MegaBatchMarginLoss mini_batch_size=8 backprop_all_mini_batches=true"]).script
         #expect(mega.contains("losses.MegaBatchMarginLoss(model, mini_batch_size=8)"))
         #expect(mega.contains("# backprop_all_mini_batches=true is LossLab's own"))
         #expect(try script(["loss CosineSimilarityLoss"]).script.contains("losses.CosineSimilarityLoss(model)\n"))

@@ -21,6 +21,16 @@ matches "newer loss message" "$work/err" "CoSENTLoss is not in sentence-transfor
 check "an unknown reference" 2 "$bin" eval --loss TripletLoss --reference 3.0 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
 matches "unknown reference message" "$work/err" "reference '3.0' is not one LossLab reproduces; it knows 1.2.0, 6.2.0"
 check "softmax weight gradient" 0 test -s "$work/s/grad_classifier.weight.npy"
+check "softmax with soft labels" 0 "$bin" eval --loss SoftmaxLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/soft.npy"
+check "soft labels under 1.2.0" 2 "$bin" eval --loss SoftmaxLoss --reference 1.2.0 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/soft.npy"
+matches "soft labels message" "$work/err" "soft labels (a 6 x 3 label matrix) are new in sentence-transformers 6.2.0"
+check "mse with a teacher per column" 0 "$bin" eval --loss MSELoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/teachers.npy"
+check "teachers per column under 1.2.0" 2 "$bin" eval --loss MSELoss --reference 1.2.0 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/teachers.npy"
+matches "teachers per column message" "$work/err" "one teacher per column .* is new in sentence-transformers 6.2.0"
+check "mse with a projection" 0 "$bin" eval --loss MSELoss --set projection_dim=3 --embeddings "$work/a.npy" --labels "$work/soft.npy" --grad-out "$work/p"
+check "projection weight gradient" 0 test -s "$work/p/grad_projection.weight.npy"
+check "backprop_all under 6.2.0" 2 "$bin" eval --loss MegaBatchMarginLoss --set backprop_all_mini_batches=true --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+matches "backprop_all message" "$work/err" "backprop_all_mini_batches has no meaning in sentence-transformers 6.2.0"
 check "mnrl with a hard negative" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set scale=10 --set similarity_fct=dot_score --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
 matches "mnrl prints its value" "$work/out" '"loss": [0-9]'
 check "token-level loss refused" 2 "$bin" eval --loss DenoisingAutoEncoderLoss --embeddings "$work/items.npy"
@@ -77,6 +87,9 @@ matches "losses markdown row" "$work/out" "| TripletLoss | (anchor, positive, ne
 # bench: the JSON rows of one small case.
 check "bench one case" 0 "$bin" bench --loss TripletLoss --batch 16 --dim 8 --json
 matches "bench prints the case" "$work/out" '"loss": "TripletLoss", "batch": 16, "dim": 8'
+check "bench under 1.2.0" 0 "$bin" bench --loss MegaBatchMarginLoss --reference 1.2.0 --reference 6.2.0 --batch 16 --dim 8 --json
+matches "bench names the references" "$work/out" '"reference": "1.2.0"'
+matches "bench times both" "$work/out" '"reference": "6.2.0"'
 check "bench unknown loss" 2 "$bin" bench --loss NoSuchLoss --batch 16 --dim 8
 matches "bench unknown loss message" "$work/err" "NoSuchLoss"
 

@@ -1,7 +1,8 @@
-/// Row-by-row distances between two columns, as the pair and triplet losses compute them:
-/// `F.pairwise_distance` (euclidean p=2, manhattan p=1; eps 1e-6 is added to every
-/// coordinate difference, so identical rows are sqrt(D)·1e-6 apart, not 0) and
-/// 1 - `F.cosine_similarity` (norms clamped at eps 1e-8).
+/// Row-by-row distances between two columns, as the pair and triplet losses compute them.
+/// By default as torch's functions do: `F.pairwise_distance` (euclidean p=2, manhattan p=1;
+/// eps 1e-6 is added to every coordinate difference, so identical rows are sqrt(D)·1e-6 apart,
+/// not 0) and 1 - `F.cosine_similarity` (norms clamped at eps 1e-8). See `RowDistanceFormula`
+/// for the other way.
 public enum RowDistanceMetric: String, Sendable, CaseIterable {
     case euclidean
     case manhattan
@@ -21,14 +22,17 @@ public enum RowDistanceMetric: String, Sendable, CaseIterable {
     }
 
     /// d(x_i, y_i) for every row i of two (N, D) matrices.
-    public func forward<T: Scalar>(_ x: Matrix<T>, _ y: Matrix<T>) -> RowDistances<T> {
+    public func forward<T: Scalar>(_ x: Matrix<T>, _ y: Matrix<T>, formula: RowDistanceFormula = .torchPairwise) -> RowDistances<T> {
         precondition(x.rows == y.rows && x.cols == y.cols, "row distance needs equal shapes")
         switch self {
+        case .cosine where formula == .similarityFunctions:
+            let cosine = PairwiseSimilarity.cosSim.forward(x, y)
+            return RowDistances(metric: self, x: x, y: y, distances: cosine.map { 1 - $0 }, cosine: nil, eps: 0, normalized: true)
         case .cosine:
             let cosine = RowCosine.forward(x, y)
-            return RowDistances(metric: self, x: x, y: y, distances: cosine.values.map { 1 - $0 }, cosine: cosine)
+            return RowDistances(metric: self, x: x, y: y, distances: cosine.values.map { 1 - $0 }, cosine: cosine, eps: 0, normalized: false)
         case .euclidean, .manhattan:
-            let eps = T(Self.differenceEps)
+            let eps = formula == .torchPairwise ? T(Self.differenceEps) : 0
             let dim = x.cols
             var distances = [T](repeating: 0, count: x.rows)
             let euclidean = self == .euclidean
@@ -49,9 +53,21 @@ public enum RowDistanceMetric: String, Sendable, CaseIterable {
                     }
                 }
             }
-            return RowDistances(metric: self, x: x, y: y, distances: distances, cosine: nil)
+            return RowDistances(metric: self, x: x, y: y, distances: distances, cosine: nil, eps: eps, normalized: false)
         }
     }
+}
+
+/// Which functions compute a `RowDistanceMetric`.
+public enum RowDistanceFormula: Sendable {
+    /// torch's `F.pairwise_distance` (eps 1e-6 on the difference) and `F.cosine_similarity`
+    /// (norms clamped at 1e-8): TripletLoss in 1.2.0, and ContrastiveLoss and
+    /// OnlineContrastiveLoss (`SiameseDistanceMetric`) in every release.
+    case torchPairwise
+    /// sentence-transformers' own `util.pairwise_*_sim` (TripletLoss in 6.2.0): ‖x - y‖ and
+    /// Σ|x - y| with no eps (0 with zero gradient for identical rows), and 1 - the dot
+    /// product of rows normalised by `F.normalize` (norms clamped at 1e-12).
+    case similarityFunctions
 }
 
 /// Forward state of a row distance.
@@ -62,13 +78,20 @@ public struct RowDistances<T: Scalar>: Sendable {
     /// (N): d(x_i, y_i).
     public let distances: [T]
     let cosine: RowCosine<T>?
+    /// What was added to each coordinate difference (euclidean, manhattan).
+    let eps: T
+    /// cosine through `F.normalize` (`RowDistanceFormula.similarityFunctions`).
+    let normalized: Bool
 
     /// (dL/dx, dL/dy) from dL/d(distances).
     public func backward(_ gradient: [T]) -> (x: Matrix<T>, y: Matrix<T>) {
         if let cosine {
             return cosine.backward(gradient.map { -$0 })
         }
-        let eps = T(RowDistanceMetric.differenceEps)
+        if normalized {
+            return PairwiseSimilarity.cosSim.backward(x, y, gradient.map { -$0 })
+        }
+        let eps = self.eps
         let dim = x.cols, rows = x.rows
         let euclidean = metric == .euclidean
         let distances = self.distances

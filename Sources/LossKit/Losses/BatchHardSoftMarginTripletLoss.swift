@@ -2,11 +2,15 @@ import RealModule
 
 /// sentence-transformers' `BatchHardSoftMarginTripletLoss`: batch-hard mining as
 /// BatchHardTripletLoss, with the hinge replaced by the soft margin log(1 + exp(d(a,p) - d(a,n))).
-/// It has no margin parameter. Computed literally as log1p(exp(x)), so, as in the reference,
-/// a gap above ~709 (Double) or ~88 (Float) overflows to inf.
+/// It has no margin parameter. 1.2.0 computes it literally as log1p(exp(x)), so a gap above
+/// ~709 (Double) or ~88 (Float) overflows to inf with NaN gradients; 6.2.0 uses `F.softplus`,
+/// which is x itself (gradient 1) above 20.
 public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
     public static let className = "BatchHardSoftMarginTripletLoss"
     public static let references = LossReference.allCases
+    public static let referenceDifference = "6.2.0 uses softplus (x itself above 20), so a gap over ~710 no longer overflows to inf with NaN gradients as 1.2.0's log1p(exp(x)) does"
+    /// Where `F.softplus` (beta 1) switches to the identity.
+    static let softplusThreshold = 20.0
     public static let summary = "batch-hard with log(1+exp(·)) instead of a margin"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
@@ -15,14 +19,16 @@ public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
     public static let inputSpec = LossInputSpec(columns: 1, labels: .classes)
 
     public var distanceMetric: BatchDistanceMetric
+    public var reference: LossReference
 
-    public init(distanceMetric: BatchDistanceMetric = .euclidean) {
+    public init(distanceMetric: BatchDistanceMetric = .euclidean, reference: LossReference = .latest) {
         self.distanceMetric = distanceMetric
+        self.reference = reference
     }
 
     public init(settings values: [String: String], reference: LossReference) throws {
         let read = try BatchTripletSettings.read(values, for: Self.self, reference: reference, hasMargin: false)
-        self.init(distanceMetric: read.metric)
+        self.init(distanceMetric: read.metric, reference: reference)
     }
 
     public var settings: [(name: String, value: String)] { [("distance_metric", distanceMetric.rawValue)] }
@@ -44,11 +50,20 @@ public struct BatchHardSoftMarginTripletLoss: EmbeddingLoss {
         var total: T = 0
         var losses = [T](repeating: 0, count: n)
         var dPositive = losses, dNegative = losses
+        let softplus = reference >= .v6_2_0
+        let threshold = T(Self.softplusThreshold)
         for (a, choice) in choices.enumerated() {
-            let exponential = T.exp(choice.positiveDistance - choice.negativeDistance)
-            losses[a] = T.log(onePlus: exponential)
+            let gap = choice.positiveDistance - choice.negativeDistance
+            let slope: T
+            if softplus && gap > threshold {
+                losses[a] = gap
+                slope = 1 / T(n)
+            } else {
+                let exponential = T.exp(gap)
+                losses[a] = T.log(onePlus: exponential)
+                slope = exponential / (1 + exponential) / T(n)
+            }
             total += losses[a]
-            let slope = exponential / (1 + exponential) / T(n)
             dPositive[a] = slope
             dNegative[a] = -slope
         }

@@ -2,17 +2,21 @@
 /// TensorFlow Addons): for each anchor-positive pair, the closest negative that is farther than
 /// the positive; when no negative is farther, the fallback is the anchor's FARTHEST negative.
 /// Term max(d(a,p) - d(a,n) + margin, 0), summed over every anchor-positive pair and divided by
-/// their number (0/0 = NaN when no row shares a label, as in the reference).
+/// their number. With no anchor-positive pair, 1.2.0 divides 0 by 0 (NaN, NaN gradients);
+/// 6.2.0 clamps the divisor at 1e-16 (0, zero gradients).
 ///
-/// The reference finds the negatives with N²×N masked minimum/maximum tensors, whose tie rules
-/// (first index; a fully tied row falls back to column 0 and the row's max/min) are reproduced
-/// exactly here. Each anchor's positives are sorted; a negative is a candidate for the positives
-/// closer than it (a prefix), so bucketing the negatives by prefix length and sweeping the
-/// buckets from the far end gives every positive its semi-hard negative: O(N² log K) time for
-/// classes of K rows, O(N²) memory.
+/// 1.2.0 finds the negatives with N²×N masked minimum/maximum tensors, whose tie rules (first
+/// index; a fully tied row falls back to column 0 and the row's max/min) and rounding (the
+/// distance comes back as (d - rowmax) + rowmax) are reproduced exactly here. 6.2.0 sorts the
+/// row and takes the first negative distance strictly greater than d(a,p) as it is, the lowest
+/// column on ties; its fallback is 1.2.0's. Each anchor's positives are sorted; a negative is a
+/// candidate for the positives closer than it (a prefix), so bucketing the negatives by prefix
+/// length and sweeping the buckets from the far end gives every positive its semi-hard
+/// negative: O(N² log K) time for classes of K rows, O(N²) memory.
 public struct BatchSemiHardTripletLoss: EmbeddingLoss {
     public static let className = "BatchSemiHardTripletLoss"
     public static let references = LossReference.allCases
+    public static let referenceDifference = "6.2.0 gives 0 (zero gradients) instead of NaN when no row shares a label, and takes the semi-hard negative's distance exactly (1.2.0 rounds it through the row's largest distance)"
     public static let summary = "closest negative beyond the positive (FaceNet); else the farthest"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "cosine"]), default: "euclidean", role: .metric,
@@ -23,15 +27,17 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
 
     public var distanceMetric: BatchDistanceMetric
     public var margin: Double
+    public var reference: LossReference
 
-    public init(distanceMetric: BatchDistanceMetric = .euclidean, margin: Double = 5) {
+    public init(distanceMetric: BatchDistanceMetric = .euclidean, margin: Double = 5, reference: LossReference = .latest) {
         self.distanceMetric = distanceMetric
         self.margin = margin
+        self.reference = reference
     }
 
     public init(settings values: [String: String], reference: LossReference) throws {
         let read = try BatchTripletSettings.read(values, for: Self.self, reference: reference)
-        self.init(distanceMetric: read.metric, margin: read.margin)
+        self.init(distanceMetric: read.metric, margin: read.margin, reference: reference)
     }
 
     public var settings: [(name: String, value: String)] {
@@ -56,11 +62,15 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
         var pairCount = 0
         for a in 0..<n { for p in 0..<n where labelled.isPositive(a, p) { pairCount += 1 } }
         if pairCount == 0 {
-            // The reference divides 0 by 0 positives: NaN value, and NaN flows back everywhere.
-            let nan = Matrix<T>(rows: n, cols: batch.columns[0].cols, values: .init(repeating: .nan, count: batch.columns[0].count))
-            return LossResult(value: .nan, columnGradients: [nan],
+            // 1.2.0 divides 0 by 0 positives: NaN value, and NaN flows back everywhere. 6.2.0
+            // divides by 1e-16 instead: 0, and zero gradients.
+            let exact = reference >= .v6_2_0
+            let fill: T = exact ? 0 : .nan
+            let gradient = Matrix<T>(rows: n, cols: batch.columns[0].cols, values: .init(repeating: fill, count: batch.columns[0].count))
+            return LossResult(value: fill, columnGradients: [gradient],
                               mining: MiningReport(kind: .triplet, counts: labelled.census(margin: self.margin)))
         }
+        let exact = reference >= .v6_2_0
         let divisor = T(pairCount)
 
         var dDistances = Matrix<T>(zeros: n, n)
@@ -78,7 +88,9 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
                 if labelled.d(a, j) > labelled.d(a, rowMax) { rowMax = j }
                 if labelled.d(a, j) < labelled.d(a, rowMin) { rowMin = j }
             }
-            let maxValue = labelled.d(a, rowMax)
+            // 1.2.0 ranks the candidates by d - rowmax (distinct distances may tie after the
+            // subtraction), 6.2.0 by d itself; then by column.
+            let maxValue = exact ? 0 : labelled.d(a, rowMax)
             func precedes(_ x: Int, _ y: Int) -> Bool {
                 let kx = labelled.d(a, x) - maxValue, ky = labelled.d(a, y) - maxValue
                 return kx < ky || (kx == ky && x < y)
@@ -104,6 +116,9 @@ public struct BatchSemiHardTripletLoss: EmbeddingLoss {
                 let isFallback = best < 0
                 if isFallback {
                     (semiHard, row, extreme) = inside
+                } else if exact {
+                    semiHard = labelled.d(a, best)
+                    row = best
                 } else if labelled.d(a, best) - maxValue == 0 {
                     // Every entry of the masked row is 0: torch picks column 0.
                     let columnZeroMasked = labelled.isNegative(a, 0) && labelled.d(a, 0) > dap

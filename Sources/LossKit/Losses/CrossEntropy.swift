@@ -65,6 +65,48 @@ enum CrossEntropy {
                       ranks: ranks, strongestRivals: rivals.map { $0 < 0 ? nil : $0 })
     }
 
+    /// With class probabilities as targets (N, C), as `nn.CrossEntropyLoss` takes them: row i
+    /// loses -Σ_k y_ik · log softmax(z_i)_k, the mean over rows. Rows need not sum to 1 (an
+    /// all-zero row loses 0 but still counts in the mean); dL/dz_i = (softmax(z_i)·Σ_k y_ik - y_i) / N.
+    static func evaluate<T: Scalar>(logits: Matrix<T>, distributions targets: Matrix<T>) -> Output<T> {
+        let n = logits.rows, c = logits.cols
+        let meanScale = 1 / T(n)
+        var rowLosses = [T](repeating: 0, count: n)
+        var probabilities = Matrix<T>(zeros: n, c)
+        let gradient = Matrix<T>(rows: n, cols: c) { g in
+            logits.values.withUnsafeBufferPointer { zv in
+                targets.values.withUnsafeBufferPointer { yv in
+                    rowLosses.withUnsafeMutableBufferPointer { lv in
+                        probabilities.values.withUnsafeMutableBufferPointer { pv in
+                            let z = SharedReadPointer(zv), y = SharedReadPointer(yv), out = SharedPointer(g)
+                            let losses = SharedPointer(lv), p = SharedPointer(pv)
+                            ParallelRows.run(rows: n, elementsPerRow: c * 8) { rows in
+                                for i in rows {
+                                    let zr = z.base + i * c, yr = y.base + i * c, gr = out.base + i * c, pr = p.base + i * c
+                                    let top = VectorKernels.maximum(zr, count: c)
+                                    for j in 0..<c { pr[j] = T.exp(zr[j] - top) }
+                                    let sum = VectorKernels.sum(UnsafePointer(pr), count: c)
+                                    let logSum = T.log(sum) + top
+                                    var loss: T = 0
+                                    for j in 0..<c {
+                                        pr[j] /= sum
+                                        loss += yr[j] * (logSum - zr[j])
+                                    }
+                                    let mass = VectorKernels.sum(yr, count: c)
+                                    for j in 0..<c { gr[j] = (pr[j] * mass - yr[j]) * meanScale }
+                                    losses[i] = loss
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let total = rowLosses.reduce(0, +)
+        return Output(value: total / T(n), gradient: gradient, rowLosses: rowLosses, probabilities: probabilities,
+                      ranks: [], strongestRivals: [])
+    }
+
     /// Writes (softmax(z) - onehot(target)) · meanScale into g; returns -log softmax(z)[target]
     /// and the row's largest logit.
     @inline(__always)

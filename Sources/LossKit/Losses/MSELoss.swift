@@ -1,31 +1,174 @@
+import Foundation
+
 /// sentence-transformers' `MSELoss` (knowledge distillation): the mean over every element of
-/// (student - teacher)², where column 0 is the student's embeddings and the labels are the
-/// teacher's embedding matrix of the same shape.
+/// (student - teacher)², the labels being the teacher's embeddings.
+///
+/// 6.2.0 (`EmbedDistillLoss` with the "mse" metric) takes every column: each is compared with
+/// its teacher, an (N, W) matrix shared by all columns or one per column (`columnTargets`, from
+/// (N, C, W) labels), and the loss is the mean of the columns' losses. With `projection_dim`, a
+/// trained linear layer (projection.weight (P, D), projection.bias (P)) maps every column to
+/// the teacher's width P first. 1.2.0 compares column 0 alone; the other columns get no gradient.
 public struct MSELoss: EmbeddingLoss {
     public static let className = "MSELoss"
     public static let references = LossReference.allCases
+    public static let referenceDifference = "6.2.0 averages the loss of every column (1.2.0: column 0 only), takes one teacher per column ((N, C, D) labels) and adds projection_dim, a trained linear map to the teacher's width"
     public static let summary = "student embeddings regressed onto a teacher's"
-    public static let parameters: [LossParameter] = []
-    public static let inputSpec = LossInputSpec(columns: 1, labels: .teacher)
+    public static let parameters: [LossParameter] = [
+        LossParameter("projection_dim", .wholeNumber(minimum: 1), default: "none",
+                      "a trained nn.Linear(D, projection_dim) maps the student to the teacher's width first")
+            .added(in: .v6_2_0),
+    ]
+    public static let inputSpec = LossInputSpec(minColumns: 1, maxColumns: nil, labels: .teacher)
+    public static let ownedWeightNames = [weightName, biasName]
+    public static let weightName = "projection.weight"
+    public static let biasName = "projection.bias"
+    /// The widest projection a setting may ask for.
+    static let widestProjection = 65_536
 
-    public init() {}
+    /// nil: no projection, the teacher is as wide as the student.
+    public var projectionDim: Int?
+    public var reference: LossReference
 
-    public init(settings values: [String: String], reference: LossReference) throws {
-        try LossSettings(values, for: Self.self, reference: reference).finish()
+    public init(projectionDim: Int? = nil, reference: LossReference = .latest) {
+        self.projectionDim = projectionDim
+        self.reference = reference
     }
 
-    public var settings: [(name: String, value: String)] { [] }
+    public init(settings values: [String: String], reference: LossReference) throws {
+        self.reference = reference
+        var values = values
+        if values["projection_dim"]?.trimmingCharacters(in: .whitespaces).lowercased() == "none" { values["projection_dim"] = nil }
+        var settings = LossSettings(values, for: Self.self, reference: reference)
+        projectionDim = reference >= .v6_2_0
+            ? try settings.optionalInt("projection_dim", maximum: Self.widestProjection, bound: "LossLab's widest teacher")
+            : nil
+        try settings.finish()
+    }
+
+    public var settings: [(name: String, value: String)] {
+        reference >= .v6_2_0 ? [("projection_dim", projectionDim.map { "\($0)" } ?? "none")] : []
+    }
+
+    public var weightNames: [String] { projectionDim == nil ? [] : Self.ownedWeightNames }
+
+    public func teacherWidth(dimension: Int) -> Int { projectionDim ?? dimension }
+
+    public func ownedWeightCount(dimension: Int, classes: Int) -> Int {
+        projectionDim.map { $0 * (dimension + 1) } ?? 0
+    }
+
+    public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] {
+        initialProjection(dimension: dimension, seed: seed)
+    }
+    public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] {
+        initialProjection(dimension: dimension, seed: seed)
+    }
+
+    /// A fresh projection as nn.Linear initialises one: uniform in ±1/sqrt(D), seeded.
+    func initialProjection<T: Scalar>(dimension: Int, seed: UInt64) -> [String: Matrix<T>] {
+        guard let projectionDim else { return [:] }
+        let bound = 1 / Double(dimension).squareRoot()
+        var random = SeededRandom(seed: seed)
+        let weight = (0..<(projectionDim * dimension)).map { _ in T(random.uniform(-bound, bound)) }
+        let bias = (0..<projectionDim).map { _ in T(random.uniform(-bound, bound)) }
+        return [Self.weightName: Matrix(rows: projectionDim, cols: dimension, values: weight),
+                Self.biasName: Matrix(rows: 1, cols: projectionDim, values: bias)]
+    }
 
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 
     func compute<T: Scalar>(_ batch: LossBatch<T>) throws -> LossResult<T> {
         try validate(batch)
-        let student = batch.columns[0]
-        let teacher = batch.targets!
-        let count = T(student.count)
+        let n = batch.columns[0].rows, d = batch.columns[0].cols
+        // 1.2.0 embeds column 0 alone.
+        let compared = reference >= .v6_2_0 ? batch.columns.count : 1
+        let teachers = try self.teachers(batch, compared: compared)
+        let projection = try self.projection(batch, dimension: d)
+        let width = projectionDim ?? d
+        if let wrong = teachers.first(where: { $0.cols != width }) {
+            let student = projectionDim == nil ? "the embeddings have \(d) columns" : "projection_dim is \(width)"
+            throw LossError("MSELoss: the teacher has \(wrong.cols) columns but \(student); they must agree")
+        }
+
+        // The mean over columns of each column's mean over its N x width elements.
+        let scale = 1 / T(compared * n * width)
+        var value: T = 0
+        var rowTotals = [T](repeating: 0, count: n)
+        var gradients: [Matrix<T>] = []
+        var dWeight = projection.map { Matrix<T>(zeros: $0.weight.rows, $0.weight.cols) }
+        var dBias = projection.map { Matrix<T>(zeros: 1, $0.weight.rows) }
+        for c in 0..<compared {
+            let column = batch.columns[c]
+            let student = projection.map { Self.project(column, $0.weight, $0.bias) } ?? column
+            let error = Self.squaredError(student, teachers[c], gradientScale: 2 * scale)
+            value += error.rowTotals.reduce(0, +) / T(n * width)
+            for i in 0..<n { rowTotals[i] += error.rowTotals[i] }
+            if let projection {
+                Matrix.multiplyAdd(error.gradient, transposeA: true, column, into: &dWeight!)
+                let sums = error.gradient.columnSums()
+                for k in 0..<width { dBias!.values[k] += sums.values[k] }
+                gradients.append(Matrix.product(error.gradient, projection.weight))
+            } else {
+                gradients.append(error.gradient)
+            }
+        }
+        for c in compared..<batch.columns.count {
+            gradients.append(Matrix(zeros: batch.columns[c].rows, batch.columns[c].cols))
+        }
+        var parameterGradients: [String: Matrix<T>] = [:]
+        if let dWeight, let dBias { parameterGradients = [Self.weightName: dWeight, Self.biasName: dBias] }
+
+        let tuples = rowTotals.enumerated().map { i, total in
+            let mean = Double(total) / Double(compared)
+            return MinedTuple(anchor: i, positive: i, positiveScore: mean.squareRoot(), loss: mean)
+        }
+        let counts = MiningCounts(valid: n, used: n, active: tuples.filter { $0.loss != 0 }.count)
+        return LossResult(value: value / T(compared), columnGradients: gradients, parameterGradients: parameterGradients,
+                          mining: MiningReport(kind: .item, tuples: tuples, counts: counts))
+    }
+
+    /// Column c's teacher for each compared column.
+    private func teachers<T: Scalar>(_ batch: LossBatch<T>, compared: Int) throws -> [Matrix<T>] {
+        guard let perColumn = batch.columnTargets else {
+            return Array(repeating: batch.targets!, count: compared)
+        }
+        if reference < .v6_2_0 {
+            throw LossError("MSELoss: one teacher per column (rows x columns x width labels) is new in sentence-transformers 6.2.0; reference \(reference.rawValue) takes a teacher matrix (rows x width) for column 0 (set reference=\(LossReference.latest.rawValue))")
+        }
+        if perColumn.count != batch.columns.count {
+            throw LossError("MSELoss: the labels hold \(perColumn.count) teacher\(perColumn.count == 1 ? "" : "s") per row but there are \(batch.columns.count) columns; give one per column (rows x \(batch.columns.count) x width), or one teacher matrix (rows x width) for every column")
+        }
+        return perColumn
+    }
+
+    /// The projection's weight (P, D) and bias (1, P), checked; nil without projection_dim.
+    private func projection<T: Scalar>(_ batch: LossBatch<T>, dimension d: Int) throws -> (weight: Matrix<T>, bias: Matrix<T>)? {
+        guard let projectionDim else { return nil }
+        guard let weight = batch.parameters[Self.weightName], let bias = batch.parameters[Self.biasName] else {
+            throw LossError("MSELoss with projection_dim needs its projection parameters \(Self.weightName) and \(Self.biasName)")
+        }
+        if weight.rows != projectionDim || weight.cols != d {
+            throw LossError("MSELoss: \(Self.weightName) is \(weight.rows) x \(weight.cols) but projection_dim x the embeddings' width is \(projectionDim) x \(d)")
+        }
+        if bias.count != projectionDim {
+            throw LossError("MSELoss: \(Self.biasName) has \(bias.count) values but projection_dim is \(projectionDim)")
+        }
+        return (weight, bias)
+    }
+
+    /// x Wᵀ + b, as nn.Linear.
+    private static func project<T: Scalar>(_ x: Matrix<T>, _ weight: Matrix<T>, _ bias: Matrix<T>) -> Matrix<T> {
+        var out = Matrix.product(x, weight, transposeB: true)
+        let width = weight.rows
+        for i in 0..<x.rows { for k in 0..<width { out.values[i * width + k] += bias.values[k] } }
+        return out
+    }
+
+    /// gradientScale · (student - teacher) and each row's Σ (student - teacher)², in one pass.
+    private static func squaredError<T: Scalar>(_ student: Matrix<T>, _ teacher: Matrix<T>, gradientScale: T)
+        -> (gradient: Matrix<T>, rowTotals: [T]) {
         let n = student.rows, d = student.cols
-        let gradientScale = 2 / count
         var rowTotals = [T](repeating: 0, count: n)
         // Every gradient entry is written below, so the storage starts uninitialised.
         let values = [T](unsafeUninitializedCapacity: n * d) { gv, initialized in
@@ -45,13 +188,6 @@ public struct MSELoss: EmbeddingLoss {
             }
             initialized = n * d
         }
-        let gradient = Matrix(rows: n, cols: d, values: values)
-        let total = rowTotals.reduce(0, +)
-        let tuples = rowTotals.enumerated().map { i, rowTotal in
-            MinedTuple(anchor: i, positive: i, positiveScore: Double(rowTotal.squareRoot()), loss: Double(rowTotal))
-        }
-        let counts = MiningCounts(valid: student.rows, used: student.rows, active: tuples.filter { $0.loss != 0 }.count)
-        return LossResult(value: total / count, columnGradients: [gradient],
-                          mining: MiningReport(kind: .item, tuples: tuples, counts: counts))
+        return (Matrix(rows: n, cols: d, values: values), rowTotals)
     }
 }

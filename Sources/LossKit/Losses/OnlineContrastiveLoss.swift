@@ -1,12 +1,14 @@
 /// sentence-transformers' `OnlineContrastiveLoss`: contrastive loss on the hard pairs only.
 /// Negatives (label 0) count when closer than the farthest positive and positives (label 1)
-/// when farther than the closest negative. With at most one positive the negatives' threshold
-/// is the mean negative distance instead (and symmetrically for positives), so a lone positive
-/// never selects itself. Labels other than 0 and 1 are ignored. The terms are SUMMED, not
-/// averaged: the value grows with the batch size.
+/// when farther than the closest negative. Without positives the negatives' threshold is the
+/// mean negative distance instead (and symmetrically for positives); 1.2.0 takes the mean with
+/// a single positive too (it wants two or more), 6.2.0 takes that positive's distance. Labels
+/// other than 0 and 1 are ignored. The terms are SUMMED, not averaged: the value grows with
+/// the batch size.
 public struct OnlineContrastiveLoss: EmbeddingLoss {
     public static let className = "OnlineContrastiveLoss"
     public static let references = LossReference.allCases
+    public static let referenceDifference = "6.2.0 compares with the farthest positive (closest negative) when there is at least one, 1.2.0 only from two on (with one, the mean of the other side)"
     public static let summary = "contrastive on the hard pairs only, summed"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "cosine", role: .metric, "SiameseDistanceMetric between the two embeddings")
@@ -18,13 +20,16 @@ public struct OnlineContrastiveLoss: EmbeddingLoss {
 
     public var distanceMetric: RowDistanceMetric
     public var margin: Double
+    public var reference: LossReference
 
-    public init(distanceMetric: RowDistanceMetric = .cosine, margin: Double = 0.5) {
+    public init(distanceMetric: RowDistanceMetric = .cosine, margin: Double = 0.5, reference: LossReference = .latest) {
         self.distanceMetric = distanceMetric
         self.margin = margin
+        self.reference = reference
     }
 
     public init(settings values: [String: String], reference: LossReference) throws {
+        self.reference = reference
         var settings = LossSettings(values, for: Self.self, reference: reference)
         distanceMetric = try settings.choice("distance_metric", accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
         margin = try settings.double("margin")
@@ -47,8 +52,9 @@ public struct OnlineContrastiveLoss: EmbeddingLoss {
         let positives = (0..<n).filter { batch.labels[$0] == 1 }
         // An empty mean is NaN, and comparisons with NaN select nothing, as in the reference.
         func mean(_ rows: [Int]) -> T { rows.isEmpty ? .nan : rows.reduce(T(0)) { $0 + d[$1] } / T(rows.count) }
-        let negativeThreshold = positives.count > 1 ? positives.map { d[$0] }.max()! : mean(negatives)
-        let positiveThreshold = negatives.count > 1 ? negatives.map { d[$0] }.min()! : mean(positives)
+        let enough = reference >= .v6_2_0 ? 1 : 2
+        let negativeThreshold = positives.count >= enough ? positives.map { d[$0] }.max()! : mean(negatives)
+        let positiveThreshold = negatives.count >= enough ? negatives.map { d[$0] }.min()! : mean(positives)
         let margin = T(self.margin)
         var total: T = 0
         var dDistance = [T](repeating: 0, count: n)

@@ -3,18 +3,28 @@
 /// concatenation_* flags — and is trained with cross-entropy. The classifier's weight (L, k·D)
 /// and bias (L) are parameters of the loss, named as in PyTorch: classifier.weight,
 /// classifier.bias. |u - v| has gradient sign(u - v), which is 0 where u and v agree.
+/// 6.2.0 also takes soft labels: an (N, num_labels) matrix of class probabilities per pair
+/// (`LossBatch.softLabels`), the cross-entropy against each row.
 public struct SoftmaxLoss: EmbeddingLoss {
     public static let className = "SoftmaxLoss"
     public static let references = LossReference.allCases
+    public static let referenceDifference = "6.2.0 renames sentence_embedding_dimension to embedding_dimension (the old name still accepted) and takes soft labels, an (N, num_labels) matrix of class probabilities"
     public static let summary = "a classifier on (u, v, |u-v|), trained too: SBERT's NLI objective"
     public static let parameters: [LossParameter] = [
         LossParameter("num_labels", .wholeNumber(minimum: 1), default: nil, role: .classCount, "classes of the classifier (default: the data's)"),
-        LossParameter("sentence_embedding_dimension", .wholeNumber(minimum: 1), default: nil, "the embeddings' width (default: the data's)"),
+        dimensionParameter,
         LossParameter("concatenation_sent_rep", .flag, default: "true", "the classifier sees u and v"),
         LossParameter("concatenation_sent_difference", .flag, default: "true", "the classifier sees |u - v|"),
         LossParameter("concatenation_sent_multiplication", .flag, default: "false", "the classifier sees u * v"),
     ]
-    public static let inputSpec = LossInputSpec(columns: 2, labels: .classes)
+    static let dimensionParameter = LossParameter("embedding_dimension", .wholeNumber(minimum: 1), default: nil,
+                                                  "the embeddings' width (default: the data's)")
+        .renamed(from: "sentence_embedding_dimension", in: .v6_2_0)
+    public static let inputSpec: LossInputSpec = {
+        var spec = LossInputSpec(columns: 2, labels: .classes)
+        spec.takesSoftLabels = true
+        return spec
+    }()
     public static let insightView = InsightView.classifier
     public static let ownedWeightNames = [weightName, biasName]
     public static let weightName = "classifier.weight"
@@ -23,24 +33,28 @@ public struct SoftmaxLoss: EmbeddingLoss {
     /// nil: taken from the classifier weight's shape (or 3, the NLI classes, when there is none).
     public var numLabels: Int?
     /// nil: taken from the embeddings.
-    public var sentenceEmbeddingDimension: Int?
+    public var embeddingDimension: Int?
     public var concatenationSentRep: Bool
     public var concatenationSentDifference: Bool
     public var concatenationSentMultiplication: Bool
+    public var reference: LossReference
 
-    public init(numLabels: Int? = nil, sentenceEmbeddingDimension: Int? = nil, concatenationSentRep: Bool = true,
-                concatenationSentDifference: Bool = true, concatenationSentMultiplication: Bool = false) {
+    public init(numLabels: Int? = nil, embeddingDimension: Int? = nil, concatenationSentRep: Bool = true,
+                concatenationSentDifference: Bool = true, concatenationSentMultiplication: Bool = false,
+                reference: LossReference = .latest) {
         self.numLabels = numLabels
-        self.sentenceEmbeddingDimension = sentenceEmbeddingDimension
+        self.embeddingDimension = embeddingDimension
         self.concatenationSentRep = concatenationSentRep
         self.concatenationSentDifference = concatenationSentDifference
         self.concatenationSentMultiplication = concatenationSentMultiplication
+        self.reference = reference
     }
 
     public init(settings values: [String: String], reference: LossReference) throws {
+        self.reference = reference
         var settings = LossSettings(values, for: Self.self, reference: reference)
         numLabels = try settings.optionalInt("num_labels")
-        sentenceEmbeddingDimension = try settings.optionalInt("sentence_embedding_dimension")
+        embeddingDimension = try settings.optionalInt("embedding_dimension")
         concatenationSentRep = try settings.bool("concatenation_sent_rep")
         concatenationSentDifference = try settings.bool("concatenation_sent_difference")
         concatenationSentMultiplication = try settings.bool("concatenation_sent_multiplication")
@@ -53,7 +67,7 @@ public struct SoftmaxLoss: EmbeddingLoss {
     public var settings: [(name: String, value: String)] {
         var list: [(String, String)] = []
         if let numLabels { list.append(("num_labels", "\(numLabels)")) }
-        if let sentenceEmbeddingDimension { list.append(("sentence_embedding_dimension", "\(sentenceEmbeddingDimension)")) }
+        if let embeddingDimension { list.append((dimensionName, "\(embeddingDimension)")) }
         list += [("concatenation_sent_rep", "\(concatenationSentRep)"),
                  ("concatenation_sent_difference", "\(concatenationSentDifference)"),
                  ("concatenation_sent_multiplication", "\(concatenationSentMultiplication)")]
@@ -63,15 +77,17 @@ public struct SoftmaxLoss: EmbeddingLoss {
     /// 6.2's constructor requires embedding_dimension (1.2.0's sentence_embedding_dimension)
     /// and num_labels: the model's width, and the classes of the data unless set.
     public func scriptLoss(_ context: ScriptContext) -> ScriptLoss {
-        var call = ScriptLoss.derived(from: self, skipping: ["num_labels", "sentence_embedding_dimension"])
+        var call = ScriptLoss.derived(from: self, skipping: ["num_labels", "sentence_embedding_dimension", "embedding_dimension"])
         let labels = numLabels ?? context.classCount ?? 3
         call.arguments.insert(contentsOf: [ScriptLoss.Argument("embedding_dimension", "model.get_embedding_dimension()"),
                                            ScriptLoss.Argument("num_labels", "\(labels)")], at: 0)
-        if let sentenceEmbeddingDimension {
-            call.notes.append("LossLab's embeddings were \(sentenceEmbeddingDimension) wide; here the width is the model's")
+        if let embeddingDimension {
+            call.notes.append("LossLab's embeddings were \(embeddingDimension) wide; here the width is the model's")
         }
         return call
     }
+    /// embedding_dimension under this loss's reference (1.2.0: sentence_embedding_dimension).
+    private var dimensionName: String { Self.dimensionParameter.name(in: reference) }
 
     /// How many D-wide blocks the classifier reads.
     public var vectorCount: Int {
@@ -122,8 +138,8 @@ public struct SoftmaxLoss: EmbeddingLoss {
         try validate(batch)
         let (u, v) = (batch.columns[0], batch.columns[1])
         let n = u.rows, d = u.cols
-        if let sentenceEmbeddingDimension, sentenceEmbeddingDimension != d {
-            throw LossError("SoftmaxLoss: sentence_embedding_dimension is \(sentenceEmbeddingDimension) but the embeddings have \(d) columns")
+        if let embeddingDimension, embeddingDimension != d {
+            throw LossError("SoftmaxLoss: \(dimensionName) is \(embeddingDimension) but the embeddings have \(d) columns")
         }
         guard let weight = batch.parameters[Self.weightName], let bias = batch.parameters[Self.biasName] else {
             throw LossError("SoftmaxLoss needs its classifier parameters classifier.weight and classifier.bias")
@@ -139,9 +155,15 @@ public struct SoftmaxLoss: EmbeddingLoss {
         if bias.count != labels {
             throw LossError("SoftmaxLoss: classifier.bias has \(bias.count) values but there are \(labels) labels")
         }
-        let targets = batch.labels.map { Int($0) }
-        if let bad = targets.firstIndex(where: { $0 < 0 || $0 >= labels }) {
+        let soft = try softTargets(batch, labels: labels)
+        // With soft labels, each row's most probable class (the first on ties) stands for its class.
+        let targets = soft.map(Self.mostProbableClasses) ?? batch.labels.map { Int($0) }
+        if soft == nil, let bad = targets.firstIndex(where: { $0 < 0 || $0 >= labels }) {
             throw LossError("SoftmaxLoss: label \(bad) is \(targets[bad]), outside 0..<\(labels) (num_labels = \(labels))")
+        }
+        func crossEntropy(_ logits: Matrix<T>) -> CrossEntropy.Output<T> {
+            if let soft { return CrossEntropy.evaluate(logits: logits, distributions: soft) }
+            return CrossEntropy.evaluate(logits: logits, targets: targets, keepProbabilities: true)
         }
 
         // features: (N, k·D), blocks in the reference's order u, v, |u-v|, u*v.
@@ -155,14 +177,14 @@ public struct SoftmaxLoss: EmbeddingLoss {
             // Few classes: the (N, k·D) features and their gradient are never stored; each row's
             // features are built in a small buffer, twice (forward, backward).
             logits = blocks.logits(u, v, weight: weight, bias: bias)
-            ce = CrossEntropy.evaluate(logits: logits, targets: targets, keepProbabilities: true)
+            ce = crossEntropy(logits)
             (du, dv, dWeight) = blocks.backward(logitGradient: ce.gradient, u, v, weight: weight)
         } else {
             let features = blocks.features(u, v)
             var withBias = Matrix.product(features, weight, transposeB: true)
             for i in 0..<n { for j in 0..<labels { withBias[i, j] += bias.values[j] } }
             logits = withBias
-            ce = CrossEntropy.evaluate(logits: logits, targets: targets, keepProbabilities: true)
+            ce = crossEntropy(logits)
             dWeight = Matrix.product(ce.gradient, transposeA: true, features)
             (du, dv) = blocks.backward(Matrix.product(ce.gradient, weight), u, v)
         }
@@ -180,10 +202,31 @@ public struct SoftmaxLoss: EmbeddingLoss {
             tuples.append(MinedTuple(anchor: i, positive: i, negative: predicted == targets[i] ? nil : predicted,
                                      positiveScore: Double(probabilities[i, targets[i]]),
                                      negativeScore: Double(probabilities[i, predicted]),
-                                     loss: Double(ce.rowLosses[i]), label: batch.labels[i]))
+                                     loss: Double(ce.rowLosses[i]), label: soft == nil ? batch.labels[i] : Double(targets[i])))
         }
         return LossResult(value: ce.value, columnGradients: [du, dv],
                           parameterGradients: [Self.weightName: dWeight, Self.biasName: dBias],
                           mining: MiningReport(kind: .pair, tuples: tuples, counts: counts))
+    }
+
+    /// The soft labels, when the batch has them: 6.2.0 reads an (N, num_labels) label matrix
+    /// as class probabilities (with one label only, it is a column of class ids, as in 1.2.0).
+    private func softTargets<T: Scalar>(_ batch: LossBatch<T>, labels: Int) throws -> Matrix<T>? {
+        guard let soft = batch.softLabels else { return nil }
+        if reference < .v6_2_0 {
+            throw LossError("SoftmaxLoss: soft labels (a \(soft.rows) x \(soft.cols) label matrix) are new in sentence-transformers 6.2.0; reference \(reference.rawValue) takes one class id per pair (set reference=\(LossReference.latest.rawValue))")
+        }
+        if soft.cols != labels || labels == 1 {
+            throw LossError("SoftmaxLoss: soft labels have \(soft.cols) columns but the classifier has \(labels) outputs (num_labels); give one probability per class, or one class id per pair")
+        }
+        return soft
+    }
+
+    private static func mostProbableClasses<T: Scalar>(_ soft: Matrix<T>) -> [Int] {
+        (0..<soft.rows).map { i in
+            var best = 0
+            for j in 1..<soft.cols where soft[i, j] > soft[i, best] { best = j }
+            return best
+        }
     }
 }

@@ -1,8 +1,11 @@
 /// sentence-transformers' `TripletLoss`: columns (anchor, positive, negative);
-/// mean over rows of max(d(a,p) - d(a,n) + triplet_margin, 0) with a row distance.
+/// mean over rows of max(d(a,p) - d(a,n) + triplet_margin, 0) with a row distance: torch's
+/// `F.pairwise_distance` / `F.cosine_similarity` in 1.2.0, sentence-transformers' own
+/// `util.pairwise_*_sim` in 6.2.0 (see `RowDistanceFormula`).
 public struct TripletLoss: EmbeddingLoss {
     public static let className = "TripletLoss"
     public static let references = LossReference.allCases
+    public static let referenceDifference = "6.2.0 drops the 1e-6 eps of the euclidean and manhattan distances and normalises for cosine (norms clamped at 1e-12, 1.2.0: 1e-8)"
     public static let summary = "fixed (anchor, positive, negative) triplets"
     public static let parameters: [LossParameter] = [
         LossParameter("distance_metric", .choice(["euclidean", "manhattan", "cosine"]), default: "euclidean", role: .metric, "TripletDistanceMetric between anchor and positive or negative")
@@ -14,13 +17,16 @@ public struct TripletLoss: EmbeddingLoss {
 
     public var distanceMetric: RowDistanceMetric
     public var tripletMargin: Double
+    public var reference: LossReference
 
-    public init(distanceMetric: RowDistanceMetric = .euclidean, tripletMargin: Double = 5) {
+    public init(distanceMetric: RowDistanceMetric = .euclidean, tripletMargin: Double = 5, reference: LossReference = .latest) {
         self.distanceMetric = distanceMetric
         self.tripletMargin = tripletMargin
+        self.reference = reference
     }
 
     public init(settings values: [String: String], reference: LossReference) throws {
+        self.reference = reference
         var settings = LossSettings(values, for: Self.self, reference: reference)
         distanceMetric = try settings.choice("distance_metric", accepted: RowDistanceMetric.accepted, parse: RowDistanceMetric.parse)
         tripletMargin = try settings.double("triplet_margin")
@@ -38,8 +44,9 @@ public struct TripletLoss: EmbeddingLoss {
         try validate(batch)
         let (anchor, positive, negative) = (batch.columns[0], batch.columns[1], batch.columns[2])
         let n = anchor.rows
-        let toPositive = distanceMetric.forward(anchor, positive)
-        let toNegative = distanceMetric.forward(anchor, negative)
+        let formula: RowDistanceFormula = reference == .v1_2_0 ? .torchPairwise : .similarityFunctions
+        let toPositive = distanceMetric.forward(anchor, positive, formula: formula)
+        let toNegative = distanceMetric.forward(anchor, negative, formula: formula)
         let margin = T(tripletMargin)
         var total: T = 0
         var dPositive = [T](repeating: 0, count: n)

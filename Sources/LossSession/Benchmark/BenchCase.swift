@@ -8,19 +8,25 @@ public struct BenchCase: Sendable, CustomStringConvertible {
     public var loss: String
     public var batch: Int
     public var dim: Int
+    /// The release whose behaviour is timed.
+    public var reference: LossReference
 
-    public init(loss: String, batch: Int, dim: Int) {
+    public init(loss: String, batch: Int, dim: Int, reference: LossReference = .latest) {
         self.loss = loss
         self.batch = batch
         self.dim = dim
+        self.reference = reference
     }
 
-    public var description: String { "\(loss),\(batch),\(dim)" }
+    public var description: String { "\(loss),\(batch),\(dim),\(reference.rawValue)" }
 
+    /// "loss,batch,dim[,reference]", as `description` writes it.
     public init?(_ text: String) {
         let parts = text.split(separator: ",")
-        guard parts.count == 3, let batch = Int(parts[1]), let dim = Int(parts[2]) else { return nil }
-        self.init(loss: String(parts[0]), batch: batch, dim: dim)
+        guard parts.count == 3 || parts.count == 4, let batch = Int(parts[1]), let dim = Int(parts[2]) else { return nil }
+        let reference = parts.count == 4 ? LossReference(text: String(parts[3])) : .latest
+        guard let reference else { return nil }
+        self.init(loss: String(parts[0]), batch: batch, dim: dim, reference: reference)
     }
 
     /// The random inputs for this case, seeded by its shape.
@@ -30,7 +36,7 @@ public struct BenchCase: Sendable, CustomStringConvertible {
             Matrix(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in Float(random.normal()) })
         }
         let spec = loss.inputSpec
-        let owned = !type(of: loss).ownedWeightNames.isEmpty
+        let owned = !loss.weightNames.isEmpty
         var result = LossBatch(columns: (0..<spec.minColumns).map { _ in matrix(batch) })
         switch spec.labels {
         // A classifier gets 3 classes (NLI's); the mining losses classes of 4 rows each.
@@ -61,7 +67,7 @@ public enum BenchRunner {
     /// Times forward + backward: one warm-up, then repeats until `budget` seconds or 50 runs
     /// (at least 3); the median.
     public static func measure(_ benchCase: BenchCase, budget: Double, floor: Bool = true) throws -> BenchMeasurement {
-        let loss = try LossCatalog.make(benchCase.loss)
+        let loss = try LossCatalog.make(benchCase.loss, reference: benchCase.reference)
         let batch = benchCase.makeBatch(for: loss)
         let lossTime = try medianTime(budget: budget) { _ = try loss.evaluate(batch) }
         let embeddings = batch.columns[0]

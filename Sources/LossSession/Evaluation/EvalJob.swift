@@ -31,25 +31,14 @@ public enum EvalJob {
         var notes: [String] = []
         if let labels = request.labels {
             try requireFinite(labels)
-            if labels.rank == 2 && loss.inputSpec.labels == .teacher {
-                batch.targets = try labels.embeddingMatrix(Double.self)
-            } else if labels.rank == 1 || (labels.rank == 2 && labels.shape[1] == 1) {
-                let read = try LabelValues.read(labels)
-                batch.labels = read.values
-                if let note = read.note { notes.append("\(labels.source): \(note)") }
-            } else {
-                throw LossError("\(labels.source): labels must be 1-D (one per row)\(loss.inputSpec.labels == .teacher ? " or a 2-D teacher matrix" : ""), got shape \(labels.shape)")
-            }
-            if loss.inputSpec.labels == .teacher && batch.targets == nil {
-                throw LossError("\(loss.className) needs a 2-D teacher matrix as labels, got shape \(labels.shape)")
-            }
+            try read(labels, into: &batch, for: loss, notes: &notes)
         } else if !loss.inputSpec.labelsOptional(columns: request.embeddings.count) {
             throw LossError("\(loss.className) needs --labels (\(loss.inputSpec.labels.rawValue))")
         }
 
         var weightShapes: [String: [Int]] = [:]
         var initialized = false
-        let known = type(of: loss).ownedWeightNames
+        let known = loss.weightNames
         if !known.isEmpty {
             if let unknown = request.weights.keys.sorted().first(where: { !known.contains($0) }) {
                 throw LossError("\(loss.className) has no parameter '\(unknown)'; it has \(known.joined(separator: ", "))")
@@ -85,6 +74,42 @@ public enum EvalJob {
                        weightShapes: weightShapes, initializedWeights: initialized, reference: request.reference, notes: notes)
     }
 
+    /// Labels in the shape the loss takes them: 1-D (or one column) as one label per row, a
+    /// teacher matrix (N, W) or one teacher per column (N, C, W), or (N, classes) soft labels.
+    private static func read(_ labels: NumpyArray, into batch: inout LossBatch<Double>, for loss: any EmbeddingLoss,
+                             notes: inout [String]) throws {
+        let spec = loss.inputSpec
+        if spec.labels == .teacher {
+            switch labels.rank {
+            case 2:
+                batch.targets = try labels.embeddingMatrix(Double.self)
+            case 3:
+                let (rows, columns, width) = (labels.shape[0], labels.shape[1], labels.shape[2])
+                let values = labels.doubles()
+                batch.columnTargets = (0..<columns).map { c in
+                    Matrix(rows: rows, cols: width) { out in
+                        for i in 0..<rows {
+                            let start = (i * columns + c) * width
+                            for k in 0..<width { out[i * width + k] = values[start + k] }
+                        }
+                    }
+                }
+            default:
+                throw LossError("\(loss.className) needs a teacher matrix (rows x width) or one teacher per column (rows x columns x width) as labels, got shape \(labels.shape)")
+            }
+        } else if labels.rank == 1 || (labels.rank == 2 && labels.shape[1] == 1) {
+            // String class names become ids; the note says which.
+            let read = try LabelValues.read(labels)
+            batch.labels = read.values
+            if let note = read.note { notes.append("\(labels.source): \(note)") }
+        } else if labels.rank == 2 && spec.takesSoftLabels {
+            batch.softLabels = try labels.matrix(Double.self)
+        } else {
+            let soft = spec.takesSoftLabels ? " or (rows x classes) class probabilities" : ""
+            throw LossError("\(labels.source): labels must be 1-D (one per row)\(soft), got shape \(labels.shape)")
+        }
+    }
+
     /// The losses that score all pairs hold (rows, rows) matrices, SoftmaxLoss a classifier
     /// of num_labels rows: refuse what cannot fit before allocating it.
     private static func checkMemory(_ loss: any EmbeddingLoss, request: EvalRequest, columns: [Matrix<Double>]) throws {
@@ -92,7 +117,7 @@ public enum EvalJob {
         if let classParameter = type(of: loss).parameters.first(role: .classCount) {
             // The weights (when they are made here, with their gradient) and the outputs.
             let dimension = columns[0].cols
-            let what = "\(loss.className)'s \(request.weights.isEmpty ? "trained weights (\(type(of: loss).ownedWeightNames.joined(separator: ", ")) and their gradient) and its " : "")outputs for \(rows) rows"
+            let what = "\(loss.className)'s \(request.weights.isEmpty ? "trained weights (\(loss.weightNames.joined(separator: ", ")) and their gradient) and its " : "")outputs for \(rows) rows"
             let classes = loss.value(of: .classCount).flatMap(Int.init) ?? 3
             if let refusal = MemoryBudget.refusal(classParameter.name, classes, what: what, bytesFor: {
                 (request.weights.isEmpty ? Double(loss.ownedWeightCount(dimension: dimension, classes: $0)) * 8 * 2 : 0)

@@ -54,8 +54,12 @@ extension Session {
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters)
         if let teacher = dataset.teacher {
-            if teacher.cols != current.encoder.outputDimension {
-                throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but the encoder gives \(current.encoder.outputDimension); use `encoder linear dim=\(teacher.cols)` (or mlp)")
+            let dimension = current.encoder.outputDimension, width = loss.teacherWidth(dimension: dimension)
+            if teacher.cols != width && width == dimension {
+                throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but the encoder gives \(dimension); use `encoder linear dim=\(teacher.cols)` (or mlp)\(settings.reference >= .v6_2_0 ? ", or set projection_dim=\(teacher.cols)" : "")")
+            }
+            if teacher.cols != width {
+                throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but projection_dim is \(width); set projection_dim=\(teacher.cols)")
             }
             lossBatch.targets = teacher.gatherRows(items[0])
         }

@@ -26,7 +26,7 @@ enum SizeBounds {
         let labels = loss.value(of: .classCount).flatMap(Int.init) ?? classes
         if loss.ownedWeightCount(dimension: dimension, classes: labels) > 0 {
             let name = type(of: loss).parameters.first(role: .classCount)?.name ?? "classes"
-            let weights = type(of: loss).ownedWeightNames.joined(separator: ", ")
+            let weights = loss.weightNames.joined(separator: ", ")
             if let refusal = MemoryBudget.refusal(name, labels, what: "\(loss.className)'s trained weights (\(weights), with gradients and optimizer state) and their outputs", bytesFor: { labels in
                 Double(loss.ownedWeightCount(dimension: dimension, classes: labels)) * bytesPerParameter + Double(labels) * Double(batch) * 4 * 3
             }) {
