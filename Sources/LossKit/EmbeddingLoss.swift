@@ -31,6 +31,8 @@ public struct LossInputSpec: Sendable {
 
     /// Whether the loss trains on the sentences' tokens rather than on embeddings (TSDAE).
     public var needsText = false
+    /// Whether the loss needs a guide model's embeddings of every column (GIST).
+    public var needsGuide = false
     /// From this many columns on, the labels may be absent (AnglE: anchor, positive,
     /// negatives... without scores).
     public var labelsOptionalFrom: Int?
@@ -49,11 +51,12 @@ public struct LossInputSpec: Sendable {
         case (2, 2): columns = "(anchor, positive) pairs"
         case (3, 3): columns = "(anchor, positive, negative) triplets"
         case (2, nil): columns = "(anchor, positive[, negatives...])"
+        case (2, 3): columns = "(anchor, positive[, negative])"
         default: columns = "\(columnsDescription) columns"
         }
         let optional = labelsOptionalFrom.map { " (labels optional from \($0) columns)" } ?? ""
         switch labels {
-        case .none: return columns
+        case .none: return columns + (needsGuide ? " + guide embeddings" : "")
         case .scores where labelsOptionalFrom != nil: return columns + " + scores" + optional
         case .classes: return columns + " + class labels"
         case .binary: return columns + " + 1/0 labels"

@@ -10,13 +10,17 @@ public struct LossBatch<T: Scalar>: Sendable {
     /// Parameters the loss itself owns and trains, by their PyTorch names
     /// (SoftmaxLoss: "classifier.weight" (L, k*D), "classifier.bias" (1, L)).
     public var parameters: [String: Matrix<T>]
+    /// A guide model's embeddings of the same texts, one matrix per column (same rows; the
+    /// dimension may differ from the columns'): GISTEmbedLoss's false-negative filter.
+    public var guides: [Matrix<T>]
 
     public init(columns: [Matrix<T>], labels: [Double] = [], targets: Matrix<T>? = nil,
-                parameters: [String: Matrix<T>] = [:]) {
+                parameters: [String: Matrix<T>] = [:], guides: [Matrix<T>] = []) {
         self.columns = columns
         self.labels = labels
         self.targets = targets
         self.parameters = parameters
+        self.guides = guides
     }
 }
 

@@ -15,6 +15,11 @@ public enum LossCatalog {
         TripletLoss.self,
         CoSENTLoss.self,
         AnglELoss.self,
+        MultipleNegativesSymmetricRankingLoss.self,
+        CachedMultipleNegativesRankingLoss.self,
+        CachedMultipleNegativesSymmetricRankingLoss.self,
+        GISTEmbedLoss.self,
+        CachedGISTEmbedLoss.self,
         MinedTripletLoss.self,
     ]
 

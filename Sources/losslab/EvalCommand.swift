@@ -22,6 +22,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Labels (.npy): int class ids or float scores (1-D), or a teacher matrix (2-D) for MSELoss.")
     var labels: String?
 
+    @Option(help: "A guide model's embeddings of one column (.npy, N x D_guide), same order and rows as --embeddings (repeatable; GISTEmbedLoss).")
+    var guide: [String] = []
+
     @Option(name: .customLong("weight"), help: "A loss parameter: classifier.weight=W.npy, classifier.bias=b.npy (SoftmaxLoss).")
     var weights: [String] = []
 
@@ -41,7 +44,7 @@ struct EvalCommand: ParsableCommand {
             lossName: loss, settings: settingsByName,
             embeddings: try embeddings.map { try NumpyFile.read(path: $0) },
             labels: try labels.map { try NumpyFile.read(path: $0) },
-            weights: weightArrays, seed: seed)
+            weights: weightArrays, guides: try guide.map { try NumpyFile.read(path: $0) }, seed: seed)
         let outcome = try EvalJob.run(request)
         if let gradOut { try outcome.writeGradients(to: gradOut) }
         print(outcome.json(includeMined: mined))

@@ -173,7 +173,8 @@ import Testing
         let text = Self.text(model)
         #expect(text.contains("Softmax inspector") && text.contains("positive ranks") && text.contains("loss floor"))
         let effects = model.update(.key(.character("+")))
-        #expect(effects == [.send(.command("loss MultipleNegativesRankingLoss similarity_fct=cos_sim scale=25"))])
+        #expect(effects == [.send(.command("loss MultipleNegativesRankingLoss similarity_fct=cos_sim gather_across_devices=false "
+                                           + "directions=query_to_doc partition_mode=joint hardness_mode=none hardness_strength=0.0 scale=25"))])
         #expect(model.overlay == .inspector)
     }
 

@@ -19,12 +19,12 @@ struct GoldenCase: CustomStringConvertible {
         .appendingPathComponent("Fixtures/golden")
 
     /// The sentence-transformers 1.2.0 cases, and the 6.2.0 cases (Tests/Fixtures/golden62-new)
-    /// of the losses 1.2.0 did not have, for those LossLab has.
+    /// of the losses 1.2.0 did not have and of MultipleNegativesRankingLoss's 6.2.0 options, for
+    /// the losses LossLab has.
     static func loadAll() throws -> [GoldenCase] {
         let old = try load(fixtureDirectory.appendingPathComponent("cases.jsonl"))
-        let oldLosses = Set(old.map { $0.request.lossName })
         let newLosses = try load(fixtureDirectory.deletingLastPathComponent().appendingPathComponent("golden62-new/cases.jsonl"))
-            .filter { !oldLosses.contains($0.request.lossName) && LossCatalog.type(named: $0.request.lossName) != nil }
+            .filter { LossCatalog.type(named: $0.request.lossName) != nil }
         return old + newLosses
     }
 
@@ -46,8 +46,9 @@ struct GoldenCase: CustomStringConvertible {
             labels = Self.array(labelJSON, dtype: dtype, source: "labels")
         }
         let weights = (json["weights"] as? [String: [String: Any]] ?? [:]).mapValues { Self.array($0, dtype: .float32, source: "weight") }
+        let guides = (json["guides"] as? [[String: Any]] ?? []).map { Self.array($0, dtype: .float32, source: "guide") }
         request = EvalRequest(lossName: json["loss"] as! String, settings: settings, embeddings: inputs,
-                              labels: labels, weights: weights)
+                              labels: labels, weights: weights, guides: guides)
         let expected = json["expected"] as! [String: Any]
         expectedLoss = Self.number(expected["loss"]!)
         expectedColumnGradients = (expected["grad_inputs"] as! [[String: Any]]).map { Self.numbers($0["data"]!) }

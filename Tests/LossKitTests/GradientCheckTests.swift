@@ -38,6 +38,29 @@ import Testing
         list.append(Configuration(loss: "MSELoss", settings: [:]))
         list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: [:]))
         list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["similarity_fct": "dot_score", "scale": "1"]))
+        for directions in ["query_to_doc,query_to_query", "query_to_doc,doc_to_query", "query_to_doc,doc_to_doc",
+                           "query_to_doc,query_to_query,doc_to_query,doc_to_doc"] {
+            for similarity in ["cos_sim", "euclidean_sim"] {
+                list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["directions": directions, "similarity_fct": similarity, "scale": "2"]))
+            }
+        }
+        // hardness_mode is left out: its penalty is detached (the reference's gradient is by
+        // design not the derivative of the value); the golden cases check it.
+        list.append(Configuration(loss: "CachedMultipleNegativesRankingLoss", settings: [
+            "mini_batch_size": "3", "directions": "query_to_doc,query_to_query,doc_to_query,doc_to_doc"]))
+        list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["similarity_fct": "manhattan_sim", "scale": "0.5",
+                                                                                    "directions": "query_to_doc,query_to_query,doc_to_query,doc_to_doc"]))
+        list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["directions": "query_to_doc,doc_to_query", "partition_mode": "per_direction"]))
+        list.append(Configuration(loss: "CachedMultipleNegativesRankingLoss", settings: ["mini_batch_size": "3", "directions": "query_to_doc,doc_to_query",
+                                                                                          "partition_mode": "per_direction", "similarity_fct": "dot_score", "scale": "1"]))
+        list.append(Configuration(loss: "MultipleNegativesSymmetricRankingLoss", settings: [:]))
+        list.append(Configuration(loss: "MultipleNegativesSymmetricRankingLoss", settings: ["similarity_fct": "manhattan_sim", "scale": "0.5"]))
+        list.append(Configuration(loss: "CachedMultipleNegativesSymmetricRankingLoss", settings: ["mini_batch_size": "3"]))
+        for settings in [["temperature": "0.1"], ["temperature": "0.05", "contrast_anchors": "false"], ["temperature": "0.2", "contrast_positives": "false"],
+                         ["margin_strategy": "relative", "margin": "0.1", "temperature": "0.1"], ["margin": "-0.3", "temperature": "0.5"]] {
+            list.append(Configuration(loss: "GISTEmbedLoss", settings: settings))
+            list.append(Configuration(loss: "CachedGISTEmbedLoss", settings: settings.merging(["mini_batch_size": "3"]) { $1 }))
+        }
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["use_mini_batched_version": "false"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3", "backprop_all_mini_batches": "true"]))
@@ -59,7 +82,7 @@ import Testing
         let rows = 8, dim = 5
         func matrix() -> Matrix<Double> { Matrix(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in random.normal() }) }
         let spec = loss.inputSpec
-        let columns = (0..<max(spec.minColumns, loss is MultipleNegativesRankingLoss ? 3 : 0)).map { _ in matrix() }
+        let columns = (0..<max(spec.minColumns, loss.className.contains("MultipleNegatives") || loss.className.contains("GIST") ? 3 : 0)).map { _ in matrix() }
         var batch = LossBatch(columns: columns)
         switch spec.labels {
         case .classes: batch.labels = (0..<rows).map { Double($0 % 3) }
@@ -67,6 +90,12 @@ import Testing
         case .scores: batch.labels = (0..<rows).map { _ in random.uniform(0, 1) }
         case .teacher: batch.targets = matrix()
         case .none: break
+        }
+        if spec.needsGuide {
+            // A guide of another dimension that agrees with the model only roughly, so some candidates are masked.
+            batch.guides = columns.map { column in
+                Matrix(rows: rows, cols: 3, values: (0..<(rows * 3)).map { column.values[$0 % column.values.count] + 0.5 * random.normal() })
+            }
         }
         if let softmax = loss as? SoftmaxLoss {
             batch.parameters = softmax.initialParameters(dimension: dim, seed: seed)

@@ -18,6 +18,18 @@ check "softmax with weights" 0 "$bin" eval --loss SoftmaxLoss --set num_labels=3
 check "softmax weight gradient" 0 test -s "$work/s/grad_classifier.weight.npy"
 check "mnrl with a hard negative" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set scale=10 --set similarity_fct=dot_score --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
 
+check "mnrl directions as a comma-joined set" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set directions=doc_to_query,query_to_doc --set partition_mode=per_direction --set hardness_mode=hard_negatives --set hardness_strength=2 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
+matches "mnrl directions prints loss" "$work/out" '"loss": '
+check "mnrl directions without query_to_doc" 2 "$bin" eval --loss MultipleNegativesRankingLoss --set directions=doc_to_query --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+contains "mnrl directions message" "$work/err" "directions must include query_to_doc"
+check "cached mnrl" 0 "$bin" eval --loss CachedMultipleNegativesRankingLoss --set mini_batch_size=3 --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+check "gist with guides" 0 "$bin" eval --loss GISTEmbedLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --guide "$work/b.npy" --guide "$work/a.npy" --grad-out "$work/gist"
+matches "gist wrote its gradients" "$(ls "$work/gist" | tr '\n' ' ' > "$work/list"; echo "$work/list")" 'grad_input_1.npy'
+check "gist without a guide" 2 "$bin" eval --loss GISTEmbedLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+contains "gist without a guide message" "$work/err" "needs --guide for every --embeddings column"
+check "guide for a loss without one" 2 "$bin" eval --loss MultipleNegativesRankingLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --guide "$work/a.npy"
+contains "guide refused message" "$work/err" "takes no --guide"
+
 check "unknown loss" 2 "$bin" eval --loss NoSuchLoss --embeddings "$work/items.npy"
 matches "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"
 check "unknown parameter" 2 "$bin" eval --loss TripletLoss --set margin=1 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"

@@ -84,6 +84,8 @@ public struct Dataset: Sendable {
     public var teacher: Matrix<Float>?
     /// A class per item for coloring and retrieval metrics, when known (labelled items always).
     public var itemClasses: [Int]?
+    /// A guide model's embedding per item, (items, D_guide), when one was loaded (GISTEmbedLoss).
+    public var guide: Matrix<Float>?
 
     public init(name: String, shape: DatasetShape, items: ItemFeatures, texts: [String]? = nil, examples: [[Int]],
                 labels: [Double] = [], labelNames: [String] = [], teacher: Matrix<Float>? = nil, itemClasses: [Int]? = nil) {
@@ -123,6 +125,9 @@ public struct Dataset: Sendable {
         }
         if let teacher, teacher.rows != itemCount {
             throw DataError("\(name): the teacher matrix has \(teacher.rows) rows for \(itemCount) items")
+        }
+        if let guide, guide.rows != itemCount {
+            throw DataError("\(name): the guide has \(guide.rows) rows for \(itemCount) items")
         }
         if case .vectors(let matrix) = items, let bad = matrix.values.firstIndex(where: { !$0.isFinite }) {
             throw DataError("\(name): item \(bad / max(matrix.cols, 1)) has a non-finite value (NaN or inf) in column \(bad % max(matrix.cols, 1))")

@@ -6,7 +6,8 @@ enum SentenceTransformersSnippet {
     static func make(_ session: Session) -> String {
         let loss = session.loss
         if let mined = loss as? MinedTripletLoss { return miningLabSnippet(mined) }
-        let arguments = ["model=model"] + loss.settings.compactMap { pythonArgument($0.name, $0.value, loss: loss.className) }
+        let guide = loss.inputSpec.needsGuide ? ["guide=SentenceTransformer(\"all-MiniLM-L6-v2\")"] : []
+        let arguments = ["model=model"] + guide + loss.settings.compactMap { pythonArgument($0.name, $0.value, loss: loss.className) }
         let settings = session.settings
         let scheduler = ["constantlr": "constantlr", "warmupconstant": "warmupconstant", "warmuplinear": "WarmupLinear",
                          "warmupcosine": "warmupcosine"][settings.optimizer.schedule.rawValue] ?? "WarmupLinear"
@@ -185,7 +186,16 @@ enum SentenceTransformersSnippet {
         case "similarity_fct": return "similarity_fct=util.\(value)"
         case "backprop_all_mini_batches", "loss_fct", "cos_score_transformation": return nil
         case "num_labels", "sentence_embedding_dimension": return "\(name)=\(value)"
+        case "mini_batch_num_tokens": return nil
         default:
+            // Literals are Python strings, sets tuples of strings, "none" None.
+            switch LossCatalog.type(named: loss)?.parameters[name]?.kind {
+            case .choice?: return value == "none" ? "\(name)=None" : "\(name)=\"\(value)\""
+            case .set?:
+                let members = value.split(separator: ",").map { "\"\($0)\"" }
+                return "\(name)=(\(members.joined(separator: ", "))\(members.count == 1 ? "," : ""))"
+            default: break
+            }
             if value == "true" || value == "false" { return "\(name)=\(value == "true" ? "True" : "False")" }
             return "\(name)=\(value)"
         }

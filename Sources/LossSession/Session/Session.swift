@@ -62,6 +62,8 @@ public final class Session {
         /// DenoisingAutoEncoderLoss only: the decoder and the noise's random stream.
         public var decoder: DenoisingDecoder<Float>?
         public var noise: SeededRandom
+        /// Guided losses without a loaded guide: the encoder as it was when the model was built, frozen.
+        public var startingEncoder: Encoder<Float>? = nil
     }
 
     public init(workingDirectory: String = FileManager.default.currentDirectoryPath) {
@@ -275,7 +277,7 @@ public final class Session {
         if let reason = DivergenceGuard.overflow(in: pass.embeddings, loss: loss) { throw diverged(reason) }
         let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
-                                  parameters: current.lossParameters)
+                                  parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
         if let teacher = dataset.teacher {
             if teacher.cols != current.encoder.outputDimension {
                 throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but the encoder gives \(current.encoder.outputDimension); use `encoder linear dim=\(teacher.cols)` (or mlp)")
@@ -407,7 +409,8 @@ public final class Session {
                                        classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
         model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
                       sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
-                      noise: SeededRandom(seed: settings.seed ^ 0xD0_15E))
+                      noise: SeededRandom(seed: settings.seed ^ 0xD0_15E),
+                      startingEncoder: loss.inputSpec.needsGuide && dataset.guide == nil ? builtEncoder : nil)
         checkpoints = []
         saveCheckpoint(model!)
         stepIndex = 0
