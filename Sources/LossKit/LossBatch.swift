@@ -33,6 +33,9 @@ public struct LossResult<T: Scalar>: Sendable {
     public var parameterGradients: [String: Matrix<T>]
     /// The tuples the loss looked at and how they split.
     public var mining: MiningReport
+    /// A loss made of named terms (GlobalOrthogonalRegularizationLoss): each term, in order;
+    /// `value` is their sum. Empty for a single-term loss.
+    public var terms: [(name: String, value: T)] = []
 
     public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
                 mining: MiningReport) {

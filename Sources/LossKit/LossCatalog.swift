@@ -20,6 +20,7 @@ public enum LossCatalog {
         CachedMultipleNegativesSymmetricRankingLoss.self,
         GISTEmbedLoss.self,
         CachedGISTEmbedLoss.self,
+        GlobalOrthogonalRegularizationLoss.self,
         MinedTripletLoss.self,
     ]
 

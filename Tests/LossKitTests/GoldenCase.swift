@@ -11,6 +11,8 @@ struct GoldenCase: CustomStringConvertible {
     var expectedLoss: Double
     var expectedColumnGradients: [[Double]]
     var expectedWeightGradients: [String: [Double]]
+    /// GlobalOrthogonalRegularizationLoss: each term by name.
+    var expectedTerms: [String: Double]
 
     var description: String { name }
 
@@ -52,6 +54,7 @@ struct GoldenCase: CustomStringConvertible {
         let expected = json["expected"] as! [String: Any]
         expectedLoss = Self.number(expected["loss"]!)
         expectedColumnGradients = (expected["grad_inputs"] as! [[String: Any]]).map { Self.numbers($0["data"]!) }
+        expectedTerms = (expected["terms"] as? [String: Any] ?? [:]).mapValues(Self.number)
         expectedWeightGradients = (expected["grad_weights"] as? [String: [String: Any]] ?? [:]).mapValues { Self.numbers($0["data"]!) }
     }
 

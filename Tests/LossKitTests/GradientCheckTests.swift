@@ -61,6 +61,11 @@ import Testing
             list.append(Configuration(loss: "GISTEmbedLoss", settings: settings))
             list.append(Configuration(loss: "CachedGISTEmbedLoss", settings: settings.merging(["mini_batch_size": "3"]) { $1 }))
         }
+        for similarity in MatrixSimilarity.allCases.map(\.rawValue) {
+            list.append(Configuration(loss: "GlobalOrthogonalRegularizationLoss", settings: ["similarity_fct": similarity]))
+        }
+        list.append(Configuration(loss: "GlobalOrthogonalRegularizationLoss", settings: ["mean_weight": "none", "aggregation": "sum"]))
+        list.append(Configuration(loss: "GlobalOrthogonalRegularizationLoss", settings: ["second_moment_weight": "0", "mean_weight": "-2"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["use_mini_batched_version": "false"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3", "backprop_all_mini_batches": "true"]))
@@ -82,7 +87,7 @@ import Testing
         let rows = 8, dim = 5
         func matrix() -> Matrix<Double> { Matrix(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in random.normal() }) }
         let spec = loss.inputSpec
-        let columns = (0..<max(spec.minColumns, loss.className.contains("MultipleNegatives") || loss.className.contains("GIST") ? 3 : 0)).map { _ in matrix() }
+        let columns = (0..<max(spec.minColumns, loss.className.contains("MultipleNegatives") || loss.className.contains("GIST") || loss.className.contains("Orthogonal") ? 3 : 0)).map { _ in matrix() }
         var batch = LossBatch(columns: columns)
         switch spec.labels {
         case .classes: batch.labels = (0..<rows).map { Double($0 % 3) }

@@ -75,6 +75,7 @@ import Testing
         ("text:triplets", "CachedMultipleNegativesSymmetricRankingLoss mini_batch_size=5", "encoder bow dim=8"),
         ("text:pairs", "GISTEmbedLoss temperature=0.05", "encoder bow dim=8"),
         ("text:triplets", "CachedGISTEmbedLoss mini_batch_size=5", "encoder bow dim=8"),
+        ("text:pairs", "GlobalOrthogonalRegularizationLoss", "encoder bow dim=8"),
         ("text:nli", "SoftmaxLoss", "encoder bow dim=8"),
         ("text:triplets", "TripletLoss", "encoder bow dim=8"),
         ("toy:blobs classes=4 per_class=10 dim=6 as=hard-triplets", "MultipleNegativesRankingLoss", "encoder mlp dim=4 hidden=8"),

@@ -29,6 +29,10 @@ check "gist without a guide" 2 "$bin" eval --loss GISTEmbedLoss --embeddings "$w
 contains "gist without a guide message" "$work/err" "needs --guide for every --embeddings column"
 check "guide for a loss without one" 2 "$bin" eval --loss MultipleNegativesRankingLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --guide "$work/a.npy"
 contains "guide refused message" "$work/err" "takes no --guide"
+check "gor prints its terms" 0 "$bin" eval --loss GlobalOrthogonalRegularizationLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+matches "gor terms" "$work/out" '"terms": {"gor_mean": [-0-9.e]*, "gor_second_moment": '
+check "gor without terms" 2 "$bin" eval --loss GlobalOrthogonalRegularizationLoss --set mean_weight=none --set second_moment_weight=0 --embeddings "$work/a.npy"
+contains "gor without terms message" "$work/err" "at least one of mean_weight and second_moment_weight"
 
 check "unknown loss" 2 "$bin" eval --loss NoSuchLoss --embeddings "$work/items.npy"
 matches "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"
