@@ -41,6 +41,8 @@ public struct BenchCase: Sendable, CustomStringConvertible {
         if let softmax = loss as? SoftmaxLoss {
             result.parameters = softmax.initialParameters(dimension: dim, seed: 1)
         }
+        // Guided losses: a guide of the same dimension, independent of the columns.
+        if spec.needsGuide { result.guides = result.columns.map { _ in matrix(batch) } }
         return result
     }
 }
