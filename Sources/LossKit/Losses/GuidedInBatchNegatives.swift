@@ -96,12 +96,19 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                 return marginStrategy == .absolute ? g - T(margin) : g - g.magnitude * T(margin)
             }
             var logits = Matrix<T>(zeros: n, width)
+            let guideLeft = [0, 1].map { guide[$0].rows(range) }
+            // The guide's scores through a product; those within rounding of the threshold are
+            // recomputed pair by pair, so that equal rows tie exactly as the rule needs.
+            let band = T(T.self == Float.self ? 1e-4 : 1e-10)
             for (k, block) in blocks.enumerated() {
                 let scores = Matrix.product(leftRows[block.left], model[block.right].rows, transposeB: true, alpha: inverseTemperature)
+                let guideScores = Matrix.product(guideLeft[block.left], guide[block.right], transposeB: true)
                 for local in 0..<n {
-                    let i = range.lowerBound + local
+                    let i = range.lowerBound + local, threshold = thresholds[local]
                     for j in 0..<b {
-                        let masked = !(k == 0 && j == i) && CosineRows.dot(guide[block.left], i, guide[block.right], j) > thresholds[local]
+                        var score = guideScores[local, j]
+                        if (score - threshold).magnitude <= band { score = CosineRows.dot(guide[block.left], i, guide[block.right], j) }
+                        let masked = !(k == 0 && j == i) && score > threshold
                         logits[local, k * b + j] = masked ? -.infinity : scores[local, j]
                     }
                 }
