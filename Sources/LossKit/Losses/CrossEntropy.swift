@@ -78,7 +78,13 @@ enum CrossEntropy {
             let zf = UnsafeRawPointer(z).assumingMemoryBound(to: Float.self)
             let gf = UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self)
             let shift = Float(top)
-            for j in 0..<c { gf[j] = FastExp.exp(zf[j] - shift) }
+            // Terms below e^-60 of the row's largest are 0: scaled by 1/N they would become
+            // subnormal, and a GEMM over subnormal gradients runs many times slower (GIST's
+            // masked candidates, a small temperature). What is dropped is far below Float's precision.
+            for j in 0..<c {
+                let x = zf[j] - shift
+                gf[j] = x < -60 ? 0 : FastExp.exp(x)
+            }
         } else {
             for j in 0..<c { g[j] = T.exp(z[j] - top) }
         }
