@@ -26,7 +26,7 @@ public enum TrainingWarnings {
             var rows = Set<[Float]>()
             for r in 0..<embeddings.rows where !rows.insert(Array(embeddings.row(r))).inserted { identical += 1 }
         }
-        let inBatchNegatives = ["MultipleNegativesRankingLoss", "MegaBatchMarginLoss"].contains(loss.className)
+        let inBatchNegatives = loss.className.contains("MultipleNegatives") || loss.className == "MegaBatchMarginLoss"
         if inBatchNegatives && (!repeated.isEmpty || identical > flat.count - seen.count) {
             let extra = max(identical - (flat.count - seen.count), 0)
             warnings.append("in-batch duplicates: \(repeated.count) items repeat\(extra > 0 ? " and \(extra) rows are identical copies" : ""); each copy is a false negative for the other's anchor (use sampler=no-duplicates)")
@@ -36,6 +36,12 @@ public enum TrainingWarnings {
                                    record.loss, record.gradientNorm))
         }
         let settings = Dictionary(loss.settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        if let mode = settings["hardness_mode"], mode != "none", let strength = settings["hardness_strength"].flatMap(Double.init),
+           let scale = settings["scale"].flatMap(Double.init), strength > 0, strength >= scale,
+           record.counts.used > 0, record.counts.hard * 2 > record.counts.used {
+            warnings.append(String(format: "hardness_strength %g is at least the scale %g: penalised negatives get (scale + strength) · similarity against the positive's scale · similarity, and in %d of %d anchors one outranks the positive; the loss mostly pushes negatives and barely pulls the positive (lower hardness_strength)",
+                                   strength, scale, record.counts.hard, record.counts.used))
+        }
         let margin = (settings["margin"] ?? settings["triplet_margin"]).flatMap(Double.init)
         if let margin, settings["distance_metric"] == "cosine", margin >= 2 {
             warnings.append("margin \(margin) with cosine distance: distances lie in 0..2, so d(a,n) - d(a,p) never reaches the margin and the loss never reaches 0")
