@@ -33,6 +33,8 @@ public struct LossInputSpec: Sendable {
     public var takesSoftLabels = false
     /// Whether the loss trains on the sentences' tokens rather than on embeddings (TSDAE).
     public var needsText = false
+    /// Whether the loss needs a guide model's embeddings of every column (GIST).
+    public var needsGuide = false
     /// From this many columns on, the labels may be absent (AnglE: anchor, positive,
     /// negatives... without scores).
     public var labelsOptionalFrom: Int?
@@ -51,11 +53,12 @@ public struct LossInputSpec: Sendable {
         case (2, 2): columns = "(anchor, positive) pairs"
         case (3, 3): columns = "(anchor, positive, negative) triplets"
         case (2, nil): columns = "(anchor, positive[, negatives...])"
+        case (2, 3): columns = "(anchor, positive[, negative])"
         default: columns = "\(columnsDescription) columns"
         }
         let optional = labelsOptionalFrom.map { " (labels optional from \($0) columns)" } ?? ""
         switch labels {
-        case .none: return columns
+        case .none: return columns + (needsGuide ? " + guide embeddings" : "")
         case .scores where labelsOptionalFrom != nil: return columns + " + scores" + optional
         case .classes: return columns + " + class labels"
         case .binary: return columns + " + 1/0 labels"
@@ -88,6 +91,9 @@ public protocol LossDescription: Sendable {
     static var references: [LossReference] { get }
     /// What differs between the references, in one line ("" when nothing does).
     static var referenceDifference: String { get }
+    /// Its parameter table under `reference`: the parameters that release has, under its names
+    /// and with the values it takes.
+    static func parameters(in reference: LossReference) -> [LossParameter]
     /// The hyperparameters with their current values, under the names of its reference.
     var settings: [(name: String, value: String)] { get }
     /// How the exported sentence-transformers training script builds this loss. The default
@@ -126,8 +132,10 @@ extension LossDescription {
         try self.init(settings: values, reference: .latest)
     }
 
-    /// Its parameter table under `reference`: only the parameters that release has, under its names.
-    public static func parameters(in reference: LossReference) -> [LossParameter] {
+    public static func parameters(in reference: LossReference) -> [LossParameter] { availableParameters(in: reference) }
+
+    /// The table's parameters that `reference` has, under its names.
+    public static func availableParameters(in reference: LossReference) -> [LossParameter] {
         parameters.filter { $0.exists(in: reference) }.map { parameter in
             var named = parameter
             named.name = parameter.name(in: reference)

@@ -16,13 +16,17 @@ public struct LossBatch<T: Scalar>: Sendable {
     /// Parameters the loss itself owns and trains, by their PyTorch names
     /// (SoftmaxLoss: "classifier.weight" (L, k*D), "classifier.bias" (1, L)).
     public var parameters: [String: Matrix<T>]
+    /// A guide model's embeddings of the same texts, one matrix per column (same rows; the
+    /// dimension may differ from the columns'): GISTEmbedLoss's false-negative filter.
+    public var guides: [Matrix<T>]
 
     public init(columns: [Matrix<T>], labels: [Double] = [], targets: Matrix<T>? = nil,
-                parameters: [String: Matrix<T>] = [:]) {
+                parameters: [String: Matrix<T>] = [:], guides: [Matrix<T>] = []) {
         self.columns = columns
         self.labels = labels
         self.targets = targets
         self.parameters = parameters
+        self.guides = guides
     }
 }
 
@@ -35,6 +39,9 @@ public struct LossResult<T: Scalar>: Sendable {
     public var parameterGradients: [String: Matrix<T>]
     /// The tuples the loss looked at and how they split.
     public var mining: MiningReport
+    /// A loss made of named terms (GlobalOrthogonalRegularizationLoss): each term, in order;
+    /// `value` is their sum. Empty for a single-term loss.
+    public var terms: [(name: String, value: T)] = []
 
     public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
                 mining: MiningReport) {

@@ -15,6 +15,12 @@ public enum LossCatalog {
         TripletLoss.self,
         CoSENTLoss.self,
         AnglELoss.self,
+        MultipleNegativesSymmetricRankingLoss.self,
+        CachedMultipleNegativesRankingLoss.self,
+        CachedMultipleNegativesSymmetricRankingLoss.self,
+        GISTEmbedLoss.self,
+        CachedGISTEmbedLoss.self,
+        GlobalOrthogonalRegularizationLoss.self,
         MinedTripletLoss.self,
     ]
 

@@ -14,6 +14,9 @@ public struct LossParameter: Sendable, Equatable {
         /// One of these canonical spellings (the loss may accept others, such as the
         /// reference's enum names).
         case choice([String])
+        /// A set of these members written comma-joined in any order ("query_to_doc,doc_to_query"),
+        /// always holding `required`.
+        case set(members: [String], required: String)
         /// Accepted only with its default value: the reference's parameter, which LossLab
         /// does not vary (CosineSimilarityLoss's loss_fct).
         case fixed
@@ -24,6 +27,8 @@ public struct LossParameter: Sendable, Equatable {
     /// which the memory checks bound.
     public enum Role: String, Sendable {
         case margin, scale, metric, classCount
+        /// In-batch ranking's hard-negative penalty (mode and strength), which a warning reads.
+        case hardness, hardnessStrength
     }
 
     public var name: String
@@ -107,6 +112,13 @@ public struct LossParameter: Sendable, Equatable {
         switch kind {
         case .choice(let values): return values
         case .flag: return ["true", "false"]
+        case .set(let members, let required):
+            // Every subset holding the required member, in the members' order.
+            let others = members.filter { $0 != required }
+            return (0..<(1 << others.count)).map { mask in
+                let chosen = others.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
+                return members.filter { $0 == required || chosen.contains($0) }.joined(separator: ",")
+            }.sorted { ($0.split(separator: ",").count, $0) < ($1.split(separator: ",").count, $1) }
         default: return nil
         }
     }
@@ -118,6 +130,8 @@ public struct LossParameter: Sendable, Equatable {
         case .wholeNumber(let minimum): return "whole number ≥ \(minimum)"
         case .flag: return "true | false"
         case .choice(let values): return values.joined(separator: " | ")
+        case .set(let members, let required):
+            return "comma-joined set of " + members.map { $0 == required ? "\($0) (required)" : $0 }.joined(separator: ", ")
         case .fixed: return defaultValue ?? ""
         }
     }

@@ -114,6 +114,7 @@ extension LossParameter {
         case .wholeNumber: return DecimalNumber.integer(a) == DecimalNumber.integer(b)
         case .flag: return a.lowercased() == b.lowercased()
         case .choice, .fixed: return a == b
+        case .set: return Set(a.split(separator: ",")) == Set(b.split(separator: ","))
         }
     }
 
@@ -124,7 +125,11 @@ extension LossParameter {
         case .number: return DecimalNumber.double(value).map(ScriptLoss.pythonNumber) ?? value
         case .wholeNumber: return DecimalNumber.integer(value).map { "\($0)" } ?? value
         case .flag: return value.lowercased() == "true" ? "True" : "False"
-        case .choice, .fixed: return ScriptLoss.pythonString(value)
+        case .choice, .fixed: return value.lowercased() == "none" ? "None" : ScriptLoss.pythonString(value)
+        case .set:
+            // A tuple of strings, as 6.2 takes `directions`.
+            let members = value.split(separator: ",").map { ScriptLoss.pythonString(String($0)) }
+            return "(" + members.joined(separator: ", ") + (members.count == 1 ? ",)" : ")")
         }
     }
 }

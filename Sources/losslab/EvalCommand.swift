@@ -22,6 +22,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Labels (.npy): int class ids or float scores (1-D), or a teacher matrix (2-D) for a distillation loss.")
     var labels: String?
 
+    @Option(help: "A guide model's embeddings of one column (.npy, N x D_guide), same order and rows as --embeddings (repeatable; for a guided loss).")
+    var guide: [String] = []
+
     @Option(name: .customLong("weight"), help: "A weight the loss owns, by its PyTorch name: e.g. classifier.weight=W.npy (repeatable).")
     var weights: [String] = []
 
@@ -44,7 +47,7 @@ struct EvalCommand: ParsableCommand {
             lossName: loss, settings: settingsByName,
             embeddings: try embeddings.map { try NumpyFile.read(path: $0) },
             labels: try labels.map { try NumpyFile.read(path: $0) },
-            weights: weightArrays, seed: seed)
+            weights: weightArrays, guides: try guide.map { try NumpyFile.read(path: $0) }, seed: seed)
         request.reference = try LossReference.parse(reference)
         let outcome = try EvalJob.run(request)
         for note in outcome.notes { StandardError.line("losslab: " + note) }

@@ -25,6 +25,12 @@ import Testing
         } else {
             #expect(abs(value - expected) <= 1e-9 * max(1, abs(expected)), "\(golden.name): loss \(value), reference \(expected)")
         }
+        let terms = Dictionary(outcome.result.terms.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        #expect(Set(terms.keys) == Set(golden.expectedTerms.keys), "\(golden.name): terms \(terms.keys.sorted()), reference \(golden.expectedTerms.keys.sorted())")
+        for (name, want) in golden.expectedTerms {
+            let got = terms[name] ?? .nan
+            #expect(abs(got - want) <= 1e-9 * max(1, abs(want)), "\(golden.name): term \(name) \(got), reference \(want)")
+        }
         #expect(outcome.result.columnGradients.count == golden.expectedColumnGradients.count)
         for (index, (got, want)) in zip(outcome.result.columnGradients, golden.expectedColumnGradients).enumerated() {
             let scale = want.filter(\.isFinite).map(abs).max() ?? 0

@@ -87,6 +87,34 @@ import Testing
         list.append(Configuration(loss: "MSELoss", settings: ["projection_dim": "2"], input: .teacherPerColumn(3)))
         list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: [:]))
         list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["similarity_fct": "dot_score", "scale": "1"]))
+        for directions in ["query_to_doc,query_to_query", "query_to_doc,doc_to_query", "query_to_doc,doc_to_doc",
+                           "query_to_doc,query_to_query,doc_to_query,doc_to_doc"] {
+            for similarity in ["cos_sim", "euclidean_sim"] {
+                list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["directions": directions, "similarity_fct": similarity, "scale": "2"]))
+            }
+        }
+        // hardness_mode is left out: its penalty is detached (the reference's gradient is by
+        // design not the derivative of the value); the golden cases check it.
+        list.append(Configuration(loss: "CachedMultipleNegativesRankingLoss", settings: [
+            "mini_batch_size": "3", "directions": "query_to_doc,query_to_query,doc_to_query,doc_to_doc"]))
+        list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["similarity_fct": "manhattan_sim", "scale": "0.5",
+                                                                                    "directions": "query_to_doc,query_to_query,doc_to_query,doc_to_doc"]))
+        list.append(Configuration(loss: "MultipleNegativesRankingLoss", settings: ["directions": "query_to_doc,doc_to_query", "partition_mode": "per_direction"]))
+        list.append(Configuration(loss: "CachedMultipleNegativesRankingLoss", settings: ["mini_batch_size": "3", "directions": "query_to_doc,doc_to_query",
+                                                                                          "partition_mode": "per_direction", "similarity_fct": "dot_score", "scale": "1"]))
+        list.append(Configuration(loss: "MultipleNegativesSymmetricRankingLoss", settings: [:]))
+        list.append(Configuration(loss: "MultipleNegativesSymmetricRankingLoss", settings: ["similarity_fct": "manhattan_sim", "scale": "0.5"]))
+        list.append(Configuration(loss: "CachedMultipleNegativesSymmetricRankingLoss", settings: ["mini_batch_size": "3"]))
+        for settings in [["temperature": "0.1"], ["temperature": "0.05", "contrast_anchors": "false"], ["temperature": "0.2", "contrast_positives": "false"],
+                         ["margin_strategy": "relative", "margin": "0.1", "temperature": "0.1"], ["margin": "-0.3", "temperature": "0.5"]] {
+            list.append(Configuration(loss: "GISTEmbedLoss", settings: settings))
+            list.append(Configuration(loss: "CachedGISTEmbedLoss", settings: settings.merging(["mini_batch_size": "3"]) { $1 }))
+        }
+        for similarity in MatrixSimilarity.allCases.map(\.rawValue) {
+            list.append(Configuration(loss: "GlobalOrthogonalRegularizationLoss", settings: ["similarity_fct": similarity]))
+        }
+        list.append(Configuration(loss: "GlobalOrthogonalRegularizationLoss", settings: ["mean_weight": "none", "aggregation": "sum"]))
+        list.append(Configuration(loss: "GlobalOrthogonalRegularizationLoss", settings: ["second_moment_weight": "0", "mean_weight": "-2"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["use_mini_batched_version": "false"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "3"]))
         list.append(Configuration(loss: "MegaBatchMarginLoss", settings: ["mini_batch_size": "1"]))
@@ -118,7 +146,8 @@ import Testing
             Matrix(rows: rows, cols: cols, values: (0..<(rows * cols)).map { _ in spread * random.normal() })
         }
         let spec = loss.inputSpec
-        var columnCount = max(spec.minColumns, loss is MultipleNegativesRankingLoss ? 3 : 0)
+        let threeColumns = loss.className.contains("MultipleNegatives") || loss.className.contains("GIST") || loss.className.contains("Orthogonal")
+        var columnCount = max(spec.minColumns, threeColumns ? 3 : 0)
         if case .columns(let c) = input { columnCount = c }
         if case .teacherPerColumn(let c) = input { columnCount = c }
         var batch = LossBatch(columns: (0..<columnCount).map { _ in matrix() })
@@ -137,6 +166,12 @@ import Testing
                 batch.targets = matrix(width)
             }
         case .none: break
+        }
+        if spec.needsGuide {
+            // A guide of another dimension that agrees with the model only roughly, so some candidates are masked.
+            batch.guides = batch.columns.map { column in
+                Matrix(rows: rows, cols: 3, values: (0..<(rows * 3)).map { column.values[$0 % column.values.count] + 0.5 * random.normal() })
+            }
         }
         if let softmax = loss as? SoftmaxLoss {
             batch.parameters = softmax.initialParameters(dimension: dim, seed: seed)

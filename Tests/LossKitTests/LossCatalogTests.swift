@@ -36,6 +36,7 @@ import Testing
             let values: [String]
             switch parameter.kind {
             case .choice(let choices): values = choices
+            case .set: values = parameter.cycle ?? []
             case .flag: values = ["true", "false"]
             case .number: values = ["0.25", "3"]
             case .wholeNumber(let minimum): values = [String(max(minimum, 1)), String(max(minimum, 1) + 2)]

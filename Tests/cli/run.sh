@@ -36,6 +36,22 @@ matches "mnrl prints its value" "$work/out" '"loss": [0-9]'
 check "token-level loss refused" 2 "$bin" eval --loss DenoisingAutoEncoderLoss --embeddings "$work/items.npy"
 matches "token-level loss says where it trains" "$work/err" "takes text, not a table of embeddings: in a notebook or the explorer"
 
+check "mnrl directions as a comma-joined set" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set directions=doc_to_query,query_to_doc --set partition_mode=per_direction --set hardness_mode=hard_negatives --set hardness_strength=2 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
+matches "mnrl directions prints loss" "$work/out" '"loss": '
+check "mnrl directions without query_to_doc" 2 "$bin" eval --loss MultipleNegativesRankingLoss --set directions=doc_to_query --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+contains "mnrl directions message" "$work/err" "directions must include query_to_doc"
+check "cached mnrl" 0 "$bin" eval --loss CachedMultipleNegativesRankingLoss --set mini_batch_size=3 --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+check "gist with guides" 0 "$bin" eval --loss GISTEmbedLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --guide "$work/b.npy" --guide "$work/a.npy" --grad-out "$work/gist"
+matches "gist wrote its gradients" "$(ls "$work/gist" | tr '\n' ' ' > "$work/list"; echo "$work/list")" 'grad_input_1.npy'
+check "gist without a guide" 2 "$bin" eval --loss GISTEmbedLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+contains "gist without a guide message" "$work/err" "needs --guide for every --embeddings column"
+check "guide for a loss without one" 2 "$bin" eval --loss MultipleNegativesRankingLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --guide "$work/a.npy"
+contains "guide refused message" "$work/err" "takes no --guide"
+check "gor prints its terms" 0 "$bin" eval --loss GlobalOrthogonalRegularizationLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+matches "gor terms" "$work/out" '"terms": {"gor_mean": [-0-9.e]*, "gor_second_moment": '
+check "gor without terms" 2 "$bin" eval --loss GlobalOrthogonalRegularizationLoss --set mean_weight=none --set second_moment_weight=0 --embeddings "$work/a.npy"
+contains "gor without terms message" "$work/err" "at least one of mean_weight and second_moment_weight"
+
 check "unknown loss" 2 "$bin" eval --loss NoSuchLoss --embeddings "$work/items.npy"
 matches "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"
 check "unknown parameter" 2 "$bin" eval --loss TripletLoss --set margin=1 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"

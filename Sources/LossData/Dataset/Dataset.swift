@@ -87,6 +87,8 @@ public struct Dataset: Sendable {
     /// What a loader read and how (which column became what, the ids class names became),
     /// and warnings ("warning: ..."), one line each, for the load command's output.
     public var notes: [String] = []
+    /// A guide model's embedding per item, (items, D_guide), when one was loaded (GISTEmbedLoss).
+    public var guide: Matrix<Float>?
 
     public init(name: String, shape: DatasetShape, items: ItemFeatures, texts: [String]? = nil, examples: [[Int]],
                 labels: [Double] = [], labelNames: [String] = [], teacher: Matrix<Float>? = nil, itemClasses: [Int]? = nil) {
@@ -126,6 +128,9 @@ public struct Dataset: Sendable {
         }
         if let teacher, teacher.rows != itemCount {
             throw DataError("\(name): the teacher matrix has \(teacher.rows) rows for \(itemCount) items")
+        }
+        if let guide, guide.rows != itemCount {
+            throw DataError("\(name): the guide has \(guide.rows) rows for \(itemCount) items")
         }
         if case .vectors(let matrix) = items, let bad = matrix.values.firstIndex(where: { !$0.isFinite }) {
             throw DataError("\(name): item \(bad / max(matrix.cols, 1)) has a non-finite value (NaN or inf) in column \(bad % max(matrix.cols, 1))")

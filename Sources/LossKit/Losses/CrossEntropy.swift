@@ -14,11 +14,13 @@ enum CrossEntropy {
         var strongestRivals: [Int?]
     }
 
-    /// logits: (N, C); targets: N class indices in 0..<C. Rows run in parallel.
+    /// logits: (N, C); targets: N class indices in 0..<C. Rows run in parallel. `meanOver`
+    /// divides by another row count than N (a chunk of a larger batch).
     static func evaluate<T: Scalar>(logits: Matrix<T>, targets: [Int], keepProbabilities: Bool = false,
-                                    rankTargets: Bool = false) -> Output<T> {
+                                    rankTargets: Bool = false, meanOver: Int? = nil) -> Output<T> {
         let n = logits.rows, c = logits.cols
-        let meanScale = 1 / T(n)
+        let meanRows = T(meanOver ?? n)
+        let meanScale = 1 / meanRows
         var rowLosses = [T](repeating: 0, count: n)
         var ranks = [Int](repeating: 1, count: rankTargets ? n : 0)
         var rivals = [Int](repeating: -1, count: rankTargets ? n : 0)
@@ -55,13 +57,13 @@ enum CrossEntropy {
             // p = n·g, plus 1 at the target: recovered from the gradient rather than kept twice.
             var p = gradient
             for i in 0..<n {
-                for j in 0..<c { p[i, j] *= T(n) }
+                for j in 0..<c { p[i, j] *= meanRows }
                 p[i, targets[i]] += 1
             }
             probabilities = p
         }
         let total = rowLosses.reduce(0, +)
-        return Output(value: total / T(n), gradient: gradient, rowLosses: rowLosses, probabilities: probabilities,
+        return Output(value: total / meanRows, gradient: gradient, rowLosses: rowLosses, probabilities: probabilities,
                       ranks: ranks, strongestRivals: rivals.map { $0 < 0 ? nil : $0 })
     }
 
@@ -118,7 +120,13 @@ enum CrossEntropy {
             let zf = UnsafeRawPointer(z).assumingMemoryBound(to: Float.self)
             let gf = UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self)
             let shift = Float(top)
-            for j in 0..<c { gf[j] = FastExp.exp(zf[j] - shift) }
+            // Terms below e^-60 of the row's largest are 0: scaled by 1/N they would become
+            // subnormal, and a GEMM over subnormal gradients runs many times slower (GIST's
+            // masked candidates, a small temperature). What is dropped is far below Float's precision.
+            for j in 0..<c {
+                let x = zf[j] - shift
+                gf[j] = x < -60 ? 0 : FastExp.exp(x)
+            }
         } else {
             for j in 0..<c { g[j] = T.exp(z[j] - top) }
         }

@@ -47,6 +47,8 @@ public struct BenchCase: Sendable, CustomStringConvertible {
         case .none: break
         }
         if owned { result.parameters = loss.initialWeights(dimension: dim, classes: 3, seed: 1) }
+        // Guided losses: a guide of the same dimension, independent of the columns.
+        if spec.needsGuide { result.guides = result.columns.map { _ in matrix(batch) } }
         return result
     }
 }
@@ -71,12 +73,13 @@ public enum BenchRunner {
         let batch = benchCase.makeBatch(for: loss)
         let lossTime = try medianTime(budget: budget) { _ = try loss.evaluate(batch) }
         let embeddings = batch.columns[0]
-        let upstream = Matrix<Float>(rows: benchCase.batch, cols: benchCase.batch,
-                                     values: (0..<(benchCase.batch * benchCase.batch)).map { Float($0 % 7) })
         if !floor {
             return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, repeats: lossTime.repeats,
                                     peakMegabytes: 0, gemmFloorMilliseconds: 0)
         }
+        // Made only for the floor, so that a run without it measures the loss's own peak memory.
+        let upstream = Matrix<Float>(rows: benchCase.batch, cols: benchCase.batch,
+                                     values: (0..<(benchCase.batch * benchCase.batch)).map { Float($0 % 7) })
         let floorTime = try medianTime(budget: budget / 4) {
             _ = Matrix.product(embeddings, embeddings, transposeB: true)
             _ = Matrix.product(upstream, embeddings)

@@ -100,6 +100,9 @@ public enum DatasetCatalog {
             default: throw CommandError("as must be one of \(conversions.joined(separator: ", ")), got '\(target)'")
             }
         }
+        if let guide = reader.string("guide") {
+            dataset.guide = try GuideLoader.load(path: guide.hasPrefix("/") ? guide : directory + "/" + guide, itemCount: dataset.itemCount)
+        }
         try reader.finish()
         try dataset.validate()
         dataset.notes = notes

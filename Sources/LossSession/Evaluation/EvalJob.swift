@@ -36,6 +36,19 @@ public enum EvalJob {
             throw LossError("\(loss.className) needs --labels (\(loss.inputSpec.labels.rawValue))")
         }
 
+        if loss.inputSpec.needsGuide {
+            if request.guides.count != columns.count {
+                throw LossError("\(loss.className) needs --guide for every --embeddings column (\(columns.count)), got \(request.guides.count)")
+            }
+            batch.guides = try request.guides.map { array -> Matrix<Double> in
+                try requireFinite(array)
+                guard array.rank == 2 else { throw LossError("\(array.source): a guide must be 2-D (rows x dimension), got shape \(array.shape)") }
+                return try array.matrix(Double.self)
+            }
+        } else if !request.guides.isEmpty {
+            throw LossError("\(loss.className) takes no --guide (only GISTEmbedLoss and CachedGISTEmbedLoss do)")
+        }
+
         var weightShapes: [String: [Int]] = [:]
         var initialized = false
         let known = loss.weightNames

@@ -7,6 +7,9 @@ extension EvalJob.Outcome {
     /// numbers are null with a `_reason` field beside them (see `JSONText`).
     public func json(includeMined: Bool) -> String {
         var fields = JSONText.numberField("loss", result.value)
+        if !result.terms.isEmpty {
+            fields.append(("terms", JSONText.object(result.terms.flatMap { JSONText.numberField($0.name, $0.value) })))
+        }
         fields += [
             ("loss_name", JSONText.string(loss.className)),
             ("reference", JSONText.string(reference.rawValue)),

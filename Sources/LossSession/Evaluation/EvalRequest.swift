@@ -14,18 +14,21 @@ public struct EvalRequest: Sendable {
     public var labels: NumpyArray?
     /// Parameters owned by the loss, by PyTorch name (SoftmaxLoss's classifier.weight/.bias).
     public var weights: [String: NumpyArray]
+    /// A guide model's embeddings, one per column (GISTEmbedLoss).
+    public var guides: [NumpyArray]
     /// Seeds a loss's own weights when it gets none.
     public var seed: UInt64
     /// The sentence-transformers release whose behaviour to compute.
     public var reference: LossReference = .latest
 
     public init(lossName: String, settings: [String: String] = [:], embeddings: [NumpyArray],
-                labels: NumpyArray? = nil, weights: [String: NumpyArray] = [:], seed: UInt64 = 0) {
+                labels: NumpyArray? = nil, weights: [String: NumpyArray] = [:], guides: [NumpyArray] = [], seed: UInt64 = 0) {
         self.lossName = lossName
         self.settings = settings
         self.embeddings = embeddings
         self.labels = labels
         self.weights = weights
+        self.guides = guides
         self.seed = seed
     }
 

@@ -30,7 +30,8 @@ enum HeldOutEvaluation {
         let columns = (0..<dataset.columnCount).map { c in test.map { item($0, c) } }
         let embeddings = model.encoder.forward(items: columns.flatMap { $0 }).embeddings
         var batch = LossBatch(columns: embeddings.splitRows(columns.map(\.count)),
-                              labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] }, parameters: model.lossParameters)
+                              labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] }, parameters: model.lossParameters,
+                              guides: loss.embeddingLoss.map { GuideColumns.make($0, dataset, model, items: columns) } ?? [])
         if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(columns[0]) }
         // Embeddings that overflow float32 give a loss that looks fine and means nothing.
         let overflows = DivergenceGuard.overflow(in: embeddings, loss: loss) != nil

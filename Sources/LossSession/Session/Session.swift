@@ -53,6 +53,8 @@ public final class Session {
         /// Token-level losses only: the decoder and the noise's random stream.
         public var decoder: DenoisingDecoder<Float>?
         public var noise: SeededRandom
+        /// Guided losses without a loaded guide: the encoder as it was when the model was built, frozen.
+        public var startingEncoder: Encoder<Float>? = nil
     }
 
     public init(workingDirectory: String = FileManager.default.currentDirectoryPath) {

@@ -24,7 +24,8 @@ extension Session {
                                        classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
         model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
                       sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
-                      noise: SeededRandom(seed: settings.seed ^ 0xD0_15E))
+                      noise: SeededRandom(seed: settings.seed ^ 0xD0_15E),
+                      startingEncoder: loss.inputSpec.needsGuide && dataset.guide == nil ? builtEncoder : nil)
         checkpoints = []
         saveCheckpoint(model!)
         stepIndex = 0

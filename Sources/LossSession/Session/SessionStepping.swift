@@ -52,7 +52,7 @@ extension Session {
         if let reason = DivergenceGuard.overflow(in: pass.embeddings, loss: self.loss) { throw diverged(reason) }
         let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
-                                  parameters: current.lossParameters)
+                                  parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
         if let teacher = dataset.teacher {
             let dimension = current.encoder.outputDimension, width = loss.teacherWidth(dimension: dimension)
             if teacher.cols != width && width == dimension {

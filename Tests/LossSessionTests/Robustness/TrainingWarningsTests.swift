@@ -27,4 +27,17 @@ import Testing
         }
         #expect(!runner.session.warnings.contains { $0.contains("0 by construction") })
     }
+
+    @Test func aHardnessStrengthThatSwampsThePositiveWarns() throws {
+        let runner = NotebookRunner(session: Session(workingDirectory: "/tmp"))
+        for line in ["load text:pairs", "encoder bow dim=8", "loss MultipleNegativesRankingLoss hardness_mode=all_negatives hardness_strength=200",
+                     "set batch_size=16 eval_every=0", "step 1"] {
+            try runner.execute(line)
+        }
+        let warning = runner.session.warnings.first { $0.hasPrefix("hardness_strength 200 is at least the scale 20") }
+        #expect(warning?.contains("anchors one outranks the positive") == true, "\(runner.session.warnings)")
+        try runner.execute("loss MultipleNegativesRankingLoss hardness_mode=all_negatives hardness_strength=2")
+        try runner.execute("step 1")
+        #expect(!runner.session.warnings.contains { $0.hasPrefix("hardness_strength") })
+    }
 }

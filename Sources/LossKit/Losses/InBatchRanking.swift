@@ -1,0 +1,381 @@
+/// The softmax over in-batch candidates of sentence-transformers 6.2's
+/// `MultipleNegativesRankingLoss`, shared by it, `MultipleNegativesSymmetricRankingLoss` and
+/// their cached forms (which run it over chunks of query rows).
+///
+/// Columns: queries q (column 0), then documents D = [positives p; hard negatives...]; D_j
+/// belongs to row j mod B. Per query row i, with S the similarity and s = scale:
+/// - query_to_doc  s·S(q_i, D_j) (+ the detached hardness penalty α·S on the entries its mode picks);
+/// - query_to_query s·S(q_i, q_j), j ≠ i;
+/// - doc_to_query  s·S(q_j, p_i);
+/// - doc_to_doc    s·S(D_j, p_i), j mod B ≠ i.
+/// `joint`: one log-sum-exp over every enabled block, minus the positive s·S(q_i, p_i);
+/// `per_direction`: the mean of each block's log-sum-exp, minus the positive. The loss is the
+/// mean over the rows.
+public struct InBatchRanking: Sendable, Equatable {
+    public enum Direction: String, Sendable, CaseIterable {
+        case queryToDoc = "query_to_doc", queryToQuery = "query_to_query", docToQuery = "doc_to_query", docToDoc = "doc_to_doc"
+    }
+
+    public enum Partition: String, Sendable, CaseIterable {
+        case joint, perDirection = "per_direction"
+    }
+
+    public enum Hardness: String, Sendable, CaseIterable {
+        case inBatchNegatives = "in_batch_negatives", hardNegatives = "hard_negatives", allNegatives = "all_negatives"
+    }
+
+    public var scale: Double
+    public var similarity: MatrixSimilarity
+    public var directions: Set<Direction>
+    public var partition: Partition
+    public var hardness: Hardness?
+    public var hardnessStrength: Double
+    /// Accepted for the reference's signature: in one process the gather returns its input.
+    public var gatherAcrossDevices: Bool
+
+    public init(scale: Double = 20, similarity: MatrixSimilarity = .cosSim, directions: Set<Direction> = [.queryToDoc],
+                partition: Partition = .joint, hardness: Hardness? = nil, hardnessStrength: Double = 0,
+                gatherAcrossDevices: Bool = false) {
+        self.scale = scale
+        self.similarity = similarity
+        self.directions = directions
+        self.partition = partition
+        self.hardness = hardness
+        self.hardnessStrength = hardnessStrength
+        self.gatherAcrossDevices = gatherAcrossDevices
+    }
+
+    // MARK: - Parameters
+
+    static let scaleParameter = LossParameter("scale", .number, default: "20", role: .scale,
+                                              "multiplies the similarities before the softmax (1 / temperature); must be > 0")
+    static let similarityParameter = LossParameter("similarity_fct", .choice(MatrixSimilarity.allCases.map(\.rawValue)), default: "cos_sim",
+                                                   role: .metric, "util similarity of queries and documents")
+        .script(.expressions(Dictionary(uniqueKeysWithValues: MatrixSimilarity.allCases.map { ($0.rawValue, "util." + $0.rawValue) })))
+    static let gatherParameter = LossParameter("gather_across_devices", .flag, default: "false",
+                                               "gather other devices' candidates (one process here: no effect)").added(in: .v6_2_0)
+    static let directionsParameter = LossParameter("directions", .set(members: Direction.allCases.map(\.rawValue), required: "query_to_doc"),
+                                                   default: "query_to_doc",
+                                                   "which similarity blocks enter the softmax, comma-joined in any order (query_to_doc,doc_to_query)")
+        .added(in: .v6_2_0)
+    static let partitionParameter = LossParameter("partition_mode", .choice(Partition.allCases.map(\.rawValue)), default: "joint",
+                                                  "one softmax over all directions, or one per direction averaged (query_to_doc, doc_to_query only)")
+        .added(in: .v6_2_0)
+    static let hardnessParameter = LossParameter("hardness_mode", .choice(["none"] + Hardness.allCases.map(\.rawValue)), default: "none", role: .hardness,
+                                                 "which query_to_doc negatives get the penalty hardness_strength · similarity (detached)")
+        .added(in: .v6_2_0)
+    static let strengthParameter = LossParameter("hardness_strength", .number, default: "0", role: .hardnessStrength,
+                                                 "the penalty's weight, ≥ 0 (0: no penalty)").added(in: .v6_2_0)
+
+    /// MultipleNegativesRankingLoss's own table, in the reference's order.
+    static let rankingParameters = [scaleParameter, similarityParameter, gatherParameter, directionsParameter,
+                                    partitionParameter, hardnessParameter, strengthParameter]
+    /// The symmetric losses fix directions and partition_mode.
+    static let symmetricParameters = [scaleParameter, similarityParameter, gatherParameter]
+
+    /// The cached losses' own parameters.
+    static let cachedParameters = [
+        LossParameter("mini_batch_size", .wholeNumber(minimum: 1), default: "32", "query rows whose logits are held at once"),
+        LossParameter("mini_batch_num_tokens", .fixed, default: "none", "mini-batches by token count (LossLab has no tokens: none only)"),
+    ]
+
+    static func readCached(_ settings: inout LossSettings) throws -> Int {
+        try settings.fixed("mini_batch_num_tokens") { ["none", "null"].contains($0.trimmingCharacters(in: .whitespaces).lowercased()) }
+        return try settings.int("mini_batch_size")
+    }
+
+    /// Reads the table's parameters the loss has (the symmetric ones fix the rest) and checks them as the reference does.
+    static func read(_ settings: inout LossSettings, owner: String, symmetric: Bool) throws -> InBatchRanking {
+        var ranking = InBatchRanking()
+        ranking.scale = try settings.double("scale")
+        // 1.2.0 took any scale; 6.2.0 refuses a scale that is not positive.
+        if settings.reference >= .v6_2_0 && !(ranking.scale > 0) {
+            throw LossError("\(owner): scale must be greater than 0, got \(ranking.scale)")
+        }
+        ranking.similarity = try settings.choice("similarity_fct", parse: MatrixSimilarity.parse)
+        ranking.gatherAcrossDevices = try settings.bool("gather_across_devices")
+        if symmetric {
+            ranking.directions = [.queryToDoc, .docToQuery]
+            ranking.partition = .perDirection
+            return ranking
+        }
+        ranking.directions = try settings.choice("directions", accepted: "a comma-joined set of "
+            + Direction.allCases.map(\.rawValue).joined(separator: ", "), parse: parseDirections(owner))
+        if !ranking.directions.contains(.queryToDoc) {
+            throw LossError("\(owner): directions must include query_to_doc, got \(describe(ranking.directions))")
+        }
+        ranking.partition = try settings.choice("partition_mode", parse: { Partition(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) })
+        if ranking.partition == .perDirection, !ranking.directions.isSubset(of: [.queryToDoc, .docToQuery]) {
+            throw LossError("\(owner): partition_mode=per_direction takes only query_to_doc and doc_to_query, got \(describe(ranking.directions))")
+        }
+        ranking.hardness = try settings.choice("hardness_mode", parse: { text -> Hardness?? in
+            let word = text.trimmingCharacters(in: .whitespaces).lowercased()
+            return word == "none" ? .some(nil) : Hardness(rawValue: word).map { .some($0) }
+        })
+        ranking.hardnessStrength = try settings.double("hardness_strength")
+        if ranking.hardnessStrength < 0 {
+            throw LossError("\(owner): hardness_strength must be at least 0, got \(ranking.hardnessStrength)")
+        }
+        return ranking
+    }
+
+    /// A comma-joined set; unknown or empty members make it unreadable (nil).
+    static func parseDirections(_ owner: String) -> (String) -> Set<Direction>? {
+        { text in
+            let words = text.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let parsed = words.map { Direction(rawValue: $0) }
+            guard !words.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
+            return Set(parsed.compactMap { $0 })
+        }
+    }
+
+    static func describe(_ directions: Set<Direction>) -> String {
+        Direction.allCases.filter(directions.contains).map(\.rawValue).joined(separator: ",")
+    }
+
+    var rankingSettings: [(name: String, value: String)] {
+        [("scale", "\(scale)"), ("similarity_fct", similarity.rawValue), ("gather_across_devices", "\(gatherAcrossDevices)"),
+         ("directions", Self.describe(directions)), ("partition_mode", partition.rawValue),
+         ("hardness_mode", hardness?.rawValue ?? "none"), ("hardness_strength", "\(hardnessStrength)")]
+    }
+
+    var symmetricSettings: [(name: String, value: String)] { Array(rankingSettings.prefix(3)) }
+
+    // MARK: - Memory
+
+    /// Logits of every block, their softmax gradient and one copy while they are split or
+    /// joined, for `chunk` query rows at a time.
+    func scratchBytes(rows: Int, chunk: Int, columns: Int, scalarBytes: Int) -> Double {
+        let b = Double(rows), documents = b * Double(max(columns - 1, 1))
+        var width = documents
+        if directions.contains(.queryToQuery) { width += b }
+        if directions.contains(.docToQuery) { width += b }
+        if directions.contains(.docToDoc) { width += documents }
+        return 3 * Double(min(chunk, rows)) * width * Double(scalarBytes)
+    }
+
+    // MARK: - Forward and backward
+
+    /// Value, gradients and the ranking report, computed over `chunk` query rows at a time
+    /// (the whole batch when `chunk` ≥ its rows); the result does not depend on `chunk` beyond rounding.
+    func compute<T: Scalar>(_ batch: LossBatch<T>, chunk: Int) -> LossResult<T> {
+        let documentColumns = Array(batch.columns.dropFirst())
+        let q = similarity.prepare(batch.columns[0])
+        let docs = similarity.prepare(documentColumns.count == 1 ? documentColumns[0] : Matrix.vstack(documentColumns))
+        let b = q.rows.rows, width = docs.rows.rows, dim = q.rows.cols
+        let alpha = T(scale)
+        let whole = chunk >= b
+        let needsPositives = directions.contains(.docToDoc) || (!whole && directions.contains(.docToQuery))
+        var dQ: Matrix<T>? = nil, dD: Matrix<T>? = nil
+        var value: T = 0
+        var tuples: [MinedTuple] = []
+        var counts = MiningCounts(valid: b * max(width - 1, 0), used: b)
+        var reportScores: [Double] = []
+        let keepScores = b * width <= MiningReport.scoreLimit
+        let penaltyScale = T(hardness != nil ? hardnessStrength : 0)
+
+        for start in stride(from: 0, to: b, by: max(chunk, 1)) {
+            let range = start..<min(start + max(chunk, 1), b)
+            let n = range.count
+            let queries = whole ? q.rows : q.rows.rows(range)
+            let ownPositives = needsPositives ? docs.rows.rows(range) : docs.rows
+
+            // Blocks, each (n, its width).
+            var qd = similarity.scores(queries, docs.rows, alpha: alpha)
+            var dq: Matrix<T>? = nil
+            if directions.contains(.docToQuery) {
+                dq = whole ? Self.transposedBlock(qd, columns: b) : similarity.scores(ownPositives, q.rows, alpha: alpha)
+            }
+            if keepScores { reportScores += qd.values.map { Double($0 / alpha) } }
+            if penaltyScale > 0 { addPenalty(&qd, rows: range, b: b, strength: penaltyScale / alpha) }
+            var qq: Matrix<T>? = nil
+            if directions.contains(.queryToQuery) {
+                var block = similarity.scores(queries, q.rows, alpha: alpha)
+                for i in 0..<n { block[i, range.lowerBound + i] = -.infinity }
+                qq = block
+            }
+            var dd: Matrix<T>? = nil
+            if directions.contains(.docToDoc) {
+                var block = similarity.scores(ownPositives, docs.rows, alpha: alpha)
+                for i in 0..<n {
+                    for j in stride(from: range.lowerBound + i, to: width, by: b) { block[i, j] = -.infinity }
+                }
+                dd = block
+            }
+
+            // Softmax gradients of each block.
+            let targets = Array(range)
+            var gQD: Matrix<T>, gQQ: Matrix<T>? = nil, gDQ: Matrix<T>? = nil, gDD: Matrix<T>? = nil
+            var ranked: CrossEntropy.Output<T>
+            var rowLosses: [T]
+            switch partition {
+            case .joint:
+                let blocks = [qd] + [qq, dq, dd].compactMap { $0 }
+                let logits = blocks.count == 1 ? qd : Self.joined(blocks)
+                ranked = CrossEntropy.evaluate(logits: logits, targets: targets, rankTargets: blocks.count == 1, meanOver: b)
+                rowLosses = ranked.rowLosses
+                value += ranked.rowLosses.reduce(0, +) / T(b)
+                var parts = blocks.count == 1 ? [ranked.gradient] : Self.split(ranked.gradient, widths: blocks.map(\.cols))
+                gQD = parts.removeFirst()
+                if qq != nil { gQQ = parts.removeFirst() }
+                if dq != nil { gDQ = parts.removeFirst() }
+                if dd != nil { gDD = parts.removeFirst() }
+            case .perDirection:
+                let k = dq == nil ? 1 : 2
+                ranked = CrossEntropy.evaluate(logits: qd, targets: targets, rankTargets: true, meanOver: b * k)
+                value += ranked.rowLosses.reduce(0, +) / T(b * k)
+                rowLosses = ranked.rowLosses
+                gQD = ranked.gradient
+                if let dq {
+                    let reverse = CrossEntropy.evaluate(logits: dq, targets: targets, meanOver: b * k)
+                    value += reverse.rowLosses.reduce(0, +) / T(b * k)
+                    rowLosses = zip(rowLosses, reverse.rowLosses).map { ($0 + $1) / 2 }
+                    gDQ = reverse.gradient
+                }
+            }
+            appendTuples(&tuples, &counts, qd: qd, ranked: ranked, rowLosses: rowLosses, rows: range, b: b, alpha: alpha,
+                         strength: penaltyScale)
+
+            // Back to the prepared rows.
+            if whole, let g = gDQ {
+                Self.addTransposed(g, into: &gQD)
+                gDQ = nil
+            }
+            let fromQD = similarity.backward(gQD, queries, docs.rows, alpha: alpha)
+            Self.add(fromQD.x, into: &dQ, rows: b, atRow: start)
+            Self.add(fromQD.y, into: &dD, rows: width, atRow: 0)
+            if let g = gQQ {
+                let part = similarity.backward(g, queries, q.rows, alpha: alpha)
+                Self.add(part.x, into: &dQ, rows: b, atRow: start)
+                Self.add(part.y, into: &dQ, rows: b, atRow: 0)
+            }
+            if let g = gDQ {
+                let part = similarity.backward(g, ownPositives, q.rows, alpha: alpha)
+                Self.add(part.x, into: &dD, rows: width, atRow: start)
+                Self.add(part.y, into: &dQ, rows: b, atRow: 0)
+            }
+            if let g = gDD {
+                let part = similarity.backward(g, ownPositives, docs.rows, alpha: alpha)
+                Self.add(part.x, into: &dD, rows: width, atRow: start)
+                Self.add(part.y, into: &dD, rows: width, atRow: 0)
+            }
+        }
+
+        let gradientQ = similarity.finish(dQ!, q), gradientD = similarity.finish(dD!, docs)
+        var report = MiningReport(kind: .ranking, tuples: tuples, counts: counts)
+        if keepScores {
+            report.scores = reportScores
+            report.scoreColumns = width
+        }
+        let documentGradients = documentColumns.count == 1 ? [gradientD] : gradientD.splitRows(documentColumns.map(\.rows))
+        return LossResult(value: value, columnGradients: [gradientQ] + documentGradients, mining: report)
+    }
+
+    /// Whether the hardness mode penalises query i's document j.
+    @inline(__always)
+    private func penalized(_ i: Int, _ j: Int, b: Int) -> Bool {
+        switch hardness {
+        case .inBatchNegatives: return j % b != i
+        case .hardNegatives: return j >= b && j % b == i
+        case .allNegatives: return j != i
+        case nil: return false
+        }
+    }
+
+    /// logit += (α / scale) · logit on the penalised entries: α · S, with S the similarity.
+    private func addPenalty<T: Scalar>(_ qd: inout Matrix<T>, rows: Range<Int>, b: Int, strength: T) {
+        let width = qd.cols
+        for (local, i) in rows.enumerated() {
+            for j in 0..<width where penalized(i, j, b: b) { qd[local, j] += strength * qd[local, j] }
+        }
+    }
+
+    /// Each query's rank among its query_to_doc logits and its strongest rival document.
+    private func appendTuples<T: Scalar>(_ tuples: inout [MinedTuple], _ counts: inout MiningCounts, qd: Matrix<T>,
+                                         ranked: CrossEntropy.Output<T>, rowLosses: [T], rows: Range<Int>, b: Int, alpha: T,
+                                         strength: T) {
+        let width = qd.cols
+        // The similarity behind a (possibly penalised) logit.
+        func similarityAt(_ local: Int, _ j: Int) -> Double {
+            let i = rows.lowerBound + local
+            return Double(qd[local, j] / (penalized(i, j, b: b) && strength > 0 ? alpha + strength : alpha))
+        }
+        for (local, i) in rows.enumerated() {
+            let rank: Int, rival: Int?
+            if !ranked.ranks.isEmpty {
+                rank = ranked.ranks[local]
+                rival = ranked.strongestRivals[local]
+            } else {
+                let own = qd[local, i]
+                var count = 1, best: Int? = nil
+                for j in 0..<width where j != i {
+                    if qd[local, j] > own { count += 1 }
+                    if best.map({ qd[local, j] > qd[local, $0] }) ?? true { best = j }
+                }
+                rank = count
+                rival = best
+            }
+            if rank > 1 { counts.hard += 1; counts.active += 1 } else { counts.easy += 1 }
+            tuples.append(MinedTuple(anchor: i, positive: i, negative: rival, positiveScore: similarityAt(local, i),
+                                     negativeScore: rival.map { similarityAt(local, $0) },
+                                     loss: Double(rowLosses[local]), label: Double(rank)))
+        }
+    }
+
+    // MARK: - Block plumbing
+
+    /// The first `columns` columns of m, transposed: (columns, m.rows).
+    private static func transposedBlock<T: Scalar>(_ m: Matrix<T>, columns: Int) -> Matrix<T> {
+        var out = Matrix<T>(zeros: columns, m.rows)
+        for i in 0..<m.rows {
+            for j in 0..<columns { out[j, i] = m[i, j] }
+        }
+        return out
+    }
+
+    /// target[:, 0..<g.rows] += gᵀ.
+    private static func addTransposed<T: Scalar>(_ g: Matrix<T>, into target: inout Matrix<T>) {
+        for i in 0..<g.rows {
+            for j in 0..<g.cols { target[j, i] += g[i, j] }
+        }
+    }
+
+    /// Blocks with the same rows side by side.
+    private static func joined<T: Scalar>(_ blocks: [Matrix<T>]) -> Matrix<T> {
+        let n = blocks[0].rows, total = blocks.reduce(0) { $0 + $1.cols }
+        var values: [T] = []
+        values.reserveCapacity(n * total)
+        for i in 0..<n {
+            for block in blocks { values += block.values[(i * block.cols)..<((i + 1) * block.cols)] }
+        }
+        return Matrix(rows: n, cols: total, values: values)
+    }
+
+    /// The inverse of `joined`.
+    private static func split<T: Scalar>(_ m: Matrix<T>, widths: [Int]) -> [Matrix<T>] {
+        var start = 0
+        return widths.map { width in
+            defer { start += width }
+            var values: [T] = []
+            values.reserveCapacity(m.rows * width)
+            for i in 0..<m.rows { values += m.values[(i * m.cols + start)..<(i * m.cols + start + width)] }
+            return Matrix(rows: m.rows, cols: width, values: values)
+        }
+    }
+
+    /// target[row..., :] += part, target (rows, part.cols) starting at zero; a first part that
+    /// covers it all is taken as it is.
+    private static func add<T: Scalar>(_ part: Matrix<T>, into accumulated: inout Matrix<T>?, rows: Int, atRow row: Int) {
+        if accumulated == nil {
+            if row == 0 && part.rows == rows { accumulated = part; return }
+            accumulated = Matrix(zeros: rows, part.cols)
+        }
+        let offset = row * part.cols
+        accumulated!.values.withUnsafeMutableBufferPointer { t in
+            part.values.withUnsafeBufferPointer { p in
+                for k in 0..<p.count { t[offset + k] += p[k] }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+"""Times forward + backward of sentence-transformers 6.2.0's ranking, guided and regulariser
+losses on random float32 embeddings, the PyTorch side of LossLab's `losslab bench` for them.
+
+The "model" is a small nn.Module whose forward hands back the embedding tensor of its feature
+dict (a leaf that requires grad), so the loss is timed on the embeddings alone; cached losses
+slice that dict per mini-batch, as their GradCache code does. Prints one JSON object per case:
+{"loss", "batch", "dim", "median_ms", "repeats"}.
+
+Usage: python torch62_new_losses.py [--loss NAME ...] [--batch N ...] [--dim D] [--seconds S] [--threads T]
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+from torch import nn
+from sentence_transformers.sentence_transformer import losses
+
+LOSSES = ["MultipleNegativesRankingLoss", "MultipleNegativesSymmetricRankingLoss",
+          "CachedMultipleNegativesRankingLoss", "CachedMultipleNegativesSymmetricRankingLoss",
+          "GISTEmbedLoss", "CachedGISTEmbedLoss", "GlobalOrthogonalRegularizationLoss"]
+COLUMNS = {"GlobalOrthogonalRegularizationLoss": 1}
+
+
+def one_word_tokenizer():
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+    return PreTrainedTokenizerFast(tokenizer_object=Tokenizer(WordLevel(vocab={"[UNK]": 0}, unk_token="[UNK]")))
+
+
+class Passthrough(nn.Module):
+    """Returns features[key] as the sentence embedding; enough of a SentenceTransformer for the losses' checks."""
+
+    def __init__(self, key, tokenizer):
+        super().__init__()
+        self.key = key
+        self.tokenizer = tokenizer
+        self.max_seq_length = 512
+        self.inner = nn.Identity()
+
+    def __getitem__(self, index):
+        return self.inner
+
+    def forward(self, features):
+        return {"sentence_embedding": features[self.key]}
+
+
+def make_loss(name, tokenizer):
+    model = Passthrough("emb", tokenizer)
+    if "GIST" in name:
+        return getattr(losses, name)(model, guide=Passthrough("guide", tokenizer))
+    return getattr(losses, name)(model)
+
+
+def median_ms(budget, body):
+    body()
+    times = []
+    start = time.perf_counter()
+    while len(times) < 3 or (time.perf_counter() - start < budget and len(times) < 50):
+        t0 = time.perf_counter()
+        body()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), len(times)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--loss", action="append", default=[])
+    parser.add_argument("--batch", action="append", type=int, default=[])
+    parser.add_argument("--dim", type=int, default=768)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    tokenizer = one_word_tokenizer()
+    for name in args.loss or LOSSES:
+        for batch in args.batch or [256, 1024]:
+            loss = make_loss(name, tokenizer)
+            columns = [torch.randn(batch, args.dim, requires_grad=True) for _ in range(COLUMNS.get(name, 2))]
+            guides = [torch.randn(batch, args.dim) for _ in columns]
+
+            def step():
+                features = [{"emb": c, "guide": g} for c, g in zip(columns, guides)]
+                out = loss(features, None)
+                if isinstance(out, dict):
+                    out = torch.stack(list(out.values())).sum()
+                out.backward()
+                for c in columns:
+                    c.grad = None
+
+            ms, repeats = median_ms(args.seconds, step)
+            print(json.dumps({"loss": name, "batch": batch, "dim": args.dim, "median_ms": round(ms, 3), "repeats": repeats}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
