@@ -46,7 +46,8 @@ public enum EvalJob {
                 return try array.matrix(Double.self)
             }
         } else if !request.guides.isEmpty {
-            throw LossError("\(loss.className) takes no --guide (only GISTEmbedLoss and CachedGISTEmbedLoss do)")
+            let guided = LossCatalog.all.filter { $0.inputSpec.needsGuide }.map { $0.className }.joined(separator: " and ")
+            throw LossError("\(loss.className) takes no --guide (only \(guided) do)")
         }
 
         var weightShapes: [String: [Int]] = [:]
