@@ -133,3 +133,18 @@ extension LossParameter {
         }
     }
 }
+
+extension ScriptLoss {
+    /// 6.2 deprecates the symmetric ranking losses (its deprecation warning would stop a script
+    /// run with warnings as errors): the same loss is the non-symmetric class, the same name
+    /// without "Symmetric", over both directions with one softmax per direction.
+    public static func symmetricAsDirections(_ loss: some LossDescription) -> ScriptLoss {
+        var call = ScriptLoss.derived(from: loss)
+        let replacement = type(of: loss).className.replacingOccurrences(of: "Symmetric", with: "")
+        call.callee = "losses." + replacement
+        call.arguments.insert(contentsOf: [Argument("directions", "(\"query_to_doc\", \"doc_to_query\")"),
+                                           Argument("partition_mode", "\"per_direction\"")], at: 0)
+        call.notes.append("\(type(of: loss).className) is deprecated in sentence-transformers 6.2; \(replacement) over both directions, one softmax per direction, is the same loss")
+        return call
+    }
+}

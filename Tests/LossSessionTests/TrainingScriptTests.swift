@@ -132,6 +132,10 @@ import Testing
         let softmax = try script(["load text:nli", "loss SoftmaxLoss concatenation_sent_multiplication=true"]).script
         #expect(softmax.contains("losses.SoftmaxLoss(model, embedding_dimension=model.get_embedding_dimension(), num_labels=3, concatenation_sent_multiplication=True)"))
         #expect(try script(["loss SoftmaxLoss num_labels=5"]).script.contains("num_labels=5"))
+        // 6.2 deprecates the symmetric classes; the script writes their replacement (checked equal on 6.2).
+        let symmetric = try script(["load text:pairs", "loss CachedMultipleNegativesSymmetricRankingLoss scale=10"]).script
+        #expect(symmetric.contains("losses.CachedMultipleNegativesRankingLoss(model, directions=(\"query_to_doc\", \"doc_to_query\"), partition_mode=\"per_direction\", scale=10.0"))
+        #expect(!symmetric.contains("losses.CachedMultipleNegativesSymmetricRankingLoss("))
         // (No built-in text data has teacher embeddings: the example rows, labelled by the teacher.)
         let mse = try script(["loss MSELoss"]).script
         #expect(mse.contains("losses.MSELoss(model)") && mse.contains(#"teacher = SentenceTransformer(args.teacher or args.model)"#))

@@ -18,6 +18,8 @@ public struct MultipleNegativesSymmetricRankingLoss: EmbeddingLoss {
         try settings.finish()
     }
 
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { ScriptLoss.symmetricAsDirections(self) }
+
     public var settings: [(name: String, value: String)] { ranking.symmetricSettings }
 
     public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
