@@ -148,3 +148,15 @@ extension ScriptLoss {
         return call
     }
 }
+
+extension ScriptLoss {
+    /// A guided loss's guide: a second, frozen copy of the starting model, which is LossLab's
+    /// guide when none was loaded (`load ... guide=FILE` names embeddings of another model, which
+    /// the script cannot know: the note says to put that model here).
+    public static func withStartingModelAsGuide(_ loss: some LossDescription) -> ScriptLoss {
+        var call = ScriptLoss.derived(from: loss)
+        call.arguments.insert(Argument("guide", "SentenceTransformer(args.model)"), at: 0)
+        call.notes.append("guide: a frozen copy of the starting model, LossLab's guide when none is loaded; with a guide file, load its model here")
+        return call
+    }
+}

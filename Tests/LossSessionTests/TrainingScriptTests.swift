@@ -136,6 +136,7 @@ import Testing
         let symmetric = try script(["load text:pairs", "loss CachedMultipleNegativesSymmetricRankingLoss scale=10"]).script
         #expect(symmetric.contains("losses.CachedMultipleNegativesRankingLoss(model, directions=(\"query_to_doc\", \"doc_to_query\"), partition_mode=\"per_direction\", scale=10.0"))
         #expect(!symmetric.contains("losses.CachedMultipleNegativesSymmetricRankingLoss("))
+        #expect(try script(["load text:pairs", "loss GISTEmbedLoss"]).script.contains("losses.GISTEmbedLoss(model, guide=SentenceTransformer(args.model))"))
         // (No built-in text data has teacher embeddings: the example rows, labelled by the teacher.)
         let mse = try script(["loss MSELoss"]).script
         #expect(mse.contains("losses.MSELoss(model)") && mse.contains(#"teacher = SentenceTransformer(args.teacher or args.model)"#))

@@ -27,6 +27,8 @@ public struct CachedGISTEmbedLoss: EmbeddingLoss {
         try settings.finish()
     }
 
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { ScriptLoss.withStartingModelAsGuide(self) }
+
     public var settings: [(name: String, value: String)] {
         Array(guided.settings.prefix(1)) + [("mini_batch_size", "\(miniBatchSize)"), ("mini_batch_num_tokens", "none")]
             + guided.settings.dropFirst()

@@ -22,6 +22,8 @@ public struct GISTEmbedLoss: EmbeddingLoss {
         try settings.finish()
     }
 
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { ScriptLoss.withStartingModelAsGuide(self) }
+
     public var settings: [(name: String, value: String)] {
         guided.settings
     }
