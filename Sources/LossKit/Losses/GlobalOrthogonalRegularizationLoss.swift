@@ -9,7 +9,8 @@ public struct GlobalOrthogonalRegularizationLoss: EmbeddingLoss {
     public static let summary = "regulariser: off-diagonal similarities' mean near 0 and second moment near 1/d"
     public static let parameters: [LossParameter] = [
         LossParameter("similarity_fct", .choice(MatrixSimilarity.allCases.map(\.rawValue)), default: "cos_sim", role: .metric,
-                      "util similarity of a column's rows with each other"),
+                      "util similarity of a column's rows with each other")
+            .script(.expressions(Dictionary(uniqueKeysWithValues: MatrixSimilarity.allCases.map { ($0.rawValue, "util." + $0.rawValue) }))),
         LossParameter("mean_weight", .number, default: "1", "weight of the squared mean term (0 or none: left out)"),
         LossParameter("second_moment_weight", .number, default: "1", "weight of the second-moment term (0 or none: left out)"),
         LossParameter("aggregation", .choice(["mean", "sum"]), default: "mean", "how each term combines over the columns"),
