@@ -21,7 +21,10 @@ import Testing
         let text = LossTable.text()
         for type in SessionLoss.all {
             #expect(text.contains("\(type.className): \(type.summary)"))
-            for parameter in type.parameters { #expect(text.contains("  \(parameter.name)=")) }
+            for parameter in type.parameters(in: .latest) { #expect(text.contains("  \(parameter.name)=")) }
+            for parameter in type.parameters where !parameter.exists(in: .latest) {
+                #expect(text.contains("reference 1.2.0 only: ") && text.contains(parameter.name), "\(parameter.name)")
+            }
         }
     }
 }

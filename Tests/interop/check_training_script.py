@@ -76,7 +76,8 @@ def off_default(parameters):
     settings = []
     for name, default, kind in parameters:
         choices = [c.strip() for c in kind.split("|")]
-        if not default or default.startswith("("):
+        if not default or default.startswith("(") or default == "none":
+            # From the data, or off by default (MSELoss's projection_dim must match the teacher).
             continue
         if len(choices) > 1:
             if choices == ["true", "false"] and name.startswith("concatenation_sent"):

@@ -1,10 +1,11 @@
 import LossKit
 
 /// The table of every loss a session trains, as `losslab losses` prints it and the README
-/// shows it: name, what it does, the data it takes, its parameters with their defaults.
+/// shows it: name, what it does, the data it takes, its parameters with their defaults, as
+/// today's reference has them (a parameter only older releases have is named apart).
 public enum LossTable {
     public static func parameterList(_ type: any LossDescription.Type) -> String {
-        let list = type.parameters.map { "\($0.name)=\($0.defaultValue ?? "(from the data)")" }
+        let list = type.parameters(in: .latest).map { "\($0.name)=\($0.defaultValue ?? "(from the data)")" }
         return list.isEmpty ? "none" : list.joined(separator: ", ")
     }
 
@@ -12,10 +13,13 @@ public enum LossTable {
     public static func text() -> String {
         SessionLoss.all.map { type in
             var lines = ["\(type.className): \(type.summary)", "  data: \(type.inputSpec.dataDescription)"]
-            for parameter in type.parameters {
+            let current = type.parameters(in: .latest)
+            for parameter in current {
                 lines.append("  \(parameter.name)=\(parameter.defaultValue ?? "(from the data)")  [\(parameter.typeDescription)]  \(parameter.doc)")
             }
-            if type.parameters.isEmpty { lines.append("  (no parameters)") }
+            if current.isEmpty { lines.append("  (no parameters)") }
+            let older = type.parameters.filter { !$0.exists(in: .latest) }
+            if !older.isEmpty { lines.append("  reference 1.2.0 only: " + older.map(\.name).joined(separator: ", ")) }
             return lines.joined(separator: "\n")
         }.joined(separator: "\n\n") + "\n"
     }
