@@ -58,6 +58,7 @@ public struct ParameterRow: Equatable, Sendable {
         "sampler": ["auto", "random", "pk", "no-duplicates"],
         "schedule": ["constantlr", "warmupconstant", "warmuplinear", "warmupcosine"],
         "kind": ["table", "linear", "mlp", "bow"],
+        "reference": LossReference.allCases.map(\.rawValue),
     ]
 
     public static func rows(for snapshot: TrainingSnapshot) -> [ParameterRow] {

@@ -51,6 +51,18 @@ import Testing
         #expect(model.view().lines().joined().contains("loss (log)"))
     }
 
+    @Test func theReferenceCyclesInTheParameterPane() throws {
+        let session = Session(workingDirectory: "/tmp")
+        _ = try session.apply(Command.parse("load toy:blobs classes=3 per_class=6 dim=4"))
+        var model = Self.model(TrainingSnapshot.make(session: session, status: TrainerStatus(), view: nil))
+        model.focus = .parameters
+        let rows = ParameterRow.rows(for: model.snapshot)
+        model.parameterSelection = try #require(rows.firstIndex { $0.name == "reference" })
+        #expect(rows[model.parameterSelection].value == "6.2.0")
+        let effects = model.update(.key(.character("+"))) + model.update(.key(.character("-")))
+        #expect(effects.contains(.send(.command("set reference=1.2.0"))), "\(effects)")
+    }
+
     @Test func paceKeysWalkTheLadder() {
         var model = Self.model()
         #expect(Self.press(&model, [.character("]")]) == [.send(.pace(100))])
