@@ -95,6 +95,7 @@ timed_side() {
 {
   echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "host:     $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "cpu:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), OpenBLAS kernels $("$losslab" bench --loss TripletLoss --batch 2 --dim 1 --seconds 0 --json | grep -o '"blas_kernels": "[^"]*"' | cut -d'"' -f4)"
   echo "commit:   $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$root" status --porcelain 2>/dev/null | grep -q . && echo ' (work tree modified)')"
   echo "torch:    $("$python" -c 'import torch; print(torch.__version__)'), sentence-transformers 1.2.0, 2 threads"
   echo "args:     ${pass[*]:-(defaults)}"

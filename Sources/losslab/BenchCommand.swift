@@ -45,6 +45,7 @@ struct BenchCommand: ParsableCommand {
             ? [(64, 384), (256, 768), (1024, 768)]
             : (batches.isEmpty ? [256] : batches).flatMap { b in (dims.isEmpty ? [768] : dims).map { (b, $0) } }
         if !json {
+            print("OpenBLAS kernels: \(BLASKernels.coreName)")
             print("loss                              batch   dim   median ms   gemm floor ms   x floor   peak MiB")
         }
         let references = try reference.isEmpty ? [LossReference.latest] : reference.map(LossReference.parse)
@@ -82,9 +83,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     static func json(_ m: BenchMeasurement) -> String {
-        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"repeats\": %d, \"reference\": \"%@\"}",
+        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"repeats\": %d, \"reference\": \"%@\", \"blas_kernels\": \"%@\"}",
                m.benchCase.loss, m.benchCase.batch, m.benchCase.dim, m.medianMilliseconds, m.peakMegabytes,
-               m.gemmFloorMilliseconds, m.repeats, m.benchCase.reference.rawValue)
+               m.gemmFloorMilliseconds, m.repeats, m.benchCase.reference.rawValue, BLASKernels.coreName)
     }
 
     static func tableRow(_ line: String) -> String {

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import LossKit
+
+BLASKernels.restartOnNativeKernelsIfNeeded()
 
 // Keep freed memory in the heap instead of returning it to the system: a training step
 // allocates the same large matrices every time, and glibc would otherwise map, fault in and
