@@ -16,6 +16,16 @@ extension Session {
             encoder = EncoderChoice()
             notes.append("encoder table (the items are vectors)")
         }
+        if case .vectors = loaded.items, encoder.kind == "table", let dimension = loaded.dimension,
+           (try? SizeBounds.checkEncoder(encoder, dataset: loaded, loss: loss)) == nil {
+            // A table of this many items does not fit; a linear map that starts as the identity
+            // shows the same embeddings at step 0 and has a size that does not grow with the data.
+            let linear = try EncoderChoice(kind: "linear", options: ["dim": "\(min(dimension, 4096))"])
+            if (try? SizeBounds.checkEncoder(linear, dataset: loaded, loss: loss)) != nil {
+                encoder = linear
+                notes.append("encoder \(linear.summary) (a table of \(loaded.itemCount) items would not fit in memory)")
+            }
+        }
         var newLoss = loss
         if let mismatch = Self.mismatch(loaded, loss) {
             // Keep the data; pick the first loss that fits so the session stays usable.
