@@ -16,4 +16,15 @@ import Testing
         #expect(FastExp.exp(-1000) >= 0 && FastExp.exp(-1000) < 1e-37)
         #expect(FastExp.exp(0) == 1)
     }
+
+    @Test func eightLanesGiveTheScalarResults() {
+        var x: Float = -100
+        while x < 100 {
+            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.37 })
+            let fast = FastExp.exp(lanes)
+            for lane in 0..<8 { #expect(fast[lane] == FastExp.exp(lanes[lane]), "at \(lanes[lane])") }
+            x += 2.9
+        }
+        #expect(FastExp.exp(SIMD8<Float>(repeating: .nan))[3].isNaN)
+    }
 }

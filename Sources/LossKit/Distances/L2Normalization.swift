@@ -18,8 +18,9 @@ public enum L2Normalization {
                             let row = xs.base + i * dim, o = os.base + i * dim
                             let norm = VectorKernels.sumOfSquares(row, count: dim).squareRoot()
                             ns[i] = norm
-                            let denominator = max(norm, eps)
-                            for k in 0..<dim { o[k] = row[k] / denominator }
+                            // One division per row: the products differ from x / |x| by rounding only.
+                            let inverse = 1 / max(norm, eps)
+                            for k in 0..<dim { o[k] = row[k] * inverse }
                         }
                     }
                 }
@@ -44,8 +45,8 @@ public enum L2Normalization {
                                 let norm = ns[i]
                                 if norm >= eps {
                                     // d(x/|x|) = (dy - y (y·dy)) / |x|
-                                    let dot = VectorKernels.dot(gr, yr, count: dim)
-                                    for k in 0..<dim { o[k] = (gr[k] - yr[k] * dot) / norm }
+                                    let dot = VectorKernels.dot(gr, yr, count: dim), inverse = 1 / norm
+                                    for k in 0..<dim { o[k] = (gr[k] - yr[k] * dot) * inverse }
                                 } else {
                                     for k in 0..<dim { o[k] = gr[k] / eps }
                                 }
