@@ -4,6 +4,7 @@
 #
 #   bash benchmarks/compare.sh [--loss NAME]... [--batch B]... [--dim D]... [--seconds S]
 #                              [--rounds N] [--out DIR] [--python PY] [--no-build] [--idle-wait S]
+#                              [--reference 1.2.0|6.2.0]
 #
 # --loss/--batch/--dim/--seconds go to both sides unchanged. --rounds N (default 1) runs the two
 # sides N times, alternating, and reports each case's median over the rounds, with the range of
@@ -14,6 +15,10 @@
 # S seconds for the machine to be idle (other processes using < 0.15 of a core); the CPU that
 # other processes used during each side's run is written to meta.txt and the table, because
 # 2-thread OpenMP/BLAS timings degrade badly when a core is taken by something else.
+# --reference 6.2.0 times the losses sentence-transformers added after 1.2.0 against the real
+# 6.2.0 classes (benchmarks/torch62_new_losses.py; --python then needs sentence-transformers
+# 6.2.0, e.g. ~/st62/bin/python), default shapes (256, 768) and (1024, 768), default losses
+# those the script lists.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,6 +28,7 @@ python="${ST_PYTHON:-/tmp/st120-venv/bin/python}"
 build=1
 idle_wait=300
 rounds=1
+reference=1.2.0
 pass=()
 
 while [ $# -gt 0 ]; do
@@ -38,15 +44,18 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
     --rounds=*) rounds="${1#--rounds=}"; shift ;;
+    --reference) reference="$2"; shift 2 ;;
+    --reference=*) reference="${1#--reference=}"; shift ;;
     --idle-wait) idle_wait="$2"; shift 2 ;;
     --idle-wait=*) idle_wait="${1#--idle-wait=}"; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 
-if ! "$python" -c 'import sentence_transformers, sys; sys.exit(sentence_transformers.__version__ != "1.2.0")' 2>/dev/null; then
-  echo "compare.sh: $python cannot import sentence-transformers 1.2.0; set it up as benchmarks/README.md says" >&2
+case "$reference" in 1.2.0|6.2.0) ;; *) echo "compare.sh: --reference is 1.2.0 or 6.2.0, got '$reference'" >&2; exit 2 ;; esac
+if ! "$python" -c "import sentence_transformers, sys; sys.exit(sentence_transformers.__version__ != '$reference')" 2>/dev/null; then
+  echo "compare.sh: $python cannot import sentence-transformers $reference; set it up as benchmarks/README.md says" >&2
   exit 1
 fi
 
@@ -97,16 +106,51 @@ timed_side() {
   echo "host:     $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "cpu:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), OpenBLAS kernels $("$losslab" bench --loss TripletLoss --batch 2 --dim 1 --seconds 0 --json | grep -o '"blas_kernels": "[^"]*"' | cut -d'"' -f4)"
   echo "commit:   $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$root" status --porcelain 2>/dev/null | grep -q . && echo ' (work tree modified)')"
-  echo "torch:    $("$python" -c 'import torch; print(torch.__version__)'), sentence-transformers 1.2.0, 2 threads"
+  echo "torch:    $("$python" -c 'import torch; print(torch.__version__)'), sentence-transformers $reference, 2 threads"
   echo "args:     ${pass[*]:-(defaults)}"
 } > "$out/meta.txt"
 cat "$out/meta.txt" >&2
 
+# 6.2.0: the new losses' script takes one --dim per run and prints a JSON object per line; the
+# same shapes and losses go to both sides.
+torch62() {
+  local dim
+  for dim in "${dims62[@]}"; do
+    OMP_NUM_THREADS=2 "$python" "$here/torch62_new_losses.py" --dim "$dim" --seconds "$seconds62" "${losses62[@]/#/--loss=}" "${batches62[@]/#/--batch=}"
+  done | python3 -c 'import json, sys; print(json.dumps([dict(json.loads(l), status="ok") for l in sys.stdin if l.strip()]))'
+}
+reference62=()
+if [ "$reference" = 6.2.0 ]; then
+  reference62=(--reference 6.2.0)
+  losses62=(); batches62=(); dims62=(); seconds62=1
+  for ((i = 0; i < ${#pass[@]}; i++)); do
+    case "${pass[$i]}" in
+      --loss) losses62+=("${pass[$((i + 1))]}"); i=$((i + 1)) ;;
+      --batch) batches62+=("${pass[$((i + 1))]}"); i=$((i + 1)) ;;
+      --dim) dims62+=("${pass[$((i + 1))]}"); i=$((i + 1)) ;;
+      --seconds) seconds62="${pass[$((i + 1))]}"; i=$((i + 1)) ;;
+      --loss=*) losses62+=("${pass[$i]#--loss=}") ;;
+      --batch=*) batches62+=("${pass[$i]#--batch=}") ;;
+      --dim=*) dims62+=("${pass[$i]#--dim=}") ;;
+      --seconds=*) seconds62="${pass[$i]#--seconds=}" ;;
+    esac
+  done
+  [ ${#losses62[@]} -gt 0 ] || read -r -a losses62 <<< "$(cd "$here" && "$python" -c 'import torch62_new_losses as t; print(" ".join(t.LOSSES))')"
+  [ ${#batches62[@]} -gt 0 ] || batches62=(256 1024)
+  [ ${#dims62[@]} -gt 0 ] || dims62=(768)
+  pass=("${losses62[@]/#/--loss=}" "${batches62[@]/#/--batch=}" "${dims62[@]/#/--dim=}" "--seconds=$seconds62")
+fi
+
 for round in $(seq 1 "$rounds"); do
-  echo "== round $round/$rounds: losslab bench --json ${pass[*]:-}" >&2
-  timed_side "losslab (round $round)" "$out/losslab.$round.json" "$losslab" bench --json ${pass[@]+"${pass[@]}"}
-  echo "== round $round/$rounds: torch_reference.py --json ${pass[*]:-}" >&2
-  timed_side "torch (round $round)" "$out/torch.$round.json" env OMP_NUM_THREADS=2 "$python" "$here/torch_reference.py" --json ${pass[@]+"${pass[@]}"}
+  echo "== round $round/$rounds: losslab bench --json ${reference62[*]:-} ${pass[*]:-}" >&2
+  timed_side "losslab (round $round)" "$out/losslab.$round.json" "$losslab" bench --json ${reference62[@]+"${reference62[@]}"} ${pass[@]+"${pass[@]}"}
+  if [ "$reference" = 6.2.0 ]; then
+    echo "== round $round/$rounds: torch62_new_losses.py ${pass[*]}" >&2
+    timed_side "torch (round $round)" "$out/torch.$round.json" torch62
+  else
+    echo "== round $round/$rounds: torch_reference.py --json ${pass[*]:-}" >&2
+    timed_side "torch (round $round)" "$out/torch.$round.json" env OMP_NUM_THREADS=2 "$python" "$here/torch_reference.py" --json ${pass[@]+"${pass[@]}"}
+  fi
 done
 
 python3 - "$out" "$rounds" "$out/meta.txt" > "$out/table.txt" <<'EOF'
