@@ -49,7 +49,18 @@ public struct Matrix<T: Scalar>: Sendable, Equatable {
 
     /// The same values converted to another scalar type.
     public func converted<U: Scalar>(to _: U.Type = U.self) -> Matrix<U> {
-        Matrix<U>(rows: rows, cols: cols, values: values.map { U($0) })
+        // The generic U(T) conversion goes through BinaryFloatingPoint's bit-by-bit path, about
+        // a hundred times slower than the machine's; the two real cases are spelt out.
+        if T.self == U.self { return unsafeBitCast(self, to: Matrix<U>.self) }
+        if T.self == Float.self && U.self == Double.self {
+            let floats = unsafeBitCast(self, to: Matrix<Float>.self).values
+            return unsafeBitCast(Matrix<Double>(rows: rows, cols: cols, values: floats.map { Double($0) }), to: Matrix<U>.self)
+        }
+        if T.self == Double.self && U.self == Float.self {
+            let doubles = unsafeBitCast(self, to: Matrix<Double>.self).values
+            return unsafeBitCast(Matrix<Float>(rows: rows, cols: cols, values: doubles.map { Float($0) }), to: Matrix<U>.self)
+        }
+        return Matrix<U>(rows: rows, cols: cols, values: values.map { U($0) })
     }
 
     /// Rows picked by index (with repeats), as a new matrix.

@@ -20,11 +20,14 @@ public enum TrainingWarnings {
         }
         let flat = items.flatMap { $0 }
         var seen = Set<Int>(), repeated = Set<Int>()
-        for item in flat where !seen.insert(item).inserted { repeated.insert(item) }
         var identical = 0
-        if embeddings.rows <= 4096 {
-            var rows = Set<[Float]>()
-            for r in 0..<embeddings.rows where !rows.insert(Array(embeddings.row(r))).inserted { identical += 1 }
+        // Duplicates matter only to a loss that takes the batch's other rows as negatives.
+        if type(of: loss).usesInBatchNegatives {
+            for item in flat where !seen.insert(item).inserted { repeated.insert(item) }
+            if embeddings.rows <= 4096 {
+                var rows = Set<[Float]>()
+                for r in 0..<embeddings.rows where !rows.insert(Array(embeddings.row(r))).inserted { identical += 1 }
+            }
         }
         if type(of: loss).usesInBatchNegatives && (!repeated.isEmpty || identical > flat.count - seen.count) {
             let extra = max(identical - (flat.count - seen.count), 0)

@@ -88,26 +88,26 @@ public struct EmbeddingHealth: Sendable, Equatable {
         let raw = embeddings.converted(to: Double.self).gram()
         var norms = [Double](repeating: 0, count: n)
         for i in 0..<n { norms[i] = raw[i, i].squareRoot() }
-        // Cosines from the same Gram matrix (normalize's eps for zero rows).
-        var gram = raw
-        for i in 0..<n { for j in 0..<n { gram[i, j] = raw[i, j] / (max(norms[i], 1e-12) * max(norms[j], 1e-12)) } }
+        // Cosines from the same Gram matrix (normalize's eps for zero rows), each pair once.
+        func cosine(_ i: Int, _ j: Int) -> Double { raw[i, j] / (max(norms[i], 1e-12) * max(norms[j], 1e-12)) }
         health.meanNorm = norms.reduce(0, +) / Double(n)
         if n > 1 {
-            var cosine = 0.0, distance = 0.0, uniform = 0.0
+            var cosines = 0.0, distance = 0.0, uniform = 0.0
             for i in 0..<n {
                 for j in (i + 1)..<n {
-                    cosine += gram[i, j]
+                    let c = cosine(i, j)
+                    cosines += c
                     distance += max(raw[i, i] + raw[j, j] - 2 * raw[i, j], 0).squareRoot()
-                    uniform += Double.exp(-2 * max(2 - 2 * gram[i, j], 0))
+                    uniform += Double.exp(-2 * max(2 - 2 * c, 0))
                 }
             }
             let pairs = Double(n * (n - 1) / 2)
-            health.meanCosine = cosine / pairs
+            health.meanCosine = cosines / pairs
             health.meanDistance = distance / pairs
             health.uniformity = Double.log(uniform / pairs)
         }
         if !positives.isEmpty {
-            health.alignment = positives.reduce(0.0) { $0 + max(2 - 2 * gram[$1.0, $1.1], 0) } / Double(positives.count)
+            health.alignment = positives.reduce(0.0) { $0 + max(2 - 2 * cosine($1.0, $1.1), 0) } / Double(positives.count)
         }
         return health
     }
