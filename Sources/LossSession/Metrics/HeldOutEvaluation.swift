@@ -3,8 +3,8 @@ import LossKit
 
 /// The held-out metrics sentence-transformers' evaluators and pytorch-metric-learning's
 /// accuracy calculator report, on the test split, with cosine similarity:
-/// - labelled items: recall@1 and @5 (a same-class item among the k nearest) and MAP@R, each
-///   test item querying every other item of the dataset;
+/// - labelled items: recall@1 and @5 (a same-class item among the k nearest) and MAP@R, exact, each
+///   test item (up to 10,000, fewer past 10^9 similarities) querying every other item of the dataset;
 /// - scored pairs: Spearman correlation of cos(u, v) with the gold score;
 /// - triplets: accuracy of cos(a, p) > cos(a, n);
 /// - anchor-positive: top-1 accuracy and MRR of each anchor's positive among the test positives;
@@ -12,13 +12,15 @@ import LossKit
 /// - class pairs: the classifier's accuracy; teacher items: MSE to the teacher.
 /// Every shape also reports `test_loss`, the loss on (up to 1024) test examples in one batch.
 enum HeldOutEvaluation {
-    static let maximumQueries = 1000
+    static let maximumQueries = 10_000
+    static let maximumScores = 1_000_000_000
 
     static func run(dataset: Dataset, model: Session.Model, loss: SessionLoss, step: Int) -> EvaluationRecord {
         var metrics: [(String, Double)] = []
         let test = Array(model.testExamples.prefix(1024))
         guard !test.isEmpty else { return EvaluationRecord(step: step, metrics: []) }
-        let all = L2Normalization.forward(model.encoder.embedAll().converted(to: Double.self)).output
+        let normalized = L2Normalization.forward(model.encoder.embedAll()).output
+        lazy var all = normalized.converted(to: Double.self)
         func cosine(_ a: Int, _ b: Int) -> Double {
             var sum = 0.0
             for k in 0..<all.cols { sum += all[a, k] * all[b, k] }
@@ -58,10 +60,8 @@ enum HeldOutEvaluation {
             if dataset.itemClasses == nil {
                 for (index, example) in dataset.examples.enumerated() { classes[example[0]] = Int(dataset.labels[index]) }
             }
-            // Each query sorts the whole gallery: fewer queries for large galleries.
-            let queryCount = max(50, min(maximumQueries, 20_000_000 / max(dataset.itemCount, 1)))
-            let queries = Array(test.prefix(queryCount)).map { item($0, 0) }
-            metrics += retrieval(queries: queries, embeddings: all, classes: classes)
+            let queries = Array(model.testExamples.prefix(queryCount(galleryItems: dataset.itemCount))).map { item($0, 0) }
+            metrics += retrieval(queries: queries, embeddings: normalized, classes: classes)
         case .scoredPairs:
             let predicted = test.map { cosine(item($0, 0), item($0, 1)) }
             metrics.append(("spearman", Statistics.spearman(predicted, test.map { dataset.labels[$0] })))
@@ -88,36 +88,23 @@ enum HeldOutEvaluation {
         case .sentences:
             // Sentences with a known topic: does the embedding retrieve same-topic sentences?
             if let classes = dataset.itemClasses {
-                metrics += retrieval(queries: Array(test.prefix(maximumQueries)).map { item($0, 0) }, embeddings: all, classes: classes)
+                metrics += retrieval(queries: Array(model.testExamples.prefix(queryCount(galleryItems: dataset.itemCount))).map { item($0, 0) },
+                                     embeddings: normalized, classes: classes)
             }
         }
         return EvaluationRecord(step: step, metrics: metrics)
     }
 
-    /// recall@1, recall@5 and MAP@R of each query item against every other item.
-    static func retrieval(queries: [Int], embeddings: Matrix<Double>, classes: [Int]) -> [(String, Double)] {
-        let n = embeddings.rows
-        let queryMatrix = embeddings.gatherRows(queries)
-        let similarities = Matrix.product(queryMatrix, embeddings, transposeB: true)
-        var recall1 = 0.0, recall5 = 0.0, mapAtR = 0.0
-        for (q, query) in queries.enumerated() {
-            var order = (0..<n).filter { $0 != query }
-            order.sort { similarities[q, $0] > similarities[q, $1] || (similarities[q, $0] == similarities[q, $1] && $0 < $1) }
-            let relevant = order.map { classes[$0] == classes[query] }
-            if relevant.first == true { recall1 += 1 }
-            if relevant.prefix(5).contains(true) { recall5 += 1 }
-            let r = relevant.filter { $0 }.count
-            if r > 0 {
-                var hits = 0, sum = 0.0
-                for i in 0..<r where relevant[i] {
-                    hits += 1
-                    sum += Double(hits) / Double(i + 1)
-                }
-                mapAtR += sum / Double(r)
-            }
-        }
-        let count = Double(max(queries.count, 1))
-        return [("recall_at_1", recall1 / count), ("recall_at_5", recall5 / count), ("map_at_r", mapAtR / count)]
+    /// recall@1, recall@5 and MAP@R of each query item against every other item, exact.
+    static func retrieval(queries: [Int], embeddings: Matrix<Float>, classes: [Int]) -> [(String, Double)] {
+        let scores = RetrievalRanking.evaluate(rows: embeddings, queries: queries, classes: classes)
+        return [("recall_at_1", scores.recallAt1), ("recall_at_5", scores.recallAt5), ("map_at_r", scores.mapAtR)]
+    }
+
+    /// Test items that query the whole gallery: all of them up to `maximumQueries`, fewer when
+    /// queries x gallery would pass `maximumScores` (each similarity is computed twice), at least 50.
+    static func queryCount(galleryItems: Int) -> Int {
+        max(50, min(maximumQueries, maximumScores / max(galleryItems, 1)))
     }
 }
 

@@ -1,0 +1,126 @@
+/// Exact retrieval metrics of labelled items (recall@1, recall@5, MAP@R, as
+/// pytorch-metric-learning's AccuracyCalculator defines them): each query item ranks every other
+/// item by cosine similarity, ties broken by the lower index, and an item is relevant when it
+/// has the query's class.
+///
+/// Nothing of size queries x items is ever held. Queries go in blocks; each block's
+/// similarities are computed a gallery block at a time by a matrix product, twice: the first
+/// pass counts them into a histogram per query, which gives a score that at least the K best
+/// reach (K = R, the query's relevant count, and at least 5); the second keeps only the items
+/// at or above it, which are sorted. The result equals a full sort of each query's row.
+public enum RetrievalRanking {
+    public struct Scores: Sendable, Equatable {
+        public var recallAt1 = 0.0
+        public var recallAt5 = 0.0
+        public var mapAtR = 0.0
+    }
+
+    static let bins = 4096
+    static let queryBlock = 64
+    static let galleryBlock = 8192
+
+    /// rows: the items' embeddings, L2-normalised; queries: item indices.
+    public static func evaluate(rows: Matrix<Float>, queries: [Int], classes: [Int]) -> Scores {
+        let n = rows.rows
+        guard n > 1, !queries.isEmpty else { return Scores() }
+        var classSizes: [Int: Int] = [:]
+        for c in classes { classSizes[c, default: 0] += 1 }
+        var total = Scores()
+        for start in stride(from: 0, to: queries.count, by: queryBlock) {
+            let block = Array(queries[start..<min(start + queryBlock, queries.count)])
+            let wanted = block.map { min(max(classSizes[classes[$0]]! - 1, 5), n - 1) }
+            let thresholds = kthScoreBounds(rows: rows, queries: block, wanted: wanted)
+            let candidates = collect(rows: rows, queries: block, atLeast: thresholds)
+            for (q, query) in block.enumerated() {
+                let ranked = candidates[q].sorted { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
+                let relevant = ranked.prefix(wanted[q]).map { classes[$0.item] == classes[query] }
+                if relevant.first == true { total.recallAt1 += 1 }
+                if relevant.prefix(5).contains(true) { total.recallAt5 += 1 }
+                let r = classSizes[classes[query]]! - 1
+                if r > 0 {
+                    var hits = 0, sum = 0.0
+                    for i in 0..<min(r, relevant.count) where relevant[i] {
+                        hits += 1
+                        sum += Double(hits) / Double(i + 1)
+                    }
+                    total.mapAtR += sum / Double(r)
+                }
+            }
+        }
+        let count = Double(queries.count)
+        return Scores(recallAt1: total.recallAt1 / count, recallAt5: total.recallAt5 / count, mapAtR: total.mapAtR / count)
+    }
+
+    /// Per query, a score that at least `wanted` other items reach: the lower edge of the
+    /// histogram bin where the count from the top first reaches it.
+    static func kthScoreBounds(rows: Matrix<Float>, queries: [Int], wanted: [Int]) -> [Float] {
+        var histograms = [Int32](repeating: 0, count: queries.count * bins)
+        forEachBlock(rows: rows, queries: queries) { scores, galleryStart, width in
+            histograms.withUnsafeMutableBufferPointer { h in
+                scores.values.withUnsafeBufferPointer { s in
+                    let hp = SharedPointer(h), sp = SharedReadPointer(s)
+                    ParallelRows.run(rows: queries.count, elementsPerRow: width * 4) { range in
+                        for q in range {
+                            let row = sp.base + q * width, counts = hp.base + q * bins
+                            for j in 0..<width where galleryStart + j != queries[q] { counts[bin(row[j])] += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        return queries.indices.map { q in
+            var seen = 0
+            for b in stride(from: bins - 1, through: 0, by: -1) {
+                seen += Int(histograms[q * bins + b])
+                // The edge of the bin below: rounding in `bin` may put a score a hair under
+                // its bin's edge, and it must still be kept.
+                if seen >= wanted[q] { return b <= 1 ? -.infinity : lowerEdge(b - 1) }
+            }
+            return -.infinity
+        }
+    }
+
+    /// Per query, the other items scoring at least its threshold.
+    static func collect(rows: Matrix<Float>, queries: [Int], atLeast thresholds: [Float]) -> [[(score: Float, item: Int)]] {
+        var kept = [[(score: Float, item: Int)]](repeating: [], count: queries.count)
+        forEachBlock(rows: rows, queries: queries) { scores, galleryStart, width in
+            kept.withUnsafeMutableBufferPointer { k in
+                scores.values.withUnsafeBufferPointer { s in
+                    let kp = SharedPointer(k), sp = SharedReadPointer(s)
+                    ParallelRows.run(rows: queries.count, elementsPerRow: width * 4) { range in
+                        for q in range {
+                            let row = sp.base + q * width, threshold = thresholds[q]
+                            for j in 0..<width where row[j] >= threshold && galleryStart + j != queries[q] {
+                                kp.base[q].append((row[j], galleryStart + j))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return kept
+    }
+
+    /// (queries, width) similarity blocks over the gallery, in order.
+    static func forEachBlock(rows: Matrix<Float>, queries: [Int], _ body: (Matrix<Float>, Int, Int) -> Void) {
+        let queryRows = rows.gatherRows(queries)
+        for galleryStart in stride(from: 0, to: rows.rows, by: galleryBlock) {
+            let gallery = rows.rows(galleryStart..<min(galleryStart + galleryBlock, rows.rows))
+            body(Matrix.product(queryRows, gallery, transposeB: true), galleryStart, gallery.rows)
+        }
+    }
+
+    /// Cosines in [-1, 1] (a little beyond for rounding), clamped into the end bins.
+    @inline(__always)
+    static func bin(_ score: Float) -> Int {
+        let position = ((score + 1) * 0.5 * Float(bins)).rounded(.down)
+        // NaN goes to the lowest bin, as does anything below -1.
+        guard position >= 0 else { return 0 }
+        return position >= Float(bins - 1) ? bins - 1 : Int(position)
+    }
+
+    /// The smallest score `bin` puts in bin b (the first bin takes everything below it too).
+    static func lowerEdge(_ b: Int) -> Float {
+        b == 0 ? -.infinity : Float(b) / Float(bins) * 2 - 1
+    }
+}
