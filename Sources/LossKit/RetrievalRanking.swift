@@ -3,11 +3,12 @@
 /// item by cosine similarity, ties broken by the lower index, and an item is relevant when it
 /// has the query's class.
 ///
-/// Nothing of size queries x items is ever held. Queries go in blocks; each block's
-/// similarities are computed a gallery block at a time by a matrix product, twice: the first
-/// pass counts them into a histogram per query, which gives a score that at least the K best
-/// reach (K = R, the query's relevant count, and at least 5); the second keeps only the items
-/// at or above it, which are sorted. The result equals a full sort of each query's row.
+/// Nothing of size queries x items is ever held. Queries go in blocks; a histogram of each
+/// query's similarities to every 16th item bounds the score that its K best items (K = R, the
+/// query's relevant count, and at least 5) should reach across the whole gallery, with room to
+/// spare; one pass over the gallery, a block of items at a time by a matrix product, keeps the
+/// items at or above that bound, which are sorted. A query whose bound kept fewer than K items
+/// is done again keeping everything. The result equals a full sort of each query's row.
 public enum RetrievalRanking {
     public struct Scores: Sendable, Equatable {
         public var recallAt1 = 0.0
@@ -30,7 +31,12 @@ public enum RetrievalRanking {
             let block = Array(queries[start..<min(start + queryBlock, queries.count)])
             let wanted = block.map { min(max(classSizes[classes[$0]]! - 1, 5), n - 1) }
             let thresholds = kthScoreBounds(rows: rows, queries: block, wanted: wanted)
-            let candidates = collect(rows: rows, queries: block, atLeast: thresholds)
+            var candidates = collect(rows: rows, queries: block, atLeast: thresholds)
+            let short = block.indices.filter { candidates[$0].count < wanted[$0] }
+            if !short.isEmpty {
+                let again = collect(rows: rows, queries: short.map { block[$0] }, atLeast: short.map { _ in -Float.infinity })
+                for (k, q) in short.enumerated() { candidates[q] = again[k] }
+            }
             for (q, query) in block.enumerated() {
                 let ranked = candidates[q].sorted { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
                 let relevant = ranked.prefix(wanted[q]).map { classes[$0.item] == classes[query] }
@@ -51,30 +57,41 @@ public enum RetrievalRanking {
         return Scores(recallAt1: total.recallAt1 / count, recallAt5: total.recallAt5 / count, mapAtR: total.mapAtR / count)
     }
 
-    /// Per query, a score that at least `wanted` other items reach: the lower edge of the
-    /// histogram bin where the count from the top first reaches it.
+    /// Every `sampleStride`-th item estimates each query's bound.
+    static let sampleStride = 16
+
+    /// Per query, a score that about twice `wanted` items should reach, from the histogram of
+    /// its similarities to the sampled items: the lower edge of the bin below the one where
+    /// the count from the top reaches that share of the sample (rounding in `bin` may put a
+    /// score a hair under its bin's edge). -infinity when the sample is too small to tell.
     static func kthScoreBounds(rows: Matrix<Float>, queries: [Int], wanted: [Int]) -> [Float] {
+        let sampled = Array(stride(from: 0, to: rows.rows, by: sampleStride))
+        let sample = rows.gatherRows(sampled)
         var histograms = [Int32](repeating: 0, count: queries.count * bins)
-        forEachBlock(rows: rows, queries: queries) { scores, galleryStart, width in
+        let queryRows = rows.gatherRows(queries)
+        for start in stride(from: 0, to: sample.rows, by: galleryBlock) {
+            let part = sample.rows(start..<min(start + galleryBlock, sample.rows))
+            let scores = Matrix.product(queryRows, part, transposeB: true), width = part.rows
             histograms.withUnsafeMutableBufferPointer { h in
                 scores.values.withUnsafeBufferPointer { s in
                     let hp = SharedPointer(h), sp = SharedReadPointer(s)
                     ParallelRows.run(rows: queries.count, elementsPerRow: width * 4) { range in
                         for q in range {
                             let row = sp.base + q * width, counts = hp.base + q * bins
-                            for j in 0..<width where galleryStart + j != queries[q] { counts[bin(row[j])] += 1 }
+                            for j in 0..<width where sampled[start + j] != queries[q] { counts[bin(row[j])] += 1 }
                         }
                     }
                 }
             }
         }
         return queries.indices.map { q in
+            // Twice the expected share, and a few items, so that the bound rarely keeps too few.
+            let target = (2 * wanted[q] + sampleStride - 1) / sampleStride + 4
+            guard target < sampled.count / 2 else { return -.infinity }
             var seen = 0
             for b in stride(from: bins - 1, through: 0, by: -1) {
                 seen += Int(histograms[q * bins + b])
-                // The edge of the bin below: rounding in `bin` may put a score a hair under
-                // its bin's edge, and it must still be kept.
-                if seen >= wanted[q] { return b <= 1 ? -.infinity : lowerEdge(b - 1) }
+                if seen >= target { return b <= 1 ? -.infinity : lowerEdge(b - 1) }
             }
             return -.infinity
         }

@@ -48,6 +48,21 @@ import Testing
         #expect(slow.mapAtR > 0)
     }
 
+    /// The only items near the query are sampled ones, fewer than it must rank: the sample's
+    /// bound keeps too few items and the query is ranked again over everything.
+    @Test func aBoundThatKeepsTooFewFallsBackToEverything() {
+        var (rows, _) = Self.data(items: 1600, dim: 8, classes: 40, seed: 11)
+        let near = [1] + (0..<10).map { $0 * RetrievalRanking.sampleStride }
+        for i in near { for k in 0..<8 { rows[i, k] = k == 0 ? 1 : 0 } }
+        let classes = (0..<1600).map { $0 % 40 }
+        let queries = [1, 2, 3]
+        let bounds = RetrievalRanking.kthScoreBounds(rows: rows, queries: queries, wanted: [39, 39, 39])
+        let kept = RetrievalRanking.collect(rows: rows, queries: [1], atLeast: [bounds[0]])
+        #expect(kept[0].count < 39)
+        #expect(RetrievalRanking.evaluate(rows: rows, queries: queries, classes: classes)
+                == Self.bruteForce(rows: rows, queries: queries, classes: classes))
+    }
+
     @Test func aSingletonClassHasNothingToFind() {
         let (rows, _) = Self.data(items: 50, dim: 3, classes: 1, seed: 3)
         let classes = (0..<50).map { $0 == 0 ? 99 : 1 }
