@@ -58,6 +58,17 @@ import Testing
         #expect(single.note?.contains("this loss is one term") == true)
     }
 
+    @Test func tabCompletesTheTermBeingTyped() {
+        var model = ScreenTests.model(Self.summed(), 140, 45)
+        _ = model.press([.character(":")])
+        _ = model.type("loss MultipleNegativesRankingLoss scale=20 + 0.1 * GlobalOrthogonalRegularizationL")
+        _ = model.press([.tab])
+        #expect(model.line?.text == "loss MultipleNegativesRankingLoss scale=20 + 0.1 * GlobalOrthogonalRegularizationLoss ")
+        _ = model.type("mean_w")
+        _ = model.press([.tab])
+        #expect(model.line?.text.hasSuffix("GlobalOrthogonalRegularizationLoss mean_weight= ") == true, "\(model.line?.text ?? "")")
+    }
+
     /// The hyperparameter pane's edits and `+`/`-` rebuild the whole sum with one setting changed.
     @Test func aSettingOfOneTermChangesOnlyThatTerm() throws {
         let snapshot = Self.summed()

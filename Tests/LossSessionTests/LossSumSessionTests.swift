@@ -1,6 +1,6 @@
 import LossData
 import LossKit
-import LossSession
+@testable import LossSession
 import Testing
 
 /// `loss A + 0.1 * B`: the grammar, a notebook that trains a sum, its replay, rewind, duel,
@@ -142,5 +142,23 @@ import Testing
         try runner.execute("set reference=6.2.0")
         try runner.execute("loss MultipleNegativesRankingLoss + 0.1 * GlobalOrthogonalRegularizationLoss")
         #expect(throws: (any Error).self) { try runner.execute("set reference=1.2.0") }
+    }
+}
+
+/// The exported script of a sum: each term's own constructor, weighted in one module whose dict
+/// the trainer sums. (Whether it runs on 6.2: Tests/interop/check_training_script.py --sum-with.)
+@Suite struct LossSumScriptTests {
+    @Test func theScriptSumsTheWeightedTermsInOneModule() throws {
+        let runner = NotebookRunner(session: Session(workingDirectory: "/tmp"))
+        for line in ["load text:nli", "loss SoftmaxLoss + 0.25 * GlobalOrthogonalRegularizationLoss mean_weight=2"] { try runner.execute(line) }
+        let script = TrainingScript.make(runner.session)
+        #expect(script.contains("class WeightedLossSum(torch.nn.Module):"))
+        #expect(script.contains("\n    loss = WeightedLossSum(model, terms=[\n        ([\"SoftmaxLoss\"], 1.0, losses.SoftmaxLoss(model, "))
+        #expect(script.contains("        ([\"gor_mean\", \"gor_second_moment\"], 0.25, losses.GlobalOrthogonalRegularizationLoss(model, mean_weight=2.0)),\n    ])"))
+        #expect(script.contains("import torch\n"))
+        #expect(script.contains("default=\"output/softmaxloss-globalorthogonalregularizationloss\""))
+        // A lone loss keeps its own call.
+        try runner.execute("loss SoftmaxLoss")
+        #expect(!TrainingScript.make(runner.session).contains("WeightedLossSum"))
     }
 }
