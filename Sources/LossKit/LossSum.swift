@@ -123,7 +123,8 @@ public struct LossSum: Sendable {
     }
 
     /// The sum's result and each term's own (for its view); `total.terms` lists every weighted
-    /// term under the name the summing module's dict gives it (see `termNames`).
+    /// term under the name the summing module's dict gives it (see `termNames`), and
+    /// `total.mining` is the first term's that mined tuples.
     public func evaluate<T: Scalar>(_ batch: LossBatch<T>) throws -> (total: LossResult<T>, parts: [LossResult<T>]) {
         if isBare {
             let result = try terms[0].loss.evaluate(generic: batch)
@@ -161,6 +162,8 @@ public struct LossSum: Sendable {
             parts.append(part)
         }
         total!.terms = named
+        // What the sum mined is its first term's that mines anything (a regulariser mines nothing).
+        total!.mining = parts.first { !$0.mining.tuples.isEmpty }?.mining ?? parts[0].mining
         return (total!, parts)
     }
 

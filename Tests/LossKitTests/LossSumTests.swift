@@ -107,6 +107,13 @@ import Testing
         #expect(spec.minColumns == 2 && spec.maxColumns == nil && spec.labels == .none)
     }
 
+    @Test func theSumReportsTheMiningOfItsFirstTermThatMines() throws {
+        let sum = try LossSum(terms: [LossSum.Term(weight: 0.1, loss: try LossCatalog.make("GlobalOrthogonalRegularizationLoss")),
+                                      LossSum.Term(weight: 1, loss: try LossCatalog.make("MultipleNegativesRankingLoss"))])
+        let (total, parts) = try sum.evaluate(LossBatch<Double>(columns: Self.columns(2)))
+        #expect(parts[0].mining.kind == .item && total.mining.kind == .ranking && total.mining.tuples.count == 6)
+    }
+
     @Test func aRepeatedTermNameGetsANumber() throws {
         let mnrl = try LossCatalog.make("MultipleNegativesRankingLoss")
         let sum = try LossSum(terms: [LossSum.Term(weight: 1, loss: mnrl), LossSum.Term(weight: 0.5, loss: mnrl)])
