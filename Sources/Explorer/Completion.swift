@@ -13,9 +13,12 @@ enum Completion {
         switch completed.first {
         case nil: pool = Command.verbs
         case "loss":
-            if completed.count == 1 {
+            // The term being typed: the words after the last `+`, past a `WEIGHT *`.
+            var term = Array(completed.dropFirst().split(separator: "+", omittingEmptySubsequences: false).last ?? [])
+            if term.count >= 2 && term[1] == "*" { term.removeFirst(2) }
+            if term.isEmpty {
                 pool = SessionLoss.all.map { $0.className }
-            } else if let type = SessionLoss.all.first(where: { $0.className.lowercased() == completed[1].lowercased() }) {
+            } else if let type = SessionLoss.all.first(where: { $0.className.lowercased() == term[0].lowercased() }) {
                 pool = type.parameters.map { $0.name + "=" }
             } else { pool = [] }
         case "load": pool = DatasetCatalog.builtIns + paths(token) + ["labels=", "seed=", "as=", "classes=", "per_class=", "dim="]

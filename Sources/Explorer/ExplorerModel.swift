@@ -48,6 +48,9 @@ public struct ExplorerModel {
     /// What the chart pane shows; `c` cycles.
     public enum ChartMode: Int, CaseIterable, Sendable {
         case lossAndGradient, census, histogram
+        /// The loss's terms over steps (a sum's, GOR's), with what they push towards.
+        case terms
+        public var title: String { ["Loss & gradient", "Hardness census", "Margin in its units", "Loss terms"][rawValue] }
     }
 
     /// Which steps the charts over steps show; `w` cycles.
@@ -75,6 +78,8 @@ public struct ExplorerModel {
     public var snapshot = TrainingSnapshot()
     public var miningSelection = 0
     public var miningSort: MiningSort = .loss
+    /// Which term of a sum the mining pane shows (`t` cycles); wraps around the sum's terms.
+    public var termView = 0
     public var chartMode: ChartMode = .lossAndGradient
     public var chartWindow: ChartWindow = .all
     /// The loss on a log scale; `W` toggles.

@@ -61,6 +61,7 @@ extension ExplorerModel {
     /// Takes the trainer's newest snapshot; the answer to a quit-dialog save may end the session.
     public mutating func receive(_ latest: TrainingSnapshot) -> [Effect] {
         snapshot = latest
+        showTermView()
         if let lastSave = latest.cells.lastIndex(where: { !$0.isError && !$0.isSkipped && $0.text.hasPrefix("save ") }),
            lastSave + 1 > savedCellCount {
             savedCellCount = lastSave + 1
@@ -77,6 +78,13 @@ extension ExplorerModel {
             note = "not saved, still open: \(reason)"
         }
         return []
+    }
+
+    /// A sum's mining pane shows the chosen term's own view: its mining stands in for the
+    /// first term's in the snapshot the panes read.
+    mutating func showTermView() {
+        guard let terms = snapshot.batch?.termMinings, !terms.isEmpty else { return }
+        snapshot.batch!.mining = terms[termView % terms.count].mining
     }
 
     mutating func saveForQuit(_ path: String, overwrite: Bool) -> [Effect] {
@@ -224,6 +232,23 @@ extension ExplorerModel {
             return []
         case .cycleChart:
             chartMode = ChartMode(rawValue: (chartMode.rawValue + 1) % ChartMode.allCases.count)!
+            // The terms chart is there only for a loss made of terms.
+            if chartMode == .terms && snapshot.history.last?.terms.isEmpty != false { chartMode = .lossAndGradient }
+            return []
+        case .nextTerm:
+            guard let terms = snapshot.batch?.termMinings, !terms.isEmpty else {
+                note = "t switches between a sum's terms (loss A + 0.1 * B); this loss is one term"
+                return []
+            }
+            termView = (termView % terms.count + 1) % terms.count
+            miningSelection = 0
+            showTermView()
+            note = "term \(termView + 1)/\(terms.count): \(terms[termView].name)"
+            // A term that mines nothing (a regulariser) is explained by its terms over steps.
+            if terms[termView].mining.tuples.isEmpty && snapshot.history.last?.terms.isEmpty == false {
+                chartMode = .terms
+                note! += ": it mines nothing; the chart shows its terms against their targets"
+            }
             return []
         case .chartWindow:
             chartWindow = ChartWindow(rawValue: (chartWindow.rawValue + 1) % ChartWindow.allCases.count)!

@@ -32,14 +32,18 @@ extension ExplorerModel {
     func title(of pane: Pane) -> String {
         switch pane {
         case .embeddings: return "Embeddings"
-        case .charts: return ["Loss & gradient", "Hardness census", "Margin in its units"][chartMode.rawValue]
+        case .charts: return chartMode.title
         case .mining:
+            let kind: String
             switch snapshot.batch?.mining.kind {
-            case .pair?: return "Pairs"
-            case .ranking?: return "Rankings"
-            case .item?: return "Items"
-            default: return "Mined triplets"
+            case .pair?: kind = "Pairs"
+            case .ranking?: kind = "Rankings"
+            case .item?: kind = "Items"
+            default: kind = "Mined triplets"
             }
+            guard let terms = snapshot.batch?.termMinings, !terms.isEmpty else { return kind }
+            let shown = termView % terms.count
+            return "\(kind) · term \(shown + 1)/\(terms.count) \(terms[shown].name) (t)"
         case .parameters: return "Hyperparameters"
         case .notebook: return "Notebook"
         }

@@ -5,7 +5,7 @@ import TerminalKit
 public enum KeyAction: Equatable, Sendable {
     case runPause, pace(faster: Bool), step, manySteps, reset, lossPicker, datasetPicker, cycleMetric
     case margin(up: Bool)
-    case cycleChart, chartWindow, logLoss, toggleForces, inspector, togglePin, rewind, nextCell, restOfCells
+    case cycleChart, chartWindow, logLoss, toggleForces, inspector, togglePin, rewind, nextCell, restOfCells, nextTerm
     case commandLine, help, quit, focus(next: Bool), clearSelection
     case move(Move), search, findNext(forward: Bool), endSearch
     case edit, nudge(up: Bool), sortMining
@@ -98,7 +98,8 @@ public enum KeyTable {
         KeyBinding(label: "+/-", [(.character("+"), .margin(up: true)), (.character("="), .margin(up: true)),
                            (.character("-"), .margin(up: false)), (.character("_"), .margin(up: false))],
                    .screen, "margin (or scale) up / down; = and _ too", footer: "margin"),
-        KeyBinding(.character("c"), .cycleChart, .screen, "chart: loss & gradient / census / margin histogram", footer: "chart"),
+        KeyBinding(.character("c"), .cycleChart, .screen, "chart: loss & gradient / census / margin histogram / loss terms", footer: "chart"),
+        KeyBinding(.character("t"), .nextTerm, .screen, "a sum's next term: the mining pane shows its view"),
         KeyBinding(.character("w"), .chartWindow, .screen, "chart window: all steps / last 200 / log-scaled steps", footer: "window"),
         KeyBinding(.character("W"), .logLoss, .screen, "loss on a log scale (on / off)"),
         KeyBinding(.character("f"), .toggleForces, .screen, "forces: where the loss pushes each batch point", footer: "forces"),

@@ -22,6 +22,8 @@ public struct ParameterRow: Equatable, Sendable {
     /// The command that sets this row to `newValue`, given the snapshot it came from.
     public func command(setting newValue: String, in snapshot: TrainingSnapshot) -> String {
         switch group {
+        case .loss where snapshot.lossSpec.isSum:
+            return "loss " + snapshot.lossSpec.setting(name, to: newValue).text
         case .loss:
             let others = snapshot.lossSettings.filter { $0.name != name }.map { "\($0.name)=\($0.value)" }
             return (["loss", snapshot.lossName] + others + ["\(name)=\(newValue)"]).joined(separator: " ")

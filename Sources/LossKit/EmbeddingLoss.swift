@@ -175,6 +175,8 @@ public protocol EmbeddingLoss: LossDescription {
     /// Refuses data the loss's settings cannot take (a classifier with fewer outputs than the
     /// data has classes).
     func check(classes: Int) throws
+    /// The names of the terms its result reports (`LossResult.terms`); empty when it has one value.
+    var termNames: [String] { get }
 }
 
 extension EmbeddingLoss {
@@ -188,6 +190,7 @@ extension EmbeddingLoss {
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] { [:] }
     public func ownedWeightCount(dimension: Int, classes: Int) -> Int { 0 }
     public func check(classes: Int) throws {}
+    public var termNames: [String] { [] }
 
 
     /// For callers that are themselves generic over the scalar type.

@@ -42,6 +42,10 @@ public struct LossResult<T: Scalar>: Sendable {
     /// A loss made of named terms (GlobalOrthogonalRegularizationLoss): each term, in order;
     /// `value` is their sum. Empty for a single-term loss.
     public var terms: [(name: String, value: T)] = []
+    /// What the terms push towards, for the terms chart: a quantity the loss measures, its value
+    /// and the value its term drives it to (GOR: the mean off-diagonal similarity → 0, the
+    /// second moment → 1/d). Empty for most losses.
+    public var targets: [(name: String, value: T, target: T)] = []
 
     public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
                 mining: MiningReport) {

@@ -10,7 +10,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Compute a loss, its gradients and what it mined, on embeddings from .npy files.")
 
-    @Option(help: "The sentence-transformers loss class (`losslab losses` lists them).")
+    @Option(help: "The sentence-transformers loss class (`losslab losses` lists them), or a weighted sum with each loss's settings: 'A scale=20 + 0.1 * B'.")
     var loss: String
 
     @Option(name: .customLong("set"), help: "A hyperparameter by its sentence-transformers name: name=value (repeatable).")

@@ -51,6 +51,19 @@ check "gor prints its terms" 0 "$bin" eval --loss GlobalOrthogonalRegularization
 matches "gor terms" "$work/out" '"terms": {"gor_mean": [-0-9.e]*, "gor_second_moment": '
 check "gor without terms" 2 "$bin" eval --loss GlobalOrthogonalRegularizationLoss --set mean_weight=none --set second_moment_weight=0 --embeddings "$work/a.npy"
 contains "gor without terms message" "$work/err" "at least one of mean_weight and second_moment_weight"
+check "a weighted sum" 0 "$bin" eval --loss "MultipleNegativesRankingLoss scale=20 + 0.1 * GlobalOrthogonalRegularizationLoss" --embeddings "$work/a.npy" --embeddings "$work/b.npy" --grad-out "$work/sum"
+matches "a sum prints its weighted terms" "$work/out" '"terms": {"MultipleNegativesRankingLoss": [-0-9.e]*, "gor_mean": [-0-9.e]*, "gor_second_moment": '
+contains "a sum names itself and its terms' settings" "$work/out" '"loss_name": "MultipleNegativesRankingLoss + 0.1 * GlobalOrthogonalRegularizationLoss", "reference": "6.2.0", "parameters": {"losses.0.scale": "20.0"'
+check "a sum's gradient file" 0 test -s "$work/sum/grad_input_1.npy"
+check "a sum takes no --set" 2 "$bin" eval --loss "MultipleNegativesRankingLoss + 0.1 * GlobalOrthogonalRegularizationLoss" --set scale=2 --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+contains "a sum's --set message" "$work/err" "--set does not apply to a sum"
+check "terms that cannot share a batch" 2 "$bin" eval --loss "TripletLoss + ContrastiveLoss" --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+contains "terms that cannot share a batch message" "$work/err" "TripletLoss and ContrastiveLoss cannot share a batch"
+check "a summed classifier's weights by term" 0 "$bin" eval --loss "SoftmaxLoss num_labels=3 + 0.5 * GlobalOrthogonalRegularizationLoss" --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/nli.npy" --weight losses.0.classifier.weight="$work/w.npy" --weight losses.0.classifier.bias="$work/bias.npy" --grad-out "$work/ssum"
+check "a summed classifier's weight gradient" 0 test -s "$work/ssum/grad_losses.0.classifier.weight.npy"
+printf 'load text:pairs\nloss MultipleNegativesRankingLoss + 0.1 * GlobalOrthogonalRegularizationLoss\nstep 4\nexpect gor_second_moment >= 0\nexpect multiplenegativesrankingloss > 0\n' > "$work/sum.lab"
+check "a notebook with a sum" 0 "$bin" run "$work/sum.lab" --check --out "$work/sumrun"
+matches "a sum's terms are metrics.csv columns" "$work/sumrun/metrics.csv" '^step,.*,multiplenegativesrankingloss,gor_mean,gor_second_moment,mean_similarity,second_moment'
 
 check "unknown loss" 2 "$bin" eval --loss NoSuchLoss --embeddings "$work/items.npy"
 matches "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"

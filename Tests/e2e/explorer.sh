@@ -299,6 +299,26 @@ wait_for "unsaved work" 10 || true
 tm send-keys -t e2e d
 restored "after pickers and search"
 
+# 10b. A sum of losses typed on the command line: its terms chart with GOR's targets, and t on
+# the second term.
+start 140 45
+wait_for "labelled-items" 15 && ok || fail "sum: explorer started"
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "load text:pairs" Enter
+wait_for "anchor-positive" 15 && ok || fail "sum: pairs loaded"
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss MultipleNegativesRankingLoss + 0.1 * GlobalOrthogonalRegularizationLoss" Enter
+wait_for "losses.1.mean_weight" 10 && ok || fail "sum: each term's settings in the hyperparameter pane"
+tm send-keys -t e2e n n n
+wait_for "step 3" 15 && ok || fail "sum: steps"
+tm send-keys -t e2e c c c
+wait_for "Loss terms" 10 && ok || fail "sum: c reaches the terms chart"
+wait_for "second_moment .* → 0.0625" 10 && ok || fail "sum: the second moment against 1/d"
+tm send-keys -t e2e t
+wait_for "term 2/2 GlobalOrthogonalRegularizationLoss" 10 && ok || fail "sum: t shows the second term"
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after a sum"
+
 # 11. No terminal: a clear message, not a crash.
 TERM=dumb "$bin" </dev/null >"$work/out" 2>&1
 [ $? = 2 ] && grep -q "needs a terminal" "$work/out" && ok || { failed=$((failed + 1)); echo "FAIL no terminal: $(cat "$work/out")"; }

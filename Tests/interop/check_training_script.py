@@ -19,6 +19,10 @@ Not in CI (it needs torch); needs the environment of the brief:
 
     CUDA_VISIBLE_DEVICES="" HF_HUB_OFFLINE=1 ~/st62/bin/python Tests/interop/check_training_script.py \\
         --losslab .build/debug/losslab [--only LOSS] [--jobs N] [--markdown docs/interop-training-script.md]
+        [--sum-with "0.1 * GlobalOrthogonalRegularizationLoss"]
+
+With --sum-with, every case trains the loss plus that term (`loss NAME ... + TERM`), so the
+exported script's weighted sum runs on each shape the pair fits.
 
 Exit status 1 when any script fails.
 """
@@ -127,6 +131,7 @@ def main():
     parser.add_argument("--only", help="one loss")
     parser.add_argument("--jobs", type=int, default=2, help="scripts run at once")
     parser.add_argument("--markdown", help="also write the results as a Markdown table here")
+    parser.add_argument("--sum-with", help="a term added to every loss, e.g. '0.1 * GlobalOrthogonalRegularizationLoss'")
     args = parser.parse_args()
     model = model_path()
     work = tempfile.mkdtemp(prefix="losslab-interop-")
@@ -140,7 +145,7 @@ def main():
             optimizer = OPTIMIZERS[case % len(OPTIMIZERS)]
             settings = off_default(parameters) if not load else []
             lines = load + ["set test_fraction=0.05 batch_size=16 " + optimizer,
-                            " ".join(["loss", name] + settings)]
+                            " ".join(["loss", name] + settings + (["+", args.sum_with] if args.sum_with else []))]
             if shape == "anchor-positive":
                 lines.append("set sampler=no-duplicates")
             tag = "%s-%s" % (name, re.sub(r"[^a-z]+", "-", shape))

@@ -10,6 +10,42 @@ enum ChartsPane {
         case .lossAndGradient: lossAndGradient(model, into: &buffer, in: rect)
         case .census: census(model, into: &buffer, in: rect)
         case .histogram: histogram(model, into: &buffer, in: rect)
+        case .terms: terms(model, into: &buffer, in: rect)
+        }
+    }
+
+    static let termStyles = [Style(.cyan, bold: true), Style(.yellow), Style(.magenta, bold: true), Style(.green), Style(.red), Style(.blue, bold: true)]
+
+    /// Each term of the loss over steps (a sum's weighted terms, GOR's two), then each quantity
+    /// the terms push with its target drawn flat beside it (GOR: mean similarity → 0, second
+    /// moment → 1/d).
+    static func terms(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
+        let history = windowed(model.snapshot.history, model.chartWindow)
+        guard let last = history.last, !last.terms.isEmpty else {
+            buffer.put("one term: a sum (loss A + 0.1 * B) or GlobalOrthogonalRegularizationLoss charts its terms here", in: rect.row(0),
+                       style: Style(.brightBlack))
+            return
+        }
+        let steps = history.map { Double($0.step) }
+        func values(_ pick: (StepRecord) -> Double?) -> [(Double, Double)] {
+            zip(steps, history).compactMap { step, record in pick(record).map { (step, $0) } }
+        }
+        let termPoints = last.terms.map { term in values { $0.terms.first { $0.name == term.name }?.value } }
+        let termSeries = zip(last.terms, termPoints).enumerated().map { index, pair in
+            LineChart.Series(name: pair.0.name, points: pair.1, style: termStyles[index % termStyles.count])
+        }
+        let parts = rect.splitRows([.percent(last.targets.isEmpty ? 100 : 50)] + last.targets.map { _ in .fill })
+        let caption = "terms " + last.terms.map { "\($0.name) \(NumberText.short($0.value))" }.joined(separator: " · ")
+        // A regulariser's terms are orders of magnitude below the main loss's: positive terms share a log scale.
+        let all = termPoints.flatMap { $0.map(\.1) }.filter(\.isFinite)
+        draw(title: caption, series: termSeries, values: all, model: model, into: &buffer, in: parts[0], logScale: all.allSatisfy { $0 > 0 })
+        for (index, target) in last.targets.enumerated() where index + 1 < parts.count {
+            let measured = values { $0.targets.first { $0.name == target.name }?.value }
+            let goal = values { $0.targets.first { $0.name == target.name }?.target }
+            let series = [LineChart.Series(name: target.name, points: measured, style: termStyles[(index + last.terms.count) % termStyles.count]),
+                          LineChart.Series(name: "target", points: goal, style: Style(.brightBlack))]
+            let title = "\(target.name) \(NumberText.short(target.value)) → \(NumberText.short(target.target))"
+            draw(title: title, series: series, values: (measured + goal).map(\.1), model: model, into: &buffer, in: parts[index + 1], caption: false)
         }
     }
 
@@ -92,11 +128,11 @@ enum ChartsPane {
     }
 
     static func draw(title: String, series: [LineChart.Series], values: [Double], model: ExplorerModel,
-                     into buffer: inout Buffer, in rect: Rect, note: String? = nil, logScale: Bool = false) {
+                     into buffer: inout Buffer, in rect: Rect, note: String? = nil, logScale: Bool = false, caption withRange: Bool = true) {
         guard rect.height > 1 else { return }
         let finite = values.filter(\.isFinite)
         var caption = title
-        if let last = finite.last, let low = finite.min(), let high = finite.max() {
+        if withRange, title.count < 40, let last = finite.last, let low = finite.min(), let high = finite.max() {
             caption += "  \(NumberText.short(last))  (min \(NumberText.short(low)), max \(NumberText.short(high)))"
         }
         buffer.put(caption, in: rect.row(0), style: Style(.default, bold: true))

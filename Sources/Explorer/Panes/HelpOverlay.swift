@@ -18,8 +18,8 @@ enum HelpOverlay {
             }
         }
         lines.append(("", nil))
-        for row in TextMetrics.wrap("Commands (after :): " + Command.verbs.joined(separator: ", "), width: max(width, 20)) {
-            lines.append((row, Style(.brightBlack)))
+        for text in ["Commands (after :): " + Command.verbs.joined(separator: ", "), LossSpec.usage] {
+            for row in TextMetrics.wrap(text, width: max(width, 20)) { lines.append((row, Style(.brightBlack))) }
         }
         return lines
     }

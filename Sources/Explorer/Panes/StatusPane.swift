@@ -7,7 +7,8 @@ import TerminalKit
 enum StatusPane {
     static func render(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let s = model.snapshot
-        let loss = ([s.lossName] + s.lossSettings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
+        // A sum's settings would push its later terms off the line: they are in the hyperparameter pane.
+        let loss = s.lossSpec.isSum ? s.lossName : ([s.lossName] + s.lossSettings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
         let first = " LossLab │ \(s.datasetSummary) │ \(loss)"
         let firstEnd = buffer.put(first, x: rect.x, y: rect.y, style: Style(.default, bold: true), clip: rect.row(0))
         if let rival = s.rivalLoss {

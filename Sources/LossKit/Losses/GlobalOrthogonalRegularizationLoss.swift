@@ -47,6 +47,13 @@ public struct GlobalOrthogonalRegularizationLoss: EmbeddingLoss {
          ("second_moment_weight", secondMomentWeight.map { "\($0)" } ?? "none"), ("aggregation", sumOverColumns ? "sum" : "mean")]
     }
 
+    public var termNames: [String] {
+        ((meanWeight ?? 0) != 0 ? [Self.meanTerm] : []) + ((secondMomentWeight ?? 0) != 0 ? [Self.secondMomentTerm] : [])
+    }
+
+    /// The names of the quantities the terms drive (`LossResult.targets`).
+    public static let meanSimilarity = "mean_similarity", secondMoment = "second_moment"
+
     /// Each column's (n, n) similarities and their gradient, one column at a time.
     public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
         2 * Double(rows) * Double(rows) * Double(scalarBytes)
@@ -60,6 +67,8 @@ public struct GlobalOrthogonalRegularizationLoss: EmbeddingLoss {
         let useMean = (meanWeight ?? 0) != 0, useSecond = (secondMomentWeight ?? 0) != 0
         let aggregate = T(sumOverColumns ? 1 : 1 / Double(batch.columns.count))
         var meanTotal: T = 0, secondTotal: T = 0
+        // The unweighted, unclamped moments averaged over the columns, for the terms chart.
+        var meanMoment: T = 0, secondMomentTotal: T = 0
         var gradients: [Matrix<T>] = []
         for column in batch.columns {
             let n = column.rows, d = column.cols
@@ -71,6 +80,8 @@ public struct GlobalOrthogonalRegularizationLoss: EmbeddingLoss {
             for value in m.values { sum += value; squares += value * value }
             let mean = sum / c, excess = squares / c - T(1 / Double(d))
             meanTotal += mean * mean
+            meanMoment += mean
+            secondMomentTotal += squares / c
             secondTotal += max(excess, 0)
             // d(terms)/dM_ij off the diagonal.
             let meanSlope = useMean ? T(meanWeight!) * aggregate * 2 * mean / c : 0
@@ -88,6 +99,9 @@ public struct GlobalOrthogonalRegularizationLoss: EmbeddingLoss {
         var result = LossResult(value: terms.reduce(T(0)) { $0 + $1.value }, columnGradients: gradients,
                                 mining: MiningReport(kind: .item, tuples: [], counts: MiningCounts(valid: rows, used: rows)))
         result.terms = terms
+        let columns = T(batch.columns.count)
+        result.targets = [(Self.meanSimilarity, meanMoment / columns, 0),
+                          (Self.secondMoment, secondMomentTotal / columns, T(1 / Double(batch.columns[0].cols)))]
         return result
     }
 }

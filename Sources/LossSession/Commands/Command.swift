@@ -5,8 +5,9 @@ import LossKit
 public enum Command: Equatable, Sendable {
     /// `load toy:blobs classes=6 ...`, `load text:nli`, `load PATH [labels=PATH]`
     case load(source: String, options: [String: String])
-    /// `loss BatchHardTripletLoss margin=1 distance_metric=cosine`
-    case loss(name: String, settings: [String: String])
+    /// `loss BatchHardTripletLoss margin=1 distance_metric=cosine`, or a weighted sum
+    /// `loss MultipleNegativesRankingLoss + 0.1 * GlobalOrthogonalRegularizationLoss` (see LossSpec).
+    case loss(LossSpec)
     /// `encoder table|linear|mlp|bow [dim=16] [hidden=32] [normalize=true]`
     case encoder(kind: String, options: [String: String])
     /// `set lr=0.01 optimizer=adamw batch_size=32 sampler=pk ...`
@@ -32,9 +33,12 @@ public enum Command: Equatable, Sendable {
     /// `rewind STEP`: back to an earlier step (replayed from the nearest checkpoint with the
     /// current settings), to branch from there.
     case rewind(Int)
-    /// `duel loss NAME name=value...`: train a second configuration alongside, from the same
-    /// state and on the same batches; `duel off` ends it.
-    case duel(loss: String?, settings: [String: String])
+    /// `duel loss NAME name=value...` (or a sum, as `loss` takes): train a second configuration
+    /// alongside, from the same state and on the same batches; `duel off` (nil) ends it.
+    case duel(LossSpec?)
+
+    /// `loss NAME name=value...`: one loss on its own.
+    public static func loss(name: String, settings: [String: String]) -> Command { .loss(LossSpec(name: name, settings: settings)) }
 
     /// The command's first word, for help and completion.
     public static let verbs = ["load", "loss", "encoder", "set", "step", "eval", "reset", "show", "save", "export", "expect", "pin", "unpin",
@@ -42,8 +46,18 @@ public enum Command: Equatable, Sendable {
 
     /// Parses one line. Blank lines and `#` prose are not commands: the notebook handles them.
     public static func parse(_ line: String) throws -> Command {
-        let (first, positional, options) = try CommandLexer.options(line)
-        guard let verb = first?.lowercased() else { throw CommandError("empty command") }
+        let words = try CommandLexer.words(line)
+        guard let verb = words.first?.text.lowercased() else { throw CommandError("empty command") }
+        // A sum's terms may each set the same name: `loss` and `duel` read their words per term.
+        let rest = Array(words.dropFirst())
+        if verb == "loss" { return .loss(try LossSpec.parse(rest, verb: "loss")) }
+        if verb == "duel" && !(rest.count == 1 && rest[0].equals == nil && rest[0].text == "off") {
+            guard rest.count >= 2, rest[0].equals == nil, rest[0].text.lowercased() == "loss" else {
+                throw CommandError("duel needs a rival loss, e.g. duel loss \(LossCatalog.sessionDefault.className) margin=2 (or duel off)")
+            }
+            return .duel(try LossSpec.parse(Array(rest.dropFirst()), verb: "duel loss"))
+        }
+        let (_, positional, options) = try CommandLexer.options(line)
         func onlyOptions() throws {
             if let extra = positional.first { throw CommandError("\(verb): unexpected '\(extra)'; use name=value") }
         }
@@ -53,9 +67,6 @@ public enum Command: Equatable, Sendable {
                 throw CommandError("load needs one source: \(DatasetCatalog.builtIns.joined(separator: ", ")), or a file path")
             }
             return .load(source: positional[0], options: options)
-        case "loss":
-            guard positional.count == 1 else { throw CommandError("loss needs a loss name, e.g. loss \(LossCatalog.sessionDefault.className) margin=1") }
-            return .loss(name: positional[0], settings: options)
         case "encoder":
             guard positional.count == 1 else { throw CommandError("encoder needs a kind: table, linear, mlp or bow") }
             return .encoder(kind: positional[0].lowercased(), options: options)
@@ -81,11 +92,7 @@ public enum Command: Equatable, Sendable {
             }
             return .rewind(step)
         case "duel":
-            if positional == ["off"] && options.isEmpty { return .duel(loss: nil, settings: [:]) }
-            guard positional.count == 2, positional[0].lowercased() == "loss" else {
-                throw CommandError("duel needs a rival loss, e.g. duel loss \(LossCatalog.sessionDefault.className) margin=2 (or duel off)")
-            }
-            return .duel(loss: positional[1], settings: options)
+            return .duel(nil)
         case "pin", "unpin":
             try requireNoOptions(verb, options)
             try onlyOptions()

@@ -17,9 +17,23 @@ public enum EvalJob {
         /// What was read beyond the numbers (the ids string labels became) and deprecated
         /// names the request used, for stderr.
         public var notes: [String] = []
+        /// A weighted sum (`--loss 'A + 0.1 * B'`); `loss` is then its first term.
+        public var sum: LossSum? = nil
     }
 
     public static func run(_ request: EvalRequest) throws -> Outcome {
+        if request.lossName.contains(where: { $0 == "+" || $0 == "*" }) || request.lossName.contains(" "),
+           case .loss(let spec) = try Command.parse("loss " + request.lossName) {
+            if spec.isSum { return try runSum(request, spec) }
+            // `--loss 'A scale=20'`: the settings as if given with --set.
+            var plain = request
+            plain.lossName = spec.terms[0].name
+            for (name, value) in spec.terms[0].settings {
+                if plain.settings[name] != nil { throw LossError("\(name) is given both in --loss and with --set; give it once") }
+                plain.settings[name] = value
+            }
+            return try run(plain)
+        }
         let loss = try LossCatalog.make(request.lossName, settings: request.settings, reference: request.reference)
         if request.embeddings.isEmpty { throw LossError("no --embeddings given; \(loss.className) takes \(loss.inputSpec.columnsDescription)") }
         let columns = try request.embeddings.map { array -> Matrix<Double> in
@@ -86,6 +100,71 @@ public enum EvalJob {
         }
         return Outcome(loss: loss, result: result, columnShapes: request.embeddings.map(\.shape),
                        weightShapes: weightShapes, initializedWeights: initialized, reference: request.reference, notes: notes)
+    }
+
+    /// `--loss 'A scale=20 + 0.1 * B'`: each term's settings ride in --loss, the arrays are shared,
+    /// each term's own weights are named `losses.<k>.…`; the value and gradients are the weighted sum.
+    private static func runSum(_ request: EvalRequest, _ spec: LossSpec) throws -> Outcome {
+        if !request.settings.isEmpty {
+            throw LossError("--set does not apply to a sum: give each loss's settings after its name in --loss ('A scale=20 + 0.1 * B mean_weight=2')")
+        }
+        var terms: [LossSum.Term] = []
+        for (index, term) in spec.terms.enumerated() {
+            do {
+                terms.append(LossSum.Term(weight: term.weight ?? 1, loss: try LossCatalog.make(term.name, settings: term.settings, reference: request.reference)))
+            } catch let error as LossError { throw LossError("term \(index + 1) of the sum: \(error.message)") }
+        }
+        let sum = try LossSum(terms: terms)
+        let spec = sum.inputSpec
+        if request.embeddings.isEmpty { throw LossError("no --embeddings given; \(sum.className) takes \(spec.columnsDescription)") }
+        let columns = try request.embeddings.map { array -> Matrix<Double> in
+            try requireFinite(array)
+            return try array.embeddingMatrix(Double.self)
+        }
+        for term in sum.terms { try checkMemory(term.loss, request: request, columns: columns) }
+        var batch = LossBatch<Double>(columns: columns)
+        var notes: [String] = []
+        let labelled = sum.terms.first { $0.loss.inputSpec.labels != .none }?.loss
+        if let labels = request.labels {
+            try requireFinite(labels)
+            guard let labelled else { throw LossError("\(sum.className) takes no --labels") }
+            try read(labels, into: &batch, for: labelled, notes: &notes)
+        } else if !spec.labelsOptional(columns: request.embeddings.count) {
+            throw LossError("\(labelled?.className ?? sum.className) needs --labels (\(spec.labels.rawValue))")
+        }
+        if spec.needsGuide {
+            if request.guides.count != columns.count {
+                throw LossError("\(sum.className) needs --guide for every --embeddings column (\(columns.count)), got \(request.guides.count)")
+            }
+            batch.guides = try request.guides.map { array -> Matrix<Double> in
+                try requireFinite(array)
+                guard array.rank == 2 else { throw LossError("\(array.source): a guide must be 2-D (rows x dimension), got shape \(array.shape)") }
+                return try array.matrix(Double.self)
+            }
+        } else if !request.guides.isEmpty {
+            throw LossError("\(sum.className) takes no --guide (none of its terms is guided)")
+        }
+        var weightShapes: [String: [Int]] = [:]
+        var initialized = false
+        let known = sum.weightNames
+        if let unknown = request.weights.keys.sorted().first(where: { !known.contains($0) }) {
+            throw LossError("\(sum.className) has no parameter '\(unknown)'" + (known.isEmpty ? "" : "; it has \(known.joined(separator: ", "))"))
+        }
+        if !known.isEmpty && request.weights.isEmpty {
+            batch.parameters = sum.initialWeights(dimension: columns[0].cols, classes: 3, seed: request.seed)
+            initialized = true
+            for name in known { weightShapes[name] = name.hasSuffix("bias") ? [batch.parameters[name]!.count] : batch.parameters[name]!.shape }
+        } else {
+            for name in known {
+                guard let array = request.weights[name] else { throw LossError("\(sum.className) needs all of \(known.joined(separator: ", ")) (missing \(name))") }
+                try requireFinite(array)
+                batch.parameters[name] = try parameterMatrix(array)
+                weightShapes[name] = array.shape
+            }
+        }
+        let result = try sum.evaluate(batch).total
+        return Outcome(loss: sum.terms[0].loss, result: result, columnShapes: request.embeddings.map(\.shape), weightShapes: weightShapes,
+                       initializedWeights: initialized, reference: request.reference, notes: notes, sum: sum)
     }
 
     /// Labels in the shape the loss takes them: 1-D (or one column) as one label per row, a

@@ -11,9 +11,9 @@ extension EvalJob.Outcome {
             fields.append(("terms", JSONText.object(result.terms.flatMap { JSONText.numberField($0.name, $0.value) })))
         }
         fields += [
-            ("loss_name", JSONText.string(loss.className)),
+            ("loss_name", JSONText.string(sum?.className ?? loss.className)),
             ("reference", JSONText.string(reference.rawValue)),
-            ("parameters", JSONText.object(loss.settings.map { ($0.name, JSONText.string($0.value)) })),
+            ("parameters", JSONText.object(parameters.map { ($0.name, JSONText.string($0.value)) })),
             ("counts", Self.counts(result.mining.counts)),
         ]
         fields += JSONText.numbersField("gradient_norms", result.columnGradients.map(\.norm))
@@ -46,6 +46,12 @@ extension EvalJob.Outcome {
 }
 
 extension EvalJob.Outcome {
+    /// The loss's settings; a sum's every term's under `losses.<k>.` names.
+    var parameters: [(name: String, value: String)] {
+        guard let sum else { return loss.settings }
+        return sum.terms.enumerated().flatMap { index, term in term.loss.settings.map { (sum.weightPrefix(index) + $0.name, $0.value) } }
+    }
+
     static func counts(_ counts: MiningCounts) -> String {
         JSONText.object([("valid", "\(counts.valid)"), ("used", "\(counts.used)"), ("active", "\(counts.active)"),
                          ("easy", "\(counts.easy)"), ("semi_hard", "\(counts.semiHard)"), ("hard", "\(counts.hard)")])

@@ -33,13 +33,13 @@ enum HeldOutEvaluation {
         let embeddings = model.encoder.forward(items: columns.flatMap { $0 }).embeddings
         var batch = LossBatch(columns: embeddings.splitRows(columns.map(\.count)),
                               labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] }, parameters: model.lossParameters,
-                              guides: loss.embeddingLoss.map { GuideColumns.make($0, dataset, model, items: columns) } ?? [])
+                              guides: loss.batchLoss.map { GuideColumns.make($0, dataset, model, items: columns) } ?? [])
         if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(columns[0]) }
         // Embeddings that overflow float32 give a loss that looks fine and means nothing.
         let overflows = DivergenceGuard.overflow(in: embeddings, loss: loss) != nil
-        let result = overflows ? nil : try? loss.embeddingLoss?.evaluate(batch)
+        let result = overflows ? nil : try? loss.batchLoss?.evaluate(batch).total
         switch loss {
-        case .embeddings:
+        case .embeddings, .sum:
             if overflows { metrics.append(("test_loss", .nan)) }
             else if let result { metrics.append(("test_loss", Double(result.value))) }
         case .tokens(let tokenLoss):

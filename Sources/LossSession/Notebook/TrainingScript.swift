@@ -23,7 +23,7 @@ enum TrainingScript {
         let sampler = session.settings.sampler ?? (shape == .labelledItems && !tokenLevel ? .pk : .random)
         let arguments = TrainingScriptArguments.make(session.settings, sampler: sampler, heldOut: heldOut)
         let teacher = shape == .teacherItems && !tokenLevel
-        let outputName = "output/" + loss.className.lowercased()
+        let outputName = "output/" + loss.descriptions.map { $0.className.lowercased() }.joined(separator: "-")
 
         let plainImports = call.imports.filter { $0.hasPrefix("import ") } + (arguments.needsAdamTrainer || shape == .classPairs ? ["import torch"] : [])
         var imports = ["import argparse"] + Set(plainImports).sorted() + ["", "from datasets import Dataset", ""]

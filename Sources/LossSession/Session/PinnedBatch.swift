@@ -15,17 +15,17 @@ public struct PinnedBatch: Sendable {
         public var mining: MiningReport
     }
 
-    func read(_ loss: any EmbeddingLoss, dataset: Dataset, model: Session.Model) throws -> Reading {
+    func read(_ loss: LossSum, dataset: Dataset, model: Session.Model) throws -> Reading {
         let pass = model.encoder.forward(items: items.flatMap { $0 })
         var batch = LossBatch(columns: pass.embeddings.splitRows(items.map(\.count)),
                               labels: dataset.labels.isEmpty ? [] : examples.map { dataset.labels[$0] }, parameters: model.lossParameters,
                               guides: GuideColumns.make(loss, dataset, model, items: items))
         if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(items[0]) }
-        if model.lossParameters.isEmpty {
+        if !Set(loss.weightNames).isSubset(of: model.lossParameters.keys) {
             // Switching to a loss with weights of its own: read it with fresh ones.
             batch.parameters = loss.initialWeights(dimension: model.encoder.outputDimension, classes: Session.classCount(dataset), seed: 1)
         }
-        let result = try loss.evaluate(batch)
+        let result = try loss.evaluate(batch).total
         let norm = (result.columnGradients.map { $0.norm * $0.norm }.reduce(0, +)).squareRoot()
         return Reading(value: Double(result.value), gradientNorm: norm, mining: result.mining)
     }

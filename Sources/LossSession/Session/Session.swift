@@ -21,7 +21,8 @@ public final class Session {
     public internal(set) var dataset: Dataset?
     public internal(set) var datasetSource = ""
     public internal(set) var loss: SessionLoss
-    public internal(set) var lossSettings: [String: String] = [:]
+    /// The `loss` command's words as the user gave them (a reference change rebuilds the loss from them).
+    public internal(set) var lossSpec = LossSpec(name: LossCatalog.sessionDefault.className)
     public internal(set) var encoderChoice = EncoderChoice()
     public internal(set) var settings = TrainingSettings()
     public internal(set) var model: Model?
@@ -68,7 +69,7 @@ public final class Session {
     public func apply(_ command: Command) throws -> String {
         switch command {
         case .load(let source, let options): return try load(source, options: options)
-        case .loss(let name, let values): return try changeLoss(name, settings: values)
+        case .loss(let spec): return try changeLoss(spec)
         case .encoder(let kind, let options): return try changeEncoder(kind, options: options)
         case .set(let options): return try change(options)
         case .step(let count): return try step(count)
@@ -83,7 +84,7 @@ public final class Session {
             pinned = nil
             return "unpinned"
         case .rewind(let target): return try rewind(to: target)
-        case .duel(let name, let values): return try duel(name, settings: values)
+        case .duel(let spec): return try duel(spec)
         case .save, .export, .expect:
             throw CommandError("this command is handled by the notebook runner, not the session")
         }

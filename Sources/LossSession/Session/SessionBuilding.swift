@@ -17,7 +17,7 @@ extension Session {
         if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
         // no-duplicates compares contents, as sentence-transformers compares texts: two items
         // with the same vector or the same tokens count as one.
-        let kind = settings.sampler ?? (dataset.shape == .labelledItems && loss.embeddingLoss != nil ? .pk : .random)
+        let kind = settings.sampler ?? (dataset.shape == .labelledItems && loss.batchLoss != nil ? .pk : .random)
         let content = kind == .noDuplicates ? Self.contentIdentities(dataset) : Array(0..<dataset.itemCount)
         let examples = dataset.examples.map { $0.map { content[$0] } }
         let sampler = try BatchSampler(kind: kind, batchSize: settings.batchSize, perClass: settings.perClass, pool: split.train,
@@ -43,6 +43,7 @@ extension Session {
     static func ownsState(_ loss: SessionLoss) -> Bool {
         switch loss {
         case .embeddings(let batchLoss): return !type(of: batchLoss).ownedWeightNames.isEmpty
+        case .sum(let sum): return sum.terms.contains { !type(of: $0.loss).ownedWeightNames.isEmpty }
         case .tokens: return true
         }
     }
@@ -54,6 +55,8 @@ extension Session {
         switch loss {
         case .embeddings(let batchLoss):
             return (batchLoss.initialWeights(dimension: dimension, classes: classCount(dataset), seed: seed), nil)
+        case .sum(let sum):
+            return (sum.initialWeights(dimension: dimension, classes: classCount(dataset), seed: seed), nil)
         case .tokens:
             guard case .tokens(_, let vocabulary) = dataset.items else { return ([:], nil) }
             return ([:], DenoisingDecoder(dimension: dimension, vocabularySize: vocabulary.count, seed: seed))

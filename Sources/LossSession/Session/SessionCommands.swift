@@ -35,20 +35,20 @@ extension Session {
             notes.append("loss \(fitting.className) (\(loss.className) does not fit \(loaded.shape.rawValue) data)")
         }
         try rebuild(dataset: loaded, loss: newLoss, encoder: encoder, settings: settings)
-        if newLoss.className != loss.className { lossSettings = [:] }
+        if newLoss.className != loss.className { lossSpec = LossSpec(name: newLoss.className) }
         (dataset, datasetSource, loss, encoderChoice) = (loaded, source, newLoss, encoder)
         return "loaded \(describe(loaded))" + (notes.isEmpty ? "" : "; switched to " + notes.joined(separator: ", "))
             + loaded.notes.map { "\n" + $0 }.joined()
     }
 
-    func changeLoss(_ name: String, settings values: [String: String]) throws -> String {
-        let newLoss = try SessionLoss.make(name, settings: values, reference: settings.reference)
+    func changeLoss(_ spec: LossSpec) throws -> String {
+        let newLoss = try SessionLoss.make(spec, reference: settings.reference)
         if let dataset, let mismatch = Self.mismatch(dataset, newLoss) { throw CommandError(mismatch) }
         if let dataset, let model {
             try SizeBounds.checkLoss(newLoss, dataset: dataset, settings: settings, dimension: model.encoder.outputDimension)
         }
         var whatIf = ""
-        if let pinned, let dataset, let model, let before = loss.embeddingLoss, let after = newLoss.embeddingLoss {
+        if let pinned, let dataset, let model, let before = loss.batchLoss, let after = newLoss.batchLoss {
             whatIf = "\n" + PinnedBatch.difference(from: try pinned.read(before, dataset: dataset, model: model),
                                                    to: try pinned.read(after, dataset: dataset, model: model))
         }
@@ -59,9 +59,11 @@ extension Session {
                                                                         dimension: current.encoder.outputDimension, seed: settings.seed)
             model = current
         }
-        (loss, lossSettings) = (newLoss, values)
-        let notes = LossSettings.renamedNames(in: values, for: newLoss.type, reference: settings.reference).map {
-            "\n\($0.written) is deprecated in \(settings.reference.title): its name is \($0.current)"
+        (loss, lossSpec) = (newLoss, spec)
+        let notes = zip(spec.terms, newLoss.descriptions).flatMap { term, made in
+            LossSettings.renamedNames(in: term.settings, for: Swift.type(of: made), reference: settings.reference).map {
+                "\n\($0.written) is deprecated in \(settings.reference.title): its name is \($0.current)"
+            }
         }
         return "loss \(describeLoss())" + notes.joined() + whatIf
     }
@@ -80,7 +82,7 @@ extension Session {
         try next.apply(options)
         // Another reference: the same loss and hyperparameters, as that release has them.
         let nextLoss = next.reference == settings.reference ? loss
-            : try SessionLoss.make(loss.className, settings: lossSettings, reference: next.reference)
+            : try SessionLoss.make(lossSpec, reference: next.reference)
         if options["batch_size"] != nil, let model, next.batchSize > model.trainExamples.count + model.testExamples.count {
             throw CommandError("batch_size \(next.batchSize) is larger than the data (\(model.trainExamples.count) training examples)")
         }

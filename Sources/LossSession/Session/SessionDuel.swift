@@ -3,14 +3,14 @@ import LossKit
 
 /// `duel`: a second loss trained from the same state on the same batches, side by side.
 extension Session {
-    func duel(_ name: String?, settings values: [String: String]) throws -> String {
-        guard let name else { rival = nil; return "duel ended" }
+    func duel(_ spec: LossSpec?) throws -> String {
+        guard let spec else { rival = nil; return "duel ended" }
         guard let dataset, let model else { throw CommandError("duel needs data: load some first") }
-        let rivalLoss = try SessionLoss.make(name, settings: values, reference: settings.reference)
+        let rivalLoss = try SessionLoss.make(spec, reference: settings.reference)
         if let mismatch = Self.mismatch(dataset, rivalLoss) { throw CommandError(mismatch) }
         try SizeBounds.checkLoss(rivalLoss, dataset: dataset, settings: settings, dimension: model.encoder.outputDimension)
         let other = Session(workingDirectory: workingDirectory)
-        (other.dataset, other.datasetSource, other.loss, other.lossSettings) = (dataset, datasetSource, rivalLoss, values)
+        (other.dataset, other.datasetSource, other.loss, other.lossSpec) = (dataset, datasetSource, rivalLoss, spec)
         (other.encoderChoice, other.settings, other.stepIndex, other.history, other.evaluations) =
             (encoderChoice, settings, stepIndex, history, evaluations)
         var rivalModel = model

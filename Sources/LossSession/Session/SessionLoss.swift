@@ -10,6 +10,8 @@ public enum SessionLoss: Sendable {
 
     case embeddings(any EmbeddingLoss)
     case tokens(TokenLevel)
+    /// A weighted sum of batch losses (`loss A + 0.1 * B`), each with its own settings.
+    case sum(LossSum)
 
     /// Every loss a session trains: the engine's catalog, and the token-level one.
     public static let all: [any LossDescription.Type] = LossCatalog.all + [TokenLevel.self]
@@ -24,36 +26,113 @@ public enum SessionLoss: Sendable {
         return .embeddings(try LossCatalog.make(name, settings: settings, reference: reference))
     }
 
+    /// The loss a `loss` command names: one loss, or a weighted sum of batch losses.
+    public static func make(_ spec: LossSpec, reference: LossReference = .latest) throws -> SessionLoss {
+        guard spec.isSum else { return try make(spec.terms[0].name, settings: spec.terms[0].settings, reference: reference) }
+        var terms: [LossSum.Term] = []
+        for (index, term) in spec.terms.enumerated() {
+            let which = spec.terms.count == 1 ? "" : "term \(index + 1) of the sum: "
+            let made: SessionLoss
+            do { made = try make(term.name, settings: term.settings, reference: reference) } catch let error as LossError {
+                throw LossError(which + error.message)
+            }
+            guard case .embeddings(let loss) = made else {
+                throw LossError("\(which)\(made.className) trains through a decoder on the sentences' tokens, so it cannot be summed with other losses")
+            }
+            terms.append(LossSum.Term(weight: term.weight ?? 1, loss: loss))
+        }
+        return .sum(try LossSum(terms: terms))
+    }
+
     /// A fresh loss of this type with its defaults.
     public static func make(_ type: any LossDescription.Type, reference: LossReference = .latest) throws -> SessionLoss {
         try make(type.className, reference: reference)
     }
 
-    public var description: any LossDescription {
+    /// Each loss of the sum in order (the loss itself when it is not a sum).
+    public var descriptions: [any LossDescription] {
         switch self {
-        case .embeddings(let loss): return loss
-        case .tokens(let loss): return loss
+        case .embeddings(let loss): return [loss]
+        case .tokens(let loss): return [loss]
+        case .sum(let sum): return sum.terms.map(\.loss)
         }
     }
 
-    public var type: any LossDescription.Type { Swift.type(of: description) }
-    public var className: String { description.className }
-    public var inputSpec: LossInputSpec { type.inputSpec }
-    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { description.scriptLoss(context) }
-    public var settings: [(name: String, value: String)] { description.settings }
-    /// Its parameter table under `reference`.
-    public func parameters(in reference: LossReference) -> [LossParameter] { type.parameters(in: reference) }
-    public func value(of role: LossParameter.Role) -> String? { description.value(of: role) }
+    /// The loss, or a sum's first term (the loss a regulariser is added to).
+    public var description: any LossDescription { descriptions[0] }
 
-    /// The batch loss, or nil for a token-level one.
+    public var isSum: Bool {
+        if case .sum = self { return true }
+        return false
+    }
+
+    public var type: any LossDescription.Type { Swift.type(of: description) }
+    /// The class name, or a sum's: "MultipleNegativesRankingLoss + 0.1 * GlobalOrthogonalRegularizationLoss".
+    public var className: String {
+        if case .sum(let sum) = self { return sum.className }
+        return description.className
+    }
+    public var inputSpec: LossInputSpec { batchLoss?.inputSpec ?? type.inputSpec }
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss {
+        if case .sum(let sum) = self { return sum.scriptLoss(context) }
+        return description.scriptLoss(context)
+    }
+    /// The hyperparameters with their values; a sum's under `losses.<k>.` names (see `termPrefix`).
+    public var settings: [(name: String, value: String)] {
+        descriptions.enumerated().flatMap { index, loss in loss.settings.map { (termPrefix(index) + $0.name, $0.value) } }
+    }
+    /// Its parameter table under `reference`, a sum's every term's under `losses.<k>.` names.
+    public func parameters(in reference: LossReference) -> [LossParameter] {
+        descriptions.enumerated().flatMap { index, loss in
+            Swift.type(of: loss).parameters(in: reference).map { parameter in
+                var named = parameter
+                named.name = termPrefix(index) + parameter.name
+                return named
+            }
+        }
+    }
+    /// The value of the parameter with this role: a sum's first term that has one.
+    public func value(of role: LossParameter.Role) -> String? {
+        descriptions.lazy.compactMap { $0.value(of: role) }.first
+    }
+
+    /// How a sum names term `index`'s settings and weights ("losses.1."), "" for one loss.
+    public func termPrefix(_ index: Int) -> String { isSum ? "losses.\(index)." : "" }
+
+    /// The batch loss, or nil for a token-level one or a sum.
     public var embeddingLoss: (any EmbeddingLoss)? {
         if case .embeddings(let loss) = self { return loss }
         return nil
     }
 
-    /// "BatchHardTripletLoss margin=5.0 ...", as cells and the status line show it.
+    /// The batch loss as a sum (a lone loss is a sum of one), or nil for a token-level one.
+    public var batchLoss: LossSum? {
+        switch self {
+        case .embeddings(let loss): return LossSum(loss)
+        case .sum(let sum): return sum
+        case .tokens: return nil
+        }
+    }
+
+    /// The `loss` command's words after the verb for this loss as it stands.
+    public var spec: LossSpec {
+        guard case .sum(let sum) = self else {
+            return LossSpec(name: className, settings: Dictionary(uniqueKeysWithValues: settings.map { ($0.name, $0.value) }))
+        }
+        return LossSpec(terms: sum.terms.map { term in
+            LossSpec.Term(weight: term.weight, name: term.loss.className,
+                          settings: Dictionary(uniqueKeysWithValues: term.loss.settings.map { ($0.name, $0.value) }))
+        })
+    }
+
+    /// "BatchHardTripletLoss margin=5.0 ...", as cells and the status line show it; a sum as
+    /// `loss` takes it: "MultipleNegativesRankingLoss scale=20.0 ... + 0.1 * GlobalOrthogonalRegularizationLoss ...".
     public var line: String {
-        ([className] + settings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
+        guard case .sum(let sum) = self else { return ([className] + settings.map { "\($0.name)=\($0.value)" }).joined(separator: " ") }
+        return sum.terms.enumerated().map { index, term in
+            ([(index == 0 ? "" : "+ ") + LossSum.weightText(term.weight) + term.loss.className]
+             + term.loss.settings.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
+        }.joined(separator: " ")
     }
 }
 
@@ -73,6 +152,11 @@ extension Session {
     }
 
     static func mismatch(_ dataset: Dataset, _ loss: SessionLoss) -> String? {
-        mismatch(dataset, loss.type)
+        guard case .sum(let sum) = loss else { return mismatch(dataset, loss.type) }
+        // A term without labels trains on labelled data beside one that reads them.
+        if dataset.shape.fits(sum.inputSpec) { return nil }
+        let reason = loss.descriptions.lazy.compactMap { mismatch(dataset, Swift.type(of: $0)) }.first
+            ?? "together they need \(sum.inputSpec.dataDescription); this dataset is \(dataset.shape.rawValue)"
+        return "every loss of a sum trains on the same batches: " + reason
     }
 }

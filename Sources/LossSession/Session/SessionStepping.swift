@@ -39,12 +39,13 @@ extension Session {
         model = nil
         defer { if model == nil { model = current } }
         switch loss {
-        case .embeddings(let batchLoss): return try embeddingStep(batchLoss, dataset: dataset, model: &current)
+        case .embeddings(let batchLoss): return try embeddingStep(LossSum(batchLoss), dataset: dataset, model: &current)
+        case .sum(let sum): return try embeddingStep(sum, dataset: dataset, model: &current)
         case .tokens(let tokenLoss): return try denoisingStep(tokenLoss, dataset: dataset, model: &current)
         }
     }
 
-    private func embeddingStep(_ loss: any EmbeddingLoss, dataset: Dataset, model current: inout Model) throws -> StepRecord {
+    private func embeddingStep(_ loss: LossSum, dataset: Dataset, model current: inout Model) throws -> StepRecord {
         let batch = current.sampler.next()
         let columns = dataset.columnCount
         let items = (0..<columns).map { column in batch.map { dataset.examples[$0][column] } }
@@ -63,7 +64,7 @@ extension Session {
             }
             lossBatch.targets = teacher.gatherRows(items[0])
         }
-        let result = try loss.evaluate(lossBatch)
+        let (result, parts) = try loss.evaluate(lossBatch)
 
         if let reason = DivergenceGuard.nonFinite(result) { throw diverged(reason) }
         let columnGradient = Matrix.vstack(result.columnGradients)
@@ -91,14 +92,24 @@ extension Session {
         var record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
                                 groupNorms: update.groupNorms, learningRate: update.learningRate, counts: result.mining.counts,
                                 health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
+        record.terms = result.terms.map { ($0.name, Double($0.value)) }
+        record.targets = result.targets.map { ($0.name, Double($0.value), Double($0.target)) }
         let fallbacks = result.mining.tuples.filter(\.fallback).count
         if fallbacks > 0 || result.mining.hasFallbackRule { record.extras.append(("fallbacks", Double(fallbacks))) }
         history.append(record)
         lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
                                  largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count),
                                  embeddingGradients: columnGradient)
-        warnings = TrainingWarnings.check(loss: loss, mining: result.mining.kind, dataset: dataset, batch: batch, items: items, embeddings: pass.embeddings,
-                                          history: history)
+        if !loss.isBare {
+            lastBatch!.termMinings = zip(loss.terms, parts).map { term, part in (term.loss.className, part.mining) }
+        }
+        warnings = []
+        for (term, part) in zip(loss.terms, parts) {
+            for warning in TrainingWarnings.check(loss: term.loss, mining: part.mining.kind, dataset: dataset, batch: batch, items: items,
+                                                  embeddings: pass.embeddings, history: history) where !warnings.contains(warning) {
+                warnings.append(warning)
+            }
+        }
         history[history.count - 1].warningCount = warnings.count
         if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty {
             _ = try evaluate()

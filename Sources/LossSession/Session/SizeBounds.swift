@@ -19,7 +19,12 @@ enum SizeBounds {
     /// What the loss needs on top of the encoder: its per-batch scratch and the weights it
     /// owns (a classifier).
     static func checkLoss(_ sessionLoss: SessionLoss, dataset: Dataset, settings: TrainingSettings, dimension: Int) throws {
-        guard let loss = sessionLoss.embeddingLoss else { return }
+        guard let sum = sessionLoss.batchLoss else { return }
+        // A sum's terms run one after another: each must fit on its own.
+        for term in sum.terms { try checkLoss(term.loss, dataset: dataset, settings: settings, dimension: dimension) }
+    }
+
+    private static func checkLoss(_ loss: any EmbeddingLoss, dataset: Dataset, settings: TrainingSettings, dimension: Int) throws {
         let classes = Session.classCount(dataset)
         let batch = min(settings.batchSize, dataset.exampleCount)
         do { try loss.check(classes: classes) } catch let error as LossError { throw CommandError(error.message) }
@@ -51,7 +56,7 @@ enum SizeBounds {
         let input = Double(dataset.dimension ?? 0)
         var vocabulary = 0.0
         if case .tokens(_, let words) = dataset.items { vocabulary = Double(words.count) }
-        let decoder = loss.embeddingLoss == nil
+        let decoder = loss.batchLoss == nil
         func bytes(output: Int, hidden: Int) -> Double {
             let out = Double(output), wide = Double(hidden)
             var parameters: Double

@@ -16,6 +16,11 @@ public struct StepRecord: Sendable, Equatable {
     public var extras: [(String, Double)] = []
     /// How many warnings the step raised (see Session.warnings).
     public var warningCount = 0
+    /// The loss's terms, weighted, under the names the trainer logs them (a sum's terms, GOR's
+    /// gor_mean and gor_second_moment); empty for a loss of one value.
+    public var terms: [(name: String, value: Double)] = []
+    /// What the terms push towards: a measured quantity, its value and its target (see LossResult.targets).
+    public var targets: [(name: String, value: Double, target: Double)] = []
 
     public init(step: Int, loss: Double, gradientNorm: Double, groupNorms: [String: Double], learningRate: Double,
                 counts: MiningCounts, health: EmbeddingHealth) {
@@ -32,6 +37,9 @@ public struct StepRecord: Sendable, Equatable {
         a.step == b.step && a.loss == b.loss && a.gradientNorm == b.gradientNorm && a.groupNorms == b.groupNorms
             && a.learningRate == b.learningRate && a.counts == b.counts && a.health == b.health
             && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1) && a.warningCount == b.warningCount
+            && a.terms.map(\.name) == b.terms.map(\.name) && a.terms.map(\.value) == b.terms.map(\.value)
+            && a.targets.map(\.name) == b.targets.map(\.name) && a.targets.map(\.value) == b.targets.map(\.value)
+            && a.targets.map(\.target) == b.targets.map(\.target)
     }
 
     /// Share of the used tuples with a non-zero term.
@@ -48,8 +56,11 @@ public struct StepRecord: Sendable, Equatable {
             ("semi_hard_fraction", Double(counts.semiHard) / census), ("easy_fraction", Double(counts.easy) / census),
             ("mean_norm", health.meanNorm), ("mean_cosine", health.meanCosine), ("mean_distance", health.meanDistance),
             ("alignment", health.alignment), ("uniformity", health.uniformity), ("warnings", Double(warningCount)),
-        ] + extras
+        ] + extras + terms.map { (Self.metricName($0.name), $0.value) } + targets.map { (Self.metricName($0.name), $0.value) }
     }
+
+    /// A term's or target's metric name: lowercased, as `expect` reads names.
+    public static func metricName(_ name: String) -> String { name.lowercased() }
 }
 
 /// What the last batch looked like, for the mining pane and `show triplets`.
@@ -64,6 +75,9 @@ public struct BatchOutcome: Sendable {
     public var largestGradients: [(row: Int, norm: Double)]
     /// dL/d(embedding) of every batch row, columns stacked like `items` (for the forces view).
     public var embeddingGradients: Matrix<Float>? = nil
+    /// A sum's terms one by one: each term's name and what it mined (`mining` is the first's).
+    /// Empty for a loss on its own.
+    public var termMinings: [(name: String, mining: MiningReport)] = []
 }
 
 /// Geometry of the batch's embeddings: is it collapsing, spreading, aligned?

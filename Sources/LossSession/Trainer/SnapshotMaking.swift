@@ -82,6 +82,8 @@ extension TrainingSnapshot {
             LossFit(name: type.className, summary: type.summary, mismatch: session.dataset.flatMap { Session.mismatch($0, type) })
         }
         snapshot.lossName = session.loss.className
+        snapshot.lossSpec = session.loss.spec
+        snapshot.lossLine = session.loss.line
         snapshot.lossParameters = session.loss.parameters(in: session.settings.reference)
         snapshot.reference = session.settings.reference.rawValue
         snapshot.lossSettings = session.loss.settings

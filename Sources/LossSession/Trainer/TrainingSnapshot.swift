@@ -71,6 +71,10 @@ public struct TrainingSnapshot: Sendable {
     public var datasetSummary = "no data"
     public var datasetShape: DatasetShape?
     public var lossName = ""
+    /// The loss as a `loss` command takes it, for commands that change one of a sum's settings.
+    public var lossSpec = LossSpec(name: "")
+    /// The loss with its settings as one line; a sum's terms joined by " + ".
+    public var lossLine = ""
     /// The sentence-transformers release the session's losses follow ("6.2.0").
     public var reference = LossReference.latest.rawValue
     public var lossSettings: [(name: String, value: String)] = []
