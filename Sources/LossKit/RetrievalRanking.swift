@@ -17,7 +17,7 @@ public enum RetrievalRanking {
     }
 
     static let bins = 4096
-    static let queryBlock = 64
+    static let queryBlock = 256
     static let galleryBlock = 8192
 
     /// rows: the items' embeddings, L2-normalised; queries: item indices.
@@ -38,8 +38,8 @@ public enum RetrievalRanking {
                 for (k, q) in short.enumerated() { candidates[q] = again[k] }
             }
             for (q, query) in block.enumerated() {
-                let ranked = candidates[q].sorted { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
-                let relevant = ranked.prefix(wanted[q]).map { classes[$0.item] == classes[query] }
+                let ranked = candidates[q].map(sortKey).sorted()
+                let relevant = ranked.prefix(wanted[q]).map { classes[Int($0 & 0xFFFF_FFFF)] == classes[query] }
                 if relevant.first == true { total.recallAt1 += 1 }
                 if relevant.prefix(5).contains(true) { total.recallAt5 += 1 }
                 let r = classSizes[classes[query]]! - 1
@@ -125,6 +125,15 @@ public enum RetrievalRanking {
             let gallery = rows.rows(galleryStart..<min(galleryStart + galleryBlock, rows.rows))
             body(Matrix.product(queryRows, gallery, transposeB: true), galleryStart, gallery.rows)
         }
+    }
+
+    /// An integer whose ascending order is the ranking's: higher score first, then lower
+    /// item. (The float's bits made monotone, flipped; -0 counts as 0, as it compares.)
+    @inline(__always)
+    static func sortKey(_ candidate: (score: Float, item: Int)) -> UInt64 {
+        let bits = (candidate.score + 0).bitPattern
+        let ascending = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt64(~ascending) << 32 | UInt64(candidate.item)
     }
 
     /// Cosines in [-1, 1] (a little beyond for rounding), clamped into the end bins.
