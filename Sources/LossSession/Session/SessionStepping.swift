@@ -53,6 +53,7 @@ extension Session {
         let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
+        lossBatch.explain = true
         if let teacher = dataset.teacher {
             let dimension = current.encoder.outputDimension, width = loss.teacherWidth(dimension: dimension)
             if teacher.cols != width && width == dimension {
@@ -93,12 +94,14 @@ extension Session {
                                 health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
         let fallbacks = result.mining.tuples.filter(\.fallback).count
         if fallbacks > 0 || result.mining.hasFallbackRule { record.extras.append(("fallbacks", Double(fallbacks))) }
+        record.extras += result.mining.namedCounts.map { ($0.name, $0.value) }
         history.append(record)
         lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
                                  largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count),
                                  embeddingGradients: columnGradient)
         warnings = TrainingWarnings.check(loss: loss, mining: result.mining.kind, dataset: dataset, batch: batch, items: items, embeddings: pass.embeddings,
                                           history: history)
+            + TrainingWarnings.fromReport(loss: loss, report: result.mining, dataset: dataset, items: items, history: history)
         history[history.count - 1].warningCount = warnings.count
         if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty {
             _ = try evaluate()
