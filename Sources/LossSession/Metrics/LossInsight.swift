@@ -75,17 +75,15 @@ public struct LossInsight: Sendable {
     func inversionLines(width: Int) -> [Line] {
         let inverted = count("inversions"), comparable = count("comparable_pairs")
         let share = comparable > 0 ? String(format: " (%.0f%%)", 100 * Double(inverted) / Double(comparable)) : ""
-        var lines = [Line("inverted orderings \(inverted) of \(comparable)\(share): pairs i, j with label_i > label_j but score_i ≤ score_j",
+        var lines = [Line("inverted orderings \(inverted) of \(comparable)\(share): pairs i, j with label_i > label_j, score_i ≤ score_j",
                           inverted > 0 ? .heading : .positive)]
         guard !report.inversions.isEmpty else { return lines }
-        lines.append(Line("worst: the higher-labelled pair scored at most the lower one (ranks: by label, by score, of \(report.tuples.count))", .dim))
-        let scoreRanks = Self.scoreRanks(report.tuples), labelRanks = Self.labelRanks(report.tuples)
+        lines.append(Line("worst: a pair ≤ the lower-labelled pair that outscores it most", .dim))
         for inversion in report.inversions {
             let above = report.tuples[inversion.above], below = report.tuples[inversion.below]
             func describe(_ index: Int, _ tuple: MinedTuple) -> String {
                 let (a, b) = pairItems(tuple)
-                return String(format: "%d–%d label %@ score %.3f (#%d, #%d)", a, b, Self.number(tuple.label ?? 0), tuple.positiveScore,
-                              labelRanks[index], scoreRanks[index])
+                return String(format: "%d–%d label %@ score %.3f", a, b, Self.number(tuple.label ?? 0), tuple.positiveScore)
             }
             lines.append(Line("  " + describe(inversion.above, above) + " ≤ " + describe(inversion.below, below), .alert))
             let quoted = [pairItems(above), pairItems(below)].flatMap { [$0.0, $0.1] }.compactMap { texts[$0] }
@@ -123,13 +121,13 @@ public struct LossInsight: Sendable {
               (anchor + 1) * report.scoreColumns <= weights.factors.count else { return [] }
         let columns = report.scoreColumns, base = anchor * columns
         let mode = settings.first { $0.name == "hardness_mode" }?.value ?? "", strength = settings.first { $0.name == "hardness_strength" }?.value ?? ""
-        var lines = [Line("hardness \(mode), strength \(strength): anchor \(item(anchor, 0))'s candidates, weight e^(strength · sim) on the penalised ones",
-                          .heading)]
-        let order = (0..<columns).sorted { (weights.probabilities[base + $0], -$0) > (weights.probabilities[base + $1], -$1) }
-        let shown = Array(order.prefix(limit)) + (order.prefix(limit).contains(anchor) ? [] : [anchor])
+        var lines = [Line("anchor \(item(anchor, 0)): weight e^(\(strength) · sim) on \(mode), p its softmax share", .heading)]
+        // The positive first, then the candidates the softmax weighs most.
+        let order = (0..<columns).filter { $0 != anchor }.sorted { (weights.probabilities[base + $0], -$0) > (weights.probabilities[base + $1], -$1) }
+        let shown = [anchor] + order.prefix(limit)
         for j in shown {
             let role = j == anchor ? "positive" : (j < max(batch.items.first?.count ?? 1, 1) ? "in-batch" : "hard neg")
-            var text = String(format: "  %-8@ item %5d  sim %6.3f  weight %@  p %.3f", role, candidateItem(j), scores[base + j],
+            var text = String(format: "  %-8@ item %4d  sim %6.3f  weight %@  p %.3f", role, candidateItem(j), scores[base + j],
                               Self.number(weights.factors[base + j]), weights.probabilities[base + j])
             if let sentence = texts[candidateItem(j)] { text += "  " + Self.quote(sentence, max(width - text.count - 4, 6)) }
             lines.append(Line(text, j == anchor ? .positive : (weights.probabilities[base + j] > weights.probabilities[base + anchor] ? .alert : .plain)))
@@ -158,13 +156,12 @@ public struct LossInsight: Sendable {
         let margin = settings.first { $0.name == "margin" }?.value ?? "0"
         // A negative margin reads as a plus.
         let signed = margin.hasPrefix("-") ? "+ " + margin.dropFirst() : "− " + margin
-        return strategy == "relative" ? "\(strategy): guide sim > g(a,p) \(signed.prefix(1)) |g(a,p)| · \(signed.dropFirst(2))"
-            : "\(strategy): guide sim > g(a,p) \(signed)"
+        return strategy == "relative" ? "guide sim > g(a,p) \(signed.prefix(1)) |g(a,p)| · \(signed.dropFirst(2))" : "guide sim > g(a,p) \(signed)"
     }
 
     func maskedLines(width: Int, anchor: Int) -> [Line] {
         let total = count("masked")
-        var lines = [Line("probable false negatives: the guide masked \(total) candidate\(total == 1 ? "" : "s") (\(rule))",
+        var lines = [Line("masked \(total) probable false negative\(total == 1 ? "" : "s"): \(rule), g(a,p) the positive's guide sim",
                           total > 0 ? .heading : .positive)]
         if !report.unopposed.isEmpty {
             lines.append(Line("\(report.unopposed.count) anchor\(report.unopposed.count == 1 ? "" : "s") kept no candidate but the positive: items "
@@ -175,7 +172,7 @@ public struct LossInsight: Sendable {
         var heading = "anchor \(item(anchor, 0))"
         if let sentence = texts[item(anchor, 0)] { heading += " " + Self.quote(sentence, max(width / 3, 8)) }
         if let positiveGuide, let threshold = mine.first?.threshold {
-            heading += String(format: ": positive's guide sim %.3f, masked above %.3f", positiveGuide, threshold)
+            heading += String(format: ": g(a,p) %.3f, masked above %.3f", positiveGuide, threshold)
         } else {
             heading += ": the guide masked none of its candidates"
         }
@@ -183,7 +180,7 @@ public struct LossInsight: Sendable {
         for candidate in mine.sorted(by: { ($0.guideScore, -$0.row) > ($1.guideScore, -$1.row) }) {
             let role = candidate.from == 1 ? "pos-pos" : (candidate.column == 0 ? "anchor" : (candidate.column == 1 ? "positive" : "negative"))
             let candidateItem = item(candidate.row, candidate.column)
-            var text = String(format: "  %-8@ item %5d  guide %.3f > %.3f  model sim %.3f", role, candidateItem, candidate.guideScore,
+            var text = String(format: "  %-8@ item %4d  guide %.3f > %.3f  sim %.3f", role, candidateItem, candidate.guideScore,
                               candidate.threshold, candidate.score)
             if let sentence = texts[candidateItem] { text += "  " + Self.quote(sentence, max(width - text.count - 4, 6)) }
             lines.append(Line(text, .alert))
