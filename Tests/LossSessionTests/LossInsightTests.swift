@@ -70,6 +70,21 @@ import Testing
         #expect(runner.session.lastBatch!.mining.masked.isEmpty)
     }
 
+    /// Picking GIST after the model was built (the explorer's usual way) freezes the encoder as
+    /// it is then as the guide, instead of failing for want of one.
+    @Test func gistChosenAfterTrainingStartedGuidesWithTheEncoderOfThatMoment() throws {
+        let runner = try Self.runner(["load text:pairs", "encoder bow dim=8", "set batch_size=6 eval_every=0", "step 3",
+                                      "loss GISTEmbedLoss margin=5", "step 1"])
+        let session = runner.session
+        let frozen = try #require(session.model?.startingEncoder)
+        #expect(session.lastBatch?.mining.unopposed == Array(0..<6))
+        // The frozen copy stays as it was while the model trains on.
+        let before = frozen.parameters
+        try runner.execute("step 2")
+        #expect(session.model?.startingEncoder?.parameters == before)
+        #expect(session.model?.encoder.parameters != before)
+    }
+
     @Test func aSwampingHardnessStrengthShowsTheWeightsThatProveIt() throws {
         let runner = try Self.runner(["load text:pairs", "encoder bow dim=8",
                                       "loss MultipleNegativesRankingLoss hardness_mode=all_negatives hardness_strength=200",

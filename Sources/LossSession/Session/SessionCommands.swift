@@ -49,6 +49,12 @@ extension Session {
                                                                         dimension: current.encoder.outputDimension, seed: settings.seed)
             model = current
         }
+        if newLoss.embeddingLoss?.inputSpec.needsGuide == true, dataset?.guide == nil, var current = model, current.startingEncoder == nil {
+            // A guided loss chosen after the model was built: its guide is the encoder as it is
+            // now, frozen (the model the user fine-tunes from with this loss).
+            current.startingEncoder = current.encoder
+            model = current
+        }
         (loss, lossSettings) = (newLoss, values)
         let notes = LossSettings.renamedNames(in: values, for: newLoss.type, reference: settings.reference).map {
             "\n\($0.written) is deprecated in \(settings.reference.title): its name is \($0.current)"
