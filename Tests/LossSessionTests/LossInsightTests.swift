@@ -110,8 +110,8 @@ import Testing
         #expect(parts.map(\.name) == ["query_to_doc", "doc_to_query"])
         #expect(abs(parts.reduce(0) { $0 + $1.value } - runner.session.history.last!.loss) < 1e-4)
         let total = parts.reduce(0) { $0 + $1.value }
-        let expected = "loss by direction: " + parts.map { String(format: "%@ %@ (%.0f%%)", $0.name, LossInsight.number($0.value), 100 * $0.value / total) }
-            .joined(separator: " · ")
+        let expected = "directions: " + parts.map { String(format: "%@ %.0f%%", $0.name, 100 * $0.value / total) }.joined(separator: " · ")
+            + " of loss " + LossInsight.number(total)
         #expect(try runner.execute("show pairs").contains(expected))
     }
 }

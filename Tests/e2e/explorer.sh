@@ -320,7 +320,7 @@ tm send-keys -t e2e c c
 tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss MultipleNegativesSymmetricRankingLoss" Enter
 wait_for "MultipleNegativesSymmetricRankingLoss scale" 10 || true
 tm send-keys -t e2e n
-wait_for "loss by direction: query_to_doc" 15 && ok || fail "symmetric MNRL: loss by direction"
+wait_for "directions: query_to_doc [0-9]*% · doc_to_query [0-9]*% of loss" 15 && ok || fail "symmetric MNRL: loss by direction"
 tm send-keys -t e2e q
 wait_for "unsaved work" 10 || true
 tm send-keys -t e2e d

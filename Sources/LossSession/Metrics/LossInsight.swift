@@ -101,10 +101,8 @@ public struct LossInsight: Sendable {
     func partLines() -> [Line] {
         guard !report.parts.isEmpty else { return [] }
         let total = report.parts.reduce(0) { $0 + $1.value }
-        let parts = report.parts.map { part in
-            String(format: "%@ %@ (%.0f%%)", part.name, Self.number(part.value), total > 0 ? 100 * part.value / total : 0)
-        }
-        return [Line("loss by direction: " + parts.joined(separator: " · "), .heading)]
+        let parts = report.parts.map { part in String(format: "%@ %.0f%%", part.name, total > 0 ? 100 * part.value / total : 0) }
+        return [Line("directions: " + parts.joined(separator: " · ") + " of loss " + Self.number(total), .heading)]
     }
 
     /// The anchor row with the largest loss.
