@@ -63,7 +63,9 @@ public struct ExplorerModel {
 
     public enum MiningSort: Int, CaseIterable, Sendable {
         case loss, anchor, positiveScore, negativeScore
-        public var title: String { ["loss", "anchor", "d(a,p)", "d(a,n)"][rawValue] }
+        /// The pair's label, highest first (CoSENT: the order its scores should follow).
+        case label
+        public var title: String { ["loss", "anchor", "d(a,p)", "d(a,n)", "label"][rawValue] }
     }
 
     public var width: Int
@@ -135,6 +137,7 @@ public struct ExplorerModel {
         case .anchor: return rows.sorted { ($0.anchorItem, $0.index) < ($1.anchorItem, $1.index) }
         case .positiveScore: return rows.sorted { ($0.tuple.positiveScore, $0.index) > ($1.tuple.positiveScore, $1.index) }
         case .negativeScore: return rows.sorted { ($0.tuple.negativeScore ?? 0, $0.index) < ($1.tuple.negativeScore ?? 0, $1.index) }
+        case .label: return rows.sorted { ($0.tuple.label ?? 0, -$0.index) > ($1.tuple.label ?? 0, -$1.index) }
         }
     }
 

@@ -267,6 +267,8 @@ extension ExplorerModel {
         case .quit: return askToQuit()
         case .sortMining:
             miningSort = MiningSort(rawValue: (miningSort.rawValue + 1) % MiningSort.allCases.count)!
+            // Only tuples with a label (pairs' scores, rankings' ranks) sort by it.
+            if miningSort == .label && snapshot.batch?.mining.tuples.first?.label == nil { miningSort = .loss }
             return []
         case .focus(let next):
             moveFocus(by: next ? 1 : -1)

@@ -19,6 +19,10 @@ public struct LossBatch<T: Scalar>: Sendable {
     /// A guide model's embeddings of the same texts, one matrix per column (same rows; the
     /// dimension may differ from the columns'): GISTEmbedLoss's false-negative filter.
     public var guides: [Matrix<T>]
+    /// Whether a view will show this batch: the loss then also works out the facts only the
+    /// views need (`MiningReport`'s inversions, parts, masked candidates, weights), which a
+    /// plain evaluation (eval, bench) does not pay for.
+    public var explain = false
 
     public init(columns: [Matrix<T>], labels: [Double] = [], targets: Matrix<T>? = nil,
                 parameters: [String: Matrix<T>] = [:], guides: [Matrix<T>] = []) {

@@ -33,6 +33,9 @@ public struct MinedTuple: Sendable, Equatable {
     public var label: Double?
     /// A tuple the reference built by a fallback rule (semi-hard with no semi-hard negative).
     public var fallback: Bool
+    /// The factor the loss multiplies the negative's softmax term by (MNRL's hardness penalty:
+    /// e^(hardness_strength · similarity)); nil when it weighs the negative as it scores it.
+    public var negativeWeight: Double?
 
     public init(anchor: Int, positive: Int, negative: Int? = nil, positiveScore: Double,
                 negativeScore: Double? = nil, loss: Double, hardness: Hardness? = nil,
@@ -69,6 +72,80 @@ public struct MiningCounts: Sendable, Equatable {
     }
 }
 
+/// A number only some losses count (CoSENT's inverted orderings, GIST's masked candidates):
+/// it joins the step's metrics under `name`, so charts, `expect` and the metrics file read it.
+public struct NamedCount: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public init(_ name: String, _ value: Double) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// One named part of a loss's value (a ranking loss's direction); the parts sum to the value.
+public struct NamedShare: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public init(_ name: String, _ value: Double) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Two tuples in the order the labels want but the scores reverse: `above` has the higher
+/// label and a score at most `below`'s (indices into `MiningReport.tuples`).
+public struct Inversion: Sendable, Equatable {
+    public var above: Int
+    public var below: Int
+    public init(above: Int, below: Int) {
+        self.above = above
+        self.below = below
+    }
+}
+
+/// A candidate the loss took out of an anchor's softmax, with the evidence for it: a guide
+/// model rated it above the anchor's positive (GIST's probable false negative).
+public struct MaskedCandidate: Sendable, Equatable {
+    /// The anchor's batch row.
+    public var anchor: Int
+    /// Which of the anchor row's texts was compared: column 0 (the anchor) or 1 (its
+    /// positive, GIST's positive-positive block).
+    public var from: Int
+    /// The candidate: a row of batch column `column` (0 anchors, 1 positives, 2… negatives).
+    public var column: Int
+    public var row: Int
+    /// The model's similarity of the pair, which the softmax did not see.
+    public var score: Double
+    /// The guide's similarity of the pair and of the anchor with its own positive.
+    public var guideScore: Double
+    public var positiveGuideScore: Double
+    /// The rule's line: masked when guideScore > threshold.
+    public var threshold: Double
+    public init(anchor: Int, from: Int, column: Int, row: Int, score: Double, guideScore: Double, positiveGuideScore: Double,
+                threshold: Double) {
+        self.anchor = anchor
+        self.from = from
+        self.column = column
+        self.row = row
+        self.score = score
+        self.guideScore = guideScore
+        self.positiveGuideScore = positiveGuideScore
+        self.threshold = threshold
+    }
+}
+
+/// How the loss weighs each candidate of `MiningReport.scores` (same layout): the factor its
+/// softmax term is multiplied by, and the softmax probability it ends with.
+public struct CandidateWeights: Sendable, Equatable {
+    public var factors: [Double]
+    public var probabilities: [Double]
+    public init(factors: [Double] = [], probabilities: [Double] = []) {
+        self.factors = factors
+        self.probabilities = probabilities
+    }
+}
+
 public enum TupleKind: String, Sendable {
     case triplet, pair, ranking, item
 }
@@ -86,6 +163,22 @@ public struct MiningReport: Sendable, Equatable {
     /// so that a count of 0 fallbacks is news too.
     public var hasFallbackRule = false
     public static let scoreLimit = 65_536
+
+    // What the views explain, filled when the batch asks for it (`LossBatch.explain`).
+    /// Counts for the step's metrics (see `NamedCount`).
+    public var namedCounts: [NamedCount] = []
+    /// The value split into the loss's parts (per direction); empty for a single part.
+    public var parts: [NamedShare] = []
+    /// The worst inverted orderings, worst first, at most `inversionLimit`.
+    public var inversions: [Inversion] = []
+    public static let inversionLimit = 16
+    /// Candidates the loss masked, at most `scoreLimit` of them (self-comparisons left out).
+    public var masked: [MaskedCandidate] = []
+    /// Anchor rows the loss left nothing to contrast with but their positive (GIST masked every
+    /// other candidate): their term is 0 whatever the model does.
+    public var unopposed: [Int] = []
+    /// Beside `scores`, when the loss weighs candidates other than by their score (hardness).
+    public var weights: CandidateWeights?
     public init(kind: TupleKind, tuples: [MinedTuple] = [], counts: MiningCounts = MiningCounts()) {
         self.kind = kind
         self.tuples = tuples

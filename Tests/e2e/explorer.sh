@@ -319,6 +319,33 @@ wait_for "unsaved work" 10 || true
 tm send-keys -t e2e d
 restored "after a sum"
 
+# 14. The views of issue 14's losses: CoSENT's inverted orderings, GIST's probable false
+# negatives (and the masked count in the census), the symmetric MNRL's loss by direction.
+printf 'load text:scored\nloss CoSENTLoss\nset batch_size=12 eval_every=0\nstep 3\n' > "$work/views.lab"
+start 140 45 explore "$work/views.lab"
+wait_for "cells to go" 15 || true
+tm send-keys -t e2e ">"
+wait_for "inverted orderings [0-9]* of 66 (" 20 && ok || fail "CoSENT: inverted orderings among the 66 comparable pairs"
+wait_for "#label #score" 5 && ok || fail "CoSENT: the pairs' ranks by label and by score"
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "load text:pairs" Enter
+wait_for "paraphrase pairs" 10 || true
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss GISTEmbedLoss margin=5" Enter
+wait_for "margin=5.0" 10 || true
+tm send-keys -t e2e n
+wait_for "anchors kept no candidate but the positive" 15 && ok || fail "GIST: anchors whose candidates were all masked"
+wait_for "probable false negatives" 5 && ok || fail "GIST: probable false negatives listed"
+tm send-keys -t e2e c
+wait_for "masked [0-9]* (" 5 && ok || fail "GIST: masked count in the census"
+tm send-keys -t e2e c c
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss MultipleNegativesSymmetricRankingLoss" Enter
+wait_for "MultipleNegativesSymmetricRankingLoss scale" 10 || true
+tm send-keys -t e2e n
+wait_for "directions: query_to_doc [0-9]*% · doc_to_query [0-9]*% of loss" 15 && ok || fail "symmetric MNRL: loss by direction"
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after the new losses' views"
+
 # 11. No terminal: a clear message, not a crash.
 TERM=dumb "$bin" </dev/null >"$work/out" 2>&1
 [ $? = 2 ] && grep -q "needs a terminal" "$work/out" && ok || { failed=$((failed + 1)); echo "FAIL no terminal: $(cat "$work/out")"; }

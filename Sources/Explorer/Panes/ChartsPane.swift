@@ -61,17 +61,47 @@ enum ChartsPane {
         let hard = history.map { share($0, ["hard_fraction"]) }
         let semi = history.map { share($0, ["hard_fraction", "semi_hard_fraction"]) }
         let active = history.map(\.activeFraction)
-        let series = [
+        var series = [
             LineChart.Series(name: "hard", points: zip(steps, hard).map { ($0, $1) }, style: Style(.red, bold: true)),
             LineChart.Series(name: "+semi-hard", points: zip(steps, semi).map { ($0, $1) }, style: Style(.yellow)),
             LineChart.Series(name: "active", points: zip(steps, active).map { ($0, $1) }, style: Style(.cyan)),
         ]
-        let last = history.last.map { String(format: "hard %.0f%% · semi-hard %.0f%% · active %.0f%%", 100 * share($0, ["hard_fraction"]),
+        var last = history.last.map { String(format: "hard %.0f%% · semi-hard %.0f%% · active %.0f%%", 100 * share($0, ["hard_fraction"]),
                                               100 * share($0, ["semi_hard_fraction"]), 100 * $0.activeFraction) } ?? "no steps yet"
+        // Counts only some losses report: CoSENT/AnglE's inverted orderings, GIST's masked candidates.
+        if let extra = countSeries(history), let latest = history.last {
+            // Pairs have no hard or semi-hard tuples: their census is the inverted orderings.
+            if extra.name == "inverted" {
+                series.removeFirst(2)
+                last = String(format: "active %.0f%%", 100 * latest.activeFraction)
+            }
+            series.append(LineChart.Series(name: extra.name, points: zip(steps, history.map(extra.share)).map { ($0, $1) },
+                                           style: Style(.magenta, bold: true)))
+            last = extra.caption(latest) + " · " + last
+        }
         buffer.put(last, in: rect.row(0), style: Style(.default, bold: true))
         var chart = LineChart(series: series, yRange: 0...1, mode: model.ascii ? .ascii : .braille, showXLabels: true, emptyText: "no steps yet")
         chart.logX = model.chartWindow == .logSteps
         chart.render(into: &buffer, in: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 1, 0)))
+    }
+
+    /// The share over steps of a count the loss reports beside the census: inverted orderings
+    /// among the comparable pairs, or masked candidates among all candidates.
+    static func countSeries(_ history: [StepRecord]) -> (name: String, share: (StepRecord) -> Double, caption: (StepRecord) -> String)? {
+        guard let names = history.last.map({ Set($0.extras.map(\.0)) }) else { return nil }
+        func value(_ record: StepRecord, _ name: String) -> Double { record.extras.first { $0.0 == name }?.1 ?? 0 }
+        if names.contains("inversions") {
+            let share = { (r: StepRecord) in value(r, "comparable_pairs") > 0 ? value(r, "inversions") / value(r, "comparable_pairs") : 0 }
+            return ("inverted", share, { r in String(format: "inverted %.0f of %.0f orderings", value(r, "inversions"), value(r, "comparable_pairs")) })
+        }
+        if names.contains("masked") {
+            let share = { (r: StepRecord) -> Double in
+                let masked = value(r, "masked"), total = masked + Double(r.counts.valid)
+                return total > 0 ? masked / total : 0
+            }
+            return ("masked", share, { r in String(format: "masked %.0f (%.0f%%)", value(r, "masked"), 100 * share(r)) })
+        }
+        return nil
     }
 
     /// d(a,p) and d(a,n) of the last batch in the metric's units, margin marked.

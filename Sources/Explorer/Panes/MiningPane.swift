@@ -15,12 +15,30 @@ enum MiningPane {
             ? "valid \(c.valid) · hard \(c.hard) · semi-hard \(c.semiHard) · easy \(c.easy)"
             : "used \(c.used) · active \(c.active)"
         buffer.put(census, in: rect.row(0), style: Style(.brightBlack))
+        // The loss's own view (inversions, directions, weights, masked candidates) above its table.
+        let insight = LossInsight(batch: batch, texts: model.snapshot.batchTexts, settings: model.snapshot.lossSettings)
+            .lines(width: rect.width, anchor: model.selectedTuple?.tuple.anchor)
+        let shown = insight.prefix(max(min(insight.count, (rect.height - 3) / 2), 0))
+        for (offset, line) in shown.enumerated() {
+            buffer.put(line.text, in: rect.row(1 + offset), style: style(line.emphasis))
+        }
         let (columns, rows) = contents(model, batch: batch)
         var table = Table(columns: columns, rows: rows, selectedRow: rows.isEmpty ? nil : min(model.miningSelection, rows.count - 1),
                           ascii: model.ascii, emptyText: "(nothing mined)")
-        let body = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 1, 0))
+        let top = 1 + shown.count
+        let body = Rect(x: rect.x, y: rect.y + top, width: rect.width, height: max(rect.height - top, 0))
         table.scrollToSelection(visibleRows: table.visibleRowCount(height: body.height))
         table.render(into: &buffer, in: body)
+    }
+
+    static func style(_ emphasis: LossInsight.Emphasis) -> Style {
+        switch emphasis {
+        case .heading: return Style(.default, bold: true)
+        case .plain: return .plain
+        case .alert: return Style(.red)
+        case .positive: return Style(.green)
+        case .dim: return Style(.brightBlack)
+        }
     }
 
     /// The table's rows, as the search reads them too.
@@ -65,12 +83,16 @@ enum MiningPane {
                        .init("rank", width: .fixed(5), alignment: .right), .init("best neg", width: .fixed(8), alignment: .right),
                        .init("sim(a,p)", width: .fixed(8), alignment: .right), .init("sim(a,n)", width: .fixed(8), alignment: .right),
                        .init("loss", width: .flexible, alignment: .right)]
+            // GIST: how many of each anchor's candidates the guide masked.
+            let masks = batch.mining.namedCounts.contains { $0.name == "masked" } ? LossInsight.maskedCounts(batch.mining) : nil
+            if masks != nil { columns.insert(.init("masked", width: .fixed(6), alignment: .right), at: 6) }
             rows = tuples.map { row in
                 let t = row.tuple
-                return Table.Row(["\(row.anchorItem)", "\(row.positiveItem)", t.label.map { "\(Int($0))" } ?? "",
-                                  row.negativeItem.map { "\($0)" } ?? "-", NumberText.short(t.positiveScore),
-                                  t.negativeScore.map(NumberText.short) ?? "-", NumberText.short(t.loss)],
-                                 style: (t.label ?? 1) > 1 ? Style(.red) : nil)
+                var cells = ["\(row.anchorItem)", "\(row.positiveItem)", t.label.map { "\(Int($0))" } ?? "",
+                             row.negativeItem.map { "\($0)" } ?? "-", NumberText.short(t.positiveScore),
+                             t.negativeScore.map(NumberText.short) ?? "-", NumberText.short(t.loss)]
+                if let masks { cells.insert("\(masks[t.anchor] ?? 0)", at: 6) }
+                return Table.Row(cells, style: (t.label ?? 1) > 1 ? Style(.red) : nil)
             }
         case .pair, .item:
             columns = [.init("a", width: .fixed(6), alignment: .right), .init("b", width: .fixed(6), alignment: .right),
@@ -80,6 +102,17 @@ enum MiningPane {
                 let t = row.tuple
                 return Table.Row(["\(row.anchorItem)", kind == .item ? "-" : "\(row.positiveItem)", t.label.map(NumberText.short) ?? "",
                                   NumberText.short(t.positiveScore), NumberText.short(t.loss)], style: t.loss > 0 ? nil : Style(.brightBlack))
+            }
+            if batch.mining.namedCounts.contains(where: { $0.name == "inversions" }) {
+                // CoSENT/AnglE: each pair's place by label and by score; where they differ, it is out of order.
+                let labelRanks = LossInsight.labelRanks(batch.mining.tuples), scoreRanks = LossInsight.scoreRanks(batch.mining.tuples)
+                columns.insert(contentsOf: [.init("#label", width: .fixed(6), alignment: .right), .init("#score", width: .fixed(6), alignment: .right)], at: 4)
+                rows = zip(rows, tuples).map { tableRow, tuple in
+                    var extended = tableRow
+                    extended.cells.insert(contentsOf: ["\(labelRanks[tuple.index])", "\(scoreRanks[tuple.index])"], at: 4)
+                    if labelRanks[tuple.index] != scoreRanks[tuple.index] && tuple.tuple.loss > 0 { extended.style = Style(.yellow) }
+                    return extended
+                }
             }
         }
         if !texts.isEmpty {

@@ -61,7 +61,8 @@ public struct AnglELoss: EmbeddingLoss {
                        label: labels[p])
         }
         let active = tuples.filter { $0.loss > 0 }.count
-        return LossResult(value: ranking.loss, columnGradients: [dAnchors] + dCandidates,
-                          mining: MiningReport(kind: .pair, tuples: tuples, counts: MiningCounts(valid: n * m, used: n * m, active: active)))
+        var report = MiningReport(kind: .pair, tuples: tuples, counts: MiningCounts(valid: n * m, used: n * m, active: active))
+        if batch.explain { ranking.explainInversions(in: &report) }
+        return LossResult(value: ranking.loss, columnGradients: [dAnchors] + dCandidates, mining: report)
     }
 }

@@ -59,9 +59,9 @@ public struct CoSENTLoss: EmbeddingLoss {
                        label: batch.labels[k])
         }
         let active = tuples.filter { $0.loss > 0 }.count
-        return LossResult(value: ranking.loss, columnGradients: gradients,
-                          mining: MiningReport(kind: .pair, tuples: tuples,
-                                               counts: MiningCounts(valid: n, used: n, active: active)))
+        var report = MiningReport(kind: .pair, tuples: tuples, counts: MiningCounts(valid: n, used: n, active: active))
+        if batch.explain { ranking.explainInversions(in: &report) }
+        return LossResult(value: ranking.loss, columnGradients: gradients, mining: report)
     }
 }
 
@@ -117,6 +117,60 @@ struct LabelRanking<T: Scalar> {
     /// The share of the loss's mass this pair's inversions carry: exp(term_k) / exp(L).
     func inversionShare(_ k: Int) -> T {
         terms[k] == -.infinity ? 0 : T.exp(terms[k] - loss)
+    }
+
+    /// The orderings the labels ask for and the scores break: pairs (k, j) with label_k > label_j
+    /// whose score_k ≤ score_j. Counted along the label order with a Fenwick tree over the
+    /// scores' ranks (O(N log N), never the pair matrix); the worst are, for each pair, the
+    /// lower-labelled pair that outscores it most, the `limit` largest gaps first.
+    func inversions(scores: [Double], limit: Int) -> (count: Int, comparable: Int, worst: [Inversion]) {
+        let n = scores.count
+        let byScore = (0..<n).sorted { scores[$0] < scores[$1] }
+        var rank = [Int](repeating: 0, count: n)
+        var distinct = 0
+        for (position, k) in byScore.enumerated() {
+            if position > 0 && scores[k] != scores[byScore[position - 1]] { distinct += 1 }
+            rank[k] = distinct
+        }
+        var tree = [Int](repeating: 0, count: distinct + 2)
+        func insert(_ r: Int) {
+            var i = r + 1
+            while i < tree.count { tree[i] += 1; i += i & -i }
+        }
+        func countBelow(_ r: Int) -> Int {
+            var i = r, total = 0
+            while i > 0 { total += tree[i]; i -= i & -i }
+            return total
+        }
+        var count = 0, comparable = 0, inserted = 0
+        var strongestLower: Int? = nil
+        var candidates: [(gap: Double, above: Int, below: Int)] = []
+        var start = 0
+        while start < n {
+            let end = firstHigher[order[start]]
+            for position in start..<end {
+                let k = order[position]
+                count += inserted - countBelow(rank[k])
+                comparable += inserted
+                if let j = strongestLower, scores[j] >= scores[k] { candidates.append((scores[j] - scores[k], k, j)) }
+            }
+            for position in start..<end {
+                let k = order[position]
+                insert(rank[k])
+                inserted += 1
+                if strongestLower.map({ scores[k] > scores[$0] }) ?? true { strongestLower = k }
+            }
+            start = end
+        }
+        let worst = candidates.sorted { ($0.gap, $1.above) > ($1.gap, $0.above) }.prefix(limit).map { Inversion(above: $0.above, below: $0.below) }
+        return (count, comparable, worst)
+    }
+
+    /// Puts the inversions of the report's pair scores into it, for the views.
+    func explainInversions(in report: inout MiningReport) {
+        let found = inversions(scores: report.tuples.map(\.positiveScore), limit: MiningReport.inversionLimit)
+        report.inversions = found.worst
+        report.namedCounts = [NamedCount("inversions", Double(found.count)), NamedCount("comparable_pairs", Double(found.comparable))]
     }
 
     /// log(exp(x) + exp(y)), stable.

@@ -86,14 +86,18 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
         var value: T = 0
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: 0, used: b)
+        // For the views (`batch.explain`): the masked candidates and the anchors left with none.
+        var maskedCount = 0
+        var masked: [MaskedCandidate] = []
+        var unopposed: [Int] = []
 
         for start in stride(from: 0, to: b, by: max(chunk, 1)) {
             let range = start..<min(start + max(chunk, 1), b)
             let n = range.count
             let leftRows = [0, 1].map { model[$0].rows.rows(range) }
-            let thresholds = range.map { i -> T in
-                let g = CosineRows.dot(guide[0], i, guide[1], i)
-                return marginStrategy == .absolute ? g - T(margin) : g - g.magnitude * T(margin)
+            let positiveGuides = range.map { CosineRows.dot(guide[0], $0, guide[1], $0) }
+            let thresholds = positiveGuides.map { g -> T in
+                marginStrategy == .absolute ? g - T(margin) : g - g.magnitude * T(margin)
             }
             var logits = Matrix<T>(zeros: n, width)
             let guideLeft = [0, 1].map { guide[$0].rows(range) }
@@ -108,8 +112,17 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                     for j in 0..<b {
                         var score = guideScores[local, j]
                         if (score - threshold).magnitude <= band { score = CosineRows.dot(guide[block.left], i, guide[block.right], j) }
-                        let masked = !(k == 0 && j == i) && score > threshold
-                        logits[local, k * b + j] = masked ? -.infinity : scores[local, j]
+                        let isMasked = !(k == 0 && j == i) && score > threshold
+                        logits[local, k * b + j] = isMasked ? -.infinity : scores[local, j]
+                        // An anchor against itself (AA_ii, PP_ii) is no false negative: left out.
+                        if isMasked && batch.explain && !(block.left == block.right && j == i) {
+                            maskedCount += 1
+                            if masked.count < MiningReport.scoreLimit {
+                                masked.append(MaskedCandidate(anchor: i, from: block.left, column: block.right, row: j, score: Double(scores[local, j] / inverseTemperature),
+                                                              guideScore: Double(score), positiveGuideScore: Double(positiveGuides[local]),
+                                                              threshold: Double(threshold)))
+                            }
+                        }
                     }
                 }
             }
@@ -131,6 +144,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                     }
                 }
                 counts.valid += kept
+                if kept == 0 && batch.explain { unopposed.append(i) }
                 if above > 0 { counts.hard += 1; counts.active += 1 } else { counts.easy += 1 }
                 tuples.append(MinedTuple(anchor: i, positive: i, negative: rival, positiveScore: Double(logits[local, i] / inverseTemperature),
                                          negativeScore: rival.map { Double(logits[local, blockColumn(of: $0, blocks: blocks, b: b)] / inverseTemperature) },
@@ -152,8 +166,14 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
             }
         }
         let columnGradients = zip(gradients, model).map { CosineRows.backward($0, $1) }
-        return LossResult(value: value, columnGradients: columnGradients,
-                          mining: MiningReport(kind: .ranking, tuples: tuples, counts: counts))
+        var report = MiningReport(kind: .ranking, tuples: tuples, counts: counts)
+        if batch.explain {
+            report.namedCounts = [NamedCount("masked", Double(maskedCount))]
+            // Anchor by anchor, whatever the chunks (the sort is stable: blocks stay in order).
+            report.masked = masked.sorted { $0.anchor < $1.anchor }
+            report.unopposed = unopposed
+        }
+        return LossResult(value: value, columnGradients: columnGradients, mining: report)
     }
 
     /// A document candidate's index in MultipleNegativesRankingLoss's numbering (positives,

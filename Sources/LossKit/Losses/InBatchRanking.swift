@@ -1,3 +1,5 @@
+import Foundation
+
 /// The softmax over in-batch candidates of sentence-transformers 6.2's
 /// `MultipleNegativesRankingLoss`, shared by it, `MultipleNegativesSymmetricRankingLoss` and
 /// their cached forms (which run it over chunks of query rows).
@@ -174,6 +176,10 @@ public struct InBatchRanking: Sendable, Equatable {
         var reportScores: [Double] = []
         let keepScores = b * width <= MiningReport.scoreLimit
         let penaltyScale = T(hardness != nil ? hardnessStrength : 0)
+        // For the views: each direction's part of the value, and the hardness weights.
+        let explainParts = batch.explain && directions.count > 1
+        var partValues = [Direction: Double]()
+        var weights = batch.explain && keepScores && penaltyScale > 0 ? CandidateWeights() : nil
 
         for start in stride(from: 0, to: b, by: max(chunk, 1)) {
             let range = start..<min(start + max(chunk, 1), b)
@@ -225,17 +231,34 @@ public struct InBatchRanking: Sendable, Equatable {
                 let k = dq == nil ? 1 : 2
                 ranked = CrossEntropy.evaluate(logits: qd, targets: targets, rankTargets: true, meanOver: b * k)
                 value += ranked.rowLosses.reduce(0, +) / T(b * k)
+                if explainParts { partValues[.queryToDoc, default: 0] += Double(ranked.rowLosses.reduce(0, +)) / Double(b * k) }
                 rowLosses = ranked.rowLosses
                 gQD = ranked.gradient
                 if let dq {
                     let reverse = CrossEntropy.evaluate(logits: dq, targets: targets, meanOver: b * k)
                     value += reverse.rowLosses.reduce(0, +) / T(b * k)
+                    if explainParts { partValues[.docToQuery, default: 0] += Double(reverse.rowLosses.reduce(0, +)) / Double(b * k) }
                     rowLosses = zip(rowLosses, reverse.rowLosses).map { ($0 + $1) / 2 }
                     gDQ = reverse.gradient
                 }
             }
             appendTuples(&tuples, &counts, qd: qd, ranked: ranked, rowLosses: rowLosses, rows: range, b: b, alpha: alpha,
                          strength: penaltyScale)
+            if explainParts && partition == .joint {
+                let blocks: [(Direction, Matrix<T>?)] = [(.queryToDoc, gQD), (.queryToQuery, gQQ), (.docToQuery, gDQ), (.docToDoc, gDD)]
+                Self.shareJointLoss(rowLosses, blocks: blocks.compactMap { d, g in g.map { (d, $0) } }, rows: range, b: b, into: &partValues)
+            }
+            if weights != nil {
+                let meanOver = Double(partition == .joint ? b : b * (dq == nil ? 1 : 2))
+                for (local, i) in range.enumerated() {
+                    for j in 0..<width {
+                        let penalised = penalized(i, j, b: b)
+                        let similarity = Double(qd[local, j]) / (penalised ? Double(alpha + penaltyScale) : Double(alpha))
+                        weights!.factors.append(penalised ? Foundation.exp(Double(penaltyScale) * similarity) : 1)
+                        weights!.probabilities.append(Double(gQD[local, j]) * meanOver + (j == i ? 1 : 0))
+                    }
+                }
+            }
 
             // Back to the prepared rows.
             if whole, let g = gDQ {
@@ -268,6 +291,8 @@ public struct InBatchRanking: Sendable, Equatable {
             report.scores = reportScores
             report.scoreColumns = width
         }
+        if explainParts { report.parts = Direction.allCases.filter(directions.contains).map { NamedShare($0.rawValue, partValues[$0] ?? 0) } }
+        report.weights = weights
         let documentGradients = documentColumns.count == 1 ? [gradientD] : gradientD.splitRows(documentColumns.map(\.rows))
         return LossResult(value: value, columnGradients: [gradientQ] + documentGradients, mining: report)
     }
@@ -317,9 +342,33 @@ public struct InBatchRanking: Sendable, Equatable {
                 rival = best
             }
             if rank > 1 { counts.hard += 1; counts.active += 1 } else { counts.easy += 1 }
-            tuples.append(MinedTuple(anchor: i, positive: i, negative: rival, positiveScore: similarityAt(local, i),
-                                     negativeScore: rival.map { similarityAt(local, $0) },
-                                     loss: Double(rowLosses[local]), label: Double(rank)))
+            var tuple = MinedTuple(anchor: i, positive: i, negative: rival, positiveScore: similarityAt(local, i),
+                                   negativeScore: rival.map { similarityAt(local, $0) },
+                                   loss: Double(rowLosses[local]), label: Double(rank))
+            if let rival, strength > 0, penalized(i, rival, b: b) {
+                tuple.negativeWeight = Foundation.exp(Double(strength) * similarityAt(local, rival))
+            }
+            tuples.append(tuple)
+        }
+    }
+
+    /// Joint softmax: row i's loss log(1 + Σ_blocks M_d), with M_d the d block's candidates'
+    /// mass relative to the positive, is split over the directions in proportion to M_d (read
+    /// from the softmax gradient: each entry is p / rows, the target's (p − 1) / rows).
+    private static func shareJointLoss<T: Scalar>(_ rowLosses: [T], blocks: [(Direction, Matrix<T>)], rows: Range<Int>, b: Int,
+                                                  into parts: inout [Direction: Double]) {
+        for (local, i) in rows.enumerated() where rowLosses[local] > 0 {
+            var masses = blocks.map { direction, g -> Double in
+                var total = 0.0
+                for j in 0..<g.cols where !(direction == .queryToDoc && j == i) { total += Double(g[local, j]) }
+                return total
+            }
+            let all = masses.reduce(0, +)
+            guard all > 0 else { continue }
+            masses = masses.map { $0 / all }
+            for (index, block) in blocks.enumerated() {
+                parts[block.0, default: 0] += Double(rowLosses[local]) / Double(b) * masses[index]
+            }
         }
     }
 

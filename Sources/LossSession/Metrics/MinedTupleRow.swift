@@ -22,6 +22,11 @@ public struct MinedTupleRow: Sendable {
             let n = max(batch.items[0].count, 1)
             positiveItem = item(tuple.positive % n, 1 + tuple.positive / n)
             negativeItem = tuple.negative.map { item($0 % n, 1 + $0 / n) }
+        } else if batch.mining.kind == .pair && columns > 2 {
+            // AnglE over (anchor, candidates...): pair p is anchor p % n against column 1 + p / n.
+            let n = max(batch.items[0].count, 1)
+            positiveItem = item(tuple.positive % n, 1 + tuple.positive / n)
+            negativeItem = nil
         } else {
             positiveItem = item(tuple.positive, columns > 1 ? 1 : 0)
             negativeItem = tuple.negative.map { item($0, columns > 2 ? 2 : (columns > 1 ? 1 : 0)) }

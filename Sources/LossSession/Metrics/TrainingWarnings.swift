@@ -37,12 +37,6 @@ public enum TrainingWarnings {
             warnings.append(String(format: "batch of one: the anchor's only candidate is its own positive, so %@ is 0 by construction (loss %.3g, |grad| %.3g); use batch_size ≥ 2 or add hard negatives",
                                    loss.className, record.loss, record.gradientNorm))
         }
-        if let mode = loss.value(of: .hardness), mode != "none", let strength = loss.number(of: .hardnessStrength),
-           let scale = loss.number(of: .scale), strength > 0, strength >= scale,
-           record.counts.used > 0, record.counts.hard * 2 > record.counts.used {
-            warnings.append(String(format: "hardness_strength %g is at least the scale %g: penalised negatives get (scale + strength) · similarity against the positive's scale · similarity, and in %d of %d anchors one outranks the positive; the loss mostly pushes negatives and barely pulls the positive (lower hardness_strength)",
-                                   strength, scale, record.counts.hard, record.counts.used))
-        }
         // The triplet losses over a distance (a margin between d(a,p) and d(a,n)).
         let margin = mining == .triplet && loss.value(of: .metric) != nil ? loss.number(of: .margin) : nil
         if let margin, loss.value(of: .metric) == "cosine", margin >= 2 {

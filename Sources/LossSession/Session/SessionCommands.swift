@@ -59,6 +59,12 @@ extension Session {
                                                                         dimension: current.encoder.outputDimension, seed: settings.seed)
             model = current
         }
+        if newLoss.inputSpec.needsGuide, dataset?.guide == nil, var current = model, current.startingEncoder == nil {
+            // A guided loss chosen after the model was built: its guide is the encoder as it is
+            // now, frozen (the model the user fine-tunes from with this loss).
+            current.startingEncoder = current.encoder
+            model = current
+        }
         (loss, lossSpec) = (newLoss, spec)
         let notes = zip(spec.terms, newLoss.descriptions).flatMap { term, made in
             LossSettings.renamedNames(in: term.settings, for: Swift.type(of: made), reference: settings.reference).map {

@@ -44,6 +44,11 @@ public enum SessionReport {
             lines.append(line)
         }
         if batch.mining.tuples.count > limit { lines.append("  … \(batch.mining.tuples.count - limit) more") }
+        var texts: [Int: String] = [:]
+        if let all = session.dataset?.texts {
+            for item in batch.items.joined() where item < all.count { texts[item] = all[item] }
+        }
+        lines += LossInsight(batch: batch, texts: texts, settings: session.loss.settings).lines(width: 120).map(\.text)
         return lines.joined(separator: "\n")
     }
 
@@ -79,11 +84,14 @@ public enum SessionReport {
     static func census(_ session: Session) -> String {
         guard !session.history.isEmpty else { return "no step taken yet" }
         let stride = max(1, session.history.count / 10)
-        var lines = ["  step     hard  semi-hard   easy  active"]
+        // The counts only some losses report, as their own columns.
+        let extra = ["inversions", "comparable_pairs", "masked"].filter { name in session.history.last?.extras.contains { $0.0 == name } == true }
+        var lines = ["  step     hard  semi-hard   easy  active" + extra.map { "  " + $0 }.joined()]
         for record in Swift.stride(from: stride - 1, to: session.history.count, by: stride).map({ session.history[$0] }) {
             let values = Dictionary(record.metrics, uniquingKeysWith: { $1 })
             lines.append(String(format: "%6d   %5.1f%%    %5.1f%%  %5.1f%%  %5.1f%%", record.step, 100 * (values["hard_fraction"] ?? 0),
-                                100 * (values["semi_hard_fraction"] ?? 0), 100 * (values["easy_fraction"] ?? 0), 100 * record.activeFraction))
+                                100 * (values["semi_hard_fraction"] ?? 0), 100 * (values["easy_fraction"] ?? 0), 100 * record.activeFraction)
+                         + extra.map { name in "  " + String(repeating: " ", count: max(name.count - 6, 0)) + String(format: "%6.0f", values[name] ?? 0) }.joined())
         }
         return lines.joined(separator: "\n")
     }

@@ -54,6 +54,7 @@ extension Session {
         let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
+        lossBatch.explain = true
         if let teacher = dataset.teacher {
             let dimension = current.encoder.outputDimension, width = loss.teacherWidth(dimension: dimension)
             if teacher.cols != width && width == dimension {
@@ -96,6 +97,7 @@ extension Session {
         record.targets = result.targets.map { ($0.name, Double($0.value), Double($0.target)) }
         let fallbacks = result.mining.tuples.filter(\.fallback).count
         if fallbacks > 0 || result.mining.hasFallbackRule { record.extras.append(("fallbacks", Double(fallbacks))) }
+        record.extras += result.mining.namedCounts.map { ($0.name, $0.value) }
         history.append(record)
         lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
                                  largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count),
@@ -105,10 +107,10 @@ extension Session {
         }
         warnings = []
         for (term, part) in zip(loss.terms, parts) {
-            for warning in TrainingWarnings.check(loss: term.loss, mining: part.mining.kind, dataset: dataset, batch: batch, items: items,
-                                                  embeddings: pass.embeddings, history: history) where !warnings.contains(warning) {
-                warnings.append(warning)
-            }
+            let found = TrainingWarnings.check(loss: term.loss, mining: part.mining.kind, dataset: dataset, batch: batch, items: items,
+                                               embeddings: pass.embeddings, history: history)
+                + TrainingWarnings.fromReport(loss: term.loss, report: part.mining, dataset: dataset, items: items, history: history)
+            for warning in found where !warnings.contains(warning) { warnings.append(warning) }
         }
         history[history.count - 1].warningCount = warnings.count
         if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty {
