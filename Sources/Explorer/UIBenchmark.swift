@@ -23,6 +23,13 @@ public enum UIBenchmark {
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+    /// This thread's CPU time: on a loaded machine, what a frame costs apart from waiting for a core.
+    static func threadCPU() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
     static func row(_ name: String, _ detail: String, _ times: [Double], target: Double) -> Row {
         let sorted = times.sorted()
         func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))] * 1000 }
@@ -59,19 +66,22 @@ public enum UIBenchmark {
 
     /// Frame times: `view()` and drawing, alternating between two steps' snapshots so every
     /// frame has changes to send.
-    static func frames(_ shots: [TrainingSnapshot], width: Int, height: Int, color: Bool, cursor: Int?, count: Int) -> [Double] {
+    static func frames(_ shots: [TrainingSnapshot], width: Int, height: Int, color: Bool, cursor: Int?, count: Int) -> (wall: [Double], cpu: [Double]) {
         var model = ExplorerModel(width: width, height: height)
         model.color = color
         model.cursorItem = cursor
         var terminal = HeadlessTerminal()
-        var times: [Double] = []
+        var wall: [Double] = [], cpu: [Double] = []
         for frame in 0..<(count + 5) {
-            let start = now()
+            let start = now(), startCPU = threadCPU()
             _ = model.receive(shots[frame % shots.count])
             terminal.draw(model.view())
-            if frame >= 5 { times.append(now() - start) }
+            if frame >= 5 {
+                wall.append(now() - start)
+                cpu.append(threadCPU() - startCPU)
+            }
         }
-        return times
+        return (wall, cpu)
     }
 
     /// Keys typed at random moments into the explorer's loop; the time from a key to the end
@@ -81,6 +91,20 @@ public enum UIBenchmark {
         private let arrived = DispatchSemaphore(value: 0)
         private var queue: [(key: Key, time: Double)] = []
         private var done = false
+        private var cancelled = false
+
+        /// Stops the typist before its last key.
+        func cancel() {
+            lock.lock()
+            cancelled = true
+            lock.unlock()
+        }
+
+        var isCancelled: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return cancelled
+        }
 
         func push(_ key: Key) {
             lock.lock()
@@ -108,15 +132,15 @@ public enum UIBenchmark {
     }
 
     /// The explorer's loop on a live trainer, with `keys` typed 20-60 ms apart; `during` runs
-    /// once the loop is going (e.g. sends a request whose work the keys overlap). Returns each
-    /// key's latency and the longest time between two frames.
+    /// once the loop is going (e.g. sends a request whose work the keys overlap), and `stop`
+    /// ends the loop early. Returns each key's latency and the longest time between two frames.
     static func keyLatency(_ trainer: Trainer, width: Int, height: Int, keys count: Int, during: () -> Void = {},
                            until stop: (TrainingSnapshot) -> Bool = { _ in false }) -> (latencies: [Double], longestGap: Double, frames: Int) {
         let feed = KeyFeed()
         let typed: [Key] = [.right, .character("j"), .left, .character("k"), .down, .character("c"), .up, .character("w")]
         let typist = Thread {
             var state: UInt64 = 7
-            for index in 0..<count {
+            for index in 0..<count where !feed.isCancelled {
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 usleep(UInt32(20_000 + Int(state >> 33) % 40_000))
                 feed.push(typed[index % typed.count])
@@ -148,7 +172,11 @@ public enum UIBenchmark {
                 for key in keys { latencies.append(drawn - key.time) }
             }
             if !started { started = true; during() }
-            if finished && (stop(model.snapshot) || latencies.count >= count) { break }
+            if stop(model.snapshot) {
+                feed.cancel()
+                break
+            }
+            if finished && latencies.count >= count { break }
         }
         return (latencies, longestGap, terminal.frames)
     }
@@ -162,12 +190,16 @@ public enum UIBenchmark {
     }
 
     /// Runs every measurement; `say` gets progress lines.
-    public static func run(quick: Bool = false, say: (String) -> Void = { _ in }) throws -> [Row] {
+    public static let sections = ["first", "frames", "keys", "open"]
+
+    /// Runs the measurements of `only` (all of `sections` by default); `say` gets progress lines.
+    public static func run(quick: Bool = false, only: Set<String> = Set(sections), say: (String) -> Void = { _ in }) throws -> [Row] {
         var rows: [Row] = []
         let defaultData = "toy:blobs spread=2"
         let frameCount = quick ? 20 : 200
 
         // Time to first frame: a new trainer loading the default dataset, as the explorer starts.
+        if only.contains("first") {
         say("first frame")
         var firsts: [Double] = [], withPoints: [Double] = []
         for _ in 0..<(quick ? 1 : 5) {
@@ -188,25 +220,28 @@ public enum UIBenchmark {
         }
         rows.append(row("first frame", "120x40, a new trainer (nothing loaded yet)", firsts, target: 300))
         rows.append(row("first frame with points", "120x40, \(defaultData) loaded and projected", withPoints, target: 300))
+        }
 
         // Frames of the full screen with the cursor on a point and its neighbours listed.
         for (items, lines) in [(5_000, ["load toy:blobs classes=10 per_class=500 dim=32 spread=2"]),
-                               (100_000, ["load toy:blobs classes=10 per_class=10000 dim=32 spread=2"])] {
+                               (100_000, ["load toy:blobs classes=10 per_class=10000 dim=32 spread=2"])] where only.contains("frames") {
             say("frames, \(items) points")
             let shots = try snapshots(lines + ["set batch_size=64"], steps: 2, cursor: 0)
             let drawn = shots[0].points.count
             for (width, height) in [(120, 40), (200, 60)] {
                 for color in [true, false] {
                     let times = frames(shots, width: width, height: height, color: color, cursor: 0, count: frameCount)
-                    rows.append(row("frame \(width)x\(height)", "\(items) points (\(drawn) drawn), " + (color ? "colour" : "no colour, glyphs"),
-                                    times, target: 5))
+                    let what = "\(items) points (\(drawn) drawn), " + (color ? "colour" : "no colour, glyphs")
+                    rows.append(row("frame \(width)x\(height)", what, times.wall, target: 5))
+                    rows.append(row("frame \(width)x\(height), CPU", what + ", this thread's CPU time", times.cpu, target: 5))
                 }
             }
         }
 
         // Keys while the trainer runs as fast as it can.
         for (name, lines) in [("default dataset", ["load \(defaultData)"]),
-                              ("100,000 points", ["load toy:blobs classes=10 per_class=10000 dim=32 spread=2", "set batch_size=64"])] {
+                              ("100,000 points", ["load toy:blobs classes=10 per_class=10000 dim=32 spread=2", "set batch_size=64"])]
+            where only.contains("keys") {
             say("key latency, \(name)")
             let trainer = try trainer(lines)
             trainer.send(.pace(nil))
@@ -218,6 +253,7 @@ public enum UIBenchmark {
         }
 
         // Opening a 100,000 x 768 .npy (written first; the page cache holds it), keys typed meanwhile.
+        guard only.contains("open") else { return rows }
         say("opening 100,000 x 768")
         let directory = NSTemporaryDirectory() + "losslab-bench-ui-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -229,13 +265,14 @@ public enum UIBenchmark {
         try SafeWriter.write(path: directory + "/labels.txt", text: (0..<n).map { "\($0 % 20)" }.joined(separator: "\n") + "\n")
         let trainer = try trainer(["load \(defaultData)"])
         var sent = 0.0, opened: Double?, shown: Double?
-        let measured = keyLatency(trainer, width: 120, height: 40, keys: quick ? 20 : 60, during: {
+        // Keys for at most ~40 s; the loop ends once the new points are drawn.
+        let measured = keyLatency(trainer, width: 120, height: 40, keys: 1000, during: {
             sent = now()
             trainer.send(.command("load \(directory)/vectors.npy labels=\(directory)/labels.txt"))
         }, until: { snapshot in
-            if opened == nil, snapshot.datasetShape != nil, snapshot.datasetSummary.contains("vectors") { opened = now() }
+            if opened == nil, snapshot.datasetSummary.contains("D=\(d)") { opened = now() }
             if shown == nil, opened != nil, snapshot.points.count > 1000 { shown = now() }
-            return shown != nil
+            return shown != nil || snapshot.cells.last?.isError == true
         })
         let error = trainer.snapshot().cells.last.flatMap { $0.isError ? $0.output : nil }
         trainer.stop()
@@ -250,13 +287,18 @@ public enum UIBenchmark {
 
     /// The rows as a table.
     public static func table(_ rows: [Row]) -> String {
-        var lines = [String(format: "%-34@ %9@ %9@ %9@ %8@  %@", "measure" as NSString, "p50 ms" as NSString, "p99 ms" as NSString,
-                            "max ms" as NSString, "target" as NSString, "what" as NSString)]
+        func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+            let gap = String(repeating: " ", count: max(width - text.count, 0))
+            return right ? gap + text : text + gap
+        }
+        func ms(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "-" }
+        var lines = [pad("measure", 31) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true) + pad("max ms", 10, right: true)
+                     + pad("target", 9, right: true) + "  what"]
         for r in rows {
-            let p99 = r.samples > 1 ? String(format: "%9.2f", r.p99) : String(repeating: " ", count: 8) + "-"
-            let worst = r.samples > 1 ? String(format: "%9.2f", r.worst) : String(repeating: " ", count: 8) + "-"
-            lines.append(String(format: "%-34@ %9.2f %@ %@ %8@  %@", r.name as NSString, r.p50, p99, worst,
-                                ((r.meetsTarget ? "≤" : ">") + "\(Int(r.target))") as NSString, "\(r.detail) (n=\(r.samples))" as NSString))
+            let many = r.samples > 1
+            lines.append(pad(r.name, 31) + pad(ms(r.p50), 10, right: true) + pad(ms(many ? r.p99 : nil), 10, right: true)
+                         + pad(ms(many ? r.worst : nil), 10, right: true) + pad((r.meetsTarget ? "≤" : ">") + "\(Int(r.target))", 9, right: true)
+                         + "  \(r.detail) (n=\(r.samples))")
         }
         return lines.joined(separator: "\n")
     }
