@@ -25,6 +25,8 @@ public struct ExplorerModel {
         case confirmRestore(selected: Int)
         /// A ranking loss: the softmax over the selected anchor's candidates.
         case inspector
+        /// Enter on a mining row: `rowDetail`, frozen when it opened.
+        case rowDetail
     }
 
     /// What the command line is being used for.
@@ -99,6 +101,12 @@ public struct ExplorerModel {
     public var search: Search?
     /// First row of the help overlay when it is taller than the screen.
     public var helpScroll = 0
+    /// The point under the embeddings cursor (an item), or nil.
+    public var cursorItem: Int?
+    /// The mining row Enter opened, as it was then.
+    var rowDetail: RowDetail?
+    /// First row of the row detail when it is taller than the screen.
+    public var detailScroll = 0
     public var ascii = false
     public var color = true
     /// Cells already saved (or loaded): fewer than the snapshot's means unsaved work.

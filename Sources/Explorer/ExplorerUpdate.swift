@@ -28,6 +28,7 @@ public enum TrainerRequest: Equatable, Sendable {
     case step(Int)
     case saveForQuit(path: String, overwrite: Bool)
     case pace(Int?)
+    case cursor(Int?)
 
     public var request: Trainer.Request {
         switch self {
@@ -38,6 +39,7 @@ public enum TrainerRequest: Equatable, Sendable {
         case .step(let count): return .step(count)
         case .saveForQuit(let path, let overwrite): return .saveForQuit(path: path, overwrite: overwrite)
         case .pace(let stepsPerSecond): return .pace(stepsPerSecond)
+        case .cursor(let item): return .cursor(item)
         }
     }
 }
@@ -60,24 +62,30 @@ extension ExplorerModel {
 
     /// Takes the trainer's newest snapshot; the answer to a quit-dialog save may end the session.
     public mutating func receive(_ latest: TrainingSnapshot) -> [Effect] {
+        var effects: [Effect] = []
+        if cursorItem != nil && latest.datasetSummary != snapshot.datasetSummary {
+            // Another dataset: the item number means another point.
+            cursorItem = nil
+            effects.append(.send(.cursor(nil)))
+        }
         snapshot = latest
         showTermView()
         if let lastSave = latest.cells.lastIndex(where: { !$0.isError && !$0.isSkipped && $0.text.hasPrefix("save ") }),
            lastSave + 1 > savedCellCount {
             savedCellCount = lastSave + 1
         }
-        guard let awaited = awaitedQuitSave, latest.quitSaveAttempt >= awaited, let outcome = latest.quitSave else { return [] }
+        guard let awaited = awaitedQuitSave, latest.quitSaveAttempt >= awaited, let outcome = latest.quitSave else { return effects }
         awaitedQuitSave = nil
         switch outcome {
         case .saved:
-            return [.quit(.clean)]
+            return effects + [.quit(.clean)]
         case .exists(let path):
             overlay = .confirmOverwrite(path)
         case .failed(let reason):
             overlay = .none
             note = "not saved, still open: \(reason)"
         }
-        return []
+        return effects
     }
 
     /// A sum's mining pane shows the chosen term's own view: its mining stands in for the
@@ -110,11 +118,19 @@ extension ExplorerModel {
         if line != nil { return lineKey(key) }
         switch overlay {
         case .help:
-            if let rows = helpScrollRows(key) {
+            if let rows = helpScrollRows(key, scope: .help) {
                 helpScroll = min(max(0, helpScroll + rows), HelpOverlay.Layout(width: width, height: height).maxScroll)
                 return []
             }
             overlay = .none
+            return []
+        case .rowDetail:
+            if let rows = helpScrollRows(key, scope: .rowDetail), let detail = rowDetail {
+                detailScroll = min(max(0, detailScroll + rows), RowDetail.maxScroll(detail, width: width, height: height, ascii: ascii))
+                return []
+            }
+            overlay = .none
+            rowDetail = nil
             return []
         case .inspector:
             // +/- change the scale with the inspector open, so the softmax visibly sharpens.
@@ -170,9 +186,9 @@ extension ExplorerModel {
         return scopes + [.screen]
     }
 
-    /// The rows a key scrolls the help by, for the keys its table entry names.
-    func helpScrollRows(_ key: Key) -> Int? {
-        guard KeyTable.bindings(in: .help).contains(where: { $0.keys.contains { $0.key == key } }) else { return nil }
+    /// The rows a key scrolls the help (or the row detail) by, for the keys its table entry names.
+    func helpScrollRows(_ key: Key, scope: KeyBinding.Scope) -> Int? {
+        guard KeyTable.bindings(in: scope).contains(where: { $0.keys.contains { $0.key == key } }) else { return nil }
         switch key {
         case .up, .character("k"): return -1
         case .down, .character("j"): return 1
@@ -265,6 +281,15 @@ extension ExplorerModel {
         case .commandLine: openLine(.command, prompt: ":", text: ""); return []
         case .help: overlay = .help; helpScroll = 0; return []
         case .quit: return askToQuit()
+        case .rowDetail:
+            guard let detail = RowDetail.make(self) else {
+                note = "no mining row to open yet: take a step first"
+                return []
+            }
+            rowDetail = detail
+            detailScroll = 0
+            overlay = .rowDetail
+            return []
         case .sortMining:
             miningSort = MiningSort(rawValue: (miningSort.rawValue + 1) % MiningSort.allCases.count)!
             // Only tuples with a label (pairs' scores, rankings' ranks) sort by it.
@@ -289,6 +314,12 @@ extension ExplorerModel {
             search = nil
             note = "search ended"
             return []
+        case .cursor(let direction):
+            return moveCursor(direction)
+        case .dropCursor:
+            guard cursorItem != nil else { return [] }
+            cursorItem = nil
+            return [.send(.cursor(nil))]
         case .edit: return editSelection()
         case .nudge(let up): return nudgeParameter(up: up)
         case .widget: return []
@@ -559,7 +590,25 @@ extension ExplorerModel {
                 let count = sortedTuples.count
                 if row >= 0 && count > 0 { miningSelection = min(row, count - 1) }
             }
+            if pane == .embeddings, let item = EmbeddingsCursor(self).nearest(toCellX: x, y: y) {
+                cursorItem = item
+                return [.send(.cursor(item))]
+            }
         }
         return []
+    }
+
+    /// An arrow in the embeddings pane: the cursor goes to the nearest point that way (the
+    /// first press to the point nearest the middle of the view).
+    mutating func moveCursor(_ direction: KeyAction.Direction) -> [Effect] {
+        let cursor = EmbeddingsCursor(self)
+        let current = cursorItem.flatMap { item in snapshot.pointItems.contains(item) ? item : nil }
+        guard let next = current.map({ cursor.next(from: $0, direction) ?? $0 }) ?? cursor.nearestToCentre() else {
+            note = "no points to put the cursor on"
+            return []
+        }
+        if next == cursorItem { return [] }
+        cursorItem = next
+        return [.send(.cursor(next))]
     }
 }

@@ -92,6 +92,7 @@ extension ExplorerModel {
             case .lossPicker, .datasetPicker: scopes = [.picker]
             case .help: scopes = [.help]
             case .inspector: scopes = [.inspector]
+            case .rowDetail: scopes = [.rowDetail]
             // The dialogs name their keys themselves.
             case .confirmQuit, .savingForQuit, .confirmOverwrite, .confirmReset, .confirmRestore: scopes = []
             }

@@ -8,10 +8,12 @@ public enum KeyAction: Equatable, Sendable {
     case cycleChart, chartWindow, logLoss, toggleForces, inspector, togglePin, rewind, nextCell, restOfCells, nextTerm
     case commandLine, help, quit, focus(next: Bool), clearSelection
     case move(Move), search, findNext(forward: Bool), endSearch
-    case edit, nudge(up: Bool), sortMining
+    case edit, nudge(up: Bool), sortMining, rowDetail
+    case cursor(Direction), dropCursor
     case widget
 
     public enum Move: Equatable, Sendable { case up, down, pageUp, pageDown, first, last }
+    public enum Direction: Equatable, Sendable { case left, right, up, down }
 }
 
 /// One entry of the key table: the keys, what they do, where, and how help and footer say it.
@@ -30,6 +32,7 @@ public struct KeyBinding: Sendable {
         case searchLine
         case picker
         case inspector
+        case rowDetail
         case help
 
         /// The help overlay's heading for this scope.
@@ -46,6 +49,7 @@ public struct KeyBinding: Sendable {
             case .searchLine: return "Search line"
             case .picker: return "Loss and dataset pickers"
             case .inspector: return "Softmax inspector"
+            case .rowDetail: return "Row detail"
             case .help: return "This help"
             }
         }
@@ -115,8 +119,14 @@ public enum KeyTable {
         KeyBinding(.escape, .clearSelection, .screen, "back to following the newest notebook cell"),
         KeyBinding(label: "?/F1", [(.character("?"), .help), (.function(1), .help)], .screen, "this help", footer: "help"),
 
+        // Before the rows' keys: in the embeddings pane the arrows move the point cursor.
+        KeyBinding(label: "←/→/↑/↓", [(.left, .cursor(.left)), (.right, .cursor(.right)), (.up, .cursor(.up)), (.down, .cursor(.down))],
+                   .panes([.embeddings]), "point cursor: nearest point that way (or click); its 5 neighbours",
+                   footer: "cursor"),
+        KeyBinding(.escape, .dropCursor, .panes([.embeddings]), "drop the point cursor"),
+
         KeyBinding(label: "j/k/↓/↑", [(.character("j"), .move(.down)), (.character("k"), .move(.up)), (.down, .move(.down)), (.up, .move(.up))],
-                   .panes(allPanes), "down / up a row (top panes: the mining rows)"),
+                   .panes(allPanes), "down / up a row (top panes: the mining rows; j/k in embeddings)"),
         KeyBinding(label: "PgDn/PgUp", [(.pageDown, .move(.pageDown)), (.pageUp, .move(.pageUp))], .panes(allPanes), "ten rows down / up"),
         KeyBinding(label: "g/G/Home/End", [(.character("g"), .move(.first)), (.character("G"), .move(.last)), (.home, .move(.first)),
                                          (.end, .move(.last))], .panes(allPanes), "first / last row"),
@@ -126,6 +136,7 @@ public enum KeyTable {
                                (.character("-"), .nudge(up: false)), (.character("_"), .nudge(up: false)), (.left, .nudge(up: false))],
                    .panes([.parameters]), "nudge the value (x1.25, choices cycle); = and _ too", footer: "nudge"),
         KeyBinding(.character("s"), .sortMining, .panes([.mining]), "sort: loss / anchor / d(a,p) / d(a,n)", footer: "sort"),
+        KeyBinding(.enter, .rowDetail, .panes([.mining]), "the selected row in full: texts, scores, rank, share of the loss", footer: "detail"),
 
         KeyBinding(label: "n/N", [(.character("n"), .findNext(forward: true)), (.character("N"), .findNext(forward: false))], .searching,
                    "next / previous match (instead of stepping)", footer: "match"),
@@ -152,6 +163,11 @@ public enum KeyTable {
                            (.character("-"), .margin(up: false)), (.character("_"), .margin(up: false))],
                    .inspector, "scale up / down (sharper / flatter); = and _ too", footer: "scale"),
         KeyBinding(label: "other", [], .inspector, "any other key closes the inspector", footer: "keys close"),
+
+        KeyBinding(label: "j/k/↓/↑/PgDn/PgUp", [(.character("j"), .widget), (.character("k"), .widget), (.down, .widget), (.up, .widget),
+                                              (.pageDown, .widget), (.pageUp, .widget)], .rowDetail,
+                   "scroll, when the detail is taller than the screen", footer: "scroll"),
+        KeyBinding(.escape, .widget, .rowDetail, "close the detail (so does any other key)", footer: "close"),
 
         KeyBinding(label: "j/k/↓/↑/PgDn/PgUp", [(.character("j"), .widget), (.character("k"), .widget), (.down, .widget), (.up, .widget),
                                               (.pageDown, .widget), (.pageUp, .widget)], .help, "scroll, when the help is taller than the screen",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Explorer
 import Foundation
 import LossKit
 import LossSession
@@ -21,8 +22,20 @@ struct BenchCommand: ParsableCommand {
     @Option(help: .hidden) var single: String?
     @Flag(help: .hidden) var noFloor = false
     @Option(help: "Soak test: train at full speed for this many seconds and report memory over time.") var soak: Double?
+    @Flag(help: "Time the explorer's interface instead, in process with a headless terminal: frames, key-to-frame latency while training at max, the first frame, opening a 100,000 x 768 .npy.")
+    var ui = false
+    @Flag(help: .hidden) var quick = false
+    @Option(name: .customLong("ui-only"), help: "With --ui, only these parts (repeatable): first, frames, keys, open.") var uiOnly: [String] = []
 
     func run() throws {
+        if ui {
+            if let unknown = uiOnly.first(where: { !UIBenchmark.sections.contains($0) }) {
+                throw ValidationError("--ui-only takes \(UIBenchmark.sections.joined(separator: ", ")), not '\(unknown)'")
+            }
+            let rows = try UIBenchmark.run(quick: quick, only: uiOnly.isEmpty ? Set(UIBenchmark.sections) : Set(uiOnly), say: { if !json { FileHandle.standardError.write(Data("timing \($0)…\n".utf8)) } })
+            print(json ? UIBenchmark.json(rows) : UIBenchmark.table(rows))
+            return
+        }
         if let soak {
             try SoakTest.run(seconds: soak, json: json)
             return

@@ -179,3 +179,28 @@ enum ScreenFixtures {
         return s
     }
 }
+
+extension ScreenFixtures {
+    /// `trained()` on text data: each batch item's sentence, and the step's dL/d(embedding)
+    /// of every batch row (integer-made), for the row detail.
+    static func trainedWithTexts() -> TrainingSnapshot {
+        var s = trained()
+        let topics = ["the cat sat on the warm windowsill all afternoon", "a recipe for bread that needs no kneading at all",
+                      "the train to the coast leaves every hour on the hour", "how to tune a guitar by ear without any app",
+                      "rain is expected over the mountains by the evening", "the museum opens a new wing for modern sculpture"]
+        for item in s.batch!.items[0] { s.batchTexts[item] = "item \(item): " + topics[item / 30] }
+        let rows = s.batch!.items[0].count
+        s.batch!.embeddingGradients = Matrix<Float>(rows: rows, cols: 8, values: (0..<(rows * 8)).map { Float(($0 * 37) % 11 - 5) / 100 })
+        return s
+    }
+
+    /// The neighbours the trainer would send for `item` (made by hand: five items of its class).
+    static func neighbours(of item: Int, in s: TrainingSnapshot, withText: Bool = false) -> PointNeighbours {
+        let base = (item / 30) * 30
+        let near = (1...5).map { base + (item - base + $0 * 7) % 30 }
+        return PointNeighbours(item: item, text: withText ? "the sentence of item \(item)" : nil, measure: .euclidean, dimension: 8,
+                               searched: 180, itemCount: 180,
+                               neighbours: near.enumerated().map { PointNeighbours.Neighbour(item: $0.element, value: 0.25 * Double($0.offset + 1),
+                                                                                              text: withText ? "the sentence of item \($0.element)" : nil) })
+    }
+}

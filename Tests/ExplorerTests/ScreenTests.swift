@@ -132,6 +132,53 @@ import Testing
         }
     }
 
+    /// Enter on a mining row: its tuple in full (texts wrapped, scores, rank, share of the
+    /// loss, the gradient at its rows); without text, the item numbers and labels.
+    @Test func theRowDetail() {
+        Self.check("row-detail", ScreenFixtures.trainedWithTexts()) { model in
+            model.focus = .mining
+            _ = model.press([.character("j"), .enter])
+        }
+        Self.check("row-detail-no-text", ScreenFixtures.trained()) { model in
+            model.focus = .mining
+            _ = model.press([.enter])
+        }
+        Self.check("row-detail-ranking", ScreenFixtures.rankings()) { model in
+            model.focus = .mining
+            _ = model.press([.character("j"), .enter])
+        }
+    }
+
+    /// An arrow in the embeddings pane puts the cursor on a point; the trainer's answer lists
+    /// its nearest neighbours (marked 1-5 in the plot), with texts where the data has them.
+    @Test func theEmbeddingsCursor() {
+        for withText in [false, true] {
+            Self.check(withText ? "cursor-text" : "cursor", ScreenFixtures.trained()) { model in
+                let effects = model.press([.right])
+                guard case .send(.cursor(let item?))? = effects.first else { Issue.record("no cursor effect: \(effects)"); return }
+                var answered = model.snapshot
+                answered.version += 1
+                answered.cursor = ScreenFixtures.neighbours(of: item, in: answered, withText: withText)
+                _ = model.receive(answered)
+            }
+        }
+    }
+
+    /// Without colour: a glyph shape per class with a legend, the batch in bold, the selected
+    /// tuple's A, P, N and the cursor in reverse video.
+    @Test func withoutColour() {
+        Self.check("no-color", ScreenFixtures.trained()) { model in
+            model.color = false
+            model.focus = .mining
+            _ = model.press([.character("j")])
+        }
+        Self.check("no-color-ascii", ScreenFixtures.trained()) { model in
+            model.color = false
+            model.ascii = true
+            _ = model.press([.left])
+        }
+    }
+
     @Test func aTerminalBelowTheMinimum() {
         var model = ExplorerModel(width: 60, height: 20)
         _ = model.receive(ScreenFixtures.trained())

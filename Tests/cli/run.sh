@@ -121,6 +121,11 @@ matches "bench names the references" "$work/out" '"reference": "1.2.0"'
 matches "bench times both" "$work/out" '"reference": "6.2.0"'
 check "bench unknown loss" 2 "$bin" bench --loss NoSuchLoss --batch 16 --dim 8
 matches "bench unknown loss message" "$work/err" "NoSuchLoss"
+# bench --ui: the interface's first frame (the quick, one-part run), as JSON; a bad part is one line.
+check "bench --ui first frame" 0 "$bin" bench --ui --quick --ui-only first --json
+matches "bench --ui names its measure" "$work/out" '"measure": "first frame with points", .*"target_ms": 300'
+check "bench --ui unknown part" 2 "$bin" bench --ui --ui-only paint
+contains "bench --ui unknown part message" "$work/err" "--ui-only takes first, frames, keys, open, not 'paint'"
 
 # summary.json stays valid JSON when names hold quotes and backslashes.
 weird="$work/we\"ird\\name"

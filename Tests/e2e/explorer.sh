@@ -346,6 +346,40 @@ wait_for "unsaved work" 10 || true
 tm send-keys -t e2e d
 restored "after the new losses' views"
 
+# 14. Enter on a mining row opens its frozen detail with the sentences; Esc closes it. The
+# arrows put the embeddings cursor on a point, and its nearest neighbours come back from the
+# trainer, also while it runs. --no-color shows a glyph per class and says what bold means.
+start 140 45 --dataset text:topics
+wait_for "labelled-items" 15 || true
+tm send-keys -t e2e n
+wait_for "step 1" 10 || true
+tm send-keys -t e2e Tab Tab Enter
+wait_for "frozen (training goes on)" 10 && ok || fail "Enter on a mining row opens its detail"
+wait_for "share of the loss" 5 && tm capture-pane -p -t e2e | grep -q "anchor    item" && ok || fail "the detail names its members and its share"
+tm send-keys -t e2e Escape
+sleep 0.3
+tm capture-pane -p -t e2e | grep -q "frozen (training goes on)" && fail "Esc closes the detail" || ok
+tm send-keys -t e2e BTab BTab Right
+wait_for "5 nearest by euclidean distance in the 16-D embedding" 10 && ok || fail "the cursor shows its nearest neighbours"
+tm send-keys -t e2e " "
+sleep 1
+tm send-keys -t e2e Right
+sleep 0.5
+wait_for "5 nearest by" 5 && ok || fail "the cursor's neighbours follow a running trainer"
+tm send-keys -t e2e " " q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after the row detail and the cursor"
+
+start 120 40 --no-color
+wait_for "bold: batch" 15 || true
+tm send-keys -t e2e n
+wait_for "bold: batch · ● class 0" 10 && ok || fail "--no-color: a legend of the class glyphs"
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after --no-color"
+
 # 11. No terminal: a clear message, not a crash.
 TERM=dumb "$bin" </dev/null >"$work/out" 2>&1
 [ $? = 2 ] && grep -q "needs a terminal" "$work/out" && ok || { failed=$((failed + 1)); echo "FAIL no terminal: $(cat "$work/out")"; }

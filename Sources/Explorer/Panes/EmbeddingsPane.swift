@@ -2,40 +2,81 @@ import LossKit
 import LossSession
 import TerminalKit
 
-/// The 2-D projection: points coloured by class, the batch bright and the rest dim, and the
-/// selected tuple's anchor, positive and negative marked A, P, N.
+/// The 2-D projection: points coloured by class (without colour: a glyph shape per class,
+/// with a legend), the batch bright and the rest dim, the selected tuple's anchor, positive
+/// and negative marked A, P, N, and the point cursor (@) with its nearest neighbours (1-5).
 enum EmbeddingsPane {
+    /// Where the points go inside the pane: all of it, less the legend row without colour.
+    static func plotArea(_ model: ExplorerModel, inner: Rect) -> Rect {
+        hasLegend(model, inner: inner) ? Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - 1) : inner
+    }
+
+    static func hasLegend(_ model: ExplorerModel, inner: Rect) -> Bool {
+        !model.color && inner.height > 4 && model.snapshot.points.contains { $0.group >= 0 }
+    }
+
+    static func glyphs(_ model: ExplorerModel) -> [Character] {
+        model.ascii ? ScatterPlot.asciiClassGlyphs : ScatterPlot.classGlyphs
+    }
+
     static func render(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let s = model.snapshot
         guard !s.points.isEmpty, rect.width > 2, rect.height > 1 else {
             buffer.put(s.datasetShape == nil ? "no data: press d to pick a dataset" : "no embeddings yet", in: rect.row(0), style: Style(.brightBlack))
             return
         }
-        var markers: [Int: Character] = [:]
-        if let selected = model.selectedTuple {
-            markers[selected.anchorItem] = "A"
-            markers[selected.positiveItem] = "P"
-            if let negative = selected.negativeItem { markers[negative] = "N" }
+        // A marker's priority: where two share a cell, the higher one is drawn last, on top.
+        var markers: [Int: (Character, priority: Int)] = [:]
+        if let cursor = model.cursorItem, let found = s.cursor, found.item == cursor {
+            for (rank, neighbour) in found.neighbours.enumerated() { markers[neighbour.item] = (Character("\(rank + 1)"), 0) }
         }
+        if let selected = model.selectedTuple {
+            markers[selected.anchorItem] = ("A", 1)
+            markers[selected.positiveItem] = ("P", 1)
+            if let negative = selected.negativeItem { markers[negative] = ("N", 1) }
+        }
+        if let cursor = model.cursorItem { markers[cursor] = ("@", 2) }
         let hasBatch = s.points.contains { $0.inBatch }
         var points: [ScatterPlot.Point] = []
+        var marked: [(point: ScatterPlot.Point, priority: Int)] = []
         points.reserveCapacity(s.points.count)
         for (index, point) in s.points.enumerated() {
             let item = s.pointItems[index]
             let emphasis: ScatterPlot.Emphasis
-            if let marker = markers[item] { emphasis = .marker(marker) }
+            if let marker = markers[item] {
+                marked.append((ScatterPlot.Point(x: point.x, y: point.y, colorIndex: point.group, emphasis: .marker(marker.0)), marker.priority))
+                continue
+            }
             else if model.showForces && s.idleItems.contains(item) { emphasis = .dim }
             else if hasBatch { emphasis = point.inBatch ? .highlight : .dim }
             else { emphasis = .normal }
             points.append(ScatterPlot.Point(x: point.x, y: point.y, colorIndex: point.group, emphasis: emphasis))
         }
+        points += marked.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element.point)
         let axes = s.axes
         let arrows = model.showForces ? s.forces.map { force in
             ScatterPlot.Arrow(fromX: force.x, fromY: force.y, toX: force.x + force.dx, toY: force.y + force.dy,
                               style: Style(ScatterPlot.defaultPalette[((force.group % ScatterPlot.defaultPalette.count) + ScatterPlot.defaultPalette.count) % ScatterPlot.defaultPalette.count], bold: true))
         } : []
-        let plot = ScatterPlot(points: points, arrows: arrows, xRange: axes.minX...max(axes.maxX, axes.minX + 1e-9),
+        var plot = ScatterPlot(points: points, arrows: arrows, xRange: axes.minX...max(axes.maxX, axes.minX + 1e-9),
                                yRange: axes.minY...max(axes.maxY, axes.minY + 1e-9), mode: model.ascii ? .ascii : .braille)
-        plot.render(into: &buffer, in: rect)
+        if !model.color {
+            plot.glyphs = glyphs(model)
+            plot.unknownGlyph = model.ascii ? "." : "·"
+        }
+        let area = plotArea(model, inner: rect)
+        plot.render(into: &buffer, in: area)
+        if hasLegend(model, inner: rect) { drawLegend(model, into: &buffer, in: Rect(x: rect.x, y: rect.maxY - 1, width: rect.width, height: 1)) }
+        CursorPanel.render(model, into: &buffer, plot: area)
+    }
+
+    /// Without colour: which glyph is which class, and how the batch shows.
+    static func drawLegend(_ model: ExplorerModel, into buffer: inout Buffer, in row: Rect) {
+        let s = model.snapshot
+        let groups = Set(s.points.map(\.group).filter { $0 >= 0 }).sorted()
+        let shapes = glyphs(model)
+        let names = groups.map { group in "\(shapes[group % shapes.count]) " + (group < s.classNames.count ? s.classNames[group] : "\(group)") }
+        let batch = s.points.contains { $0.inBatch } ? "bold: batch" + (model.ascii ? " - " : " · ") : ""
+        buffer.put(batch + names.joined(separator: "  "), in: row, style: .plain)
     }
 }

@@ -4,7 +4,7 @@ import TerminalKit
 /// The keys overlay, made from the key table: one section per scope, in as many columns as
 /// the screen has room for, scrolling when even that is too tall.
 enum HelpOverlay {
-    static let labelWidth = KeyTable.bindings.filter { $0.scope != .help }.map { TextMetrics.width($0.label) }.max()! + 2
+    static let labelWidth = KeyTable.bindings.filter { $0.scope != .help && $0.scope != .rowDetail }.map { TextMetrics.width($0.label) }.max()! + 2
 
     /// The help as one column of lines: headings, then each binding's keys and what they do.
     static func lines(width: Int) -> [(String, Style?)] {

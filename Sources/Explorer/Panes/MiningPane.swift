@@ -50,14 +50,19 @@ enum MiningPane {
     static func contents(_ model: ExplorerModel, batch: BatchOutcome) -> (columns: [Table.Column], rows: [Table.Row]) {
         let kind = batch.mining.kind
         let names = model.snapshot.classNames
+        let tuples = model.sortedTuples
+        // The group of each item the rows name, from one pass over the points (not one per cell).
+        let named = Set(tuples.flatMap { [$0.anchorItem, $0.positiveItem] + ($0.negativeItem.map { [$0] } ?? []) })
+        var groupOf: [Int: Int] = [:]
+        for (index, item) in model.snapshot.pointItems.enumerated() where named.contains(item) && groupOf[item] == nil {
+            groupOf[item] = model.snapshot.points[index].group
+        }
         func label(_ item: Int) -> String {
-            guard let group = model.snapshot.points.indices.first(where: { model.snapshot.pointItems[$0] == item }).map({ model.snapshot.points[$0].group }),
-                  group >= 0 else { return "" }
+            guard let group = groupOf[item], group >= 0 else { return "" }
             return group < names.count ? names[group] : "\(group)"
         }
         var columns: [Table.Column]
         var rows: [Table.Row] = []
-        let tuples = model.sortedTuples
         // With text data, the sentences behind each tuple: what a person debugging mining reads.
         let texts = model.snapshot.batchTexts
         func sentences(_ row: MinedTupleRow) -> String {

@@ -40,6 +40,8 @@ enum Overlays {
                                                 ("a  save under another name", nil), ("Esc  stay", nil)], into: &buffer)
         case .inspector:
             box(model, title: "Softmax inspector (any key closes)", lines: SoftmaxInspector.lines(model), into: &buffer)
+        case .rowDetail:
+            RowDetail.render(model, into: &buffer)
         case .confirmRestore(let selected):
             box(model, title: "Restore", lines: restoreLines(model, selected: selected), into: &buffer)
         case .confirmReset:

@@ -17,6 +17,8 @@ public struct TrainerStatus: Sendable {
     public var quitSaveAttempt = 0
     public var message = ""
     public var messageIsError = false
+    /// The item under the explorer's embeddings cursor, whose neighbours the snapshot carries.
+    public var cursorItem: Int?
 
     public init() {}
 }
@@ -33,13 +35,17 @@ public struct EmbeddingView: Sendable {
     public var axes: Projection.Axes
     /// The two directions (D each) the positions are projections on.
     public var directions: [[Double]]
+    /// The current embedding of each of `items` (N x D), for the cursor's nearest neighbours.
+    public var embeddings: Matrix<Float>?
 
-    public init(items: [Int], positions: [(x: Double, y: Double)], shownCount: Int, axes: Projection.Axes, directions: [[Double]]) {
+    public init(items: [Int], positions: [(x: Double, y: Double)], shownCount: Int, axes: Projection.Axes, directions: [[Double]],
+                embeddings: Matrix<Float>? = nil) {
         self.items = items
         self.positions = positions
         self.shownCount = shownCount
         self.axes = axes
         self.directions = directions
+        self.embeddings = embeddings
     }
 
     /// Position of each projected item, by item.
@@ -121,8 +127,25 @@ extension TrainingSnapshot {
             if let batch = session.lastBatch, let gradients = batch.embeddingGradients {
                 (snapshot.forces, snapshot.idleItems) = forces(batch, gradients: gradients, view: view, groups: groups)
             }
+            if let item = status.cursorItem {
+                snapshot.cursor = neighbours(of: item, view: view, texts: dataset.texts, itemCount: dataset.itemCount,
+                                             metric: snapshot.lossParameter(.metric)?.value)
+            }
         }
         return snapshot
+    }
+
+    /// The cursor's item and its nearest neighbours among the projected items, in the view's
+    /// current embeddings; nil when the item is not projected.
+    static func neighbours(of item: Int, view: EmbeddingView, texts: [String]?, itemCount: Int, metric: String?) -> PointNeighbours? {
+        guard let embeddings = view.embeddings, embeddings.rows == view.items.count, let row = view.items.firstIndex(of: item) else { return nil }
+        let measure = PointNeighbours.Measure.of(metric: metric)
+        func text(_ item: Int) -> String? { texts.flatMap { item < $0.count ? $0[item] : nil } }
+        let nearest = PointNeighbours.nearest(to: row, in: embeddings, measure: measure).map { found in
+            PointNeighbours.Neighbour(item: view.items[found.row], value: found.value, text: text(view.items[found.row]))
+        }
+        return PointNeighbours(item: item, text: text(item), measure: measure, dimension: embeddings.cols, searched: view.items.count,
+                               itemCount: itemCount, neighbours: nearest)
     }
 
     /// Each batch item's negative gradient (summed over the columns it appears in), projected

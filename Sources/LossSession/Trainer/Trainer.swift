@@ -23,6 +23,9 @@ public final class Trainer: @unchecked Sendable {
         /// Steps per second while running free (nil: as fast as it goes). Notebook `step N`
         /// cells and `n`/`N` always run at full speed.
         case pace(Int?)
+        /// The item under the explorer's embeddings cursor (nil: none): each snapshot then
+        /// carries its nearest neighbours in the current embedding.
+        case cursor(Int?)
         case quit
     }
 
@@ -59,6 +62,7 @@ public final class Trainer: @unchecked Sendable {
     private var cellSteps = 0
     private var running = false
     private var pace = Trainer.defaultPace
+    private var cursorItem: Int?
     /// When the next free-running step is due, at a set pace.
     private var nextPacedStep = 0.0
     private var pendingSteps = 0
@@ -131,7 +135,12 @@ public final class Trainer: @unchecked Sendable {
                 publish()
                 return
             }
-            if !requests.isEmpty { journal(); publish(); lastPublish = now() }
+            if !requests.isEmpty {
+                // Moving the cursor changes nothing the journal keeps.
+                if requests.contains(where: { if case .cursor = $0 { return false } else { return true } }) { journal() }
+                publish()
+                lastPublish = now()
+            }
 
             // One queued line per turn, so the UI sees each cell land.
             if !queueHeld && cellSteps == 0 && !queue.isEmpty {
@@ -234,6 +243,8 @@ public final class Trainer: @unchecked Sendable {
         case .pace(let stepsPerSecond):
             pace = stepsPerSecond.map { max($0, 1) }
             nextPacedStep = now()
+        case .cursor(let item):
+            cursorItem = item
         case .saveForQuit(let path, let overwrite):
             closeJob()
             quitSave = saveForQuit(path: path, overwrite: overwrite)
@@ -360,6 +371,7 @@ public final class Trainer: @unchecked Sendable {
         status.quitSave = quitSave
         status.quitSaveAttempt = quitSaveAttempt
         (status.message, status.messageIsError) = message
+        status.cursorItem = cursorItem
         let snapshot = TrainingSnapshot.make(session: session, status: status, view: embeddingView())
         lock.lock()
         latest = snapshot
@@ -380,6 +392,6 @@ public final class Trainer: @unchecked Sendable {
         let embeddings = encoder.forward(items: rows.projected).embeddings
         let positions = projection.update(embeddings)
         return EmbeddingView(items: rows.projected, positions: positions, shownCount: rows.shown.count, axes: projection.axes,
-                             directions: projection.directions)
+                             directions: projection.directions, embeddings: cursorItem == nil ? nil : embeddings)
     }
 }

@@ -92,6 +92,8 @@ public struct TrainingSnapshot: Sendable {
     public var points: [Point] = []
     /// Item index of each point (points may be a sample of the items).
     public var pointItems: [Int] = []
+    /// The embeddings cursor's item with its nearest neighbours, when the explorer has one.
+    public var cursor: PointNeighbours?
     public var axes = Projection.Axes()
     public var classNames: [String] = []
     public var cells: [Cell] = []

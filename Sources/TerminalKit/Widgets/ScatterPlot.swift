@@ -62,6 +62,14 @@ public struct ScatterPlot: Sendable {
     public var markerStyle: Style
     /// Draws a "·"/"." dot at a terminal cell where the plot has its origin if (0, 0) is in range.
     public var showOrigin: Bool
+    /// When set, each point is drawn as its palette index's glyph (wrapping around) instead of
+    /// a dot, one per cell, so classes read without colour; negative indices get `unknownGlyph`.
+    public var glyphs: [Character]?
+    public var unknownGlyph: Character = "·"
+
+    /// Shapes that stay apart in one cell: filled and hollow pairs, then a few more.
+    public static let classGlyphs: [Character] = ["●", "○", "■", "□", "▲", "△", "◆", "◇", "★", "☆", "+", "×"]
+    public static let asciiClassGlyphs: [Character] = ["o", "x", "+", "*", "#", "%", "&", "=", "~", "^", "$", "?"]
 
     public init(
         points: [Point], arrows: [Arrow] = [], xRange: ClosedRange<Double>,
@@ -168,7 +176,12 @@ public struct ScatterPlot: Sendable {
         for belongs in passes {
             for point in points where belongs(point) {
                 guard let d = dot(point.x, point.y) else { continue }
-                canvas.set(x: d.x, y: d.y, style: style(for: point))
+                if let glyphs, !glyphs.isEmpty {
+                    let glyph = point.colorIndex < 0 ? unknownGlyph : glyphs[point.colorIndex % glyphs.count]
+                    canvas.put(glyph, dotX: d.x, dotY: d.y, style: style(for: point))
+                } else {
+                    canvas.set(x: d.x, y: d.y, style: style(for: point))
+                }
             }
         }
         for arrow in arrows {
