@@ -9,6 +9,9 @@ public enum LabelKind: String, Sendable {
     case scores
     /// A teacher embedding per row: a matrix shaped like column 0 (MSELoss).
     case teacher
+    /// A teacher's scores per row: (rows,) or (rows, k), e.g. the positive's and each
+    /// negative's (MarginMSELoss, DistillKLDivLoss); `LossBatch.teacherScores`.
+    case teacherScores = "teacher scores"
 }
 
 /// What a loss needs as input: how many sentence_features columns and which labels.
@@ -64,6 +67,7 @@ public struct LossInputSpec: Sendable {
         case .binary: return columns + " + 1/0 labels"
         case .scores: return columns + " + scores"
         case .teacher: return columns + " + teacher embeddings"
+        case .teacherScores: return columns + " + teacher scores"
         }
     }
 
@@ -167,6 +171,8 @@ public protocol EmbeddingLoss: LossDescription {
     var weightNames: [String] { get }
     /// The teacher's width for student embeddings of `dimension` (a distillation loss).
     func teacherWidth(dimension: Int) -> Int
+    /// The shape PyTorch stores an owned weight in (a bias 1-D, a scalar such as logit_scale 0-d).
+    func storedShape(ofWeight name: String, rows: Int, cols: Int) -> [Int]
     /// Fresh owned weights for embeddings of `dimension` on data with `classes` classes.
     func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>]
     func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>]
@@ -184,6 +190,9 @@ extension EmbeddingLoss {
     public static var ownedWeightNames: [String] { [] }
     public var weightNames: [String] { Self.ownedWeightNames }
     public func teacherWidth(dimension: Int) -> Int { dimension }
+    public func storedShape(ofWeight name: String, rows: Int, cols: Int) -> [Int] {
+        name.hasSuffix("bias") ? [rows * cols] : [rows, cols]
+    }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] { [:] }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] { [:] }
     public func ownedWeightCount(dimension: Int, classes: Int) -> Int { 0 }
@@ -250,6 +259,17 @@ extension EmbeddingLoss {
             }
             if let short = teachers.first(where: { $0.rows != first.rows }) {
                 throw LossError("\(name): the teacher has \(short.rows) rows but the embeddings have \(first.rows)")
+            }
+        case .teacherScores:
+            // Their count per row and which non-finite values they may hold are the loss's to check.
+            guard let scores = batch.teacherScores else {
+                throw LossError("\(name) needs the teacher's scores as labels: one row per example (rows,) or (rows, k)")
+            }
+            if scores.rows != first.rows {
+                throw LossError("\(name): the teacher scores have \(scores.rows) rows but the embeddings have \(first.rows)")
+            }
+            if let bad = scores.values.firstIndex(where: { $0.isNaN }) {
+                throw LossError("\(name): the teacher score at row \(bad / scores.cols), column \(bad % scores.cols) is NaN; the loss and every gradient would be NaN")
             }
         }
     }

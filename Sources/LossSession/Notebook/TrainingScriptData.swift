@@ -105,7 +105,7 @@ struct TrainingScriptData {
     /// The label column ("label" or "score"); the data collator passes it to the loss as labels.
     static func labelColumn(_ shape: DatasetShape) -> String? {
         switch shape.labels {
-        case .classes, .binary: return "label"
+        case .classes, .binary, .teacherScores: return "label"
         case .scores: return "score"
         case .teacher, .none: return nil
         }
