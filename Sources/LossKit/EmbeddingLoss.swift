@@ -38,6 +38,12 @@ public struct LossInputSpec: Sendable {
     public var needsText = false
     /// Whether the loss needs a guide model's embeddings of every column (GIST).
     public var needsGuide = false
+    /// Whether column 0 is embedded by model 1, a copy of the model made when the loss is built
+    /// and trained beside it, and the other columns by the model itself (contrastive tension).
+    public var embedsColumnZeroWithModelCopy = false
+    /// Whether, under 6.2.0, both models embed column 0's texts, column 1 being the second
+    /// model's embeddings of them (ContrastiveTensionLossInBatchNegatives).
+    public var feedsColumnZeroToBothModels = false
     /// From this many columns on, the labels may be absent (AnglE: anchor, positive,
     /// negatives... without scores).
     public var labelsOptionalFrom: Int?

@@ -9,7 +9,11 @@ public struct ContrastiveTensionLoss: EmbeddingLoss {
     public static let className = "ContrastiveTensionLoss"
     public static let summary = "two encoders' dot product of a sentence pair, a summed binary cross-entropy (same 1 / different 0)"
     public static let parameters: [LossParameter] = []
-    public static let inputSpec = LossInputSpec(columns: 2, labels: .binary)
+    public static let inputSpec: LossInputSpec = {
+        var spec = LossInputSpec(columns: 2, labels: .binary)
+        spec.embedsColumnZeroWithModelCopy = true
+        return spec
+    }()
     public static let references = LossReference.allCases
     public static let referenceDifference = "the same on embeddings; 6.2.0 also makes the labels from the tokens when none are given (identical sentences: 1)"
 

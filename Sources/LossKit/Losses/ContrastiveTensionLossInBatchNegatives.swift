@@ -13,7 +13,12 @@ public struct ContrastiveTensionLossInBatchNegatives: EmbeddingLoss {
                       "util similarity of every row of one encoder with every row of the other")
             .script(.expressions(Dictionary(uniqueKeysWithValues: MatrixSimilarity.allCases.map { ($0.rawValue, "util." + $0.rawValue) }))),
     ]
-    public static let inputSpec = LossInputSpec(columns: 2, labels: .none)
+    public static let inputSpec: LossInputSpec = {
+        var spec = LossInputSpec(columns: 2, labels: .none)
+        spec.embedsColumnZeroWithModelCopy = true
+        spec.feedsColumnZeroToBothModels = true
+        return spec
+    }()
     public static let insightView = InsightView.ranking
     public static let usesInBatchNegatives = true
     public static let references = LossReference.allCases

@@ -95,7 +95,7 @@ struct TrainingScriptData {
         case .sentences: return ["text"]
         case .binaryPairs, .scoredPairs: return ["sentence1", "sentence2"]
         case .classPairs: return ["premise", "hypothesis"]
-        case .anchorPositive, .triplets:
+        case .anchorPositive, .triplets, .teacherScored:
             if columns <= 2 { return ["anchor", "positive"] }
             if columns == 3 { return ["anchor", "positive", "negative"] }
             return ["anchor", "positive"] + (1...(columns - 2)).map { "negative_\($0)" }
@@ -154,7 +154,7 @@ struct TrainingScriptData {
                             rows.append(([sentence(topic, i), step == 0 ? partner : sentence(topic + step, i)], Double(step)))
                         }
                     case .anchorPositive: rows.append(([sentence(topic, i), partner], nil))
-                    case .triplets: rows.append(([sentence(topic, i), partner, sentence(other, i)], nil))
+                    case .triplets, .teacherScored: rows.append(([sentence(topic, i), partner, sentence(other, i)], nil))
                     }
                 }
             }
