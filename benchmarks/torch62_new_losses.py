@@ -1,5 +1,5 @@
-"""Times forward + backward of sentence-transformers 6.2.0's ranking, guided and regulariser
-losses on random float32 embeddings, the PyTorch side of LossLab's `losslab bench` for them.
+"""Times forward + backward of sentence-transformers 6.2.0's ranking, guided, regulariser,
+distillation and contrastive-tension losses on random float32 embeddings, the PyTorch side of LossLab's `losslab bench` for them.
 
 The "model" is a small nn.Module whose forward hands back the embedding tensor of its feature
 dict (a leaf that requires grad), so the loss is timed on the embeddings alone; cached losses
@@ -19,8 +19,23 @@ from sentence_transformers.sentence_transformer import losses
 
 LOSSES = ["MultipleNegativesRankingLoss", "MultipleNegativesSymmetricRankingLoss",
           "CachedMultipleNegativesRankingLoss", "CachedMultipleNegativesSymmetricRankingLoss",
-          "GISTEmbedLoss", "CachedGISTEmbedLoss", "GlobalOrthogonalRegularizationLoss"]
-COLUMNS = {"GlobalOrthogonalRegularizationLoss": 1}
+          "GISTEmbedLoss", "CachedGISTEmbedLoss", "GlobalOrthogonalRegularizationLoss",
+          "MarginMSELoss", "DistillKLDivLoss", "EmbedDistillLoss", "ContrastiveTensionLoss",
+          "ContrastiveTensionLossInBatchNegatives"]
+# The columns and labels `losslab bench` gives each loss (BenchCase.makeBatch): the query and
+# two candidates with the teacher's score of each, one column with a teacher embedding per row,
+# pairs with 1/0 labels.
+COLUMNS = {"GlobalOrthogonalRegularizationLoss": 1, "MarginMSELoss": 3, "DistillKLDivLoss": 3, "EmbedDistillLoss": 1}
+
+
+def make_labels(name, batch, dim):
+    if name in ("MarginMSELoss", "DistillKLDivLoss"):
+        return torch.randn(batch, 2)
+    if name == "EmbedDistillLoss":
+        return torch.randn(batch, dim)
+    if name == "ContrastiveTensionLoss":
+        return (torch.arange(batch) % 2).float()
+    return None
 
 
 def one_word_tokenizer():
@@ -42,6 +57,9 @@ class Passthrough(nn.Module):
 
     def __getitem__(self, index):
         return self.inner
+
+    def get_embedding_dimension(self):
+        return None
 
     def forward(self, features):
         return {"sentence_embedding": features[self.key]}
@@ -81,10 +99,11 @@ def main():
             loss = make_loss(name, tokenizer)
             columns = [torch.randn(batch, args.dim, requires_grad=True) for _ in range(COLUMNS.get(name, 2))]
             guides = [torch.randn(batch, args.dim) for _ in columns]
+            labels = make_labels(name, batch, args.dim)
 
             def step():
                 features = [{"emb": c, "guide": g} for c, g in zip(columns, guides)]
-                out = loss(features, None)
+                out = loss(features, labels)
                 if isinstance(out, dict):
                     out = torch.stack(list(out.values())).sum()
                 out.backward()

@@ -9,6 +9,9 @@ public enum LabelKind: String, Sendable {
     case scores
     /// A teacher embedding per row: a matrix shaped like column 0 (MSELoss).
     case teacher
+    /// A teacher's scores per row: (rows,) or (rows, k), e.g. the positive's and each
+    /// negative's (MarginMSELoss, DistillKLDivLoss); `LossBatch.teacherScores`.
+    case teacherScores = "teacher scores"
 }
 
 /// What a loss needs as input: how many sentence_features columns and which labels.
@@ -35,6 +38,12 @@ public struct LossInputSpec: Sendable {
     public var needsText = false
     /// Whether the loss needs a guide model's embeddings of every column (GIST).
     public var needsGuide = false
+    /// Whether column 0 is embedded by model 1, a copy of the model made when the loss is built
+    /// and trained beside it, and the other columns by the model itself (contrastive tension).
+    public var embedsColumnZeroWithModelCopy = false
+    /// Whether, under 6.2.0, both models embed column 0's texts, column 1 being the second
+    /// model's embeddings of them (ContrastiveTensionLossInBatchNegatives).
+    public var feedsColumnZeroToBothModels = false
     /// From this many columns on, the labels may be absent (AnglE: anchor, positive,
     /// negatives... without scores).
     public var labelsOptionalFrom: Int?
@@ -64,6 +73,7 @@ public struct LossInputSpec: Sendable {
         case .binary: return columns + " + 1/0 labels"
         case .scores: return columns + " + scores"
         case .teacher: return columns + " + teacher embeddings"
+        case .teacherScores: return columns + " + teacher scores"
         }
     }
 
@@ -167,6 +177,8 @@ public protocol EmbeddingLoss: LossDescription {
     var weightNames: [String] { get }
     /// The teacher's width for student embeddings of `dimension` (a distillation loss).
     func teacherWidth(dimension: Int) -> Int
+    /// The shape PyTorch stores an owned weight in (a bias 1-D, a scalar such as logit_scale 0-d).
+    func storedShape(ofWeight name: String, rows: Int, cols: Int) -> [Int]
     /// Fresh owned weights for embeddings of `dimension` on data with `classes` classes.
     func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>]
     func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>]
@@ -186,6 +198,9 @@ extension EmbeddingLoss {
     public static var ownedWeightNames: [String] { [] }
     public var weightNames: [String] { Self.ownedWeightNames }
     public func teacherWidth(dimension: Int) -> Int { dimension }
+    public func storedShape(ofWeight name: String, rows: Int, cols: Int) -> [Int] {
+        name.hasSuffix("bias") ? [rows * cols] : [rows, cols]
+    }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] { [:] }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] { [:] }
     public func ownedWeightCount(dimension: Int, classes: Int) -> Int { 0 }
@@ -253,6 +268,17 @@ extension EmbeddingLoss {
             }
             if let short = teachers.first(where: { $0.rows != first.rows }) {
                 throw LossError("\(name): the teacher has \(short.rows) rows but the embeddings have \(first.rows)")
+            }
+        case .teacherScores:
+            // Their count per row and which non-finite values they may hold are the loss's to check.
+            guard let scores = batch.teacherScores else {
+                throw LossError("\(name) needs the teacher's scores as labels: one row per example (rows,) or (rows, k)")
+            }
+            if scores.rows != first.rows {
+                throw LossError("\(name): the teacher scores have \(scores.rows) rows but the embeddings have \(first.rows)")
+            }
+            if let bad = scores.values.firstIndex(where: { $0.isNaN }) {
+                throw LossError("\(name): the teacher score at row \(bad / scores.cols), column \(bad % scores.cols) is NaN; the loss and every gradient would be NaN")
             }
         }
     }

@@ -13,6 +13,9 @@ public struct LossBatch<T: Scalar>: Sendable {
     /// MSELoss's teachers one per column instead of `targets` (a (N, C, W) label array, 6.2.0):
     /// element c is column c's.
     public var columnTargets: [Matrix<T>]?
+    /// A teacher's scores, (N, k): MarginMSELoss's margins or scores, DistillKLDivLoss's
+    /// scores of every candidate (they may hold -inf, a candidate excluded on purpose).
+    public var teacherScores: Matrix<T>?
     /// Parameters the loss itself owns and trains, by their PyTorch names
     /// (SoftmaxLoss: "classifier.weight" (L, k*D), "classifier.bias" (1, L)).
     public var parameters: [String: Matrix<T>]
@@ -50,6 +53,8 @@ public struct LossResult<T: Scalar>: Sendable {
     /// and the value its term drives it to (GOR: the mean off-diagonal similarity → 0, the
     /// second moment → 1/d). Empty for most losses.
     public var targets: [(name: String, value: T, target: T)] = []
+    /// What the reference would warn about on this batch, one line each.
+    public var warnings: [String] = []
 
     public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
                 mining: MiningReport) {

@@ -21,6 +21,11 @@ public enum LossCatalog {
         GISTEmbedLoss.self,
         CachedGISTEmbedLoss.self,
         GlobalOrthogonalRegularizationLoss.self,
+        MarginMSELoss.self,
+        DistillKLDivLoss.self,
+        EmbedDistillLoss.self,
+        ContrastiveTensionLoss.self,
+        ContrastiveTensionLossInBatchNegatives.self,
         MinedTripletLoss.self,
     ]
 

@@ -107,7 +107,7 @@ import Testing
         _ = Self.press(&model, [.character("l")])
         _ = model.type("contrastive")
         let names = try #require(model.picker).matches.map { picker.items[$0] }
-        #expect(names == ["ContrastiveLoss", "OnlineContrastiveLoss"])
+        #expect(names == ["ContrastiveLoss", "OnlineContrastiveLoss", "ContrastiveTensionLoss", "ContrastiveTensionLossInBatchNegatives"])
         #expect(model.view().lines().joined().contains("✗ ContrastiveLoss needs binary-pairs data"))
         #expect(Self.press(&model, [.enter]).isEmpty)
         #expect(model.note?.contains("binary-pairs") == true, "note: \(model.note ?? "none")")

@@ -23,7 +23,8 @@ struct GoldenCase: CustomStringConvertible {
     /// The sentence-transformers 1.2.0 cases (computed with reference 1.2.0), the 6.2.0 cases of
     /// the same losses (Tests/Fixtures/golden62), and the 6.2.0 cases (Tests/Fixtures/golden62-new)
     /// of the losses 1.2.0 did not have and of MultipleNegativesRankingLoss's 6.2.0 options, for
-    /// the losses LossLab has.
+    /// the losses LossLab has, and the distillation and contrastive-tension cases
+    /// (Tests/Fixtures/golden62-distill).
     static func loadAll() throws -> [GoldenCase] {
         let fixtures = fixtureDirectory.deletingLastPathComponent()
         let old = try load(fixtureDirectory.appendingPathComponent("cases.jsonl"))
@@ -31,7 +32,8 @@ struct GoldenCase: CustomStringConvertible {
             .filter { !Self.awaiting62.contains($0.request.lossName) }
         let newLosses = try load(fixtures.appendingPathComponent("golden62-new/cases.jsonl"))
             .filter { LossCatalog.type(named: $0.request.lossName) != nil }
-        return old + current + newLosses
+        let distillation = try load(fixtures.appendingPathComponent("golden62-distill/cases.jsonl"))
+        return old + current + newLosses + distillation
     }
 
     /// Losses whose 6.2.0 behaviour (Tests/Fixtures/golden62/DIFFERENCES.md) is being built; their
@@ -52,7 +54,7 @@ struct GoldenCase: CustomStringConvertible {
         let inputs = (json["inputs"] as! [[String: Any]]).map { Self.array($0, dtype: .float32, source: "input") }
         var labels: NumpyArray? = nil
         if let labelJSON = json["labels"] as? [String: Any] {
-            let dtype: NumpyDType = (labelJSON["dtype"] as? String) == "int64" ? .int64 : .float32
+            let dtype: NumpyDType = ["int64": .int64, "float64": .float64][labelJSON["dtype"] as? String ?? ""] ?? .float32
             labels = Self.array(labelJSON, dtype: dtype, source: "labels")
         }
         let weights = (json["weights"] as? [String: [String: Any]] ?? [:]).mapValues { Self.array($0, dtype: .float32, source: "weight") }

@@ -26,6 +26,11 @@ import Testing
         case softLabels
         /// The rows multiplied by this (a soft margin's linear region).
         case spread(Double)
+        /// This many columns with the teacher's margins (N, columns - 2) instead of its scores
+        /// of every column past the query (MarginMSELoss).
+        case margins(Int)
+        /// A -inf teacher score in row 0 (DistillKLDivLoss leaves that candidate out).
+        case excludedCandidate
 
         var description: String {
             switch self {
@@ -34,6 +39,8 @@ import Testing
             case .teacherPerColumn(let c): "\(c) columns, a teacher each"
             case .softLabels: "soft labels"
             case .spread(let factor): "rows x\(factor)"
+            case .margins(let c): "\(c) columns, margins"
+            case .excludedCandidate: "a -inf teacher score"
             }
         }
     }
@@ -131,6 +138,28 @@ import Testing
                 "concatenation_sent_rep": flags.0, "concatenation_sent_difference": flags.1,
                 "concatenation_sent_multiplication": flags.2]))
         }
+        for similarity in PairwiseSimilarity.allCases.map(\.rawValue) {
+            list.append(Configuration(loss: "MarginMSELoss", settings: ["similarity_fct": similarity]))
+            list.append(Configuration(loss: "MarginMSELoss", settings: ["similarity_fct": similarity], input: .margins(4)))
+            list.append(Configuration(loss: "DistillKLDivLoss", settings: ["similarity_fct": similarity, "temperature": "2"], input: .columns(4)))
+        }
+        list.append(Configuration(loss: "MarginMSELoss", settings: [:], input: .columns(5)))
+        list.append(Configuration(loss: "DistillKLDivLoss", settings: [:]))
+        list.append(Configuration(loss: "DistillKLDivLoss", settings: ["student_temperature": "0.5", "teacher_temperature": "3"], input: .columns(4)))
+        list.append(Configuration(loss: "DistillKLDivLoss", settings: ["similarity_fct": "pairwise_cos_sim", "temperature": "0.2"], input: .excludedCandidate))
+        for metric in EmbedDistillLoss.Metric.allCases.map(\.rawValue) {
+            list.append(Configuration(loss: "EmbedDistillLoss", settings: ["distance_metric": metric]))
+            list.append(Configuration(loss: "EmbedDistillLoss", settings: ["distance_metric": metric], input: .columns(2)))
+            list.append(Configuration(loss: "EmbedDistillLoss", settings: ["distance_metric": metric], input: .teacherPerColumn(3)))
+            list.append(Configuration(loss: "EmbedDistillLoss", settings: ["distance_metric": metric, "projection_dim": "3"]))
+            list.append(Configuration(loss: "EmbedDistillLoss", settings: ["distance_metric": metric, "projection_dim": "2"], input: .teacherPerColumn(2)))
+        }
+        list.append(Configuration(loss: "ContrastiveTensionLoss", settings: [:]))
+        list.append(Configuration(loss: "ContrastiveTensionLoss", settings: [:], input: .spread(3)))
+        for similarity in MatrixSimilarity.allCases.map(\.rawValue) {
+            list.append(Configuration(loss: "ContrastiveTensionLossInBatchNegatives", settings: ["similarity_fct": similarity, "scale": "2"]))
+        }
+        list.append(Configuration(loss: "ContrastiveTensionLossInBatchNegatives", settings: [:]))
         list.append(Configuration(loss: "SoftmaxLoss", settings: [:], input: .softLabels))
         list.append(Configuration(loss: "SoftmaxLoss", settings: ["concatenation_sent_multiplication": "true"], input: .softLabels))
         return list
@@ -150,6 +179,7 @@ import Testing
         var columnCount = max(spec.minColumns, threeColumns ? 3 : 0)
         if case .columns(let c) = input { columnCount = c }
         if case .teacherPerColumn(let c) = input { columnCount = c }
+        if case .margins(let c) = input { columnCount = c }
         var batch = LossBatch(columns: (0..<columnCount).map { _ in matrix() })
         switch spec.labels {
         case .classes where input == .softLabels:
@@ -165,6 +195,11 @@ import Testing
             } else {
                 batch.targets = matrix(width)
             }
+        case .teacherScores:
+            var k = columnCount - 1
+            if case .margins = input { k = columnCount - 2 }
+            batch.teacherScores = Matrix(rows: rows, cols: k, values: (0..<(rows * k)).map { _ in 2 * random.normal() })
+            if input == .excludedCandidate { batch.teacherScores![0, 1] = -.infinity }
         case .none: break
         }
         if spec.needsGuide {

@@ -4,31 +4,34 @@ import LossKit
 import LossSession
 import Testing
 
-/// The configurations sentence-transformers 6.2.0 refuses (Tests/Fixtures/golden62-new/
-/// rejected.jsonl): LossLab refuses each of them too, with a message, for the losses it has.
+/// The configurations sentence-transformers 6.2.0 refuses (Tests/Fixtures/golden62-new/ and
+/// golden62-distill/rejected.jsonl): LossLab refuses each of them too, with a message, for the losses it has.
 @Suite struct RejectedConfigurationTests {
     struct Rejected: CustomStringConvertible, Sendable {
         var name: String
         var loss: String
         var settings: [String: String]
         var shapes: [[Int]]
-        var labelCount: Int?
+        var labelShape: [Int]?
         var description: String { name }
     }
 
-    static let cases: [Rejected] = {
-        let file = GoldenCase.fixtureDirectory.deletingLastPathComponent().appendingPathComponent("golden62-new/rejected.jsonl")
+    static let cases: [Rejected] = ["golden62-new", "golden62-distill"].flatMap { directory -> [Rejected] in
+        let file = GoldenCase.fixtureDirectory.deletingLastPathComponent().appendingPathComponent("\(directory)/rejected.jsonl")
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let loss = object["loss"] as? String, LossCatalog.type(named: loss) != nil else { return nil }
             let labels = object["labels"] as? String ?? "none"
-            let count = labels.hasPrefix("float32[") ? Int(labels.dropFirst("float32[".count).dropLast()) : nil
+            // "float32[5]" or, for a matrix of labels, "float32[4, 3]".
+            let shape = labels.hasPrefix("float32[")
+                ? labels.dropFirst("float32[".count).dropLast().split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                : nil
             return Rejected(name: object["name"] as! String, loss: loss,
                             settings: (object["params"] as? [String: Any] ?? [:]).mapValues { "\($0)" },
-                            shapes: (object["input_shapes"] as! [[NSNumber]]).map { $0.map(\.intValue) }, labelCount: count)
+                            shapes: (object["input_shapes"] as! [[NSNumber]]).map { $0.map(\.intValue) }, labelShape: shape)
         }
-    }()
+    }
 
     @Test func fixtureIsPresent() { #expect(Self.cases.count >= 20) }
 
@@ -41,7 +44,7 @@ import Testing
         }
         var request = EvalRequest(lossName: rejected.loss, settings: rejected.settings,
                                   embeddings: rejected.shapes.enumerated().map { array($0.element, "in\($0.offset).npy") },
-                                  labels: rejected.labelCount.map { array([$0], "labels.npy") })
+                                  labels: rejected.labelShape.map { array($0, "labels.npy") })
         // Guided losses get their guides, so that the refusal is the reference's reason.
         if LossCatalog.type(named: rejected.loss)?.inputSpec.needsGuide == true {
             request.guides = rejected.shapes.enumerated().map { array($0.element, "guide\($0.offset).npy") }

@@ -138,6 +138,67 @@ public enum DatasetConversions {
 
     /// The pool entries of other classes nearest to `entry`, by (squared distance, item index);
     /// `count` of them, repeating from the nearest when there are fewer.
+    /// (anchor, positive, negative) triplets of a dataset whose items have teacher embeddings
+    /// (shape .teacherScored), the teacher kept per item so that a batch's teacher scores come
+    /// from it. Positives share the anchor's class: labelled items, or teacher items with a class
+    /// per item.
+    public static func teacherScored(_ dataset: Dataset, seed: UInt64 = 1) throws -> Dataset {
+        guard dataset.teacher != nil else {
+            throw DataError("teacher-scored: \(dataset.name) has no teacher embeddings (load an .npz with a 'teacher' array, or as=teacher-scored on labelled items for a synthetic teacher)")
+        }
+        var labelled = dataset
+        if dataset.shape == .teacherItems {
+            guard let classes = dataset.itemClasses, !classes.contains(where: { $0 < 0 }) else {
+                throw DataError("teacher-scored: \(dataset.name) needs a class per item (a 'labels' array) to pick positives and negatives")
+            }
+            labelled.shape = .labelledItems
+            labelled.examples = (0..<dataset.itemCount).map { [$0] }
+            labelled.labels = classes.map(Double.init)
+        }
+        var result = try triplets(labelled, seed: seed)
+        result.shape = .teacherScored
+        result.name = dataset.name + " → teacher-scored triplets"
+        return result
+    }
+
+    /// Sentence pairs as sentence-transformers' ContrastiveTensionDataLoader makes them from
+    /// single sentences (shape .binaryPairs): the items shuffled (seeded), then in each group of
+    /// `posNegRatio` pairs the first pairs an item with itself (label 1) and the others pair two
+    /// fresh items (label 0); every item is used once, as in one epoch of the loader, and only
+    /// whole groups are kept. Any one-column dataset gives its items.
+    public static func contrastiveTension(_ dataset: Dataset, posNegRatio: Int = 8, seed: UInt64 = 1) throws -> Dataset {
+        let context = "contrastive-tension"
+        try ToyCheck.atLeast(posNegRatio, 1, "pos_neg_ratio", in: context)
+        guard dataset.columnCount == 1 else {
+            throw DataError("\(context): pairs are built from single sentences; \(dataset.name) has \(dataset.columnCount) columns")
+        }
+        var order = dataset.examples.map { $0[0] }
+        var random = ToyRandom(seed: seed)
+        random.shuffle(&order)
+        let perGroup = 2 * posNegRatio - 1
+        guard order.count >= perGroup else {
+            throw DataError("\(context): \(dataset.name) has \(order.count) items; a group of \(posNegRatio) pairs takes \(perGroup)")
+        }
+        var examples: [[Int]] = [], labels: [Double] = []
+        var next = 0
+        for _ in 0..<(order.count / perGroup) {
+            for pair in 0..<posNegRatio {
+                let first = order[next]
+                next += 1
+                if pair == 0 {
+                    examples.append([first, first])
+                    labels.append(1)
+                } else {
+                    examples.append([first, order[next]])
+                    next += 1
+                    labels.append(0)
+                }
+            }
+        }
+        return try converted(dataset, name: "contrastive-tension pairs", seed: seed, shape: .binaryPairs, examples: examples,
+                             labels: labels, labelNames: ["different sentences", "the same sentence"])
+    }
+
     static func closestNegatives(of entry: Int, count: Int, pool: LabelledPool, vectors: Matrix<Float>) -> [Int] {
         let ownClass = pool.classes[entry]
         let anchor = pool.items[entry]

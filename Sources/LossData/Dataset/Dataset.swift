@@ -16,6 +16,9 @@ public enum DatasetShape: String, Sendable, CaseIterable {
     case triplets
     /// Items with a teacher embedding (distillation).
     case teacherItems = "teacher-items"
+    /// (query, positive, negative) triplets of items with a teacher embedding, scored by the
+    /// teacher (MarginMSELoss, DistillKLDivLoss).
+    case teacherScored = "teacher-scored"
     /// Sentences as token sequences (TSDAE).
     case sentences
 
@@ -24,7 +27,7 @@ public enum DatasetShape: String, Sendable, CaseIterable {
         switch self {
         case .labelledItems, .teacherItems, .sentences: 1
         case .binaryPairs, .scoredPairs, .classPairs, .anchorPositive: 2
-        case .triplets: 3
+        case .triplets, .teacherScored: 3
         }
     }
 
@@ -35,6 +38,7 @@ public enum DatasetShape: String, Sendable, CaseIterable {
         case .binaryPairs: .binary
         case .scoredPairs: .scores
         case .teacherItems: .teacher
+        case .teacherScored: .teacherScores
         case .anchorPositive, .triplets, .sentences: .none
         }
     }

@@ -130,35 +130,45 @@ public struct MSELoss: EmbeddingLoss {
 
     /// Column c's teacher for each compared column.
     private func teachers<T: Scalar>(_ batch: LossBatch<T>, compared: Int) throws -> [Matrix<T>] {
+        if batch.columnTargets != nil && reference < .v6_2_0 {
+            throw LossError("MSELoss: one teacher per column (rows x columns x width labels) is new in sentence-transformers 6.2.0; reference \(reference.rawValue) takes a teacher matrix (rows x width) for column 0 (set reference=\(LossReference.latest.rawValue))")
+        }
+        return try Self.teachers(batch, compared: compared, owner: Self.className)
+    }
+
+    private func projection<T: Scalar>(_ batch: LossBatch<T>, dimension d: Int) throws -> (weight: Matrix<T>, bias: Matrix<T>)? {
+        try Self.projection(batch, dimension: d, projectionDim: projectionDim, owner: Self.className)
+    }
+
+    /// Column c's teacher for each compared column: the one teacher matrix, or one per column.
+    static func teachers<T: Scalar>(_ batch: LossBatch<T>, compared: Int, owner: String) throws -> [Matrix<T>] {
         guard let perColumn = batch.columnTargets else {
             return Array(repeating: batch.targets!, count: compared)
         }
-        if reference < .v6_2_0 {
-            throw LossError("MSELoss: one teacher per column (rows x columns x width labels) is new in sentence-transformers 6.2.0; reference \(reference.rawValue) takes a teacher matrix (rows x width) for column 0 (set reference=\(LossReference.latest.rawValue))")
-        }
         if perColumn.count != batch.columns.count {
-            throw LossError("MSELoss: the labels hold \(perColumn.count) teacher\(perColumn.count == 1 ? "" : "s") per row but there are \(batch.columns.count) columns; give one per column (rows x \(batch.columns.count) x width), or one teacher matrix (rows x width) for every column")
+            throw LossError("\(owner): the labels hold \(perColumn.count) teacher\(perColumn.count == 1 ? "" : "s") per row but there are \(batch.columns.count) columns; give one per column (rows x \(batch.columns.count) x width), or one teacher matrix (rows x width) for every column")
         }
         return perColumn
     }
 
     /// The projection's weight (P, D) and bias (1, P), checked; nil without projection_dim.
-    private func projection<T: Scalar>(_ batch: LossBatch<T>, dimension d: Int) throws -> (weight: Matrix<T>, bias: Matrix<T>)? {
+    static func projection<T: Scalar>(_ batch: LossBatch<T>, dimension d: Int, projectionDim: Int?, owner: String) throws
+        -> (weight: Matrix<T>, bias: Matrix<T>)? {
         guard let projectionDim else { return nil }
-        guard let weight = batch.parameters[Self.weightName], let bias = batch.parameters[Self.biasName] else {
-            throw LossError("MSELoss with projection_dim needs its projection parameters \(Self.weightName) and \(Self.biasName)")
+        guard let weight = batch.parameters[weightName], let bias = batch.parameters[biasName] else {
+            throw LossError("\(owner) with projection_dim needs its projection parameters \(weightName) and \(biasName)")
         }
         if weight.rows != projectionDim || weight.cols != d {
-            throw LossError("MSELoss: \(Self.weightName) is \(weight.rows) x \(weight.cols) but projection_dim x the embeddings' width is \(projectionDim) x \(d)")
+            throw LossError("\(owner): \(weightName) is \(weight.rows) x \(weight.cols) but projection_dim x the embeddings' width is \(projectionDim) x \(d)")
         }
         if bias.count != projectionDim {
-            throw LossError("MSELoss: \(Self.biasName) has \(bias.count) values but projection_dim is \(projectionDim)")
+            throw LossError("\(owner): \(biasName) has \(bias.count) values but projection_dim is \(projectionDim)")
         }
         return (weight, bias)
     }
 
     /// x Wᵀ + b, as nn.Linear.
-    private static func project<T: Scalar>(_ x: Matrix<T>, _ weight: Matrix<T>, _ bias: Matrix<T>) -> Matrix<T> {
+    static func project<T: Scalar>(_ x: Matrix<T>, _ weight: Matrix<T>, _ bias: Matrix<T>) -> Matrix<T> {
         var out = Matrix.product(x, weight, transposeB: true)
         let width = weight.rows
         for i in 0..<x.rows { for k in 0..<width { out.values[i * width + k] += bias.values[k] } }

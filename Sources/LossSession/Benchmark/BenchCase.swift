@@ -44,6 +44,10 @@ public struct BenchCase: Sendable, CustomStringConvertible {
         case .binary: result.labels = (0..<batch).map { Double($0 % 2) }
         case .scores: result.labels = (0..<batch).map { _ in random.uniform(0, 1) }
         case .teacher: result.targets = matrix(batch)
+        // The teacher's score of every column past the query.
+        case .teacherScores:
+            let k = spec.minColumns - 1
+            result.teacherScores = Matrix(rows: batch, cols: k, values: (0..<(batch * k)).map { _ in Float(random.normal()) })
         case .none: break
         }
         if owned { result.parameters = loss.initialWeights(dimension: dim, classes: 3, seed: 1) }

@@ -4,11 +4,11 @@ import LossKit
 
 /// Resolves `load SOURCE name=value...`: built-in toy sets (`toy:NAME`), built-in text sets
 /// (`text:NAME`) and files; then the optional transforms (label_noise, duplicates) and
-/// conversion (`as=pairs|triplets|hard-triplets|anchor-positive`).
+/// conversion (`as=pairs|triplets|hard-triplets|anchor-positive|teacher|teacher-scored|contrastive-tension`).
 public enum DatasetCatalog {
     public static let toys = ["blobs", "rings", "spirals", "hierarchical"]
     public static let texts = ["topics", "pairs", "nli", "scored", "triplets", "sentences"]
-    public static let conversions = ["pairs", "triplets", "hard-triplets", "anchor-positive", "teacher"]
+    public static let conversions = ["pairs", "triplets", "hard-triplets", "anchor-positive", "teacher", "teacher-scored", "contrastive-tension"]
 
     /// Every built-in source, for pickers and completion.
     public static var builtIns: [String] { toys.map { "toy:" + $0 } + texts.map { "text:" + $0 } }
@@ -87,7 +87,15 @@ public enum DatasetCatalog {
         if noise > 0 { dataset = try ToyDatasets.withLabelNoise(dataset, fraction: noise, seed: seed) }
         let duplicates = try reader.double("duplicates", default: 0, range: 0...1)
         if duplicates > 0 { dataset = try ToyDatasets.withDuplicates(dataset, fraction: duplicates, seed: seed) }
-        if let target = reader.string("as") {
+        if reader.string("as") == "contrastive-tension" {
+            dataset = try DatasetConversions.contrastiveTension(dataset, posNegRatio: try reader.int("pos_neg_ratio", default: 8, range: 1...1_000_000),
+                                                                seed: seed)
+        } else if reader.string("as") == "teacher-scored" {
+            if dataset.shape == .labelledItems && dataset.teacher == nil {
+                dataset = try dataset.withTeacher(dimension: try reader.int("teacher_dim", default: 16, range: 1...4096), seed: seed)
+            }
+            dataset = try DatasetConversions.teacherScored(dataset, seed: seed)
+        } else if let target = reader.string("as") {
             guard dataset.shape == .labelledItems else {
                 throw CommandError("as=\(target) converts labelled items; \(dataset.name) is \(dataset.shape.rawValue)")
             }

@@ -44,7 +44,8 @@ public enum EvalJob {
         var batch = LossBatch<Double>(columns: columns)
         var notes: [String] = []
         if let labels = request.labels {
-            try requireFinite(labels)
+            // Teacher scores may hold -inf (a candidate left out on purpose); the loss checks them.
+            if loss.inputSpec.labels != .teacherScores { try requireFinite(labels) }
             try read(labels, into: &batch, for: loss, notes: &notes)
         } else if !loss.inputSpec.labelsOptional(columns: request.embeddings.count) {
             throw LossError("\(loss.className) needs --labels (\(loss.inputSpec.labels.rawValue))")
@@ -78,7 +79,7 @@ public enum EvalJob {
                 for name in known {
                     let weight = batch.parameters[name]!
                     // As PyTorch stores them: a bias is 1-D.
-                    weightShapes[name] = name.hasSuffix("bias") ? [weight.count] : weight.shape
+                    weightShapes[name] = loss.storedShape(ofWeight: name, rows: weight.rows, cols: weight.cols)
                 }
             } else {
                 for name in known {
@@ -95,6 +96,7 @@ public enum EvalJob {
         }
 
         let result = try loss.evaluate(batch)
+        notes += result.warnings.map { "warning: " + $0 }
         notes += LossSettings.renamedNames(in: request.settings, for: type(of: loss), reference: request.reference).map {
             "\($0.written) is deprecated in \(request.reference.title); its name is \($0.current)"
         }
@@ -172,7 +174,13 @@ public enum EvalJob {
     private static func read(_ labels: NumpyArray, into batch: inout LossBatch<Double>, for loss: any EmbeddingLoss,
                              notes: inout [String]) throws {
         let spec = loss.inputSpec
-        if spec.labels == .teacher {
+        if spec.labels == .teacherScores {
+            guard labels.rank == 1 || labels.rank == 2 else {
+                throw LossError("\(labels.source): \(loss.className) takes teacher scores of shape (rows,) or (rows, k), got shape \(labels.shape)")
+            }
+            let rows = labels.shape[0], width = labels.rank == 2 ? labels.shape[1] : 1
+            batch.teacherScores = Matrix(rows: rows, cols: width, values: try labels.exactDoubles())
+        } else if spec.labels == .teacher {
             switch labels.rank {
             case 2:
                 batch.targets = try labels.embeddingMatrix(Double.self)
@@ -227,9 +235,9 @@ public enum EvalJob {
         }
     }
 
-    /// A parameter array as a matrix: 2-D as it is, 1-D as a single row.
+    /// A parameter array as a matrix: 2-D as it is, 1-D as a single row, 0-d as 1 x 1.
     private static func parameterMatrix(_ array: NumpyArray) throws -> Matrix<Double> {
-        if array.rank == 1 { return Matrix(rows: 1, cols: array.count, values: try array.exactDoubles()) }
+        if array.rank <= 1 { return Matrix(rows: 1, cols: array.count, values: try array.exactDoubles()) }
         return try array.matrix(Double.self)
     }
 

@@ -15,7 +15,8 @@ enum HeldOutEvaluation {
     static let maximumQueries = 10_000
     static let maximumScores = 1_000_000_000
 
-    static func run(dataset: Dataset, model: Session.Model, loss: SessionLoss, step: Int) -> EvaluationRecord {
+    static func run(dataset: Dataset, model: Session.Model, loss: SessionLoss, step: Int,
+                    reference: LossReference = .latest) -> EvaluationRecord {
         var metrics: [(String, Double)] = []
         let test = Array(model.testExamples.prefix(1024))
         guard !test.isEmpty else { return EvaluationRecord(step: step, metrics: []) }
@@ -29,12 +30,13 @@ enum HeldOutEvaluation {
         let item = { (example: Int, column: Int) in dataset.examples[example][column] }
 
         // The loss itself on the test examples.
-        let columns = (0..<dataset.columnCount).map { c in test.map { item($0, c) } }
+        let examples = (0..<dataset.columnCount).map { c in test.map { item($0, c) } }
+        let columns = loss.batchLoss.map { ModelCopy.items($0.inputSpec, examples, reference: reference) } ?? examples
         let embeddings = model.encoder.forward(items: columns.flatMap { $0 }).embeddings
-        var batch = LossBatch(columns: embeddings.splitRows(columns.map(\.count)),
+        var batch = LossBatch(columns: ModelCopy.columns(embeddings.splitRows(columns.map(\.count)), model: model, items: columns).columns,
                               labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] }, parameters: model.lossParameters,
                               guides: loss.batchLoss.map { GuideColumns.make($0, dataset, model, items: columns) } ?? [])
-        if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(columns[0]) }
+        if let batchLoss = loss.batchLoss { TeacherColumns.apply(batchLoss, dataset, items: columns, to: &batch) }
         // Embeddings that overflow float32 give a loss that looks fine and means nothing.
         let overflows = DivergenceGuard.overflow(in: embeddings, loss: loss) != nil
         let result = overflows ? nil : try? loss.batchLoss?.evaluate(batch).total
@@ -65,7 +67,7 @@ enum HeldOutEvaluation {
         case .scoredPairs:
             let predicted = test.map { cosine(item($0, 0), item($0, 1)) }
             metrics.append(("spearman", Statistics.spearman(predicted, test.map { dataset.labels[$0] })))
-        case .triplets:
+        case .triplets, .teacherScored:
             let correct = test.filter { cosine(item($0, 0), item($0, 1)) > cosine(item($0, 0), item($0, 2)) }.count
             metrics.append(("triplet_accuracy", Double(correct) / Double(test.count)))
         case .anchorPositive:

@@ -22,10 +22,10 @@ enum TrainingScript {
         let evaluator = heldOut ? TrainingScriptEvaluator.make(shape: shape, tokenLevel: tokenLevel, data: data) : nil
         let sampler = session.settings.sampler ?? (shape == .labelledItems && !tokenLevel ? .pk : .random)
         let arguments = TrainingScriptArguments.make(session.settings, sampler: sampler, heldOut: heldOut)
-        let teacher = shape == .teacherItems && !tokenLevel
+        let teacher = (shape == .teacherItems || shape == .teacherScored) && !tokenLevel
         let outputName = "output/" + loss.descriptions.map { $0.className.lowercased() }.joined(separator: "-")
 
-        let plainImports = call.imports.filter { $0.hasPrefix("import ") } + (arguments.needsAdamTrainer || shape == .classPairs ? ["import torch"] : [])
+        let plainImports = call.imports.filter { $0.hasPrefix("import ") } + (arguments.needsAdamTrainer || shape == .classPairs || shape == .teacherScored ? ["import torch"] : [])
         var imports = ["import argparse"] + Set(plainImports).sorted() + ["", "from datasets import Dataset", ""]
         imports.append("from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments")
         imports += call.imports.filter { !$0.hasPrefix("import ") }
@@ -84,8 +84,7 @@ enum TrainingScript {
             script += """
                     teacher = SentenceTransformer(args.teacher or args.model)
 
-                    def add_teacher_labels(batch):
-                        return {"label": teacher.encode(batch["sentence"])}
+                    \(shape == .teacherScored ? Self.teacherScores : Self.teacherEmbeddings)
 
                     train_dataset = train_dataset.map(add_teacher_labels, batched=True)
                     eval_dataset = \(heldOut ? "eval_dataset.map(add_teacher_labels, batched=True)" : "None")
@@ -131,4 +130,21 @@ enum TrainingScript {
         blocks.append(script)
         return blocks.map { $0.trimmingCharacters(in: .newlines) }.joined(separator: "\n\n\n") + "\n"
     }
+
+    /// The labels of teacher items: the teacher's embedding of each sentence.
+    static let teacherEmbeddings = """
+        def add_teacher_labels(batch):
+                return {"label": teacher.encode(batch["sentence"])}
+        """
+
+    /// The labels of teacher-scored triplets: the teacher's similarity of the anchor with the
+    /// positive and with the negative, as LossLab computes them.
+    static let teacherScores = """
+        def add_teacher_labels(batch):
+                anchors = teacher.encode(batch["anchor"], convert_to_tensor=True)
+                scores = [teacher.similarity_pairwise(anchors, teacher.encode(batch[column], convert_to_tensor=True))
+                          for column in ("positive", "negative")]
+                return {"label": torch.stack(scores, dim=1).tolist()}
+        """
+
 }

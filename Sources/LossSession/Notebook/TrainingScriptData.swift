@@ -95,7 +95,7 @@ struct TrainingScriptData {
         case .sentences: return ["text"]
         case .binaryPairs, .scoredPairs: return ["sentence1", "sentence2"]
         case .classPairs: return ["premise", "hypothesis"]
-        case .anchorPositive, .triplets:
+        case .anchorPositive, .triplets, .teacherScored:
             if columns <= 2 { return ["anchor", "positive"] }
             if columns == 3 { return ["anchor", "positive", "negative"] }
             return ["anchor", "positive"] + (1...(columns - 2)).map { "negative_\($0)" }
@@ -105,7 +105,7 @@ struct TrainingScriptData {
     /// The label column ("label" or "score"); the data collator passes it to the loss as labels.
     static func labelColumn(_ shape: DatasetShape) -> String? {
         switch shape.labels {
-        case .classes, .binary: return "label"
+        case .classes, .binary, .teacherScores: return "label"
         case .scores: return "score"
         case .teacher, .none: return nil
         }
@@ -154,7 +154,7 @@ struct TrainingScriptData {
                             rows.append(([sentence(topic, i), step == 0 ? partner : sentence(topic + step, i)], Double(step)))
                         }
                     case .anchorPositive: rows.append(([sentence(topic, i), partner], nil))
-                    case .triplets: rows.append(([sentence(topic, i), partner, sentence(other, i)], nil))
+                    case .triplets, .teacherScored: rows.append(([sentence(topic, i), partner, sentence(other, i)], nil))
                     }
                 }
             }

@@ -34,7 +34,7 @@ struct TrainingScriptEvaluator {
                         sentences1=eval_dataset["sentence1"], sentences2=eval_dataset["sentence2"], labels=eval_dataset["label"], name="heldout"
                     )
                 """, call: "make_evaluator(train_dataset, eval_dataset)")
-        case .triplets:
+        case .triplets, .teacherScored:
             let negative = data.test.contains { $0.name == "negative" } ? "negative" : "negative_1"
             return TrainingScriptEvaluator(imports: ["TripletEvaluator"], definition: """
                 def make_evaluator(train_dataset, eval_dataset):

@@ -17,10 +17,10 @@ public struct PinnedBatch: Sendable {
 
     func read(_ loss: LossSum, dataset: Dataset, model: Session.Model) throws -> Reading {
         let pass = model.encoder.forward(items: items.flatMap { $0 })
-        var batch = LossBatch(columns: pass.embeddings.splitRows(items.map(\.count)),
+        var batch = LossBatch(columns: ModelCopy.columns(pass.embeddings.splitRows(items.map(\.count)), model: model, items: items).columns,
                               labels: dataset.labels.isEmpty ? [] : examples.map { dataset.labels[$0] }, parameters: model.lossParameters,
                               guides: GuideColumns.make(loss, dataset, model, items: items))
-        if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(items[0]) }
+        TeacherColumns.apply(loss, dataset, items: items, to: &batch)
         if !Set(loss.weightNames).isSubset(of: model.lossParameters.keys) {
             // Switching to a loss with weights of its own: read it with fresh ones.
             batch.parameters = loss.initialWeights(dimension: model.encoder.outputDimension, classes: Session.classCount(dataset), seed: 1)

@@ -94,7 +94,7 @@ public final class Session {
     @discardableResult
     public func evaluate() throws -> EvaluationRecord {
         guard let dataset, let model else { throw CommandError("no data loaded: try `load toy:blobs`") }
-        let record = HeldOutEvaluation.run(dataset: dataset, model: model, loss: loss, step: stepIndex)
+        let record = HeldOutEvaluation.run(dataset: dataset, model: model, loss: loss, step: stepIndex, reference: settings.reference)
         evaluations.append(record)
         return record
     }

@@ -10,8 +10,7 @@ extension Session {
         try SizeBounds.check(dataset: dataset, loss: loss, encoder: encoder, settings: settings)
         let builtEncoder = try keepEncoder && model != nil && self.dataset.map({ $0.name == dataset.name }) == true
             ? model!.encoder : encoder.build(for: dataset, seed: settings.seed)
-        let (lossParameters, decoder) = Self.ownedState(of: loss, dataset: dataset, dimension: builtEncoder.outputDimension,
-                                                        seed: settings.seed)
+        let (lossParameters, decoder) = Self.ownedState(of: loss, dataset: dataset, encoder: builtEncoder, seed: settings.seed)
         let split = Self.split(dataset.exampleCount, testFraction: settings.testFraction, seed: settings.seed)
         var classOf: [Int: Int] = [:]
         if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
@@ -49,12 +48,14 @@ extension Session {
     }
 
     /// The parameters a loss owns, fresh: a classifier (as many classes as the data has, when
-    /// the loss does not say), TSDAE's decoder.
-    static func ownedState(of loss: SessionLoss, dataset: Dataset, dimension: Int, seed: UInt64)
+    /// the loss does not say), TSDAE's decoder, contrastive tension's copy of `encoder`.
+    static func ownedState(of loss: SessionLoss, dataset: Dataset, encoder: Encoder<Float>, seed: UInt64)
         -> ([String: Matrix<Float>], DenoisingDecoder<Float>?) {
+        let dimension = encoder.outputDimension
         switch loss {
         case .embeddings(let batchLoss):
-            return (batchLoss.initialWeights(dimension: dimension, classes: classCount(dataset), seed: seed), nil)
+            let weights: [String: Matrix<Float>] = batchLoss.initialWeights(dimension: dimension, classes: classCount(dataset), seed: seed)
+            return (weights.merging(ModelCopy.initialWeights(for: batchLoss, encoder: encoder)) { $1 }, nil)
         case .sum(let sum):
             return (sum.initialWeights(dimension: dimension, classes: classCount(dataset), seed: seed), nil)
         case .tokens:

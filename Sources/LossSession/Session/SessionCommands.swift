@@ -56,7 +56,7 @@ extension Session {
             // The trained encoder, optimizer, history and step count stay; only what the loss
             // itself owns (a classifier, a decoder) is made anew.
             (current.lossParameters, current.decoder) = Self.ownedState(of: newLoss, dataset: dataset,
-                                                                        dimension: current.encoder.outputDimension, seed: settings.seed)
+                                                                        encoder: current.encoder, seed: settings.seed)
             model = current
         }
         if newLoss.inputSpec.needsGuide, dataset?.guide == nil, var current = model, current.startingEncoder == nil {

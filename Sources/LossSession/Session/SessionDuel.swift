@@ -15,7 +15,7 @@ extension Session {
             (encoderChoice, settings, stepIndex, history, evaluations)
         var rivalModel = model
         (rivalModel.lossParameters, rivalModel.decoder) = Self.ownedState(of: rivalLoss, dataset: dataset,
-                                                                         dimension: model.encoder.outputDimension, seed: settings.seed)
+                                                                         encoder: model.encoder, seed: settings.seed)
         other.model = rivalModel
         other.checkpoints = [Checkpoint(step: stepIndex, model: rivalModel, historyCount: history.count, evaluationCount: evaluations.count)]
         rival = other

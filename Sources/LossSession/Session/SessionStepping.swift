@@ -48,14 +48,15 @@ extension Session {
     private func embeddingStep(_ loss: LossSum, dataset: Dataset, model current: inout Model) throws -> StepRecord {
         let batch = current.sampler.next()
         let columns = dataset.columnCount
-        let items = (0..<columns).map { column in batch.map { dataset.examples[$0][column] } }
+        let items = ModelCopy.items(loss.inputSpec, (0..<columns).map { column in batch.map { dataset.examples[$0][column] } },
+                                    reference: settings.reference)
         let pass = current.encoder.forward(items: items.flatMap { $0 })
         if let reason = DivergenceGuard.overflow(in: pass.embeddings, loss: self.loss) { throw diverged(reason) }
-        let embeddingColumns = pass.embeddings.splitRows(items.map(\.count))
+        let (embeddingColumns, copyPass) = ModelCopy.columns(pass.embeddings.splitRows(items.map(\.count)), model: current, items: items)
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
         lossBatch.explain = true
-        if let teacher = dataset.teacher {
+        if let teacher = dataset.teacher, loss.inputSpec.labels == .teacher {
             let dimension = current.encoder.outputDimension, width = loss.teacherWidth(dimension: dimension)
             if teacher.cols != width && width == dimension {
                 throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but the encoder gives \(dimension); use `encoder linear dim=\(teacher.cols)` (or mlp)\(settings.reference >= .v6_2_0 ? ", or set projection_dim=\(teacher.cols)" : "")")
@@ -63,13 +64,23 @@ extension Session {
             if teacher.cols != width {
                 throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but projection_dim is \(width); set projection_dim=\(teacher.cols)")
             }
-            lossBatch.targets = teacher.gatherRows(items[0])
         }
+        TeacherColumns.apply(loss, dataset, items: items, to: &lossBatch)
         let (result, parts) = try loss.evaluate(lossBatch)
 
         if let reason = DivergenceGuard.nonFinite(result) { throw diverged(reason) }
         let columnGradient = Matrix.vstack(result.columnGradients)
-        var gradients = current.encoder.backward(pass, columnGradient)
+        var gradients: [String: Matrix<Float>]
+        if let copyPass {
+            // Column 0 is model 1's: its gradient trains the copy, not the model.
+            let dColumnZero = result.columnGradients[0]
+            var rest = result.columnGradients
+            rest[0] = Matrix(zeros: dColumnZero.rows, dColumnZero.cols)
+            gradients = current.encoder.backward(pass, Matrix.vstack(rest))
+            gradients.merge(ModelCopy.gradients(current, pass: copyPass, dColumnZero)) { $1 }
+        } else {
+            gradients = current.encoder.backward(pass, columnGradient)
+        }
         gradients.merge(result.parameterGradients) { $1 }
 
         var parameters = current.encoder.parameters
@@ -105,9 +116,11 @@ extension Session {
         if !loss.isBare {
             lastBatch!.termMinings = zip(loss.terms, parts).map { term, part in (term.loss.className, part.mining) }
         }
+        // Both models embedding the same sentences is the design, not a duplicate.
+        let distinctItems = loss.inputSpec.feedsColumnZeroToBothModels && items.count > 1 && items[1] == items[0] ? [items[0]] : items
         warnings = []
         for (term, part) in zip(loss.terms, parts) {
-            let found = TrainingWarnings.check(loss: term.loss, mining: part.mining.kind, dataset: dataset, batch: batch, items: items,
+            let found = TrainingWarnings.check(loss: term.loss, mining: part.mining.kind, dataset: dataset, batch: batch, items: distinctItems,
                                                embeddings: pass.embeddings, history: history)
                 + TrainingWarnings.fromReport(loss: term.loss, report: part.mining, dataset: dataset, items: items, history: history)
             for warning in found where !warnings.contains(warning) { warnings.append(warning) }
@@ -168,7 +181,7 @@ extension Session {
             var pairs: [(Int, Int)] = []
             for i in 0..<n { for j in (i + 1)..<max(i + 1, n) where dataset.labels[batch[i]] == dataset.labels[batch[j]] { pairs.append((i, j)) } }
             return pairs
-        case .anchorPositive, .triplets:
+        case .anchorPositive, .triplets, .teacherScored:
             return (0..<n).map { ($0, $0 + n) }
         case .binaryPairs, .scoredPairs:
             return (0..<n).filter { dataset.labels[batch[$0]] >= 0.5 }.map { ($0, $0 + n) }

@@ -1,0 +1,39 @@
+import LossData
+import LossKit
+
+/// What a distillation loss gets from the dataset's teacher (an embedding per item) for a
+/// batch: the teacher embeddings of column 0 (MSELoss, EmbedDistillLoss), or the teacher's
+/// score of every column past the first against it (MarginMSELoss, DistillKLDivLoss), the
+/// cosine similarity of their teacher embeddings, as a 6.2 user computes the labels with
+/// `teacher.similarity_pairwise` (cosine for all-MiniLM-L6-v2).
+enum TeacherColumns {
+    static func apply(_ loss: any EmbeddingLoss, _ dataset: Dataset, items: [[Int]], to batch: inout LossBatch<Float>) {
+        guard let teacher = dataset.teacher else { return }
+        switch loss.inputSpec.labels {
+        case .teacher: batch.targets = teacher.gatherRows(items[0])
+        case .teacherScores: batch.teacherScores = scores(teacher, items: items)
+        default: break
+        }
+    }
+
+    /// A sum's terms, each taking the teacher its labels ask for.
+    static func apply(_ sum: LossSum, _ dataset: Dataset, items: [[Int]], to batch: inout LossBatch<Float>) {
+        for term in sum.terms { apply(term.loss, dataset, items: items, to: &batch) }
+    }
+
+    /// (rows, columns - 1): cos(teacher(column 0 item), teacher(column c item)).
+    static func scores(_ teacher: Matrix<Float>, items: [[Int]]) -> Matrix<Float> {
+        let rows = items[0].count, k = items.count - 1
+        let normalized = L2Normalization.forward(teacher.converted(to: Double.self)).output
+        return Matrix(rows: rows, cols: k) { out in
+            for i in 0..<rows {
+                for c in 0..<k {
+                    let a = items[0][i], b = items[c + 1][i]
+                    var sum = 0.0
+                    for d in 0..<normalized.cols { sum += normalized[a, d] * normalized[b, d] }
+                    out[i * k + c] = Float(sum)
+                }
+            }
+        }
+    }
+}
