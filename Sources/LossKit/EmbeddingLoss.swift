@@ -38,6 +38,9 @@ public struct LossInputSpec: Sendable {
     /// From this many columns on, the labels may be absent (AnglE: anchor, positive,
     /// negatives... without scores).
     public var labelsOptionalFrom: Int?
+    /// A wrapper's data is the wrapped loss's (MatryoshkaLoss): the columns and labels above are
+    /// those of its default inner loss.
+    public var wrapsLoss = false
 
     /// Whether a batch of `columns` columns may come without labels.
     public func labelsOptional(columns: Int) -> Bool {
@@ -47,6 +50,7 @@ public struct LossInputSpec: Sendable {
     /// The data it takes, in words: "items + class labels", "(anchor, positive) pairs + 1/0 labels".
     public var dataDescription: String {
         if needsText { return "sentences (tokens)" }
+        if wrapsLoss { return "the wrapped loss's (loss=)" }
         let columns: String
         switch (minColumns, maxColumns) {
         case (1, 1): columns = "items"
@@ -85,6 +89,11 @@ public protocol LossDescription: Sendable {
     /// Every hyperparameter under its sentence-transformers name, with defaults and roles.
     static var parameters: [LossParameter] { get }
     static var inputSpec: LossInputSpec { get }
+    /// This loss's input spec: the type's, except for a wrapper, whose data is its inner loss's.
+    var inputSpec: LossInputSpec { get }
+    /// This loss's parameter table under `reference`: the type's, plus a wrapper's inner loss's
+    /// parameters under their nested names (`loss.scale`).
+    func parameterTable(in reference: LossReference) -> [LossParameter]
     /// Which view explains the loss best in the explorer and `show`.
     static var insightView: InsightView { get }
     /// The sentence-transformers releases whose behaviour it reproduces.
@@ -133,6 +142,7 @@ extension LossDescription {
     }
 
     public static func parameters(in reference: LossReference) -> [LossParameter] { availableParameters(in: reference) }
+    public func parameterTable(in reference: LossReference) -> [LossParameter] { Self.parameters(in: reference) }
 
     /// The table's parameters that `reference` has, under its names.
     public static func availableParameters(in reference: LossReference) -> [LossParameter] {
@@ -175,6 +185,9 @@ public protocol EmbeddingLoss: LossDescription {
     /// Refuses data the loss's settings cannot take (a classifier with fewer outputs than the
     /// data has classes).
     func check(classes: Int) throws
+    /// Whether 6.2.0 computes it with gradient caching (the Cached* losses, MegaBatchMarginLoss
+    /// mini-batched): a wrapper that truncates embeddings treats those differently.
+    var usesGradientCache: Bool { get }
 }
 
 extension EmbeddingLoss {
@@ -188,6 +201,7 @@ extension EmbeddingLoss {
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] { [:] }
     public func ownedWeightCount(dimension: Int, classes: Int) -> Int { 0 }
     public func check(classes: Int) throws {}
+    public var usesGradientCache: Bool { false }
 
 
     /// For callers that are themselves generic over the scalar type.

@@ -19,6 +19,9 @@ public struct LossBatch<T: Scalar>: Sendable {
     /// A guide model's embeddings of the same texts, one matrix per column (same rows; the
     /// dimension may differ from the columns'): GISTEmbedLoss's false-negative filter.
     public var guides: [Matrix<T>]
+    /// Seeds what a loss samples per batch (MatryoshkaLoss's n_dims_per_step): the session
+    /// derives it from its seed and the step, `eval` from --seed.
+    public var samplingSeed: UInt64 = 0
 
     public init(columns: [Matrix<T>], labels: [Double] = [], targets: Matrix<T>? = nil,
                 parameters: [String: Matrix<T>] = [:], guides: [Matrix<T>] = []) {
@@ -42,6 +45,9 @@ public struct LossResult<T: Scalar>: Sendable {
     /// A loss made of named terms (GlobalOrthogonalRegularizationLoss): each term, in order;
     /// `value` is their sum. Empty for a single-term loss.
     public var terms: [(name: String, value: T)] = []
+    /// What the loss chose that the numbers do not show (the dimensions MatryoshkaLoss sampled),
+    /// in words, for `eval`'s notes.
+    public var notes: [String] = []
 
     public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
                 mining: MiningReport) {

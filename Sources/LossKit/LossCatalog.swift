@@ -21,6 +21,7 @@ public enum LossCatalog {
         GISTEmbedLoss.self,
         CachedGISTEmbedLoss.self,
         GlobalOrthogonalRegularizationLoss.self,
+        MatryoshkaLoss.self,
         MinedTripletLoss.self,
     ]
 

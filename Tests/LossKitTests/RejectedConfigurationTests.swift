@@ -5,7 +5,8 @@ import LossSession
 import Testing
 
 /// The configurations sentence-transformers 6.2.0 refuses (Tests/Fixtures/golden62-new/
-/// rejected.jsonl): LossLab refuses each of them too, with a message, for the losses it has.
+/// rejected.jsonl, Tests/Fixtures/golden62-matryoshka/rejected.jsonl): LossLab refuses each of
+/// them too, with a message, for the losses it has.
 @Suite struct RejectedConfigurationTests {
     struct Rejected: CustomStringConvertible, Sendable {
         var name: String
@@ -13,20 +14,26 @@ import Testing
         var settings: [String: String]
         var shapes: [[Int]]
         var labelCount: Int?
+        /// Class ids (0, 1, 2, ...) rather than floats.
+        var integerLabels = false
         var description: String { name }
     }
 
     static let cases: [Rejected] = {
-        let file = GoldenCase.fixtureDirectory.deletingLastPathComponent().appendingPathComponent("golden62-new/rejected.jsonl")
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
+        let fixtures = GoldenCase.fixtureDirectory.deletingLastPathComponent()
+        let text = ["golden62-new", "golden62-matryoshka"].compactMap {
+            try? String(contentsOf: fixtures.appendingPathComponent("\($0)/rejected.jsonl"), encoding: .utf8)
+        }.joined(separator: "\n")
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let loss = object["loss"] as? String, LossCatalog.type(named: loss) != nil else { return nil }
             let labels = object["labels"] as? String ?? "none"
-            let count = labels.hasPrefix("float32[") ? Int(labels.dropFirst("float32[".count).dropLast()) : nil
+            let dtype = labels.prefix { $0 != "[" }
+            let count = ["float32", "int64"].contains(dtype) ? Int(labels.dropFirst(dtype.count + 1).dropLast()) : nil
             return Rejected(name: object["name"] as! String, loss: loss,
                             settings: (object["params"] as? [String: Any] ?? [:]).mapValues { "\($0)" },
-                            shapes: (object["input_shapes"] as! [[NSNumber]]).map { $0.map(\.intValue) }, labelCount: count)
+                            shapes: (object["input_shapes"] as! [[NSNumber]]).map { $0.map(\.intValue) }, labelCount: count,
+                            integerLabels: dtype == "int64")
         }
     }()
 
@@ -41,7 +48,11 @@ import Testing
         }
         var request = EvalRequest(lossName: rejected.loss, settings: rejected.settings,
                                   embeddings: rejected.shapes.enumerated().map { array($0.element, "in\($0.offset).npy") },
-                                  labels: rejected.labelCount.map { array([$0], "labels.npy") })
+                                  labels: rejected.labelCount.map { count in
+                                      rejected.integerLabels
+                                          ? NumpyArray(shape: [count], dtype: .int64, storage: .ints((0..<count).map { Int64($0 % 3) }), source: "labels.npy")
+                                          : array([count], "labels.npy")
+                                  })
         // Guided losses get their guides, so that the refusal is the reference's reason.
         if LossCatalog.type(named: rejected.loss)?.inputSpec.needsGuide == true {
             request.guides = rejected.shapes.enumerated().map { array($0.element, "guide\($0.offset).npy") }

@@ -42,7 +42,7 @@ extension Session {
     /// its settings makes anew.
     static func ownsState(_ loss: SessionLoss) -> Bool {
         switch loss {
-        case .embeddings(let batchLoss): return !type(of: batchLoss).ownedWeightNames.isEmpty
+        case .embeddings(let batchLoss): return !batchLoss.weightNames.isEmpty
         case .tokens: return true
         }
     }

@@ -38,11 +38,11 @@ public enum SessionLoss: Sendable {
 
     public var type: any LossDescription.Type { Swift.type(of: description) }
     public var className: String { description.className }
-    public var inputSpec: LossInputSpec { type.inputSpec }
+    public var inputSpec: LossInputSpec { description.inputSpec }
     public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { description.scriptLoss(context) }
     public var settings: [(name: String, value: String)] { description.settings }
     /// Its parameter table under `reference`.
-    public func parameters(in reference: LossReference) -> [LossParameter] { type.parameters(in: reference) }
+    public func parameters(in reference: LossReference) -> [LossParameter] { description.parameterTable(in: reference) }
     public func value(of role: LossParameter.Role) -> String? { description.value(of: role) }
 
     /// The batch loss, or nil for a token-level one.
@@ -60,19 +60,25 @@ public enum SessionLoss: Sendable {
 extension Session {
     /// Why a loss cannot train on this dataset, or nil when it can.
     public static func mismatch(_ dataset: Dataset, _ loss: any LossDescription.Type) -> String? {
-        if loss.inputSpec.needsText {
+        mismatch(dataset, className: loss.className, spec: loss.inputSpec)
+    }
+
+    /// Why a loss with this input spec cannot train on this dataset, or nil when it can.
+    static func mismatch(_ dataset: Dataset, className: String, spec: LossInputSpec) -> String? {
+        if spec.needsText {
             if case .tokens = dataset.items { return nil }
-            return "\(loss.className) needs sentences (text data); \(dataset.name) holds vectors"
+            return "\(className) needs sentences (text data); \(dataset.name) holds vectors"
         }
         let shape = dataset.shape
-        if shape.fits(loss.inputSpec) { return nil }
-        let needs = DatasetShape.allCases.filter { $0.fits(loss.inputSpec) }.map(\.rawValue)
+        if shape.fits(spec) { return nil }
+        let needs = DatasetShape.allCases.filter { $0.fits(spec) }.map(\.rawValue)
         let fitting = SessionLoss.all.filter { !$0.inputSpec.needsText && shape.fits($0.inputSpec) }.map { $0.className }
-        return "\(loss.className) needs \((needs.isEmpty ? ["a shape LossLab does not have"] : needs).joined(separator: " or ")) data; "
+        return "\(className) needs \((needs.isEmpty ? ["a shape LossLab does not have"] : needs).joined(separator: " or ")) data; "
             + "this dataset is \(shape.rawValue) (fits \(fitting.joined(separator: ", ")))"
     }
 
     static func mismatch(_ dataset: Dataset, _ loss: SessionLoss) -> String? {
-        mismatch(dataset, loss.type)
+        // The loss's own spec: a wrapper's is its inner loss's.
+        mismatch(dataset, className: loss.className, spec: loss.inputSpec)
     }
 }
