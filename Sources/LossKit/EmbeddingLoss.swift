@@ -185,6 +185,8 @@ public protocol EmbeddingLoss: LossDescription {
     /// Refuses data the loss's settings cannot take (a classifier with fewer outputs than the
     /// data has classes).
     func check(classes: Int) throws
+    /// Whether it returns named terms (`LossResult.terms`) rather than one value.
+    static var returnsTerms: Bool { get }
     /// Whether 6.2.0 computes it with gradient caching (the Cached* losses, MegaBatchMarginLoss
     /// mini-batched): a wrapper that truncates embeddings treats those differently.
     var usesGradientCache: Bool { get }
@@ -202,6 +204,7 @@ extension EmbeddingLoss {
     public func ownedWeightCount(dimension: Int, classes: Int) -> Int { 0 }
     public func check(classes: Int) throws {}
     public var usesGradientCache: Bool { false }
+    public static var returnsTerms: Bool { false }
 
 
     /// For callers that are themselves generic over the scalar type.

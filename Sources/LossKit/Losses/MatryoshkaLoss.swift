@@ -28,8 +28,15 @@ public struct MatryoshkaLoss: EmbeddingLoss {
     static let defaultInner: any EmbeddingLoss.Type = MultipleNegativesRankingLoss.self
     static let innerName = "loss"
 
-    /// Every sentence-transformers loss but itself may be wrapped.
-    static var wrappableNames: [String] { LossCatalog.sentenceTransformersNames.filter { $0 != className } }
+    /// Every sentence-transformers loss but itself and those returning named terms, which
+    /// 6.2.0 cannot weight (it fails with a TypeError).
+    static var wrappableNames: [String] {
+        let names = LossCatalog.sentenceTransformersNames
+        return LossCatalog.all.compactMap { type -> String? in
+            let name = type.className
+            return type.returnsTerms || name == className || !names.contains(name) ? nil : name
+        }
+    }
 
     public static let parameters: [LossParameter] = [
         LossParameter(innerName, .choice(wrappableNames), default: defaultInner.className,
@@ -79,6 +86,9 @@ public struct MatryoshkaLoss: EmbeddingLoss {
             LossCatalog.type(named: text)?.className
         }
         if name == Self.className { throw LossError("MatryoshkaLoss cannot wrap another MatryoshkaLoss") }
+        if let type = LossCatalog.type(named: name), type.returnsTerms {
+            throw LossError("MatryoshkaLoss cannot wrap \(name): it returns named terms, which 6.2.0's MatryoshkaLoss cannot weight (it fails with a TypeError)")
+        }
         let dimensions = try settings.intList("matryoshka_dims", minimum: 1)
         let weights = try settings.numberList("matryoshka_weights")
         let perStep = try settings.int("n_dims_per_step")
@@ -116,9 +126,14 @@ public struct MatryoshkaLoss: EmbeddingLoss {
         let wrapped = inner.scriptLoss(context)
         var call = ScriptLoss(callee: "losses." + Self.className)
         call.arguments.append(ScriptLoss.Argument(Self.innerName, wrapped.call))
-        let dims = dimensions.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
+        var dims = dimensions.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
             // LossLab's default, from the model's width as the script's model has it.
             ?? "[d for d in dict.fromkeys(model.get_embedding_dimension() // k for k in (1, 2, 4, 8)) if d > 0]"
+        if !inner.weightNames.isEmpty, let dimensions {
+            // Weights sized for the full width take only the full width: the script's model's.
+            dims = "[model.get_embedding_dimension()] * \(dimensions.count)"
+            call.notes.append("\(inner.className)'s weights take only the full width, so every dimension is the model's")
+        }
         call.arguments.append(ScriptLoss.Argument("matryoshka_dims", dims))
         if let weights { call.arguments.append(ScriptLoss.Argument("matryoshka_weights", "[" + weights.map(ScriptLoss.pythonNumber).joined(separator: ", ") + "]")) }
         if dimensionsPerStep != -1 {
@@ -245,10 +260,9 @@ public struct MatryoshkaLoss: EmbeddingLoss {
             do {
                 result = try inner.evaluate(generic: truncated)
             } catch let error as LossError {
-                throw LossError("MatryoshkaLoss at dimension \(dimension): \(error.message)")
-            }
-            if !result.terms.isEmpty {
-                throw LossError("MatryoshkaLoss cannot wrap \(inner.className): it returns named terms (\(result.terms.map(\.name).joined(separator: ", "))), which 6.2.0's MatryoshkaLoss cannot weight (it fails with a TypeError)")
+                let sized = !inner.weightNames.isEmpty && dimension < width
+                    ? " (its weights are sized for the full \(width) dimensions, where 6.2.0 fails too; use matryoshka_dims=\(width))" : ""
+                throw LossError("MatryoshkaLoss at dimension \(dimension): \(error.message)\(sized)")
             }
             value += T(weight) * result.value
             dOutputs.append(result.columnGradients.map { scaled($0, by: T(weight)) })
