@@ -89,6 +89,9 @@ public struct MatryoshkaLoss: EmbeddingLoss {
         if let type = LossCatalog.type(named: name), type.returnsTerms {
             throw LossError("MatryoshkaLoss cannot wrap \(name): it returns named terms, which 6.2.0's MatryoshkaLoss cannot weight (it fails with a TypeError)")
         }
+        if !Self.wrappableNames.contains(name) {
+            throw LossError("MatryoshkaLoss wraps sentence-transformers losses; \(name) is LossLab's own")
+        }
         let dimensions = try settings.intList("matryoshka_dims", minimum: 1)
         let weights = try settings.numberList("matryoshka_weights")
         let perStep = try settings.int("n_dims_per_step")
