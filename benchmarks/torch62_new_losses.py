@@ -1,5 +1,7 @@
 """Times forward + backward of sentence-transformers 6.2.0's ranking, guided, regulariser,
-distillation and contrastive-tension losses on random float32 embeddings, the PyTorch side of LossLab's `losslab bench` for them.
+distillation and contrastive-tension losses, and MatryoshkaLoss around MultipleNegativesRankingLoss
+(dims: the width, its half, quarter and eighth, LossLab's default), on random float32 embeddings,
+the PyTorch side of LossLab's `losslab bench` for them.
 
 The "model" is a small nn.Module whose forward hands back the embedding tensor of its feature
 dict (a leaf that requires grad), so the loss is timed on the embeddings alone; cached losses
@@ -21,7 +23,7 @@ LOSSES = ["MultipleNegativesRankingLoss", "MultipleNegativesSymmetricRankingLoss
           "CachedMultipleNegativesRankingLoss", "CachedMultipleNegativesSymmetricRankingLoss",
           "GISTEmbedLoss", "CachedGISTEmbedLoss", "GlobalOrthogonalRegularizationLoss",
           "MarginMSELoss", "DistillKLDivLoss", "EmbedDistillLoss", "ContrastiveTensionLoss",
-          "ContrastiveTensionLossInBatchNegatives"]
+          "ContrastiveTensionLossInBatchNegatives", "MatryoshkaLoss"]
 # The columns and labels `losslab bench` gives each loss (BenchCase.makeBatch): the query and
 # two candidates with the teacher's score of each, one column with a teacher embedding per row,
 # pairs with 1/0 labels.
@@ -48,9 +50,10 @@ def one_word_tokenizer():
 class Passthrough(nn.Module):
     """Returns features[key] as the sentence embedding; enough of a SentenceTransformer for the losses' checks."""
 
-    def __init__(self, key, tokenizer):
+    def __init__(self, key, tokenizer, dim=None):
         super().__init__()
         self.key = key
+        self.dim = dim
         self.tokenizer = tokenizer
         self.max_seq_length = 512
         self.inner = nn.Identity()
@@ -64,9 +67,20 @@ class Passthrough(nn.Module):
     def forward(self, features):
         return {"sentence_embedding": features[self.key]}
 
+    def get_embedding_dimension(self):
+        return self.dim
 
-def make_loss(name, tokenizer):
-    model = Passthrough("emb", tokenizer)
+
+def matryoshka_dims(dim):
+    """LossLab's default: the width, its half, quarter and eighth."""
+    return [d for d in dict.fromkeys(dim // k for k in (1, 2, 4, 8)) if d > 0]
+
+
+def make_loss(name, tokenizer, dim):
+    model = Passthrough("emb", tokenizer, dim)
+    if name == "MatryoshkaLoss":
+        # around MultipleNegativesRankingLoss, LossLab's default inner loss
+        return losses.MatryoshkaLoss(model, losses.MultipleNegativesRankingLoss(model), matryoshka_dims(dim))
     if "GIST" in name:
         return getattr(losses, name)(model, guide=Passthrough("guide", tokenizer))
     return getattr(losses, name)(model)
@@ -96,7 +110,7 @@ def main():
     tokenizer = one_word_tokenizer()
     for name in args.loss or LOSSES:
         for batch in args.batch or [256, 1024]:
-            loss = make_loss(name, tokenizer)
+            loss = make_loss(name, tokenizer, args.dim)
             columns = [torch.randn(batch, args.dim, requires_grad=True) for _ in range(COLUMNS.get(name, 2))]
             guides = [torch.randn(batch, args.dim) for _ in columns]
             labels = make_labels(name, batch, args.dim)

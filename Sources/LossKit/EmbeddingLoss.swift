@@ -47,6 +47,9 @@ public struct LossInputSpec: Sendable {
     /// From this many columns on, the labels may be absent (AnglE: anchor, positive,
     /// negatives... without scores).
     public var labelsOptionalFrom: Int?
+    /// A wrapper's data is the wrapped loss's (MatryoshkaLoss): the columns and labels above are
+    /// those of its default inner loss.
+    public var wrapsLoss = false
 
     /// Whether a batch of `columns` columns may come without labels.
     public func labelsOptional(columns: Int) -> Bool {
@@ -56,6 +59,7 @@ public struct LossInputSpec: Sendable {
     /// The data it takes, in words: "items + class labels", "(anchor, positive) pairs + 1/0 labels".
     public var dataDescription: String {
         if needsText { return "sentences (tokens)" }
+        if wrapsLoss { return "the wrapped loss's (loss=)" }
         let columns: String
         switch (minColumns, maxColumns) {
         case (1, 1): columns = "items"
@@ -95,6 +99,11 @@ public protocol LossDescription: Sendable {
     /// Every hyperparameter under its sentence-transformers name, with defaults and roles.
     static var parameters: [LossParameter] { get }
     static var inputSpec: LossInputSpec { get }
+    /// This loss's input spec: the type's, except for a wrapper, whose data is its inner loss's.
+    var inputSpec: LossInputSpec { get }
+    /// This loss's parameter table under `reference`: the type's, plus a wrapper's inner loss's
+    /// parameters under their nested names (`loss.scale`).
+    func parameterTable(in reference: LossReference) -> [LossParameter]
     /// Which view explains the loss best in the explorer and `show`.
     static var insightView: InsightView { get }
     /// The sentence-transformers releases whose behaviour it reproduces.
@@ -143,6 +152,7 @@ extension LossDescription {
     }
 
     public static func parameters(in reference: LossReference) -> [LossParameter] { availableParameters(in: reference) }
+    public func parameterTable(in reference: LossReference) -> [LossParameter] { Self.parameters(in: reference) }
 
     /// The table's parameters that `reference` has, under its names.
     public static func availableParameters(in reference: LossReference) -> [LossParameter] {
@@ -189,6 +199,11 @@ public protocol EmbeddingLoss: LossDescription {
     func check(classes: Int) throws
     /// The names of the terms its result reports (`LossResult.terms`); empty when it has one value.
     var termNames: [String] { get }
+    /// Whether it returns named terms (`LossResult.terms`) rather than one value.
+    static var returnsTerms: Bool { get }
+    /// Whether 6.2.0 computes it with gradient caching (the Cached* losses, MegaBatchMarginLoss
+    /// mini-batched): a wrapper that truncates embeddings treats those differently.
+    var usesGradientCache: Bool { get }
 }
 
 extension EmbeddingLoss {
@@ -206,6 +221,8 @@ extension EmbeddingLoss {
     public func ownedWeightCount(dimension: Int, classes: Int) -> Int { 0 }
     public func check(classes: Int) throws {}
     public var termNames: [String] { [] }
+    public var usesGradientCache: Bool { false }
+    public static var returnsTerms: Bool { false }
 
 
     /// For callers that are themselves generic over the scalar type.

@@ -26,6 +26,9 @@ public struct LossBatch<T: Scalar>: Sendable {
     /// views need (`MiningReport`'s inversions, parts, masked candidates, weights), which a
     /// plain evaluation (eval, bench) does not pay for.
     public var explain = false
+    /// Seeds what a loss samples per batch (MatryoshkaLoss's n_dims_per_step): the session
+    /// derives it from its seed and the step, `eval` from --seed.
+    public var samplingSeed: UInt64 = 0
 
     public init(columns: [Matrix<T>], labels: [Double] = [], targets: Matrix<T>? = nil,
                 parameters: [String: Matrix<T>] = [:], guides: [Matrix<T>] = []) {
@@ -55,6 +58,9 @@ public struct LossResult<T: Scalar>: Sendable {
     public var targets: [(name: String, value: T, target: T)] = []
     /// What the reference would warn about on this batch, one line each.
     public var warnings: [String] = []
+    /// What the loss chose that the numbers do not show (the dimensions MatryoshkaLoss sampled),
+    /// in words, for `eval`'s notes.
+    public var notes: [String] = []
 
     public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
                 mining: MiningReport) {

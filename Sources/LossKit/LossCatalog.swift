@@ -26,6 +26,7 @@ public enum LossCatalog {
         EmbedDistillLoss.self,
         ContrastiveTensionLoss.self,
         ContrastiveTensionLossInBatchNegatives.self,
+        MatryoshkaLoss.self,
         MinedTripletLoss.self,
     ]
 

@@ -17,6 +17,9 @@ public struct LossParameter: Sendable, Equatable {
         /// A set of these members written comma-joined in any order ("query_to_doc,doc_to_query"),
         /// always holding `required`.
         case set(members: [String], required: String)
+        /// Numbers written comma-joined in order ("64,32,16"); whole numbers when `whole`.
+        /// "none" stands for the reference's None where the default is none.
+        case numberList(whole: Bool)
         /// Accepted only with its default value: the reference's parameter, which LossLab
         /// does not vary (CosineSimilarityLoss's loss_fct).
         case fixed
@@ -132,6 +135,7 @@ public struct LossParameter: Sendable, Equatable {
         case .choice(let values): return values.joined(separator: " | ")
         case .set(let members, let required):
             return "comma-joined set of " + members.map { $0 == required ? "\($0) (required)" : $0 }.joined(separator: ", ")
+        case .numberList(let whole): return "comma-joined " + (whole ? "whole numbers" : "numbers") + (defaultValue == "none" ? " | none" : "")
         case .fixed: return defaultValue ?? ""
         }
     }

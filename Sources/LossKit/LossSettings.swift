@@ -107,6 +107,47 @@ public struct LossSettings: Sendable {
         _ = try choice(name, default: true, accepted: parameter.defaultValue ?? "") { accepts($0) ? true : nil }
     }
 
+    /// Comma-joined whole numbers ("64,32,16"), each at least `minimum`; nil when not given
+    /// or "none".
+    public mutating func intList(_ name: String, minimum: Int) throws -> [Int]? {
+        guard let numbers = try numberList(name) else { return nil }
+        return try numbers.map { number in
+            guard number == number.rounded(), abs(number) < 1e15 else {
+                throw LossError("\(owner): \(name) must be comma-joined whole numbers, got '\(values[name]!)'")
+            }
+            guard Int(number) >= minimum else {
+                throw LossError("\(owner): every value of \(name) must be at least \(minimum), got \(Int(number))")
+            }
+            return Int(number)
+        }
+    }
+
+    /// Comma-joined finite decimal numbers ("1,0.5,0.25"); nil when not given or "none".
+    public mutating func numberList(_ name: String) throws -> [Double]? {
+        guard let text = take(name) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.lowercased() == "none" { return nil }
+        let parts = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if trimmed.isEmpty { throw LossError("\(owner): \(name) is empty; give at least one value, comma-joined (e.g. 64,32,16)") }
+        return try parts.map { part in
+            guard let value = DecimalNumber.double(part), value.isFinite else {
+                throw LossError("\(owner): \(name) must be comma-joined finite numbers, got '\(text)'")
+            }
+            return value
+        }
+    }
+
+    /// The settings under `prefix.` (`loss.scale=10` for `loss`), without the prefix: a wrapped
+    /// loss's own hyperparameters, which the wrapper hands on unread.
+    public mutating func nested(under prefix: String) -> [String: String] {
+        var inner: [String: String] = [:]
+        for (name, value) in values where name.hasPrefix(prefix + ".") {
+            read.insert(name)
+            inner[String(name.dropFirst(prefix.count + 1))] = value
+        }
+        return inner
+    }
+
     /// Call after reading every parameter: names the table lacks are errors.
     public func finish() throws {
         if let misnamed { throw misnamed }

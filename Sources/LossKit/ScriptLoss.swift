@@ -115,6 +115,10 @@ extension LossParameter {
         case .flag: return a.lowercased() == b.lowercased()
         case .choice, .fixed: return a == b
         case .set: return Set(a.split(separator: ",")) == Set(b.split(separator: ","))
+        case .numberList:
+            let x = a.split(separator: ",").map { DecimalNumber.double(String($0)) }
+            let y = b.split(separator: ",").map { DecimalNumber.double(String($0)) }
+            return x.contains(nil) || y.contains(nil) ? a == b : x == y
         }
     }
 
@@ -130,6 +134,14 @@ extension LossParameter {
             // A tuple of strings, as 6.2 takes `directions`.
             let members = value.split(separator: ",").map { ScriptLoss.pythonString(String($0)) }
             return "(" + members.joined(separator: ", ") + (members.count == 1 ? ",)" : ")")
+        case .numberList(let whole):
+            if value.lowercased() == "none" { return "None" }
+            let members = value.split(separator: ",").map { text -> String in
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                if whole { return DecimalNumber.integer(trimmed).map { "\($0)" } ?? trimmed }
+                return DecimalNumber.double(trimmed).map(ScriptLoss.pythonNumber) ?? trimmed
+            }
+            return "[" + members.joined(separator: ", ") + "]"
         }
     }
 }

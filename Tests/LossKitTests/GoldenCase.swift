@@ -23,8 +23,9 @@ struct GoldenCase: CustomStringConvertible {
     /// The sentence-transformers 1.2.0 cases (computed with reference 1.2.0), the 6.2.0 cases of
     /// the same losses (Tests/Fixtures/golden62), and the 6.2.0 cases (Tests/Fixtures/golden62-new)
     /// of the losses 1.2.0 did not have and of MultipleNegativesRankingLoss's 6.2.0 options, for
-    /// the losses LossLab has, and the distillation and contrastive-tension cases
-    /// (Tests/Fixtures/golden62-distill).
+    /// the losses LossLab has, the distillation and contrastive-tension cases
+    /// (Tests/Fixtures/golden62-distill), and MatryoshkaLoss's (Tests/Fixtures/golden62-matryoshka)
+    /// around the inner losses.
     static func loadAll() throws -> [GoldenCase] {
         let fixtures = fixtureDirectory.deletingLastPathComponent()
         let old = try load(fixtureDirectory.appendingPathComponent("cases.jsonl"))
@@ -33,7 +34,8 @@ struct GoldenCase: CustomStringConvertible {
         let newLosses = try load(fixtures.appendingPathComponent("golden62-new/cases.jsonl"))
             .filter { LossCatalog.type(named: $0.request.lossName) != nil }
         let distillation = try load(fixtures.appendingPathComponent("golden62-distill/cases.jsonl"))
-        return old + current + newLosses + distillation
+        let matryoshka = try load(fixtures.appendingPathComponent("golden62-matryoshka/cases.jsonl"))
+        return old + current + newLosses + distillation + matryoshka
     }
 
     /// Losses whose 6.2.0 behaviour (Tests/Fixtures/golden62/DIFFERENCES.md) is being built; their

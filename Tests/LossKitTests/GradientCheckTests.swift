@@ -162,6 +162,23 @@ import Testing
         list.append(Configuration(loss: "ContrastiveTensionLossInBatchNegatives", settings: [:]))
         list.append(Configuration(loss: "SoftmaxLoss", settings: [:], input: .softLabels))
         list.append(Configuration(loss: "SoftmaxLoss", settings: ["concatenation_sent_multiplication": "true"], input: .softLabels))
+        // MatryoshkaLoss: the chained truncations (equal dimensions too), sampled dimensions, a
+        // gradient-caching inner loss (truncated from the raw rows), a shared classifier, a
+        // teacher cut to each dimension.
+        let nested: [[String: String]] = [
+            ["loss": "MultipleNegativesRankingLoss", "matryoshka_dims": "5,3,2"],
+            ["loss": "MultipleNegativesRankingLoss", "loss.scale": "5", "loss.similarity_fct": "dot_score", "matryoshka_dims": "2,5,5,3",
+             "matryoshka_weights": "1,0.5,2,-1"],
+            ["loss": "MultipleNegativesRankingLoss", "matryoshka_dims": "5,4,3,2", "n_dims_per_step": "2"],
+            ["loss": "CachedMultipleNegativesRankingLoss", "loss.mini_batch_size": "3", "matryoshka_dims": "5,3,2"],
+            ["loss": "CoSENTLoss", "loss.scale": "5", "matryoshka_dims": "4,2", "matryoshka_weights": "1,3"],
+            ["loss": "TripletLoss", "loss.triplet_margin": "1", "matryoshka_dims": "5,3"],
+            ["loss": "TripletLoss", "loss.distance_metric": "cosine", "loss.triplet_margin": "0.5", "matryoshka_dims": "5,4,2"],
+            ["loss": "BatchHardTripletLoss", "loss.margin": "0.5", "matryoshka_dims": "5,3"],
+            ["loss": "SoftmaxLoss", "matryoshka_dims": "5,5", "matryoshka_weights": "1,0.25"],
+            ["loss": "MSELoss", "matryoshka_dims": "5,3,1"],
+        ]
+        for settings in nested { list.append(Configuration(loss: "MatryoshkaLoss", settings: settings)) }
         return list
     }()
 

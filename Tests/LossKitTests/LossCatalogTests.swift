@@ -13,8 +13,11 @@ import Testing
         let type = try #require(LossCatalog.type(named: name))
         #expect(!type.summary.isEmpty)
         for reference in type.references {
-        let reported = Dictionary(try type.init(settings: [:], reference: reference).settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        let parameters = type.parameters(in: reference)
+        let loss = try type.init(settings: [:], reference: reference)
+        let reported = Dictionary(loss.settings.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        // The loss's own table: a wrapper's holds its inner loss's parameters too (loss.scale).
+        let parameters = loss.parameterTable(in: reference)
+        #expect(Array(parameters.prefix(type.parameters(in: reference).count)) == type.parameters(in: reference))
         for parameter in parameters {
             #expect(!parameter.doc.isEmpty, "\(name).\(parameter.name) has no doc line")
             guard let fallback = parameter.defaultValue else {
@@ -41,6 +44,7 @@ import Testing
             case .number: values = ["0.25", "3"]
             case .wholeNumber(let minimum): values = [String(max(minimum, 1)), String(max(minimum, 1) + 2)]
             case .fixed: values = [parameter.defaultValue ?? ""]
+            case .numberList(let whole): values = whole ? ["4,2", "8"] : ["1,0.5", "2"]
             }
             for value in values {
                 var settings = [parameter.name: value]
@@ -66,6 +70,8 @@ import Testing
     /// Equal as numbers when both are numbers ("5" and "5.0"), else as text.
     static func same(_ a: String, _ b: String) -> Bool {
         if let x = Double(a), let y = Double(b) { return x == y }
+        let (xs, ys) = (a.split(separator: ","), b.split(separator: ","))
+        if xs.count > 1 && xs.count == ys.count { return zip(xs, ys).allSatisfy { same(String($0), String($1)) } }
         return a == b
     }
 }

@@ -4,8 +4,9 @@ import LossKit
 import LossSession
 import Testing
 
-/// The configurations sentence-transformers 6.2.0 refuses (Tests/Fixtures/golden62-new/ and
-/// golden62-distill/rejected.jsonl): LossLab refuses each of them too, with a message, for the losses it has.
+/// The configurations sentence-transformers 6.2.0 refuses (the rejected.jsonl of
+/// Tests/Fixtures/golden62-new, golden62-distill and golden62-matryoshka): LossLab refuses each
+/// of them too, with a message, for the losses it has.
 @Suite struct RejectedConfigurationTests {
     struct Rejected: CustomStringConvertible, Sendable {
         var name: String
@@ -13,25 +14,31 @@ import Testing
         var settings: [String: String]
         var shapes: [[Int]]
         var labelShape: [Int]?
+        /// Class ids (0, 1, 2, ...) rather than floats.
+        var integerLabels = false
         var description: String { name }
     }
 
-    static let cases: [Rejected] = ["golden62-new", "golden62-distill"].flatMap { directory -> [Rejected] in
-        let file = GoldenCase.fixtureDirectory.deletingLastPathComponent().appendingPathComponent("\(directory)/rejected.jsonl")
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
+    static let cases: [Rejected] = {
+        let fixtures = GoldenCase.fixtureDirectory.deletingLastPathComponent()
+        let text = ["golden62-new", "golden62-distill", "golden62-matryoshka"].compactMap {
+            try? String(contentsOf: fixtures.appendingPathComponent("\($0)/rejected.jsonl"), encoding: .utf8)
+        }.joined(separator: "\n")
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let loss = object["loss"] as? String, LossCatalog.type(named: loss) != nil else { return nil }
             let labels = object["labels"] as? String ?? "none"
-            // "float32[5]" or, for a matrix of labels, "float32[4, 3]".
-            let shape = labels.hasPrefix("float32[")
-                ? labels.dropFirst("float32[".count).dropLast().split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            // "float32[5]", "int64[5]" or, for a matrix of labels, "float32[4, 3]".
+            let dtype = labels.prefix { $0 != "[" }
+            let shape = ["float32", "int64"].contains(dtype)
+                ? labels.dropFirst(dtype.count + 1).dropLast().split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                 : nil
             return Rejected(name: object["name"] as! String, loss: loss,
                             settings: (object["params"] as? [String: Any] ?? [:]).mapValues { "\($0)" },
-                            shapes: (object["input_shapes"] as! [[NSNumber]]).map { $0.map(\.intValue) }, labelShape: shape)
+                            shapes: (object["input_shapes"] as! [[NSNumber]]).map { $0.map(\.intValue) }, labelShape: shape,
+                            integerLabels: dtype == "int64")
         }
-    }
+    }()
 
     @Test func fixtureIsPresent() { #expect(Self.cases.count >= 20) }
 
@@ -44,7 +51,11 @@ import Testing
         }
         var request = EvalRequest(lossName: rejected.loss, settings: rejected.settings,
                                   embeddings: rejected.shapes.enumerated().map { array($0.element, "in\($0.offset).npy") },
-                                  labels: rejected.labelShape.map { array($0, "labels.npy") })
+                                  labels: rejected.labelShape.map { shape in
+                                      rejected.integerLabels
+                                          ? NumpyArray(shape: shape, dtype: .int64, storage: .ints((0..<shape.reduce(1, *)).map { Int64($0 % 3) }), source: "labels.npy")
+                                          : array(shape, "labels.npy")
+                                  })
         // Guided losses get their guides, so that the refusal is the reference's reason.
         if LossCatalog.type(named: rejected.loss)?.inputSpec.needsGuide == true {
             request.guides = rejected.shapes.enumerated().map { array($0.element, "guide\($0.offset).npy") }

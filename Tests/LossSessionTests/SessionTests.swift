@@ -85,6 +85,11 @@ import Testing
         ("text:nli", "SoftmaxLoss", "encoder bow dim=8"),
         ("text:triplets", "TripletLoss", "encoder bow dim=8"),
         ("toy:blobs classes=4 per_class=10 dim=6 as=hard-triplets", "MultipleNegativesRankingLoss", "encoder mlp dim=4 hidden=8"),
+        ("text:pairs", "MatryoshkaLoss", "encoder bow dim=8"),
+        ("text:scored", "MatryoshkaLoss loss=CoSENTLoss loss.scale=10 matryoshka_dims=8,4,2 n_dims_per_step=1", "encoder bow dim=8"),
+        ("text:nli", "MatryoshkaLoss loss=SoftmaxLoss matryoshka_dims=8,8 matryoshka_weights=1,0.5", "encoder bow dim=8"),
+        ("toy:blobs classes=4 per_class=10 dim=6 as=teacher teacher_dim=5", "MatryoshkaLoss loss=MSELoss matryoshka_dims=5,3", "encoder linear dim=5"),
+        ("text:triplets", "MatryoshkaLoss loss=CachedMultipleNegativesRankingLoss loss.mini_batch_size=5 matryoshka_dims=8,4", "encoder bow dim=8"),
         ("text:sentences", "DenoisingAutoEncoderLoss", "encoder bow dim=8"),
         ("text:topics", "DenoisingAutoEncoderLoss deletion_ratio=0.3", "encoder bow dim=8 normalize=true"),
     ]

@@ -65,6 +65,15 @@ printf 'load text:pairs\nloss MultipleNegativesRankingLoss + 0.1 * GlobalOrthogo
 check "a notebook with a sum" 0 "$bin" run "$work/sum.lab" --check --out "$work/sumrun"
 matches "a sum's terms are metrics.csv columns" "$work/sumrun/metrics.csv" '^step,.*,multiplenegativesrankingloss,gor_mean,gor_second_moment,mean_similarity,second_moment'
 
+check "matryoshka around mnrl" 0 "$bin" eval --loss MatryoshkaLoss --set loss=MultipleNegativesRankingLoss --set loss.scale=10 --set matryoshka_dims=4,2,1 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --grad-out "$work/m"
+contains "matryoshka reports its inner settings" "$work/out" '"loss.scale": "10.0"'
+check "matryoshka sampling dimensions" 0 "$bin" eval --loss MatryoshkaLoss --set matryoshka_dims=4,2,1 --set n_dims_per_step=1 --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+contains "matryoshka says what it sampled" "$work/err" "n_dims_per_step=1 sampled dimensions"
+check "matryoshka with a bad inner setting" 2 "$bin" eval --loss MatryoshkaLoss --set loss=CoSENTLoss --set loss.margin=1 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --labels "$work/scores.npy"
+contains "matryoshka bad inner setting message" "$work/err" "MatryoshkaLoss's loss=CoSENTLoss: CoSENTLoss has no parameter 'margin'"
+check "matryoshka dimension too large" 2 "$bin" eval --loss MatryoshkaLoss --set matryoshka_dims=64 --embeddings "$work/a.npy" --embeddings "$work/b.npy"
+contains "matryoshka dimension message" "$work/err" "dimension 64 in matryoshka_dims is larger than the embeddings'"
+
 check "unknown loss" 2 "$bin" eval --loss NoSuchLoss --embeddings "$work/items.npy"
 matches "unknown loss message" "$work/err" "unknown loss 'NoSuchLoss'"
 check "unknown parameter" 2 "$bin" eval --loss TripletLoss --set margin=1 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"

@@ -29,6 +29,8 @@ public struct CachedGISTEmbedLoss: EmbeddingLoss {
 
     public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { ScriptLoss.withStartingModelAsGuide(self) }
 
+    public var usesGradientCache: Bool { true }
+
     public var settings: [(name: String, value: String)] {
         Array(guided.settings.prefix(1)) + [("mini_batch_size", "\(miniBatchSize)"), ("mini_batch_num_tokens", "none")]
             + guided.settings.dropFirst()

@@ -22,6 +22,8 @@ public struct CachedMultipleNegativesRankingLoss: EmbeddingLoss {
         try settings.finish()
     }
 
+    public var usesGradientCache: Bool { true }
+
     public var settings: [(name: String, value: String)] {
         Array(ranking.rankingSettings.prefix(2)) + [("mini_batch_size", "\(miniBatchSize)"), ("mini_batch_num_tokens", "none")]
             + ranking.rankingSettings.dropFirst(2)

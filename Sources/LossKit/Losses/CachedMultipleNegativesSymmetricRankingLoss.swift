@@ -22,6 +22,8 @@ public struct CachedMultipleNegativesSymmetricRankingLoss: EmbeddingLoss {
 
     public func scriptLoss(_ context: ScriptContext) -> ScriptLoss { ScriptLoss.symmetricAsDirections(self) }
 
+    public var usesGradientCache: Bool { true }
+
     public var settings: [(name: String, value: String)] {
         Array(ranking.symmetricSettings.prefix(2)) + [("mini_batch_size", "\(miniBatchSize)"), ("mini_batch_num_tokens", "none")]
             + ranking.symmetricSettings.dropFirst(2)

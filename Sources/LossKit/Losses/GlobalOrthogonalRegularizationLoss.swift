@@ -7,6 +7,7 @@
 public struct GlobalOrthogonalRegularizationLoss: EmbeddingLoss {
     public static let className = "GlobalOrthogonalRegularizationLoss"
     public static let summary = "regulariser: off-diagonal similarities' mean near 0 and second moment near 1/d"
+    public static let returnsTerms = true
     public static let parameters: [LossParameter] = [
         LossParameter("similarity_fct", .choice(MatrixSimilarity.allCases.map(\.rawValue)), default: "cos_sim", role: .metric,
                       "util similarity of a column's rows with each other")

@@ -61,6 +61,9 @@ public struct MegaBatchMarginLoss: EmbeddingLoss {
         try settings.finish()
     }
 
+    /// 6.2.0's mini-batched version back-propagates through gradient caching.
+    public var usesGradientCache: Bool { useMiniBatchedVersion }
+
     public var settings: [(name: String, value: String)] {
         var list = [("positive_margin", "\(positiveMargin)"), ("negative_margin", "\(negativeMargin)"),
                     ("use_mini_batched_version", "\(useMiniBatchedVersion)"), ("mini_batch_size", "\(miniBatchSize)")]

@@ -42,6 +42,7 @@ public enum EvalJob {
         }
         try checkMemory(loss, request: request, columns: columns)
         var batch = LossBatch<Double>(columns: columns)
+        batch.samplingSeed = request.seed
         var notes: [String] = []
         if let labels = request.labels {
             // Teacher scores may hold -inf (a candidate left out on purpose); the loss checks them.
@@ -97,6 +98,7 @@ public enum EvalJob {
 
         let result = try loss.evaluate(batch)
         notes += result.warnings.map { "warning: " + $0 }
+        notes += result.notes
         notes += LossSettings.renamedNames(in: request.settings, for: type(of: loss), reference: request.reference).map {
             "\($0.written) is deprecated in \(request.reference.title); its name is \($0.current)"
         }

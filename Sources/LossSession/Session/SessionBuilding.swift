@@ -41,8 +41,8 @@ extension Session {
     /// its settings makes anew.
     static func ownsState(_ loss: SessionLoss) -> Bool {
         switch loss {
-        case .embeddings(let batchLoss): return !type(of: batchLoss).ownedWeightNames.isEmpty
-        case .sum(let sum): return sum.terms.contains { !type(of: $0.loss).ownedWeightNames.isEmpty }
+        case .embeddings(let batchLoss): return !batchLoss.weightNames.isEmpty
+        case .sum(let sum): return sum.terms.contains { !$0.loss.weightNames.isEmpty }
         case .tokens: return true
         }
     }

@@ -84,7 +84,7 @@ public enum SessionLoss: Sendable {
     /// Its parameter table under `reference`, a sum's every term's under `losses.<k>.` names.
     public func parameters(in reference: LossReference) -> [LossParameter] {
         descriptions.enumerated().flatMap { index, loss in
-            Swift.type(of: loss).parameters(in: reference).map { parameter in
+            loss.parameterTable(in: reference).map { parameter in
                 var named = parameter
                 named.name = termPrefix(index) + parameter.name
                 return named
@@ -139,20 +139,25 @@ public enum SessionLoss: Sendable {
 extension Session {
     /// Why a loss cannot train on this dataset, or nil when it can.
     public static func mismatch(_ dataset: Dataset, _ loss: any LossDescription.Type) -> String? {
-        if loss.inputSpec.needsText {
+        mismatch(dataset, className: loss.className, spec: loss.inputSpec)
+    }
+
+    /// Why a loss with this input spec cannot train on this dataset, or nil when it can.
+    static func mismatch(_ dataset: Dataset, className: String, spec: LossInputSpec) -> String? {
+        if spec.needsText {
             if case .tokens = dataset.items { return nil }
-            return "\(loss.className) needs sentences (text data); \(dataset.name) holds vectors"
+            return "\(className) needs sentences (text data); \(dataset.name) holds vectors"
         }
         let shape = dataset.shape
-        if shape.fits(loss.inputSpec) { return nil }
-        let needs = DatasetShape.allCases.filter { $0.fits(loss.inputSpec) }.map(\.rawValue)
+        if shape.fits(spec) { return nil }
+        let needs = DatasetShape.allCases.filter { $0.fits(spec) }.map(\.rawValue)
         let fitting = SessionLoss.all.filter { !$0.inputSpec.needsText && shape.fits($0.inputSpec) }.map { $0.className }
-        return "\(loss.className) needs \((needs.isEmpty ? ["a shape LossLab does not have"] : needs).joined(separator: " or ")) data; "
+        return "\(className) needs \((needs.isEmpty ? ["a shape LossLab does not have"] : needs).joined(separator: " or ")) data; "
             + "this dataset is \(shape.rawValue) (fits \(fitting.joined(separator: ", ")))"
     }
 
     static func mismatch(_ dataset: Dataset, _ loss: SessionLoss) -> String? {
-        guard case .sum(let sum) = loss else { return mismatch(dataset, loss.type) }
+        guard case .sum(let sum) = loss else { return mismatch(dataset, className: loss.className, spec: loss.inputSpec) }
         // A term without labels trains on labelled data beside one that reads them.
         if dataset.shape.fits(sum.inputSpec) { return nil }
         let reason = loss.descriptions.lazy.compactMap { mismatch(dataset, Swift.type(of: $0)) }.first

@@ -56,6 +56,7 @@ extension Session {
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
         lossBatch.explain = true
+        lossBatch.samplingSeed = Self.samplingSeed(seed: settings.seed, step: stepIndex + 1)
         if let teacher = dataset.teacher, loss.inputSpec.labels == .teacher {
             let dimension = current.encoder.outputDimension, width = loss.teacherWidth(dimension: dimension)
             if teacher.cols != width && width == dimension {
@@ -163,6 +164,13 @@ extension Session {
                                  mining: MiningReport(kind: .item, counts: counts), largestGradients: [])
         if settings.evalEvery > 0 && stepIndex % settings.evalEvery == 0 && !current.testExamples.isEmpty { _ = try evaluate() }
         return record
+    }
+
+    /// What a loss samples at this step (MatryoshkaLoss's n_dims_per_step): the same on every
+    /// replay of the session, different from step to step.
+    static func samplingSeed(seed: UInt64, step: Int) -> UInt64 {
+        var random = SeededRandom(seed: seed ^ 0x5A4D_504C)
+        return random.next() &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15
     }
 
     /// Marks the session diverged at the coming step; the caller throws the returned error

@@ -1,0 +1,330 @@
+/// sentence-transformers 6.2's `MatryoshkaLoss`: another loss computed on the first d
+/// dimensions of every embedding, for each d of `matryoshka_dims`, the results weighted by
+/// `matryoshka_weights` and summed. Each truncation is L2-normalised (for every wrapped loss,
+/// whatever its metric), and the gradient flows back through the normalisation into the first
+/// d columns; the columns past the largest d get none.
+///
+/// How 6.2.0 truncates, reproduced exactly:
+/// - The dimensions run largest first. For a loss without gradient caching, 6.2.0 caches the
+///   encoder's output and truncates it in place, so from the second dimension on the input is
+///   the previous truncation's normalised output, cut again and normalised again (equal in value
+///   to normalising the raw prefix, but a zero prefix is divided by eps once per link, and the
+///   gradient runs back along the chain). A dimension equal to the first re-runs the encoder, so
+///   it normalises the raw prefix and does not extend the chain.
+/// - A loss with gradient caching (the Cached* losses, MegaBatchMarginLoss mini-batched) gets
+///   each dimension normalised straight from the raw embeddings.
+/// - Teacher embeddings (MSELoss's labels), and soft labels, as wide as the embeddings are cut
+///   to each dimension too (not normalised), as 6.2.0 does for any 2-D or 3-D label array whose
+///   last axis is the model's width; only for a loss without gradient caching.
+/// - `n_dims_per_step` between 1 and the number of dimensions samples that many dimensions per
+///   batch from `LossBatch.samplingSeed` (6.2.0 draws from Python's `random`); other values use
+///   every dimension.
+/// - The wrapped loss's own weights (SoftmaxLoss's classifier) are shared by every dimension and
+///   get the weighted sum of the gradients; a classifier sized for the full width refuses a
+///   narrower dimension, as 6.2.0 fails on the matrix shapes there.
+public struct MatryoshkaLoss: EmbeddingLoss {
+    public static let className = "MatryoshkaLoss"
+    public static let summary = "the wrapped loss on the first d dimensions (L2-normalised) for each d, weighted and summed"
+    static let defaultInner: any EmbeddingLoss.Type = MultipleNegativesRankingLoss.self
+    static let innerName = "loss"
+
+    /// Every sentence-transformers loss but itself and those returning named terms, which
+    /// 6.2.0 cannot weight (it fails with a TypeError).
+    static var wrappableNames: [String] {
+        let names = LossCatalog.sentenceTransformersNames
+        return LossCatalog.all.compactMap { type -> String? in
+            let name = type.className
+            return type.returnsTerms || name == className || !names.contains(name) ? nil : name
+        }
+    }
+
+    public static let parameters: [LossParameter] = [
+        LossParameter(innerName, .choice(wrappableNames), default: defaultInner.className,
+                      "the loss computed at every dimension; its own settings as loss.NAME=value (loss.scale=10)"),
+        LossParameter("matryoshka_dims", .numberList(whole: true), default: nil,
+                      "the dimensions to truncate to (default: the embedding width, its half, quarter and eighth)"),
+        LossParameter("matryoshka_weights", .numberList(whole: false), default: "none",
+                      "one weight per dimension (none: 1 each)"),
+        LossParameter("n_dims_per_step", .wholeNumber(minimum: -1), default: "-1",
+                      "how many dimensions a batch samples, seeded (-1: all of them)"),
+    ]
+
+    public static var inputSpec: LossInputSpec {
+        var spec = defaultInner.inputSpec
+        spec.wrapsLoss = true
+        return spec
+    }
+
+    public var inner: any EmbeddingLoss
+    /// As given; nil: from the embeddings' width (`defaultDimensions`).
+    public var dimensions: [Int]?
+    /// As given, in the order of `dimensions`; nil: 1 each.
+    public var weights: [Double]?
+    public var dimensionsPerStep: Int
+
+    public init(inner: any EmbeddingLoss, dimensions: [Int]?, weights: [Double]? = nil, dimensionsPerStep: Int = -1) throws {
+        if inner is MatryoshkaLoss { throw LossError("MatryoshkaLoss cannot wrap another MatryoshkaLoss") }
+        if let dimensions, dimensions.isEmpty { throw LossError("MatryoshkaLoss: matryoshka_dims needs at least one dimension") }
+        if let dimensions, let bad = dimensions.first(where: { $0 <= 0 }) {
+            throw LossError("MatryoshkaLoss: every dimension in matryoshka_dims must be > 0, got \(bad)")
+        }
+        if let weights, let dimensions {
+            if weights.count != dimensions.count {
+                throw LossError("MatryoshkaLoss: matryoshka_weights has \(weights.count) values but matryoshka_dims has \(dimensions.count); give one weight per dimension")
+            }
+        }
+        self.inner = inner
+        self.dimensions = dimensions
+        self.weights = weights
+        self.dimensionsPerStep = dimensionsPerStep
+    }
+
+    public init(settings values: [String: String], reference: LossReference) throws {
+        var settings = LossSettings(values, for: Self.self, reference: reference)
+        let innerSettings = settings.nested(under: Self.innerName)
+        let name = try settings.choice(Self.innerName, accepted: Self.wrappableNames.joined(separator: ", ")) { text -> String? in
+            LossCatalog.type(named: text)?.className
+        }
+        if name == Self.className { throw LossError("MatryoshkaLoss cannot wrap another MatryoshkaLoss") }
+        if let type = LossCatalog.type(named: name), type.returnsTerms {
+            throw LossError("MatryoshkaLoss cannot wrap \(name): it returns named terms, which 6.2.0's MatryoshkaLoss cannot weight (it fails with a TypeError)")
+        }
+        if !Self.wrappableNames.contains(name) {
+            throw LossError("MatryoshkaLoss wraps sentence-transformers losses; \(name) is LossLab's own")
+        }
+        let dimensions = try settings.intList("matryoshka_dims", minimum: 1)
+        let weights = try settings.numberList("matryoshka_weights")
+        let perStep = try settings.int("n_dims_per_step")
+        try settings.finish()
+        let inner: any EmbeddingLoss
+        do {
+            inner = try LossCatalog.make(name, settings: innerSettings, reference: reference)
+        } catch let error as LossError {
+            throw LossError("MatryoshkaLoss's loss=\(name): \(error.message)")
+        }
+        try self.init(inner: inner, dimensions: dimensions, weights: weights, dimensionsPerStep: perStep)
+    }
+
+    public var settings: [(name: String, value: String)] {
+        var list: [(name: String, value: String)] = [(Self.innerName, inner.className)]
+        list += inner.settings.map { ("\(Self.innerName).\($0.name)", $0.value) }
+        if let dimensions { list.append(("matryoshka_dims", dimensions.map(String.init).joined(separator: ","))) }
+        list.append(("matryoshka_weights", weights.map { $0.map { "\($0)" }.joined(separator: ",") } ?? "none"))
+        list.append(("n_dims_per_step", "\(dimensionsPerStep)"))
+        return list
+    }
+
+    public var inputSpec: LossInputSpec { inner.inputSpec }
+
+    public func parameterTable(in reference: LossReference) -> [LossParameter] {
+        Self.parameters(in: reference) + inner.parameterTable(in: reference).map { parameter in
+            var nested = parameter
+            nested.name = "\(Self.innerName).\(parameter.name)"
+            return nested
+        }
+    }
+
+    /// `losses.MatryoshkaLoss(model, loss=losses.X(model, ...), matryoshka_dims=[...])`.
+    public func scriptLoss(_ context: ScriptContext) -> ScriptLoss {
+        let wrapped = inner.scriptLoss(context)
+        var call = ScriptLoss(callee: "losses." + Self.className)
+        call.arguments.append(ScriptLoss.Argument(Self.innerName, wrapped.call))
+        var dims = dimensions.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
+            // LossLab's default, from the model's width as the script's model has it.
+            ?? "[d for d in dict.fromkeys(model.get_embedding_dimension() // k for k in (1, 2, 4, 8)) if d > 0]"
+        if !inner.weightNames.isEmpty, let dimensions {
+            // Weights sized for the full width take only the full width: the script's model's.
+            dims = "[model.get_embedding_dimension()] * \(dimensions.count)"
+            call.notes.append("\(inner.className)'s weights take only the full width, so every dimension is the model's")
+        }
+        call.arguments.append(ScriptLoss.Argument("matryoshka_dims", dims))
+        if let weights { call.arguments.append(ScriptLoss.Argument("matryoshka_weights", "[" + weights.map(ScriptLoss.pythonNumber).joined(separator: ", ") + "]")) }
+        if dimensionsPerStep != -1 {
+            call.arguments.append(ScriptLoss.Argument("n_dims_per_step", "\(dimensionsPerStep)"))
+            call.notes.append("n_dims_per_step=\(dimensionsPerStep): 6.2 samples the dimensions with Python's random, LossLab with its own seeded generator")
+        }
+        call.imports = wrapped.imports
+        call.definitions = wrapped.definitions
+        call.notes = wrapped.notes + call.notes
+        call.prepareDataset = wrapped.prepareDataset
+        return call
+    }
+
+    // MARK: - What the session asks of the wrapped loss
+
+    /// The wrapped loss's weights under their PyTorch names in the wrapper (`loss.classifier.weight`).
+    public var weightNames: [String] { inner.weightNames.map(Self.nestedName) }
+    public func teacherWidth(dimension: Int) -> Int { inner.teacherWidth(dimension: dimension) }
+    public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] {
+        nested(inner.initialWeights(dimension: dimension, classes: classes, seed: seed))
+    }
+    public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] {
+        nested(inner.initialWeights(dimension: dimension, classes: classes, seed: seed))
+    }
+
+    static func nestedName(_ name: String) -> String { innerName + "." + name }
+
+    private func nested<T>(_ weights: [String: Matrix<T>]) -> [String: Matrix<T>] {
+        Dictionary(uniqueKeysWithValues: weights.map { (Self.nestedName($0.key), $0.value) })
+    }
+
+    /// The wrapper's names back to the wrapped loss's.
+    private func unnested<T>(_ weights: [String: Matrix<T>]) -> [String: Matrix<T>] {
+        let prefix = Self.innerName + "."
+        return Dictionary(uniqueKeysWithValues: weights.map { ($0.key.hasPrefix(prefix) ? String($0.key.dropFirst(prefix.count)) : $0.key, $0.value) })
+    }
+    public func ownedWeightCount(dimension: Int, classes: Int) -> Int { inner.ownedWeightCount(dimension: dimension, classes: classes) }
+    public func check(classes: Int) throws { try inner.check(classes: classes) }
+    public func scratchBytes(rows: Int, columns: Int, scalarBytes: Int, classes: Int) -> Double {
+        inner.scratchBytes(rows: rows, columns: columns, scalarBytes: scalarBytes, classes: classes)
+    }
+
+    /// LossLab's default for `matryoshka_dims`: the width, its half, quarter and eighth.
+    public static func defaultDimensions(width: Int) -> [Int] {
+        var list: [Int] = []
+        for divisor in [1, 2, 4, 8] where width / divisor > 0 && !list.contains(width / divisor) { list.append(width / divisor) }
+        return list
+    }
+
+    /// The (dimension, weight) pairs a batch of this width uses, largest first, as 6.2.0
+    /// orders them (a stable sort, so equal dimensions keep their order).
+    public func schedule(width: Int) throws -> [(dimension: Int, weight: Double)] {
+        let dims = dimensions ?? Self.defaultDimensions(width: width)
+        if let weights, weights.count != dims.count {
+            throw LossError("MatryoshkaLoss: matryoshka_weights has \(weights.count) values for the \(dims.count) default dimensions \(dims.map(String.init).joined(separator: ",")); give one weight per dimension (and matryoshka_dims)")
+        }
+        if let bad = dims.first(where: { $0 > width }) {
+            throw LossError("MatryoshkaLoss: dimension \(bad) in matryoshka_dims is larger than the embeddings' \(width)")
+        }
+        let pairs = zip(dims, weights ?? dims.map { _ in 1 }).map { (dimension: $0, weight: $1) }
+        return pairs.enumerated().sorted { ($0.element.dimension, -$0.offset) > ($1.element.dimension, -$1.offset) }.map(\.element)
+    }
+
+    /// The positions in `schedule` a batch computes, in order.
+    func chosen(count: Int, seed: UInt64) -> [Int] {
+        guard dimensionsPerStep > 0 && dimensionsPerStep < count else { return Array(0..<count) }
+        var random = SeededRandom(seed: seed)
+        var pool = Array(0..<count)
+        for k in 0..<dimensionsPerStep { pool.swapAt(k, k + Int(random.next() % UInt64(count - k))) }
+        return pool[..<dimensionsPerStep].sorted()
+    }
+
+    public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
+    public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
+
+    /// One truncation: which embeddings it normalised (the raw ones or an earlier step's
+    /// output), and what came out.
+    private struct Truncation<T: Scalar> {
+        var dimension: Int
+        var weight: Double
+        /// nil: the raw embeddings; else the index of the step whose output was cut.
+        var source: Int?
+        var inputs: [Matrix<T>]
+        var outputs: [Matrix<T>]
+        var norms: [[T]]
+    }
+
+    func compute<T: Scalar>(_ batch: LossBatch<T>) throws -> LossResult<T> {
+        guard let first = batch.columns.first else { return try inner.evaluate(generic: batch) }
+        let width = first.cols
+        if let narrow = batch.columns.firstIndex(where: { $0.cols != width }) {
+            throw LossError("MatryoshkaLoss: column \(narrow) has dimension \(batch.columns[narrow].cols) but column 0 has \(width)")
+        }
+        let schedule = try schedule(width: width)
+        let picked = chosen(count: schedule.count, seed: batch.samplingSeed)
+        let chained = !inner.usesGradientCache
+
+        var steps: [Truncation<T>] = []
+        var chain: Int? = nil
+        var value = T(0)
+        var dOutputs: [[Matrix<T>]] = []
+        var parameterGradients: [String: Matrix<T>] = [:]
+        var mining: MiningReport? = nil
+        for position in picked {
+            let (dimension, weight) = schedule[position]
+            // Which embeddings are cut: see the type's comment.
+            let source = chained && !steps.isEmpty && dimension != steps[0].dimension ? chain : nil
+            let raw = source.map { steps[$0].outputs } ?? batch.columns
+            let inputs = raw.map { prefix($0, dimension) }
+            let normalised = inputs.map(L2Normalization.forward)
+            if chained && (steps.isEmpty || source != nil) { chain = steps.count }
+            steps.append(Truncation(dimension: dimension, weight: weight, source: source, inputs: inputs,
+                                    outputs: normalised.map(\.output), norms: normalised.map(\.norms)))
+
+            var truncated = batch
+            truncated.columns = normalised.map(\.output)
+            truncated.parameters = unnested(batch.parameters)
+            if chained {
+                truncated.targets = batch.targets.map { $0.cols == width ? prefix($0, dimension) : $0 }
+                truncated.columnTargets = batch.columnTargets.map { $0.map { $0.cols == width ? prefix($0, dimension) : $0 } }
+                truncated.softLabels = batch.softLabels.map { $0.cols == width ? prefix($0, dimension) : $0 }
+            }
+            let result: LossResult<T>
+            do {
+                result = try inner.evaluate(generic: truncated)
+            } catch let error as LossError {
+                let sized = !inner.weightNames.isEmpty && dimension < width
+                    ? " (its weights are sized for the full \(width) dimensions, where 6.2.0 fails too; use matryoshka_dims=\(width))" : ""
+                throw LossError("MatryoshkaLoss at dimension \(dimension): \(error.message)\(sized)")
+            }
+            value += T(weight) * result.value
+            dOutputs.append(result.columnGradients.map { scaled($0, by: T(weight)) })
+            for (innerName, gradient) in result.parameterGradients {
+                let name = Self.nestedName(innerName)
+                let weighted = scaled(gradient, by: T(weight))
+                parameterGradients[name] = parameterGradients[name].map {
+                    Matrix(rows: $0.rows, cols: $0.cols, values: zip($0.values, weighted.values).map(+))
+                } ?? weighted
+            }
+            if mining == nil { mining = result.mining }
+        }
+
+        // Back along the truncations, latest first: each step's gradient reaches its source.
+        var columnGradients = batch.columns.map { Matrix<T>(zeros: $0.rows, $0.cols) }
+        for index in steps.indices.reversed() {
+            let step = steps[index]
+            for c in step.inputs.indices {
+                let dInput = L2Normalization.backward(dOutputs[index][c], output: step.outputs[c], input: step.inputs[c], norms: step.norms[c])
+                if let source = step.source {
+                    addPrefix(dInput, into: &dOutputs[source][c])
+                } else {
+                    addPrefix(dInput, into: &columnGradients[c])
+                }
+            }
+        }
+        var result = LossResult(value: value, columnGradients: columnGradients, parameterGradients: parameterGradients,
+                                mining: mining ?? MiningReport(kind: .item))
+        if picked.count < schedule.count {
+            result.notes.append("MatryoshkaLoss: n_dims_per_step=\(dimensionsPerStep) sampled dimensions \(steps.map { String($0.dimension) }.joined(separator: ", ")) of \(schedule.map { String($0.dimension) }.joined(separator: ", ")) with seed \(batch.samplingSeed) (LossLab's generator; 6.2.0 samples with Python's random, so only n_dims_per_step=-1 matches it number for number)")
+        }
+        return result
+    }
+
+    private func scaled<T: Scalar>(_ matrix: Matrix<T>, by factor: T) -> Matrix<T> {
+        Matrix(rows: matrix.rows, cols: matrix.cols, values: matrix.values.map { factor * $0 })
+    }
+
+    /// The first `count` columns of every row.
+    private func prefix<T: Scalar>(_ matrix: Matrix<T>, _ count: Int) -> Matrix<T> {
+        if count == matrix.cols { return matrix }
+        return Matrix(rows: matrix.rows, cols: count) { out in
+            matrix.values.withUnsafeBufferPointer { input in
+                for i in 0..<matrix.rows {
+                    for k in 0..<count { out[i * count + k] = input[i * matrix.cols + k] }
+                }
+            }
+        }
+    }
+
+    /// target[:, :gradient.cols] += gradient.
+    private func addPrefix<T: Scalar>(_ gradient: Matrix<T>, into target: inout Matrix<T>) {
+        let width = target.cols, count = gradient.cols
+        target.values.withUnsafeMutableBufferPointer { out in
+            gradient.values.withUnsafeBufferPointer { g in
+                for i in 0..<gradient.rows {
+                    for k in 0..<count { out[i * width + k] += g[i * count + k] }
+                }
+            }
+        }
+    }
+}
