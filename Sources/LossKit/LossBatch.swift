@@ -42,6 +42,9 @@ public struct LossResult<T: Scalar>: Sendable {
     /// A loss made of named terms (GlobalOrthogonalRegularizationLoss): each term, in order;
     /// `value` is their sum. Empty for a single-term loss.
     public var terms: [(name: String, value: T)] = []
+    /// What the computation held at its fullest and in how many mini-batches, for the losses
+    /// that measure it (the in-batch ranking and guided families, cached or not).
+    public var scratch: ScratchUse?
 
     public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
                 mining: MiningReport) {

@@ -70,7 +70,11 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
         }
     }
 
-    func compute<T: Scalar>(_ batch: LossBatch<T>, chunk: Int) -> LossResult<T> {
+    /// `meter` counts what the computation holds at its fullest points.
+    func compute<T: Scalar>(_ batch: LossBatch<T>, chunk: Int, meter: ScratchMeter = ScratchMeter()) -> LossResult<T> {
+        meter.exclude(batch.columns)
+        meter.exclude(batch.guides)
+        var miniBatches = 0
         let columns = batch.columns.count
         let b = batch.columns[0].rows
         let model = batch.columns.map { CosineRows.forward($0) }
@@ -90,6 +94,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
         for start in stride(from: 0, to: b, by: max(chunk, 1)) {
             let range = start..<min(start + max(chunk, 1), b)
             let n = range.count
+            miniBatches += 1
             let leftRows = [0, 1].map { model[$0].rows.rows(range) }
             let thresholds = range.map { i -> T in
                 let g = CosineRows.dot(guide[0], i, guide[1], i)
@@ -103,6 +108,8 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
             for (k, block) in blocks.enumerated() {
                 let scores = Matrix.product(leftRows[block.left], model[block.right].rows, transposeB: true, alpha: inverseTemperature)
                 let guideScores = Matrix.product(guideLeft[block.left], guide[block.right], transposeB: true)
+                meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, scores, guideScores],
+                             otherBytes: ScratchMeter.bytes(tuples))
                 for local in 0..<n {
                     let i = range.lowerBound + local, threshold = thresholds[local]
                     for j in 0..<b {
@@ -114,6 +121,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                 }
             }
             let ce = CrossEntropy.evaluate(logits: logits, targets: Array(range), meanOver: b)
+            meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, ce.gradient], otherBytes: ScratchMeter.bytes(tuples))
             value += ce.rowLosses.reduce(0, +) / T(b)
             for local in 0..<n {
                 let i = range.lowerBound + local
@@ -144,6 +152,8 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                 }
                 let dLeft = Matrix.product(g, model[block.right].rows, alpha: inverseTemperature)
                 let dRight = Matrix.product(g, transposeA: true, leftRows[block.left], alpha: inverseTemperature)
+                meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, ce.gradient, g, dLeft, dRight],
+                             otherBytes: ScratchMeter.bytes(tuples))
                 let d = gradients[block.left].cols
                 for local in 0..<n {
                     for c in 0..<d { gradients[block.left][range.lowerBound + local, c] += dLeft[local, c] }
@@ -152,8 +162,11 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
             }
         }
         let columnGradients = zip(gradients, model).map { CosineRows.backward($0, $1) }
-        return LossResult(value: value, columnGradients: columnGradients,
-                          mining: MiningReport(kind: .ranking, tuples: tuples, counts: counts))
+        meter.sample(model.map(\.rows) + guide + gradients + columnGradients, otherBytes: ScratchMeter.bytes(tuples))
+        var result = LossResult(value: value, columnGradients: columnGradients,
+                                mining: MiningReport(kind: .ranking, tuples: tuples, counts: counts))
+        result.scratch = ScratchUse(peakBytes: meter.peakBytes, miniBatches: miniBatches)
+        return result
     }
 
     /// A document candidate's index in MultipleNegativesRankingLoss's numbering (positives,
