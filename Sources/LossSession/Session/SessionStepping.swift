@@ -91,6 +91,7 @@ extension Session {
         var record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
                                 groupNorms: update.groupNorms, learningRate: update.learningRate, counts: result.mining.counts,
                                 health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
+        record.scratch = result.scratch
         let fallbacks = result.mining.tuples.filter(\.fallback).count
         if fallbacks > 0 || result.mining.hasFallbackRule { record.extras.append(("fallbacks", Double(fallbacks))) }
         history.append(record)

@@ -16,6 +16,8 @@ public struct StepRecord: Sendable, Equatable {
     public var extras: [(String, Double)] = []
     /// How many warnings the step raised (see Session.warnings).
     public var warningCount = 0
+    /// What the loss held at its fullest and in how many mini-batches (the losses that measure it).
+    public var scratch: ScratchUse?
 
     public init(step: Int, loss: Double, gradientNorm: Double, groupNorms: [String: Double], learningRate: Double,
                 counts: MiningCounts, health: EmbeddingHealth) {
@@ -31,7 +33,7 @@ public struct StepRecord: Sendable, Equatable {
     public static func == (a: StepRecord, b: StepRecord) -> Bool {
         a.step == b.step && a.loss == b.loss && a.gradientNorm == b.gradientNorm && a.groupNorms == b.groupNorms
             && a.learningRate == b.learningRate && a.counts == b.counts && a.health == b.health
-            && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1) && a.warningCount == b.warningCount
+            && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1) && a.warningCount == b.warningCount && a.scratch == b.scratch
     }
 
     /// Share of the used tuples with a non-zero term.
@@ -48,7 +50,7 @@ public struct StepRecord: Sendable, Equatable {
             ("semi_hard_fraction", Double(counts.semiHard) / census), ("easy_fraction", Double(counts.easy) / census),
             ("mean_norm", health.meanNorm), ("mean_cosine", health.meanCosine), ("mean_distance", health.meanDistance),
             ("alignment", health.alignment), ("uniformity", health.uniformity), ("warnings", Double(warningCount)),
-        ] + extras
+        ] + (scratch.map { [("loss_memory", Double($0.peakBytes)), ("mini_batches", Double($0.miniBatches))] } ?? []) + extras
     }
 }
 
