@@ -1,5 +1,7 @@
 /// What a loss's computation held at once: the bytes of the buffers alive at its fullest
-/// points, read from the buffers themselves (their allocated capacity), never from a formula.
+/// points, read from the buffers themselves (their element counts; malloc's few bytes of
+/// rounding, which vary with the heap's state, are left out so that a run gives the same
+/// number every time), never from a formula.
 /// The caller's inputs are not counted; a buffer shared by two matrices counts once.
 public struct ScratchUse: Sendable, Equatable {
     /// The largest sum of the loss's own buffers at one of its samples.
@@ -35,14 +37,14 @@ final class ScratchMeter {
         var bytes = otherBytes
         for case let matrix? in matrices {
             guard let base = Self.base(matrix), seen.insert(base).inserted else { continue }
-            bytes += matrix.values.capacity * MemoryLayout<T>.stride
+            bytes += matrix.values.count * MemoryLayout<T>.stride
         }
         peakBytes = max(peakBytes, bytes)
         probe?(bytes)
     }
 
-    /// The bytes of an array's allocation.
-    static func bytes<E>(_ array: [E]) -> Int { array.capacity * MemoryLayout<E>.stride }
+    /// The bytes of `count` elements of an array reserved for them.
+    static func bytes<E>(_: E.Type, _ count: Int) -> Int { count * MemoryLayout<E>.stride }
 
     private static func base<T: Scalar>(_ matrix: Matrix<T>) -> UnsafeRawPointer? {
         matrix.values.withUnsafeBufferPointer { $0.baseAddress.map { UnsafeRawPointer($0) } }

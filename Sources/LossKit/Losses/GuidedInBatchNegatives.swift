@@ -90,6 +90,8 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
         var value: T = 0
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: 0, used: b)
+        tuples.reserveCapacity(b)
+        let reportBytes = ScratchMeter.bytes(MinedTuple.self, b)
 
         for start in stride(from: 0, to: b, by: max(chunk, 1)) {
             let range = start..<min(start + max(chunk, 1), b)
@@ -109,7 +111,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                 let scores = Matrix.product(leftRows[block.left], model[block.right].rows, transposeB: true, alpha: inverseTemperature)
                 let guideScores = Matrix.product(guideLeft[block.left], guide[block.right], transposeB: true)
                 meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, scores, guideScores],
-                             otherBytes: ScratchMeter.bytes(tuples))
+                             otherBytes: reportBytes)
                 for local in 0..<n {
                     let i = range.lowerBound + local, threshold = thresholds[local]
                     for j in 0..<b {
@@ -121,7 +123,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                 }
             }
             let ce = CrossEntropy.evaluate(logits: logits, targets: Array(range), meanOver: b)
-            meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, ce.gradient], otherBytes: ScratchMeter.bytes(tuples))
+            meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, ce.gradient], otherBytes: reportBytes)
             value += ce.rowLosses.reduce(0, +) / T(b)
             for local in 0..<n {
                 let i = range.lowerBound + local
@@ -153,7 +155,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                 let dLeft = Matrix.product(g, model[block.right].rows, alpha: inverseTemperature)
                 let dRight = Matrix.product(g, transposeA: true, leftRows[block.left], alpha: inverseTemperature)
                 meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, ce.gradient, g, dLeft, dRight],
-                             otherBytes: ScratchMeter.bytes(tuples))
+                             otherBytes: reportBytes)
                 let d = gradients[block.left].cols
                 for local in 0..<n {
                     for c in 0..<d { gradients[block.left][range.lowerBound + local, c] += dLeft[local, c] }
@@ -162,7 +164,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
             }
         }
         let columnGradients = zip(gradients, model).map { CosineRows.backward($0, $1) }
-        meter.sample(model.map(\.rows) + guide + gradients + columnGradients, otherBytes: ScratchMeter.bytes(tuples))
+        meter.sample(model.map(\.rows) + guide + gradients + columnGradients, otherBytes: reportBytes)
         var result = LossResult(value: value, columnGradients: columnGradients,
                                 mining: MiningReport(kind: .ranking, tuples: tuples, counts: counts))
         result.scratch = ScratchUse(peakBytes: meter.peakBytes, miniBatches: miniBatches)

@@ -184,6 +184,10 @@ public struct InBatchRanking: Sendable, Equatable {
         // A cached loss exists not to hold the batch's scores at once; the report would.
         let keepScores = whole && b * width <= MiningReport.scoreLimit
         let penaltyScale = T(hardness != nil ? hardnessStrength : 0)
+        // Reserved at once, so the report's arrays are allocated once, at a known size.
+        tuples.reserveCapacity(b)
+        if keepScores { reportScores.reserveCapacity(b * width) }
+        let reportBytes = ScratchMeter.bytes(MinedTuple.self, b) + ScratchMeter.bytes(Double.self, keepScores ? b * width : 0)
 
         for start in stride(from: 0, to: b, by: max(chunk, 1)) {
             let range = start..<min(start + max(chunk, 1), b)
@@ -226,7 +230,7 @@ public struct InBatchRanking: Sendable, Equatable {
                 let logits = blocks.count == 1 ? qd : Self.joined(blocks)
                 ranked = CrossEntropy.evaluate(logits: logits, targets: targets, rankTargets: blocks.count == 1, meanOver: b)
                 meter.sample([q.input, q.rows, docs.input, docs.rows, queries, ownPositives, qd, qq, dq, dd, logits, ranked.gradient, dQ, dD],
-                             otherBytes: ScratchMeter.bytes(reportScores) + ScratchMeter.bytes(tuples))
+                             otherBytes: reportBytes)
                 rowLosses = ranked.rowLosses
                 value += ranked.rowLosses.reduce(0, +) / T(b)
                 var parts = blocks.count == 1 ? [ranked.gradient] : Self.split(ranked.gradient, widths: blocks.map(\.cols))
@@ -249,7 +253,7 @@ public struct InBatchRanking: Sendable, Equatable {
             }
             // The fullest point of a mini-batch: its blocks, their softmax gradient and its parts.
             meter.sample([q.input, q.rows, docs.input, docs.rows, queries, ownPositives, qd, qq, dq, dd, ranked.gradient, gQD, gQQ, gDQ, gDD, dQ, dD],
-                         otherBytes: ScratchMeter.bytes(reportScores) + ScratchMeter.bytes(tuples))
+                         otherBytes: reportBytes)
             appendTuples(&tuples, &counts, qd: qd, ranked: ranked, rowLosses: rowLosses, rows: range, b: b, alpha: alpha,
                          strength: penaltyScale)
 
@@ -261,7 +265,7 @@ public struct InBatchRanking: Sendable, Equatable {
             let fromQD = similarity.backward(gQD, queries, docs.rows, alpha: alpha)
             meter.sample([q.input, q.rows, docs.input, docs.rows, queries, ownPositives, qd, qq, dq, dd, ranked.gradient, gQD, gQQ, gDQ, gDD,
                           fromQD.x, fromQD.y, dQ, dD],
-                         otherBytes: ScratchMeter.bytes(reportScores) + ScratchMeter.bytes(tuples))
+                         otherBytes: reportBytes)
             Self.add(fromQD.x, into: &dQ, rows: b, atRow: start)
             Self.add(fromQD.y, into: &dD, rows: width, atRow: 0)
             if let g = gQQ {
@@ -282,7 +286,7 @@ public struct InBatchRanking: Sendable, Equatable {
         }
 
         let gradientQ = similarity.finish(dQ!, q), gradientD = similarity.finish(dD!, docs)
-        meter.sample([q.input, q.rows, docs.input, docs.rows, dQ, dD, gradientQ, gradientD], otherBytes: ScratchMeter.bytes(reportScores) + ScratchMeter.bytes(tuples))
+        meter.sample([q.input, q.rows, docs.input, docs.rows, dQ, dD, gradientQ, gradientD], otherBytes: reportBytes)
         var report = MiningReport(kind: .ranking, tuples: tuples, counts: counts)
         if keepScores {
             report.scores = reportScores
@@ -290,7 +294,7 @@ public struct InBatchRanking: Sendable, Equatable {
         }
         let documentGradients = documentColumns.count == 1 ? [gradientD] : gradientD.splitRows(documentColumns.map(\.rows))
         meter.sample([q.input, q.rows, docs.input, docs.rows, dQ, dD, gradientQ, gradientD] + documentGradients,
-                     otherBytes: ScratchMeter.bytes(reportScores) + ScratchMeter.bytes(tuples))
+                     otherBytes: reportBytes)
         var result = LossResult(value: value, columnGradients: [gradientQ] + documentGradients, mining: report)
         result.scratch = ScratchUse(peakBytes: meter.peakBytes, miniBatches: miniBatches)
         return result
