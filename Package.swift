@@ -34,7 +34,9 @@ let package = Package(
                 "LossKit", "LossData", "LossSession", "CursesTerminal", "TerminalKit", "Explorer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "LossKitTests", dependencies: ["LossKit", "LossData", "LossSession"]),
+        // Test-only: glibc's heap statistics (malloc.h is not in Swift's Glibc module).
+        .target(name: "HeapProbe", path: "Tests/HeapProbe"),
+        .testTarget(name: "LossKitTests", dependencies: ["LossKit", "LossData", "LossSession", "HeapProbe"]),
         .testTarget(name: "LossDataTests", dependencies: ["LossData", "LossKit"], exclude: ["Data"]),
         .testTarget(name: "LossSessionTests", dependencies: ["LossSession", "LossData", "LossKit"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"], exclude: ["Tools"]),

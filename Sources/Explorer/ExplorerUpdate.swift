@@ -237,7 +237,7 @@ extension ExplorerModel {
                 return []
             }
             guard snapshot.batch?.mining.scores != nil else {
-                note = "the batch is too large to keep its scores (at most \(MiningReport.scoreLimit) anchor-candidate pairs)"
+                note = "the batch's scores were not kept (a cached loss never holds them all; the others keep at most \(MiningReport.scoreLimit) anchor-candidate pairs)"
                 return []
             }
             overlay = .inspector

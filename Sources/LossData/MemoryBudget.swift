@@ -30,13 +30,15 @@ public enum MemoryBudget {
     }
 
     /// nil when `bytesFor(value)` fits the budget. `bytesFor` must not shrink as its argument grows.
-    public static func overrun(_ value: Int, bytesFor: (Int) -> Double) -> Overrun? {
+    /// `limit`: a smaller budget the user set, else the machine's.
+    public static func overrun(_ value: Int, limit: Double? = nil, bytesFor: (Int) -> Double) -> Overrun? {
+        let budget = min(limit ?? bytes, bytes)
         let needed = bytesFor(value)
-        guard needed > bytes else { return nil }
+        guard needed > budget else { return nil }
         var (low, high) = (0, value)
         while high - low > 1 {
             let middle = low + (high - low) / 2
-            if bytesFor(middle) <= bytes { low = middle } else { high = middle }
+            if bytesFor(middle) <= budget { low = middle } else { high = middle }
         }
         return Overrun(needed: needed, largest: low)
     }
@@ -47,9 +49,12 @@ public enum MemoryBudget {
     /// nil when `bytesFor(value)` fits the budget; otherwise one line naming `parameter`, its
     /// value, what it would take and the largest value that fits. `what` says what the memory
     /// is for.
-    public static func refusal(_ parameter: String, _ value: Int, what: String, bytesFor: (Int) -> Double) -> String? {
-        guard let overrun = overrun(value, bytesFor: bytesFor) else { return nil }
+    /// `limit` and `limitName`: a smaller budget the user set and the setting that set it.
+    public static func refusal(_ parameter: String, _ value: Int, what: String, limit: Double? = nil, limitName: String = "",
+                               bytesFor: (Int) -> Double) -> String? {
+        guard let overrun = overrun(value, limit: limit, bytesFor: bytesFor) else { return nil }
         let largest = overrun.largest >= 1 ? "at most \(overrun.largest) fits" : "not even 1 fits"
-        return "\(parameter)=\(value) is too large: \(what) would take \(LossMemory.describe(overrun.needed)), \(limitText); here \(largest)"
+        let over = limit.map { $0 < bytes ? "over \(limitName)=\(LossMemory.describe($0))" : limitText } ?? limitText
+        return "\(parameter)=\(value) is too large: \(what) would take \(LossMemory.describe(overrun.needed)), \(over); here \(largest)"
     }
 }

@@ -61,6 +61,9 @@ public struct LossResult<T: Scalar>: Sendable {
     /// What the loss chose that the numbers do not show (the dimensions MatryoshkaLoss sampled),
     /// in words, for `eval`'s notes.
     public var notes: [String] = []
+    /// What the computation held at its fullest and in how many mini-batches, for the losses
+    /// that measure it (the in-batch ranking and guided families, cached or not).
+    public var scratch: ScratchUse?
 
     public init(value: T, columnGradients: [Matrix<T>], parameterGradients: [String: Matrix<T>] = [:],
                 mining: MiningReport) {

@@ -7,6 +7,11 @@ public enum LossMemory {
     /// matrices); also the largest useful MegaBatchMarginLoss mini_batch_size.
     public static let largestBatch = 16_384
 
+    /// Copies of the batch's rows a loss may hold beside its `scratchBytes`: the in-batch
+    /// ranking losses hold up to five of their documents (stacked, prepared, the accumulated
+    /// and the final gradient, and the final gradient split per column).
+    public static let rowCopies = 5
+
     /// Bytes as a person reads them: "72.0 GB", "512.0 MB", "more than 1000 PB".
     public static func describe(_ bytes: Double) -> String {
         let units = ["bytes", "KB", "MB", "GB", "TB", "PB"]

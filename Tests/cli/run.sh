@@ -47,6 +47,8 @@ check "gist without a guide" 2 "$bin" eval --loss GISTEmbedLoss --embeddings "$w
 contains "gist without a guide message" "$work/err" "needs --guide for every --embeddings column"
 check "guide for a loss without one" 2 "$bin" eval --loss MultipleNegativesRankingLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --guide "$work/a.npy"
 contains "guide refused message" "$work/err" "takes no --guide"
+check "gist with a guide of another row count" 2 "$bin" eval --loss GISTEmbedLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy" --guide "$work/a.npy" --guide "$work/items.npy"
+contains "guide row count message" "$work/err" "items.npy: the guide has 12 rows but $work/b.npy has 6; give one guide row per embedding row"
 check "gor prints its terms" 0 "$bin" eval --loss GlobalOrthogonalRegularizationLoss --embeddings "$work/a.npy" --embeddings "$work/b.npy"
 matches "gor terms" "$work/out" '"terms": {"gor_mean": [-0-9.e]*, "gor_second_moment": '
 check "gor without terms" 2 "$bin" eval --loss GlobalOrthogonalRegularizationLoss --set mean_weight=none --set second_moment_weight=0 --embeddings "$work/a.npy"

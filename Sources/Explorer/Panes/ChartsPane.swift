@@ -150,11 +150,20 @@ enum ChartsPane {
                 lossSeries.append(LineChart.Series(name: "duel held-out", points: rivalHeldOut, style: Style(.brightGreen)))
             }
         }
+        let notes = [memoryNote(history.last), heldOutNote].compactMap { $0 }
         draw(title: model.logLoss ? "loss (log)" : "loss", series: lossSeries, values: losses, model: model, into: &buffer, in: halves[0],
-             note: heldOutNote, logScale: model.logLoss)
+             note: notes.isEmpty ? nil : notes.joined(separator: " · "), logScale: model.logLoss)
         let norms = history.map(\.gradientNorm)
         let gradientSeries = [LineChart.Series(name: "|grad|", points: zip(steps, norms).map { ($0, $1) }, style: Style(.yellow))]
         draw(title: "|grad|", series: gradientSeries, values: norms, model: model, into: &buffer, in: halves[1])
+    }
+
+    /// What the last step's loss held at its fullest and in how many mini-batches, for the
+    /// losses that measure it: a cached loss's curve is its plain loss's, at this memory.
+    static func memoryNote(_ record: StepRecord?) -> String? {
+        guard let scratch = record?.scratch else { return nil }
+        let batches = scratch.miniBatches == 1 ? "1 mini-batch" : "\(scratch.miniBatches) mini-batches"
+        return "held \(LossMemory.describe(Double(scratch.peakBytes)))/step in \(batches)"
     }
 
     static func draw(title: String, series: [LineChart.Series], values: [Double], model: ExplorerModel,

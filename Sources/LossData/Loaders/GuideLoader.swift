@@ -1,23 +1,139 @@
 import LossKit
 
-/// A guide model's embedding of every item (`load ... guide=FILE`): a 2-D .npy with one row
-/// per item, in the items' order, for the losses that filter false negatives with a guide
-/// (GISTEmbedLoss). Its dimension may differ from the items'.
+/// A guide model's embedding of every item (`load ... guide=FILE [guide_key=NAME]`), for the
+/// losses that filter false negatives with a guide (GISTEmbedLoss). Three forms:
+/// - a 2-D `.npy`, one row per item in the items' order;
+/// - an array of an `.npz` archive, the same shape; `guide_key` names it (optional when the
+///   archive holds one array);
+/// - a JSON Lines file with one record per example, in the data's order (often the data file
+///   itself), whose field `guide_key` (default `guide`) holds one vector per text of the
+///   example, `[[...], [...]]`, or a single vector when the example has one text. A text that
+///   occurs in several examples is one item, so its vectors must agree.
+/// The guide's dimension may differ from the items'.
 public enum GuideLoader {
-    public static func load(path: String, itemCount: Int) throws -> Matrix<Float> {
-        guard path.lowercased().hasSuffix(".npy") else {
-            throw DataError.file(path, "a guide is a .npy file with one row per item (rows x dimension)")
+    public static let defaultField = "guide"
+
+    /// `itemCount`: the data's items; `examples`: its examples as its file listed them (before
+    /// any conversion), each naming its items by column: the JSONL form maps its records through them.
+    public static func load(path: String, key: String?, itemCount: Int, examples: [[Int]]) throws -> Matrix<Float> {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") {
+            let guide = try fromRecords(path: path, field: key ?? defaultField, examples: examples)
+            try checkRows(guide.rows, itemCount: itemCount, path: path)
+            return guide
         }
-        let array = try NumpyFile.read(path: path)
+        let array: NumpyArray
+        if lower.hasSuffix(".npy") {
+            if let key { throw DataError.file(path, "guide_key=\(key) names an .npz array or a JSONL field, but the guide is an .npy file") }
+            array = try NumpyFile.read(path: path)
+        } else if lower.hasSuffix(".npz") {
+            array = try archiveArray(path: path, key: key)
+        } else {
+            throw DataError.file(path, "a guide is a .npy file, an .npz array (guide_key=NAME) or a JSONL field (guide_key=FIELD), with one row per item")
+        }
         guard array.rank == 2 else {
             throw DataError.file(path, "a guide must be 2-D (one row per item), got shape \(array.shape)")
         }
-        guard array.shape[0] == itemCount else {
-            throw DataError.file(path, "the guide has \(array.shape[0]) rows but the data has \(itemCount) items; give one guide row per item, in the items' order")
-        }
+        try checkRows(array.shape[0], itemCount: itemCount, path: path)
         if let bad = array.firstNonFinite() {
-            throw DataError.file(path, "non-finite value (NaN or inf) at row \(bad.row), column \(bad.col)")
+            throw DataError.file(path, "non-finite value (NaN or inf) in the guide at row \(bad.row), column \(bad.col)")
         }
         return try array.matrix(Float.self)
+    }
+
+    private static func checkRows(_ rows: Int, itemCount: Int, path: String) throws {
+        guard rows == itemCount else {
+            throw DataError.file(path, "the guide has \(rows) rows but the data has \(itemCount) items; give one guide row per item, in the items' order")
+        }
+    }
+
+    private static func archiveArray(path: String, key: String?) throws -> NumpyArray {
+        let arrays = try NumpyArchive.read(path: path)
+        let names = arrays.keys.sorted()
+        if let key {
+            guard let array = arrays[key] else {
+                throw DataError.file(path, "the archive has no array '\(key)'; it has \(names.map { "'\($0)'" }.joined(separator: ", "))")
+            }
+            return array
+        }
+        guard names.count == 1, let only = arrays[names[0]] else {
+            throw DataError.file(path, "the archive holds \(names.count) arrays (\(names.map { "'\($0)'" }.joined(separator: ", "))); name the guide with guide_key=NAME")
+        }
+        return only
+    }
+
+    private static func fromRecords(path: String, field: String, examples: [[Int]]) throws -> Matrix<Float> {
+        let itemCount = (examples.joined().max() ?? -1) + 1
+        let reader = try TextLineReader(path: path, kind: "JSON Lines text")
+        var rows = [[Float]?](repeating: nil, count: itemCount)
+        var firstLine = [Int](repeating: 0, count: itemCount)
+        var dimension = 0
+        var records = 0
+        while let line = try reader.next() {
+            if line.isBlank { continue }
+            let at = "line \(line.number)"
+            let value: JSONValue
+            do { value = try JSONLineParser.parse(line.bytes) } catch {
+                throw DataError.file(path, "\(at), column \(error.column): \(error.reason)")
+            }
+            guard case .object(let object) = value else { throw DataError.file(path, "\(at) holds \(value.typeName), expected an object {...}") }
+            records += 1
+            guard records <= examples.count else { continue }  // counted, refused below with both numbers
+            let example = examples[records - 1]
+            guard let entry = object[field] else {
+                throw DataError.file(path, "\(at) has no field \"\(field)\" (the guide's vectors; guide_key=FIELD names another)")
+            }
+            let vectors = try Self.vectors(entry, texts: example.count, field: field, at: at, path: path)
+            for (item, vector) in zip(example, vectors) {
+                if dimension == 0 { dimension = vector.count }
+                guard vector.count == dimension else {
+                    throw DataError.file(path, "\(at): a guide vector has \(vector.count) values, the first has \(dimension)")
+                }
+                if let earlier = rows[item] {
+                    if earlier != vector {
+                        throw DataError.file(path, "\(at) gives a text a different guide vector than line \(firstLine[item]) (one text is one item, with one guide row)")
+                    }
+                } else {
+                    rows[item] = vector
+                    firstLine[item] = line.number
+                }
+            }
+        }
+        guard records == examples.count else {
+            throw DataError.file(path, "the guide has \(records) records but the data has \(examples.count) examples; give one guide record per example, in the data's order")
+        }
+        let missing = rows.filter { $0 == nil }.count
+        guard missing == 0 else {
+            throw DataError.file(path, "\(missing) item\(missing == 1 ? " has" : "s have") no guide vector (no record names them)")
+        }
+        return Matrix(rows: itemCount, cols: dimension, values: rows.flatMap { $0! })
+    }
+
+    /// One vector per text: `[[...], ...]`, or `[...]` when the example has one text.
+    private static func vectors(_ value: JSONValue, texts: Int, field: String, at: String, path: String) throws -> [[Float]] {
+        guard case .array(let elements) = value, !elements.isEmpty else {
+            throw DataError.file(path, "\(at): \"\(field)\" must be an array of \(texts) vector\(texts == 1 ? "" : "s") (one per text)")
+        }
+        if texts == 1, case .number = elements[0] { return [try numbers(elements, field: field, at: at, path: path)] }
+        guard elements.count == texts else {
+            throw DataError.file(path, "\(at): \"\(field)\" has \(elements.count) vectors for the example's \(texts) texts")
+        }
+        return try elements.enumerated().map { index, element in
+            guard case .array(let numbers) = element, !numbers.isEmpty else {
+                throw DataError.file(path, "\(at): \"\(field)\"[\(index)] is \(element.typeName), expected an array of numbers")
+            }
+            return try Self.numbers(numbers, field: "\(field)[\(index)]", at: at, path: path)
+        }
+    }
+
+    private static func numbers(_ elements: [JSONValue], field: String, at: String, path: String) throws -> [Float] {
+        try elements.enumerated().map { index, element in
+            guard case .number(let number, let text) = element else {
+                throw DataError.file(path, "\(at): element \(index) of \"\(field)\" is \(element.typeName), expected a number")
+            }
+            let float = Float(number)
+            guard float.isFinite else { throw DataError.file(path, "\(at): element \(index) of \"\(field)\" is \(text), not a finite float32") }
+            return float
+        }
     }
 }

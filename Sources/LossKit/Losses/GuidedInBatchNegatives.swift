@@ -70,7 +70,11 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
         }
     }
 
-    func compute<T: Scalar>(_ batch: LossBatch<T>, chunk: Int) -> LossResult<T> {
+    /// `meter` counts what the computation holds at its fullest points.
+    func compute<T: Scalar>(_ batch: LossBatch<T>, chunk: Int, meter: ScratchMeter = ScratchMeter()) -> LossResult<T> {
+        meter.exclude(batch.columns)
+        meter.exclude(batch.guides)
+        var miniBatches = 0
         let columns = batch.columns.count
         let b = batch.columns[0].rows
         let model = batch.columns.map { CosineRows.forward($0) }
@@ -90,10 +94,13 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
         var maskedCount = 0
         var masked: [MaskedCandidate] = []
         var unopposed: [Int] = []
+        tuples.reserveCapacity(b)
+        let reportBytes = ScratchMeter.bytes(MinedTuple.self, b)
 
         for start in stride(from: 0, to: b, by: max(chunk, 1)) {
             let range = start..<min(start + max(chunk, 1), b)
             let n = range.count
+            miniBatches += 1
             let leftRows = [0, 1].map { model[$0].rows.rows(range) }
             let positiveGuides = range.map { CosineRows.dot(guide[0], $0, guide[1], $0) }
             let thresholds = positiveGuides.map { g -> T in
@@ -107,6 +114,8 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
             for (k, block) in blocks.enumerated() {
                 let scores = Matrix.product(leftRows[block.left], model[block.right].rows, transposeB: true, alpha: inverseTemperature)
                 let guideScores = Matrix.product(guideLeft[block.left], guide[block.right], transposeB: true)
+                meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, scores, guideScores],
+                             otherBytes: reportBytes)
                 for local in 0..<n {
                     let i = range.lowerBound + local, threshold = thresholds[local]
                     for j in 0..<b {
@@ -127,6 +136,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                 }
             }
             let ce = CrossEntropy.evaluate(logits: logits, targets: Array(range), meanOver: b)
+            meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, ce.gradient], otherBytes: reportBytes)
             value += ce.rowLosses.reduce(0, +) / T(b)
             for local in 0..<n {
                 let i = range.lowerBound + local
@@ -158,6 +168,8 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
                 }
                 let dLeft = Matrix.product(g, model[block.right].rows, alpha: inverseTemperature)
                 let dRight = Matrix.product(g, transposeA: true, leftRows[block.left], alpha: inverseTemperature)
+                meter.sample(model.map(\.rows) + guide + gradients + leftRows + guideLeft + [logits, ce.gradient, g, dLeft, dRight],
+                             otherBytes: reportBytes)
                 let d = gradients[block.left].cols
                 for local in 0..<n {
                     for c in 0..<d { gradients[block.left][range.lowerBound + local, c] += dLeft[local, c] }
@@ -166,6 +178,7 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
             }
         }
         let columnGradients = zip(gradients, model).map { CosineRows.backward($0, $1) }
+        meter.sample(model.map(\.rows) + guide + gradients + columnGradients, otherBytes: reportBytes)
         var report = MiningReport(kind: .ranking, tuples: tuples, counts: counts)
         if batch.explain {
             report.namedCounts = [NamedCount("masked", Double(maskedCount))]
@@ -173,7 +186,9 @@ public struct GuidedInBatchNegatives: Sendable, Equatable {
             report.masked = masked.sorted { $0.anchor < $1.anchor }
             report.unopposed = unopposed
         }
-        return LossResult(value: value, columnGradients: columnGradients, mining: report)
+        var result = LossResult(value: value, columnGradients: columnGradients, mining: report)
+        result.scratch = ScratchUse(peakBytes: meter.peakBytes, miniBatches: miniBatches)
+        return result
     }
 
     /// A document candidate's index in MultipleNegativesRankingLoss's numbering (positives,

@@ -147,21 +147,30 @@ public struct InBatchRanking: Sendable, Equatable {
     // MARK: - Memory
 
     /// Logits of every block, their softmax gradient and one copy while they are split or
-    /// joined, for `chunk` query rows at a time.
+    /// joined, for `chunk` query rows at a time; and the report: a tuple per row, and the
+    /// query-document scores of a small batch computed whole (in Double, at most
+    /// `MiningReport.scoreLimit`).
+    /// The copies of the rows (prepared, accumulated and final gradients) are the
+    /// `LossMemory.rowCopies` the session adds.
     func scratchBytes(rows: Int, chunk: Int, columns: Int, scalarBytes: Int) -> Double {
         let b = Double(rows), documents = b * Double(max(columns - 1, 1))
         var width = documents
         if directions.contains(.queryToQuery) { width += b }
         if directions.contains(.docToQuery) { width += b }
         if directions.contains(.docToDoc) { width += documents }
-        return 3 * Double(min(chunk, rows)) * width * Double(scalarBytes)
+        let report = (chunk >= rows && b * documents <= Double(MiningReport.scoreLimit) ? b * documents * 8 : 0)
+            + 2 * b * Double(MemoryLayout<MinedTuple>.stride)
+        return 3 * Double(min(chunk, rows)) * width * Double(scalarBytes) + report
     }
 
     // MARK: - Forward and backward
 
     /// Value, gradients and the ranking report, computed over `chunk` query rows at a time
-    /// (the whole batch when `chunk` ≥ its rows); the result does not depend on `chunk` beyond rounding.
-    func compute<T: Scalar>(_ batch: LossBatch<T>, chunk: Int) -> LossResult<T> {
+    /// (the whole batch when `chunk` ≥ its rows); the result does not depend on `chunk` beyond
+    /// rounding. `meter` counts what the computation holds at its fullest points.
+    func compute<T: Scalar>(_ batch: LossBatch<T>, chunk: Int, meter: ScratchMeter = ScratchMeter()) -> LossResult<T> {
+        meter.exclude(batch.columns)
+        var miniBatches = 0
         let documentColumns = Array(batch.columns.dropFirst())
         let q = similarity.prepare(batch.columns[0])
         let docs = similarity.prepare(documentColumns.count == 1 ? documentColumns[0] : Matrix.vstack(documentColumns))
@@ -174,16 +183,22 @@ public struct InBatchRanking: Sendable, Equatable {
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: b * max(width - 1, 0), used: b)
         var reportScores: [Double] = []
-        let keepScores = b * width <= MiningReport.scoreLimit
+        // A cached loss exists not to hold the batch's scores at once; the report would.
+        let keepScores = whole && b * width <= MiningReport.scoreLimit
         let penaltyScale = T(hardness != nil ? hardnessStrength : 0)
         // For the views: each direction's part of the value, and the hardness weights.
         let explainParts = batch.explain && directions.count > 1
         var partValues = [Direction: Double]()
         var weights = batch.explain && keepScores && penaltyScale > 0 ? CandidateWeights() : nil
+        // Reserved at once, so the report's arrays are allocated once, at a known size.
+        tuples.reserveCapacity(b)
+        if keepScores { reportScores.reserveCapacity(b * width) }
+        let reportBytes = ScratchMeter.bytes(MinedTuple.self, b) + ScratchMeter.bytes(Double.self, keepScores ? b * width : 0)
 
         for start in stride(from: 0, to: b, by: max(chunk, 1)) {
             let range = start..<min(start + max(chunk, 1), b)
             let n = range.count
+            miniBatches += 1
             let queries = whole ? q.rows : q.rows.rows(range)
             let ownPositives = needsPositives ? docs.rows.rows(range) : docs.rows
 
@@ -220,6 +235,8 @@ public struct InBatchRanking: Sendable, Equatable {
                 let blocks = [qd] + [qq, dq, dd].compactMap { $0 }
                 let logits = blocks.count == 1 ? qd : Self.joined(blocks)
                 ranked = CrossEntropy.evaluate(logits: logits, targets: targets, rankTargets: blocks.count == 1, meanOver: b)
+                meter.sample([q.input, q.rows, docs.input, docs.rows, queries, ownPositives, qd, qq, dq, dd, logits, ranked.gradient, dQ, dD],
+                             otherBytes: reportBytes)
                 rowLosses = ranked.rowLosses
                 value += ranked.rowLosses.reduce(0, +) / T(b)
                 var parts = blocks.count == 1 ? [ranked.gradient] : Self.split(ranked.gradient, widths: blocks.map(\.cols))
@@ -242,6 +259,9 @@ public struct InBatchRanking: Sendable, Equatable {
                     gDQ = reverse.gradient
                 }
             }
+            // The fullest point of a mini-batch: its blocks, their softmax gradient and its parts.
+            meter.sample([q.input, q.rows, docs.input, docs.rows, queries, ownPositives, qd, qq, dq, dd, ranked.gradient, gQD, gQQ, gDQ, gDD, dQ, dD],
+                         otherBytes: reportBytes)
             appendTuples(&tuples, &counts, qd: qd, ranked: ranked, rowLosses: rowLosses, rows: range, b: b, alpha: alpha,
                          strength: penaltyScale)
             if explainParts && partition == .joint {
@@ -266,6 +286,9 @@ public struct InBatchRanking: Sendable, Equatable {
                 gDQ = nil
             }
             let fromQD = similarity.backward(gQD, queries, docs.rows, alpha: alpha)
+            meter.sample([q.input, q.rows, docs.input, docs.rows, queries, ownPositives, qd, qq, dq, dd, ranked.gradient, gQD, gQQ, gDQ, gDD,
+                          fromQD.x, fromQD.y, dQ, dD],
+                         otherBytes: reportBytes)
             Self.add(fromQD.x, into: &dQ, rows: b, atRow: start)
             Self.add(fromQD.y, into: &dD, rows: width, atRow: 0)
             if let g = gQQ {
@@ -286,6 +309,7 @@ public struct InBatchRanking: Sendable, Equatable {
         }
 
         let gradientQ = similarity.finish(dQ!, q), gradientD = similarity.finish(dD!, docs)
+        meter.sample([q.input, q.rows, docs.input, docs.rows, dQ, dD, gradientQ, gradientD], otherBytes: reportBytes)
         var report = MiningReport(kind: .ranking, tuples: tuples, counts: counts)
         if keepScores {
             report.scores = reportScores
@@ -294,7 +318,11 @@ public struct InBatchRanking: Sendable, Equatable {
         if explainParts { report.parts = Direction.allCases.filter(directions.contains).map { NamedShare($0.rawValue, partValues[$0] ?? 0) } }
         report.weights = weights
         let documentGradients = documentColumns.count == 1 ? [gradientD] : gradientD.splitRows(documentColumns.map(\.rows))
-        return LossResult(value: value, columnGradients: [gradientQ] + documentGradients, mining: report)
+        meter.sample([q.input, q.rows, docs.input, docs.rows, dQ, dD, gradientQ, gradientD] + documentGradients,
+                     otherBytes: reportBytes)
+        var result = LossResult(value: value, columnGradients: [gradientQ] + documentGradients, mining: report)
+        result.scratch = ScratchUse(peakBytes: meter.peakBytes, miniBatches: miniBatches)
+        return result
     }
 
     /// Whether the hardness mode penalises query i's document j.

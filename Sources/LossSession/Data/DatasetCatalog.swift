@@ -82,6 +82,8 @@ public enum DatasetCatalog {
         }
         // What the loader read stays with the data through the transforms below.
         let notes = dataset.notes
+        // A JSONL guide names its rows by the examples as the file listed them.
+        let listedExamples = dataset.examples
 
         let noise = try reader.double("label_noise", default: 0, range: 0...1)
         if noise > 0 { dataset = try ToyDatasets.withLabelNoise(dataset, fraction: noise, seed: seed) }
@@ -108,8 +110,12 @@ public enum DatasetCatalog {
             default: throw CommandError("as must be one of \(conversions.joined(separator: ", ")), got '\(target)'")
             }
         }
+        let guideKey = reader.string("guide_key")
         if let guide = reader.string("guide") {
-            dataset.guide = try GuideLoader.load(path: guide.hasPrefix("/") ? guide : directory + "/" + guide, itemCount: dataset.itemCount)
+            let path = guide.hasPrefix("/") ? guide : directory + "/" + guide
+            dataset.guide = try GuideLoader.load(path: path, key: guideKey, itemCount: dataset.itemCount, examples: listedExamples)
+        } else if let guideKey {
+            throw CommandError("load \(source): guide_key=\(guideKey) names the array or field of a guide; give guide=FILE too")
         }
         try reader.finish()
         try dataset.validate()

@@ -56,9 +56,12 @@ public enum EvalJob {
             if request.guides.count != columns.count {
                 throw LossError("\(loss.className) needs --guide for every --embeddings column (\(columns.count)), got \(request.guides.count)")
             }
-            batch.guides = try request.guides.map { array -> Matrix<Double> in
+            batch.guides = try zip(request.guides, request.embeddings).map { array, column -> Matrix<Double> in
                 try requireFinite(array)
                 guard array.rank == 2 else { throw LossError("\(array.source): a guide must be 2-D (rows x dimension), got shape \(array.shape)") }
+                if array.shape[0] != column.shape.first {
+                    throw LossError("\(array.source): the guide has \(array.shape[0]) rows but \(column.source) has \(column.shape.first ?? 0); give one guide row per embedding row, in the same order")
+                }
                 return try array.matrix(Double.self)
             }
         } else if !request.guides.isEmpty {

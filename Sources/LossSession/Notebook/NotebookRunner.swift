@@ -57,8 +57,12 @@ public final class NotebookRunner {
     }
 
     /// The current value of a metric name: the last step's metrics, then the last held-out
-    /// evaluation, then the loss's numeric hyperparameters (margin, scale...).
-    public func metric(_ name: String) -> Double? {
+    /// evaluation, then the loss's numeric hyperparameters (margin, scale...). `duel_NAME` is
+    /// the duel's rival's.
+    public func metric(_ name: String) -> Double? { Self.metric(name, of: session) }
+
+    static func metric(_ name: String, of session: Session) -> Double? {
+        if name.hasPrefix("duel_") { return session.rival.flatMap { metric(String(name.dropFirst("duel_".count)), of: $0) } }
         if name.hasPrefix("heldout_") { return session.evaluations.last?.value(String(name.dropFirst("heldout_".count))) }
         if let value = session.history.last?.metrics.first(where: { $0.0 == name })?.1 { return value }
         if let value = session.evaluations.last?.value(name) { return value }

@@ -93,6 +93,9 @@ extension Session {
             throw CommandError("batch_size \(next.batchSize) is larger than the data (\(model.trainExamples.count) training examples)")
         }
         let structural = options.keys.contains { TrainingSettings.structuralNames.contains($0) }
+        if options["loss_memory_limit"] != nil, !structural, let dataset, let model {
+            try SizeBounds.checkLoss(nextLoss, dataset: dataset, settings: next, dimension: model.encoder.outputDimension)
+        }
         if structural, let dataset {
             try rebuild(dataset: dataset, loss: nextLoss, encoder: encoderChoice, settings: next, keepEncoder: true)
         } else if var current = model {

@@ -125,7 +125,7 @@ public enum SessionReport {
         let scale = session.loss.value(of: .scale).flatMap(Double.init) ?? 20
         guard let inspection = RankingInspection(batch: batch, anchor: worst.anchor, scale: scale,
                                                  cosine: session.loss.value(of: .metric)?.hasSuffix("dot_score") != true) else {
-            return "the last batch was too large to keep its scores (at most \(MiningReport.scoreLimit) anchor-candidate pairs)"
+            return "the last batch's scores were not kept (a cached loss never holds them all; the others keep at most \(MiningReport.scoreLimit) anchor-candidate pairs)"
         }
         return inspection.lines().joined(separator: "\n")
     }

@@ -107,6 +107,7 @@ extension Session {
                                 health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
         record.terms = result.terms.map { ($0.name, Double($0.value)) }
         record.targets = result.targets.map { ($0.name, Double($0.value), Double($0.target)) }
+        record.scratch = result.scratch
         let fallbacks = result.mining.tuples.filter(\.fallback).count
         if fallbacks > 0 || result.mining.hasFallbackRule { record.extras.append(("fallbacks", Double(fallbacks))) }
         record.extras += result.mining.namedCounts.map { ($0.name, $0.value) }

@@ -40,10 +40,13 @@ enum SizeBounds {
         }
         let columns = dataset.columnCount
         let rows = dataset.exampleCount
-        if let refusal = MemoryBudget.refusal("batch_size", settings.batchSize, what: "\(loss.className)'s working memory for a batch of \(columns) column\(columns == 1 ? "" : "s")", bytesFor: { batch in
+        if let refusal = MemoryBudget.refusal("batch_size", settings.batchSize, what: "\(loss.className)'s working memory for a batch of \(columns) column\(columns == 1 ? "" : "s")",
+                                              limit: settings.lossMemoryLimit, limitName: "loss_memory_limit", bytesFor: { batch in
             let n = min(batch, rows)
+            // The session's three copies of the rows (embeddings, their gradient, the stacked
+            // gradient) and the loss's own.
             return loss.scratchBytes(rows: n, columns: columns, scalarBytes: 4, classes: labels)
-                + Double(n * columns * dimension) * 4 * 3
+                + Double(n * columns * dimension) * 4 * Double(3 + LossMemory.rowCopies)
         }) {
             throw CommandError(refusal)
         }

@@ -21,6 +21,8 @@ public struct StepRecord: Sendable, Equatable {
     public var terms: [(name: String, value: Double)] = []
     /// What the terms push towards: a measured quantity, its value and its target (see LossResult.targets).
     public var targets: [(name: String, value: Double, target: Double)] = []
+    /// What the loss held at its fullest and in how many mini-batches (the losses that measure it).
+    public var scratch: ScratchUse?
 
     public init(step: Int, loss: Double, gradientNorm: Double, groupNorms: [String: Double], learningRate: Double,
                 counts: MiningCounts, health: EmbeddingHealth) {
@@ -39,7 +41,7 @@ public struct StepRecord: Sendable, Equatable {
             && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1) && a.warningCount == b.warningCount
             && a.terms.map(\.name) == b.terms.map(\.name) && a.terms.map(\.value) == b.terms.map(\.value)
             && a.targets.map(\.name) == b.targets.map(\.name) && a.targets.map(\.value) == b.targets.map(\.value)
-            && a.targets.map(\.target) == b.targets.map(\.target)
+            && a.targets.map(\.target) == b.targets.map(\.target) && a.scratch == b.scratch
     }
 
     /// Share of the used tuples with a non-zero term.
@@ -56,7 +58,8 @@ public struct StepRecord: Sendable, Equatable {
             ("semi_hard_fraction", Double(counts.semiHard) / census), ("easy_fraction", Double(counts.easy) / census),
             ("mean_norm", health.meanNorm), ("mean_cosine", health.meanCosine), ("mean_distance", health.meanDistance),
             ("alignment", health.alignment), ("uniformity", health.uniformity), ("warnings", Double(warningCount)),
-        ] + extras + terms.map { (Self.metricName($0.name), $0.value) } + targets.map { (Self.metricName($0.name), $0.value) }
+        ] + (scratch.map { [("loss_memory", Double($0.peakBytes)), ("mini_batches", Double($0.miniBatches))] } ?? []) + extras
+            + terms.map { (Self.metricName($0.name), $0.value) } + targets.map { (Self.metricName($0.name), $0.value) }
     }
 
     /// A term's or target's metric name: lowercased, as `expect` reads names.

@@ -16,6 +16,9 @@ public struct TrainingSettings: Equatable, Sendable {
     public var evalEvery = 50
     /// The sentence-transformers release whose loss behaviour the session reproduces.
     public var reference = LossReference.latest
+    /// The most the loss's working memory for one batch may take, in bytes (`set
+    /// loss_memory_limit=300KB`), as on a smaller machine; nil: the machine's memory budget.
+    public var lossMemoryLimit: Double? = nil
 
     public init() {
         optimizer = OptimizerSettings()
@@ -38,7 +41,17 @@ public struct TrainingSettings: Equatable, Sendable {
         ("weight_decay", "≥ 0"), ("momentum", "0 to 1"), ("beta1", "0 to 1"), ("beta2", "0 to 1"), ("eps", "> 0"),
         ("test_fraction", "held-out share of the examples, 0 to 0.9"), ("eval_every", "steps between held-out evaluations, ≥ 0"),
         ("reference", "the sentence-transformers release the losses follow: " + LossReference.allCases.map(\.rawValue).joined(separator: ", ")),
+        ("loss_memory_limit", "the most the loss may hold for one batch: bytes, or KB, MB, GB (1000s), or none"),
     ]
+
+    /// "300KB", "2.5MB", "1e6": bytes; nil for a value that is none of these.
+    static func bytes(_ text: String) -> Double? {
+        let units: [(String, Double)] = [("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
+        let trimmed = String(text.filter { !$0.isWhitespace }).uppercased()
+        let (number, factor) = units.first { trimmed.hasSuffix($0.0) }.map { (String(trimmed.dropLast($0.0.count)), $0.1) } ?? (trimmed, 1)
+        guard let value = DecimalNumber.double(number), value.isFinite, value > 0 else { return nil }
+        return value * factor
+    }
 
     /// Applies `set` options; throws without changing anything when one is bad.
     public mutating func apply(_ options: [String: String]) throws {
@@ -104,6 +117,12 @@ public struct TrainingSettings: Equatable, Sendable {
             case "eps": next.optimizer.eps = try number(0, open: true)
             case "test_fraction", "split": next.testFraction = try number(0, 0.9)
             case "eval_every": next.evalEvery = try whole(0)
+            case "loss_memory_limit":
+                if text.lowercased() == "none" { next.lossMemoryLimit = nil; continue }
+                guard let bytes = Self.bytes(text) else {
+                    throw CommandError("loss_memory_limit must be a size in bytes > 0 (300000, 300KB, 2MB, 1GB) or none, got '\(text)'")
+                }
+                next.lossMemoryLimit = bytes
             case "reference":
                 do { next.reference = try LossReference.parse(text) } catch let error as LossError { throw CommandError(error.message) }
             default:
@@ -123,6 +142,7 @@ public struct TrainingSettings: Equatable, Sendable {
         ]
         list.append(("max_grad_norm", optimizer.maxGradNorm.map { "\($0)" } ?? "none"))
         list.append(("reference", reference.rawValue))
+        if let lossMemoryLimit { list.append(("loss_memory_limit", LossMemory.describe(lossMemoryLimit))) }
         return list
     }
 }
