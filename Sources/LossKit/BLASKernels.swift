@@ -47,7 +47,12 @@ public enum BLASKernels {
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
               let core = better(than: coreName, flags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // The binary's own path, not /proc/self/exe: the process's name comes from the path
+        // executed, and `pgrep losslab`, `ps` and `kill` users would otherwise see "exe".
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let path = length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe"
+        execv(path, CommandLine.unsafeArgv)
         // Still here: the restart failed; run on the kernels there are.
         unsetenv("OPENBLAS_CORETYPE")
     }
