@@ -69,7 +69,7 @@ public func fuzzSession(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
 /// What a refused command must not change.
 private struct State: Equatable, CustomStringConvertible {
     var loss: String
-    var lossSettings: [String: String]
+    var lossSpec: LossSpec
     var settings: TrainingSettings
     var encoder: EncoderChoice
     var source: String
@@ -79,7 +79,7 @@ private struct State: Equatable, CustomStringConvertible {
 
     init(_ session: Session) {
         loss = session.loss.className
-        lossSettings = session.lossSettings
+        lossSpec = session.lossSpec
         settings = session.settings
         encoder = session.encoderChoice
         source = session.datasetSource
@@ -89,7 +89,7 @@ private struct State: Equatable, CustomStringConvertible {
     }
 
     var description: String {
-        "\(loss) \(lossSettings.sorted { $0.key < $1.key }) \(source) step \(step) history \(historyCount) \(state)"
+        "\(loss) \(lossSpec) \(source) step \(step) history \(historyCount) \(state)"
     }
 }
 

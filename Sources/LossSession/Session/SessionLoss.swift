@@ -69,8 +69,11 @@ public enum SessionLoss: Sendable {
     public var type: any LossDescription.Type { Swift.type(of: description) }
     /// The class name, or a sum's: "MultipleNegativesRankingLoss + 0.1 * GlobalOrthogonalRegularizationLoss".
     public var className: String {
-        if case .sum(let sum) = self { return sum.className }
-        return description.className
+        switch self {
+        case .embeddings(let loss): return loss.className
+        case .tokens(let loss): return loss.className
+        case .sum(let sum): return sum.className
+        }
     }
     public var inputSpec: LossInputSpec { batchLoss?.inputSpec ?? type.inputSpec }
     public func scriptLoss(_ context: ScriptContext) -> ScriptLoss {
