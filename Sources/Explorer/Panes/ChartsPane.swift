@@ -22,7 +22,7 @@ enum ChartsPane {
     static func terms(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let history = windowed(model.snapshot.history, model.chartWindow)
         guard let last = history.last, !last.terms.isEmpty else {
-            buffer.put("one term: a sum (loss A + 0.1 * B) or GlobalOrthogonalRegularizationLoss charts its terms here", in: rect.row(0),
+            buffer.put("one term: a sum (loss A + 0.1 * B) or a loss that returns terms charts them here", in: rect.row(0),
                        style: Style(.brightBlack))
             return
         }

@@ -4,8 +4,8 @@
 /// elements ("mse"), the mean over rows of ‖s − t‖₂ ("l2") or the mean of 1 − cos(s, t)
 /// ("cosine", torch's cosine_similarity: each norm clamped at 1e-8); the loss is the mean over
 /// the columns. With `projection_dim` a trained nn.Linear (projection.weight (P, D),
-/// projection.bias (P)) maps the student to the teacher's width first. MSELoss is this loss
-/// with "mse".
+/// projection.bias (P)) maps the student to the teacher's width first (`TeacherProjection`).
+/// With "mse" it is the regression of sentence-transformers' MSELoss.
 public struct EmbedDistillLoss: EmbeddingLoss {
     public static let className = "EmbedDistillLoss"
     public static let summary = "student embeddings pulled onto a teacher's (mse, l2 or cosine distance)"
@@ -16,7 +16,7 @@ public struct EmbedDistillLoss: EmbeddingLoss {
                       "a trained nn.Linear(D, projection_dim) maps the student to the teacher's width first"),
     ]
     public static let inputSpec = LossInputSpec(minColumns: 1, maxColumns: nil, labels: .teacher)
-    public static let ownedWeightNames = [MSELoss.weightName, MSELoss.biasName]
+    public static let ownedWeightNames = TeacherProjection.weightNames
 
     public enum Metric: String, Sendable, CaseIterable {
         case mse, l2, cosine
@@ -35,7 +35,7 @@ public struct EmbedDistillLoss: EmbeddingLoss {
         if values["projection_dim"]?.trimmingCharacters(in: .whitespaces).lowercased() == "none" { values["projection_dim"] = nil }
         var settings = LossSettings(values, for: Self.self, reference: reference)
         metric = try settings.choice("distance_metric") { Metric(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) }
-        projectionDim = try settings.optionalInt("projection_dim", maximum: MSELoss.widestProjection, bound: "LossLab's widest teacher")
+        projectionDim = try settings.optionalInt("projection_dim", maximum: TeacherProjection.widest, bound: "LossLab's widest teacher")
         try settings.finish()
     }
 
@@ -47,10 +47,10 @@ public struct EmbedDistillLoss: EmbeddingLoss {
     public func teacherWidth(dimension: Int) -> Int { projectionDim ?? dimension }
     public func ownedWeightCount(dimension: Int, classes: Int) -> Int { projectionDim.map { $0 * (dimension + 1) } ?? 0 }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] {
-        MSELoss(projectionDim: projectionDim).initialProjection(dimension: dimension, seed: seed)
+        TeacherProjection.initialWeights(projectionDim: projectionDim, dimension: dimension, seed: seed)
     }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] {
-        MSELoss(projectionDim: projectionDim).initialProjection(dimension: dimension, seed: seed)
+        TeacherProjection.initialWeights(projectionDim: projectionDim, dimension: dimension, seed: seed)
     }
 
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
@@ -60,8 +60,8 @@ public struct EmbedDistillLoss: EmbeddingLoss {
         try validate(batch)
         let columns = batch.columns.count
         let n = batch.columns[0].rows, d = batch.columns[0].cols
-        let teachers = try MSELoss.teachers(batch, compared: columns, owner: Self.className)
-        let projection = try MSELoss.projection(batch, dimension: d, projectionDim: projectionDim, owner: Self.className)
+        let teachers = try TeacherProjection.teachers(batch, compared: columns, owner: Self.className)
+        let projection = try TeacherProjection.read(batch, dimension: d, projectionDim: projectionDim, owner: Self.className)
         let width = projectionDim ?? d
         if let wrong = teachers.first(where: { $0.cols != width }) {
             let student = projectionDim == nil ? "the embeddings have \(d) columns" : "projection_dim is \(width)"
@@ -77,7 +77,7 @@ public struct EmbedDistillLoss: EmbeddingLoss {
         let columnWeight = 1 / T(columns)
         for c in 0..<columns {
             let column = batch.columns[c]
-            let student = projection.map { MSELoss.project(column, $0.weight, $0.bias) } ?? column
+            let student = projection.map { TeacherProjection.project(column, $0.weight, $0.bias) } ?? column
             let distance = distances(student, teachers[c], upstream: columnWeight)
             value += distance.rows.reduce(0, +) * columnWeight * (metric == .mse ? 1 / T(n * width) : 1 / T(n))
             for i in 0..<n { rowTotals[i] += distance.rows[i] * columnWeight }
@@ -91,7 +91,7 @@ public struct EmbedDistillLoss: EmbeddingLoss {
             }
         }
         var parameterGradients: [String: Matrix<T>] = [:]
-        if let dWeight, let dBias { parameterGradients = [MSELoss.weightName: dWeight, MSELoss.biasName: dBias] }
+        if let dWeight, let dBias { parameterGradients = [TeacherProjection.weightName: dWeight, TeacherProjection.biasName: dBias] }
 
         let tuples = rowTotals.enumerated().map { i, total in
             MinedTuple(anchor: i, positive: i, positiveScore: Double(total), loss: Double(total))

@@ -19,11 +19,7 @@ public struct MSELoss: EmbeddingLoss {
             .added(in: .v6_2_0),
     ]
     public static let inputSpec = LossInputSpec(minColumns: 1, maxColumns: nil, labels: .teacher)
-    public static let ownedWeightNames = [weightName, biasName]
-    public static let weightName = "projection.weight"
-    public static let biasName = "projection.bias"
-    /// The widest projection a setting may ask for.
-    static let widestProjection = 65_536
+    public static let ownedWeightNames = TeacherProjection.weightNames
 
     /// nil: no projection, the teacher is as wide as the student.
     public var projectionDim: Int?
@@ -40,7 +36,7 @@ public struct MSELoss: EmbeddingLoss {
         if values["projection_dim"]?.trimmingCharacters(in: .whitespaces).lowercased() == "none" { values["projection_dim"] = nil }
         var settings = LossSettings(values, for: Self.self, reference: reference)
         projectionDim = reference >= .v6_2_0
-            ? try settings.optionalInt("projection_dim", maximum: Self.widestProjection, bound: "LossLab's widest teacher")
+            ? try settings.optionalInt("projection_dim", maximum: TeacherProjection.widest, bound: "LossLab's widest teacher")
             : nil
         try settings.finish()
     }
@@ -58,21 +54,10 @@ public struct MSELoss: EmbeddingLoss {
     }
 
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] {
-        initialProjection(dimension: dimension, seed: seed)
+        TeacherProjection.initialWeights(projectionDim: projectionDim, dimension: dimension, seed: seed)
     }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Double>] {
-        initialProjection(dimension: dimension, seed: seed)
-    }
-
-    /// A fresh projection as nn.Linear initialises one: uniform in ±1/sqrt(D), seeded.
-    func initialProjection<T: Scalar>(dimension: Int, seed: UInt64) -> [String: Matrix<T>] {
-        guard let projectionDim else { return [:] }
-        let bound = 1 / Double(dimension).squareRoot()
-        var random = SeededRandom(seed: seed)
-        let weight = (0..<(projectionDim * dimension)).map { _ in T(random.uniform(-bound, bound)) }
-        let bias = (0..<projectionDim).map { _ in T(random.uniform(-bound, bound)) }
-        return [Self.weightName: Matrix(rows: projectionDim, cols: dimension, values: weight),
-                Self.biasName: Matrix(rows: 1, cols: projectionDim, values: bias)]
+        TeacherProjection.initialWeights(projectionDim: projectionDim, dimension: dimension, seed: seed)
     }
 
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
@@ -100,7 +85,7 @@ public struct MSELoss: EmbeddingLoss {
         var dBias = projection.map { Matrix<T>(zeros: 1, $0.weight.rows) }
         for c in 0..<compared {
             let column = batch.columns[c]
-            let student = projection.map { Self.project(column, $0.weight, $0.bias) } ?? column
+            let student = projection.map { TeacherProjection.project(column, $0.weight, $0.bias) } ?? column
             let error = Self.squaredError(student, teachers[c], gradientScale: 2 * scale)
             value += error.rowTotals.reduce(0, +) / T(n * width)
             for i in 0..<n { rowTotals[i] += error.rowTotals[i] }
@@ -117,7 +102,7 @@ public struct MSELoss: EmbeddingLoss {
             gradients.append(Matrix(zeros: batch.columns[c].rows, batch.columns[c].cols))
         }
         var parameterGradients: [String: Matrix<T>] = [:]
-        if let dWeight, let dBias { parameterGradients = [Self.weightName: dWeight, Self.biasName: dBias] }
+        if let dWeight, let dBias { parameterGradients = [TeacherProjection.weightName: dWeight, TeacherProjection.biasName: dBias] }
 
         let tuples = rowTotals.enumerated().map { i, total in
             let mean = Double(total) / Double(compared)
@@ -133,46 +118,11 @@ public struct MSELoss: EmbeddingLoss {
         if batch.columnTargets != nil && reference < .v6_2_0 {
             throw LossError("MSELoss: one teacher per column (rows x columns x width labels) is new in sentence-transformers 6.2.0; reference \(reference.rawValue) takes a teacher matrix (rows x width) for column 0 (set reference=\(LossReference.latest.rawValue))")
         }
-        return try Self.teachers(batch, compared: compared, owner: Self.className)
+        return try TeacherProjection.teachers(batch, compared: compared, owner: Self.className)
     }
 
     private func projection<T: Scalar>(_ batch: LossBatch<T>, dimension d: Int) throws -> (weight: Matrix<T>, bias: Matrix<T>)? {
-        try Self.projection(batch, dimension: d, projectionDim: projectionDim, owner: Self.className)
-    }
-
-    /// Column c's teacher for each compared column: the one teacher matrix, or one per column.
-    static func teachers<T: Scalar>(_ batch: LossBatch<T>, compared: Int, owner: String) throws -> [Matrix<T>] {
-        guard let perColumn = batch.columnTargets else {
-            return Array(repeating: batch.targets!, count: compared)
-        }
-        if perColumn.count != batch.columns.count {
-            throw LossError("\(owner): the labels hold \(perColumn.count) teacher\(perColumn.count == 1 ? "" : "s") per row but there are \(batch.columns.count) columns; give one per column (rows x \(batch.columns.count) x width), or one teacher matrix (rows x width) for every column")
-        }
-        return perColumn
-    }
-
-    /// The projection's weight (P, D) and bias (1, P), checked; nil without projection_dim.
-    static func projection<T: Scalar>(_ batch: LossBatch<T>, dimension d: Int, projectionDim: Int?, owner: String) throws
-        -> (weight: Matrix<T>, bias: Matrix<T>)? {
-        guard let projectionDim else { return nil }
-        guard let weight = batch.parameters[weightName], let bias = batch.parameters[biasName] else {
-            throw LossError("\(owner) with projection_dim needs its projection parameters \(weightName) and \(biasName)")
-        }
-        if weight.rows != projectionDim || weight.cols != d {
-            throw LossError("\(owner): \(weightName) is \(weight.rows) x \(weight.cols) but projection_dim x the embeddings' width is \(projectionDim) x \(d)")
-        }
-        if bias.count != projectionDim {
-            throw LossError("\(owner): \(biasName) has \(bias.count) values but projection_dim is \(projectionDim)")
-        }
-        return (weight, bias)
-    }
-
-    /// x Wᵀ + b, as nn.Linear.
-    static func project<T: Scalar>(_ x: Matrix<T>, _ weight: Matrix<T>, _ bias: Matrix<T>) -> Matrix<T> {
-        var out = Matrix.product(x, weight, transposeB: true)
-        let width = weight.rows
-        for i in 0..<x.rows { for k in 0..<width { out.values[i * width + k] += bias.values[k] } }
-        return out
+        try TeacherProjection.read(batch, dimension: d, projectionDim: projectionDim, owner: Self.className)
     }
 
     /// gradientScale · (student - teacher) and each row's Σ (student - teacher)², in one pass.

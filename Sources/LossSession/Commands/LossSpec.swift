@@ -37,7 +37,7 @@ public struct LossSpec: Equatable, Sendable {
 
     /// `loss …` after its verb: the words of the line after `loss`.
     static func parse(_ words: [CommandLexer.Word], verb: String) throws -> LossSpec {
-        let example = "e.g. \(verb) MultipleNegativesRankingLoss scale=20 + 0.1 * GlobalOrthogonalRegularizationLoss"
+        let example = "e.g. \(verb) A scale=20 + 0.1 * B (A and B loss names)"
         var groups: [[CommandLexer.Word]] = [[]]
         for word in words {
             if word.equals == nil && word.text == "+" { groups.append([]) } else { groups[groups.count - 1].append(word) }
