@@ -44,7 +44,8 @@ public enum BLASKernels {
     /// user has not chosen a kernel set (OPENBLAS_CORETYPE). Returns if nothing needs doing or
     /// the restart fails. Call it first thing in `main`, before any output or thread.
     public static func restartOnNativeKernelsIfNeeded() {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+        // /proc/cpuinfo is read only when OpenBLAS fell back, not at every start.
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, generic.contains(coreName.lowercased()),
               let core = better(than: coreName, flags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         // The binary's own path, not /proc/self/exe: the process's name comes from the path

@@ -27,10 +27,11 @@ public enum RetrievalRanking {
         var classSizes: [Int: Int] = [:]
         for c in classes { classSizes[c, default: 0] += 1 }
         var total = Scores()
+        let sample = Sample(rows)
         for start in stride(from: 0, to: queries.count, by: queryBlock) {
             let block = Array(queries[start..<min(start + queryBlock, queries.count)])
             let wanted = block.map { min(max(classSizes[classes[$0]]! - 1, 5), n - 1) }
-            let thresholds = kthScoreBounds(rows: rows, queries: block, wanted: wanted)
+            let thresholds = kthScoreBounds(rows: rows, queries: block, wanted: wanted, sample: sample)
             var candidates = collect(rows: rows, queries: block, atLeast: thresholds)
             let short = block.indices.filter { candidates[$0].count < wanted[$0] }
             if !short.isEmpty {
@@ -60,18 +61,25 @@ public enum RetrievalRanking {
     /// Every `sampleStride`-th item estimates each query's bound.
     static let sampleStride = 16
 
+    /// The sampled items and their rows, gathered once for every block of queries.
+    struct Sample {
+        let items: [Int]
+        let rows: Matrix<Float>
+        init(_ rows: Matrix<Float>) {
+            items = Array(stride(from: 0, to: rows.rows, by: RetrievalRanking.sampleStride))
+            self.rows = rows.gatherRows(items)
+        }
+    }
+
     /// Per query, a score that about twice `wanted` items should reach, from the histogram of
     /// its similarities to the sampled items: the lower edge of the bin below the one where
     /// the count from the top reaches that share of the sample (rounding in `bin` may put a
     /// score a hair under its bin's edge). -infinity when the sample is too small to tell.
-    static func kthScoreBounds(rows: Matrix<Float>, queries: [Int], wanted: [Int]) -> [Float] {
-        let sampled = Array(stride(from: 0, to: rows.rows, by: sampleStride))
-        let sample = rows.gatherRows(sampled)
+    static func kthScoreBounds(rows: Matrix<Float>, queries: [Int], wanted: [Int], sample given: Sample? = nil) -> [Float] {
+        let sample = given ?? Sample(rows)
+        let sampled = sample.items
         var histograms = [Int32](repeating: 0, count: queries.count * bins)
-        let queryRows = rows.gatherRows(queries)
-        for start in stride(from: 0, to: sample.rows, by: galleryBlock) {
-            let part = sample.rows(start..<min(start + galleryBlock, sample.rows))
-            let scores = Matrix.product(queryRows, part, transposeB: true), width = part.rows
+        forEachBlock(queryRows: rows.gatherRows(queries), gallery: sample.rows) { scores, start, width in
             histograms.withUnsafeMutableBufferPointer { h in
                 scores.values.withUnsafeBufferPointer { s in
                     let hp = SharedPointer(h), sp = SharedReadPointer(s)
@@ -100,7 +108,7 @@ public enum RetrievalRanking {
     /// Per query, the other items scoring at least its threshold.
     static func collect(rows: Matrix<Float>, queries: [Int], atLeast thresholds: [Float]) -> [[(score: Float, item: Int)]] {
         var kept = [[(score: Float, item: Int)]](repeating: [], count: queries.count)
-        forEachBlock(rows: rows, queries: queries) { scores, galleryStart, width in
+        forEachBlock(queryRows: rows.gatherRows(queries), gallery: rows) { scores, galleryStart, width in
             kept.withUnsafeMutableBufferPointer { k in
                 scores.values.withUnsafeBufferPointer { s in
                     let kp = SharedPointer(k), sp = SharedReadPointer(s)
@@ -118,12 +126,12 @@ public enum RetrievalRanking {
         return kept
     }
 
-    /// (queries, width) similarity blocks over the gallery, in order.
-    static func forEachBlock(rows: Matrix<Float>, queries: [Int], _ body: (Matrix<Float>, Int, Int) -> Void) {
-        let queryRows = rows.gatherRows(queries)
-        for galleryStart in stride(from: 0, to: rows.rows, by: galleryBlock) {
-            let gallery = rows.rows(galleryStart..<min(galleryStart + galleryBlock, rows.rows))
-            body(Matrix.product(queryRows, gallery, transposeB: true), galleryStart, gallery.rows)
+    /// (queries, width) similarity blocks of the query rows against the gallery's rows, in
+    /// order, with the first gallery row of each block.
+    static func forEachBlock(queryRows: Matrix<Float>, gallery: Matrix<Float>, _ body: (Matrix<Float>, Int, Int) -> Void) {
+        for start in stride(from: 0, to: gallery.rows, by: galleryBlock) {
+            let part = gallery.rows(start..<min(start + galleryBlock, gallery.rows))
+            body(Matrix.product(queryRows, part, transposeB: true), start, part.rows)
         }
     }
 
