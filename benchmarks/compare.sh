@@ -117,7 +117,7 @@ torch62() {
   local dim
   for dim in "${dims62[@]}"; do
     OMP_NUM_THREADS=2 "$python" "$here/torch62_new_losses.py" --dim "$dim" --seconds "$seconds62" "${losses62[@]/#/--loss=}" "${batches62[@]/#/--batch=}"
-  done | python3 -c 'import json, sys; print(json.dumps([dict(json.loads(l), status="ok") for l in sys.stdin if l.strip()]))'
+  done | python3 -c 'import json, sys; print(json.dumps([json.loads(l) for l in sys.stdin if l.strip()]))'
 }
 reference62=()
 if [ "$reference" = 6.2.0 ]; then
@@ -216,8 +216,8 @@ for row in losslab:
 for (loss, batch, dim), ref in torch.items():
     notes.append(f"torch-only case {loss} {batch}x{dim}: {ref.get('median_ms')} ms")
 print()
-print("speed-up = torch ms / losslab ms (> 1: losslab faster). floor ms = losslab's GEMM pair at the")
-print("shape (E*E^T and U*E); x floor = losslab ms / floor ms. Peak MiB = the case process's peak RSS")
+print("speed-up = torch ms / losslab ms (> 1: losslab faster). floor ms = losslab's three GEMMs at the")
+print("shape (E*E^T, U*E, U^T*E); x floor = losslab ms / floor ms. Peak MiB = the case process's peak RSS")
 base = sorted({r.get("base_mb") for r in runs_theirs[0].values() if r.get("base_mb")})
 if base:
     span = f"{base[0]:.0f}" if round(base[0]) == round(base[-1]) else f"{base[0]:.0f}-{base[-1]:.0f}"

@@ -6,12 +6,18 @@ the PyTorch side of LossLab's `losslab bench` for them.
 The "model" is a small nn.Module whose forward hands back the embedding tensor of its feature
 dict (a leaf that requires grad), so the loss is timed on the embeddings alone; cached losses
 slice that dict per mini-batch, as their GradCache code does. Prints one JSON object per case:
-{"loss", "batch", "dim", "median_ms", "repeats"}.
+{"loss", "batch", "dim", "median_ms", "repeats", "status"}. The process's data segment is
+capped (--memory-gb, default 12): a case that needs more (6.2.0's GISTEmbedLoss broadcasts a
+(B, B, D) tensor per similarity matrix, about 24 GB at 1024 x 768) is reported with status
+"out of memory" instead of the kernel killing the whole run.
 
 Usage: python torch62_new_losses.py [--loss NAME ...] [--batch N ...] [--dim D] [--seconds S] [--threads T]
+                                    [--memory-gb G]
 """
 import argparse
+import gc
 import json
+import resource
 import statistics
 import time
 
@@ -23,10 +29,10 @@ LOSSES = ["MultipleNegativesRankingLoss", "MultipleNegativesSymmetricRankingLoss
           "CachedMultipleNegativesRankingLoss", "CachedMultipleNegativesSymmetricRankingLoss",
           "GISTEmbedLoss", "CachedGISTEmbedLoss", "GlobalOrthogonalRegularizationLoss",
           "MarginMSELoss", "DistillKLDivLoss", "EmbedDistillLoss", "ContrastiveTensionLoss",
-          "ContrastiveTensionLossInBatchNegatives", "MatryoshkaLoss"]
+          "ContrastiveTensionLossInBatchNegatives", "MatryoshkaLoss", "CoSENTLoss", "AnglELoss"]
 # The columns and labels `losslab bench` gives each loss (BenchCase.makeBatch): the query and
 # two candidates with the teacher's score of each, one column with a teacher embedding per row,
-# pairs with 1/0 labels.
+# pairs with 1/0 labels, pairs with uniform scores in [0, 1).
 COLUMNS = {"GlobalOrthogonalRegularizationLoss": 1, "MarginMSELoss": 3, "DistillKLDivLoss": 3, "EmbedDistillLoss": 1}
 
 
@@ -37,6 +43,8 @@ def make_labels(name, batch, dim):
         return torch.randn(batch, dim)
     if name == "ContrastiveTensionLoss":
         return (torch.arange(batch) % 2).float()
+    if name in ("CoSENTLoss", "AnglELoss"):
+        return torch.rand(batch)
     return None
 
 
@@ -104,7 +112,10 @@ def main():
     parser.add_argument("--dim", type=int, default=768)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--memory-gb", type=float, default=12.0)
     args = parser.parse_args()
+    limit = int(args.memory_gb * 2**30)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, resource.getrlimit(resource.RLIMIT_DATA)[1]))
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     tokenizer = one_word_tokenizer()
@@ -124,8 +135,17 @@ def main():
                 for c in columns:
                     c.grad = None
 
-            ms, repeats = median_ms(args.seconds, step)
-            print(json.dumps({"loss": name, "batch": batch, "dim": args.dim, "median_ms": round(ms, 3), "repeats": repeats}), flush=True)
+            result = {"loss": name, "batch": batch, "dim": args.dim}
+            try:
+                ms, repeats = median_ms(args.seconds, step)
+                result.update(median_ms=round(ms, 3), repeats=repeats, status="ok")
+            except (RuntimeError, MemoryError) as error:
+                if "memory" not in str(error).lower():
+                    raise
+                result.update(status=f"out of memory (over {args.memory_gb:g} GB)")
+            del loss, columns, guides, labels, step
+            gc.collect()
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

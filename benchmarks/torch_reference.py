@@ -34,8 +34,8 @@ mini-batch). The "model" is an identity nn.Module that hands the loss features["
 the sentence embedding.
 
 Timing: one warm-up, then repeats until --seconds or 50 runs (at least 3); the median.
-gemm_floor_ms is torch's own time for the pair E @ E.T and U @ E at the case's shape
-(U an N x N matrix), the same pair that losslab reports as its GEMM floor.
+gemm_floor_ms is torch's own time for the three products E @ E.T, U @ E and U.T @ E at the
+case's shape (U an N x N matrix), the same three that losslab reports as its GEMM floor.
 
 Each case runs in its own child process (this script with --single), so peak_mb is that
 child's own peak RSS (from wait4's rusage, so it is known even when the child is killed).
@@ -171,11 +171,12 @@ def run_single(loss_name, batch, dim, seconds, threads):
         embeddings = inputs[0].detach()
         upstream = (torch.arange(batch * batch) % 7).to(torch.float32).reshape(batch, batch)
 
-        def gemm_pair():
+        def gemm_floor():
             torch.matmul(embeddings, embeddings.t())
             torch.matmul(upstream, embeddings)
+            torch.matmul(upstream.t(), embeddings)
 
-        floor_ms, _ = median_time(seconds / 4, gemm_pair)
+        floor_ms, _ = median_time(seconds / 4, gemm_floor)
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"loss": loss_name, "batch": batch, "dim": dim, "median_ms": round(median_ms, 4),

@@ -73,16 +73,14 @@ public struct ContrastiveTensionLossInBatchNegatives: EmbeddingLoss {
         for k in logits.values.indices { logits.values[k] *= multiplier }
         let targets = Array(0..<n)
         let byRow = CrossEntropy.evaluate(logits: logits, targets: targets, rankTargets: true)
-        let byColumn = CrossEntropy.evaluate(logits: Self.transposed(logits), targets: targets)
+        let byColumn = CrossEntropy.evaluate(logits: logits.transposed(), targets: targets)
         // dL/dlogits = (rows' gradient + the columns' gradient transposed) / 2.
         var dLogits = byRow.gradient
+        dLogits.addTransposed(byColumn.gradient)
         var dLogitScale: T = 0
-        for i in 0..<n {
-            for j in 0..<n {
-                let g = (byRow.gradient[i, j] + byColumn.gradient[j, i]) / 2
-                dLogits[i, j] = g
-                dLogitScale += g * logits[i, j]
-            }
+        for k in dLogits.values.indices {
+            dLogits.values[k] /= 2
+            dLogitScale += dLogits.values[k] * logits.values[k]
         }
         let (da, db) = similarity.backward(dLogits, a.rows, b.rows, alpha: multiplier)
         let value = (byRow.value + byColumn.value) / 2
@@ -110,11 +108,5 @@ public struct ContrastiveTensionLossInBatchNegatives: EmbeddingLoss {
             throw LossError("\(className): \(logitScaleName) is one number (a 0-d array), got \(weight.rows) x \(weight.cols)")
         }
         return weight.values[0]
-    }
-
-    private static func transposed<T: Scalar>(_ m: Matrix<T>) -> Matrix<T> {
-        Matrix(rows: m.cols, cols: m.rows) { out in
-            for i in 0..<m.rows { for j in 0..<m.cols { out[j * m.rows + i] = m.values[i * m.cols + j] } }
-        }
     }
 }

@@ -206,7 +206,7 @@ public struct InBatchRanking: Sendable, Equatable {
             var qd = similarity.scores(queries, docs.rows, alpha: alpha)
             var dq: Matrix<T>? = nil
             if directions.contains(.docToQuery) {
-                dq = whole ? Self.transposedBlock(qd, columns: b) : similarity.scores(ownPositives, q.rows, alpha: alpha)
+                dq = whole ? qd.transposed(firstColumns: b) : similarity.scores(ownPositives, q.rows, alpha: alpha)
             }
             if keepScores { reportScores += qd.values.map { Double($0 / alpha) } }
             if penaltyScale > 0 { addPenalty(&qd, rows: range, b: b, strength: penaltyScale / alpha) }
@@ -282,7 +282,7 @@ public struct InBatchRanking: Sendable, Equatable {
 
             // Back to the prepared rows.
             if whole, let g = gDQ {
-                Self.addTransposed(g, into: &gQD)
+                gQD.addTransposed(g)
                 gDQ = nil
             }
             let fromQD = similarity.backward(gQD, queries, docs.rows, alpha: alpha)
@@ -401,22 +401,6 @@ public struct InBatchRanking: Sendable, Equatable {
     }
 
     // MARK: - Block plumbing
-
-    /// The first `columns` columns of m, transposed: (columns, m.rows).
-    private static func transposedBlock<T: Scalar>(_ m: Matrix<T>, columns: Int) -> Matrix<T> {
-        var out = Matrix<T>(zeros: columns, m.rows)
-        for i in 0..<m.rows {
-            for j in 0..<columns { out[j, i] = m[i, j] }
-        }
-        return out
-    }
-
-    /// target[:, 0..<g.rows] += gᵀ.
-    private static func addTransposed<T: Scalar>(_ g: Matrix<T>, into target: inout Matrix<T>) {
-        for i in 0..<g.rows {
-            for j in 0..<g.cols { target[j, i] += g[i, j] }
-        }
-    }
 
     /// Blocks with the same rows side by side.
     private static func joined<T: Scalar>(_ blocks: [Matrix<T>]) -> Matrix<T> {

@@ -64,8 +64,8 @@ public struct BenchMeasurement: Sendable {
     public var repeats: Int
     /// Peak resident memory of the process that ran the case, in MiB (0 when not measured).
     public var peakMegabytes: Double
-    /// Median of the pairwise GEMM and its backward GEMM at this shape: the floor for the
-    /// losses built on an all-pairs matrix.
+    /// Median of the three GEMMs of an all-pairs loss at this shape (the scores E·Eᵀ, then
+    /// both sides' gradients U·E and Uᵀ·E): the floor for the losses built on that matrix.
     public var gemmFloorMilliseconds: Double
 }
 
@@ -87,6 +87,7 @@ public enum BenchRunner {
         let floorTime = try medianTime(budget: budget / 4) {
             _ = Matrix.product(embeddings, embeddings, transposeB: true)
             _ = Matrix.product(upstream, embeddings)
+            _ = Matrix.product(upstream, transposeA: true, embeddings)
         }
         return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, repeats: lossTime.repeats,
                                 peakMegabytes: 0, gemmFloorMilliseconds: floorTime.median)
