@@ -96,8 +96,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     static func json(_ m: BenchMeasurement) -> String {
-        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"repeats\": %d, \"reference\": \"%@\", \"blas_kernels\": \"%@\"}",
-               m.benchCase.loss, m.benchCase.batch, m.benchCase.dim, m.medianMilliseconds, m.peakMegabytes,
+        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"fastest_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"repeats\": %d, \"reference\": \"%@\", \"blas_kernels\": \"%@\"}",
+               m.benchCase.loss, m.benchCase.batch, m.benchCase.dim, m.medianMilliseconds, m.fastestMilliseconds, m.peakMegabytes,
                m.gemmFloorMilliseconds, m.repeats, m.benchCase.reference.rawValue, BLASKernels.coreName)
     }
 

@@ -58,7 +58,7 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
 
     static let normEpsilon = 1e-12
 
-    private func rowForward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count d: Int) -> T {
+    func rowForward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count d: Int) -> T {
         switch self {
         case .dotScore:
             return VectorKernels.dot(x, y, count: d)
@@ -77,7 +77,7 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
         }
     }
 
-    private func rowBackward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count d: Int, upstream g: T,
+    func rowBackward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count d: Int, upstream g: T,
                                         _ gx: UnsafeMutablePointer<T>, _ gy: UnsafeMutablePointer<T>) {
         switch self {
         case .dotScore:

@@ -79,7 +79,7 @@ public struct DistillKLDivLoss: EmbeddingLoss {
         }
         let teacher = Self.teacherProbabilities(scores, temperature: teacherTemperature)
 
-        let student = candidates.map { similarity.forward(query, $0) }
+        let student = similarity.forward(query, candidates: candidates)
         let scale = T(studentTemperature * studentTemperature) / T(n)
         var total: T = 0
         var rowLosses = [T](repeating: 0, count: n)
@@ -107,13 +107,8 @@ public struct DistillKLDivLoss: EmbeddingLoss {
             total += row
         }
 
-        var dQuery = Matrix<T>(zeros: n, query.cols)
-        var gradients: [Matrix<T>] = []
-        for (j, candidate) in candidates.enumerated() {
-            let (dq, dc) = similarity.backward(query, candidate, dScores[j])
-            dQuery = dQuery.adding(dq)
-            gradients.append(dc)
-        }
+        let backward = similarity.backward(query, candidates: candidates, dScores)
+        let dQuery = backward.query, gradients = backward.candidates
         let tuples = (0..<n).map { i in
             MinedTuple(anchor: i, positive: i, positiveScore: Double(student[0][i]), loss: Double(rowLosses[i] * scale),
                        label: Double(teacher.probabilities[i * k]))

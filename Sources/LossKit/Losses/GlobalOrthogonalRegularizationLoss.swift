@@ -74,11 +74,16 @@ public struct GlobalOrthogonalRegularizationLoss: EmbeddingLoss {
         for column in batch.columns {
             let n = column.rows, d = column.cols
             let prepared = similarity.prepare(column)
-            var m = similarity.scores(prepared.rows, prepared.rows, alpha: 1)
+            // A product similarity's M = x·xᵀ is symmetric: half a product (SYRK), and one
+            // product back, since dM·x and dMᵀ·x are then the same.
+            let product = similarity == .cosSim || similarity == .dotScore
+            var m = product ? prepared.rows.gram() : similarity.scores(prepared.rows, prepared.rows, alpha: 1)
             for i in 0..<n { m[i, i] = 0 }
             let c = T(max(n * (n - 1), 1))
-            var sum: T = 0, squares: T = 0
-            for value in m.values { sum += value; squares += value * value }
+            let (sum, squares) = m.values.withUnsafeBufferPointer { v -> (T, T) in
+                guard let base = v.baseAddress else { return (0, 0) }
+                return (VectorKernels.sum(base, count: v.count), VectorKernels.sumOfSquares(base, count: v.count))
+            }
             let mean = sum / c, excess = squares / c - T(1 / Double(d))
             meanTotal += mean * mean
             meanMoment += mean
@@ -87,11 +92,17 @@ public struct GlobalOrthogonalRegularizationLoss: EmbeddingLoss {
             // d(terms)/dM_ij off the diagonal.
             let meanSlope = useMean ? T(meanWeight!) * aggregate * 2 * mean / c : 0
             let secondSlope = useSecond && excess > 0 ? T(secondMomentWeight!) * aggregate * 2 / c : 0
+            // M becomes dTerms/dM in place (its values are not needed after this).
             var g = m
-            for k in g.values.indices { g.values[k] = meanSlope + secondSlope * m.values[k] }
+            m = Matrix(zeros: 0, 0)
+            for k in g.values.indices { g.values[k] = meanSlope + secondSlope * g.values[k] }
             for i in 0..<n { g[i, i] = 0 }
-            let parts = similarity.backward(g, prepared.rows, prepared.rows, alpha: 1)
-            gradients.append(similarity.finish(parts.x.adding(parts.y), prepared))
+            if product {
+                gradients.append(similarity.finish(Matrix.product(g, prepared.rows, alpha: 2), prepared))
+            } else {
+                let parts = similarity.backward(g, prepared.rows, prepared.rows, alpha: 1)
+                gradients.append(similarity.finish(parts.x.adding(parts.y), prepared))
+            }
         }
         var terms: [(name: String, value: T)] = []
         if useMean { terms.append((Self.meanTerm, T(meanWeight!) * aggregate * meanTotal)) }

@@ -41,8 +41,8 @@ public struct MarginMSELoss: EmbeddingLoss {
         let n = query.rows, k = negatives.count
         let target = try Self.margins(batch.teacherScores!, negatives: k)
 
-        let positiveScores = similarity.forward(query, positive)
-        let negativeScores = negatives.map { similarity.forward(query, $0) }
+        let scores = similarity.forward(query, candidates: [positive] + negatives)
+        let positiveScores = scores[0], negativeScores = Array(scores.dropFirst())
         // d/d(margin) of the mean of squares, and each row's mean squared error.
         var dPositive = [T](repeating: 0, count: n)
         var dNegatives = [[T]](repeating: [T](repeating: 0, count: n), count: k)
@@ -59,15 +59,8 @@ public struct MarginMSELoss: EmbeddingLoss {
             total += rowErrors[i]
         }
 
-        let (dQueryByPositive, dPositiveColumn) = similarity.backward(query, positive, dPositive)
-        var dQuery = dQueryByPositive
-        var dNegativeColumns: [Matrix<T>] = []
-        for (j, negative) in negatives.enumerated() {
-            let (dq, dn) = similarity.backward(query, negative, dNegatives[j])
-            dQuery = dQuery.adding(dq)
-            dNegativeColumns.append(dn)
-        }
-        let gradients = [dQuery, dPositiveColumn] + dNegativeColumns
+        let backward = similarity.backward(query, candidates: [positive] + negatives, [dPositive] + dNegatives)
+        let gradients = [backward.query] + backward.candidates
 
         let tuples = (0..<n).map { i in
             MinedTuple(anchor: i, positive: i, negative: i, positiveScore: Double(positiveScores[i]),
