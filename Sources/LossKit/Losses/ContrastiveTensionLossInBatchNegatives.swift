@@ -68,31 +68,32 @@ public struct ContrastiveTensionLossInBatchNegatives: EmbeddingLoss {
         let multiplier = T.exp(logitScale)
         let a = similarity.prepare(batch.columns[0]), b = similarity.prepare(batch.columns[1])
         let n = a.rows.rows
-        let similarities = similarity.scores(a.rows, b.rows, alpha: 1)
-        var logits = similarities
-        for k in logits.values.indices { logits.values[k] *= multiplier }
+        // GEMM's alpha scales each sum once, as multiplying the similarity by the scale does.
+        let logits = similarity.scores(a.rows, b.rows, alpha: multiplier)
         let targets = Array(0..<n)
         let byRow = CrossEntropy.evaluate(logits: logits, targets: targets, rankTargets: true)
         let byColumn = CrossEntropy.evaluate(logits: logits.transposed(), targets: targets)
         // dL/dlogits = (rows' gradient + the columns' gradient transposed) / 2.
         var dLogits = byRow.gradient
         dLogits.addTransposed(byColumn.gradient)
-        var dLogitScale: T = 0
-        for k in dLogits.values.indices {
-            dLogits.values[k] /= 2
-            dLogitScale += dLogits.values[k] * logits.values[k]
+        for k in dLogits.values.indices { dLogits.values[k] /= 2 }
+        let dLogitScale = dLogits.values.withUnsafeBufferPointer { g in
+            logits.values.withUnsafeBufferPointer { l -> T in
+                guard let x = g.baseAddress, let y = l.baseAddress else { return 0 }
+                return VectorKernels.dot(x, y, count: g.count)
+            }
         }
         let (da, db) = similarity.backward(dLogits, a.rows, b.rows, alpha: multiplier)
         let value = (byRow.value + byColumn.value) / 2
 
         let tuples = (0..<n).map { i in
-            MinedTuple(anchor: i, positive: i, positiveScore: Double(similarities[i, i]),
+            MinedTuple(anchor: i, positive: i, positiveScore: Double(logits[i, i]) / Double(multiplier),
                        loss: Double((byRow.rowLosses[i] + byColumn.rowLosses[i]) / 2))
         }
         var report = MiningReport(kind: .ranking, tuples: tuples,
                                   counts: MiningCounts(valid: n, used: n, active: byRow.ranks.filter { $0 > 1 }.count))
         if n * n <= MiningReport.scoreLimit {
-            report.scores = similarities.values.map(Double.init)
+            report.scores = logits.values.map { Double($0) / Double(multiplier) }
             report.scoreColumns = n
         }
         return LossResult(value: value, columnGradients: [similarity.finish(da, a), similarity.finish(db, b)],
