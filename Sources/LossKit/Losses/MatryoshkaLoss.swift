@@ -280,19 +280,26 @@ public struct MatryoshkaLoss: EmbeddingLoss {
         }
 
         // Back along the truncations, latest first: each step's gradient reaches its source.
-        var columnGradients = batch.columns.map { Matrix<T>(zeros: $0.rows, $0.cols) }
+        // Each column's gradient starts as the first full-width part to reach it (0 + x is x).
+        var columnGradients = [Matrix<T>?](repeating: nil, count: batch.columns.count)
         for index in steps.indices.reversed() {
             let step = steps[index]
             for c in step.inputs.indices {
                 let dInput = L2Normalization.backward(dOutputs[index][c], output: step.outputs[c], input: step.inputs[c], norms: step.norms[c])
                 if let source = step.source {
                     addPrefix(dInput, into: &dOutputs[source][c])
+                } else if columnGradients[c] == nil && dInput.cols == width {
+                    columnGradients[c] = dInput
                 } else {
-                    addPrefix(dInput, into: &columnGradients[c])
+                    var total = columnGradients[c] ?? Matrix<T>(zeros: dInput.rows, width)
+                    columnGradients[c] = nil  // so that `total` is the only reference, added into in place
+                    addPrefix(dInput, into: &total)
+                    columnGradients[c] = total
                 }
             }
         }
-        var result = LossResult(value: value, columnGradients: columnGradients, parameterGradients: parameterGradients,
+        let gradients = zip(columnGradients, batch.columns).map { $0 ?? Matrix<T>(zeros: $1.rows, $1.cols) }
+        var result = LossResult(value: value, columnGradients: gradients, parameterGradients: parameterGradients,
                                 mining: mining ?? MiningReport(kind: .item))
         if picked.count < schedule.count {
             result.notes.append("MatryoshkaLoss: n_dims_per_step=\(dimensionsPerStep) sampled dimensions \(steps.map { String($0.dimension) }.joined(separator: ", ")) of \(schedule.map { String($0.dimension) }.joined(separator: ", ")) with seed \(batch.samplingSeed) (LossLab's generator; 6.2.0 samples with Python's random, so only n_dims_per_step=-1 matches it number for number)")
@@ -301,7 +308,8 @@ public struct MatryoshkaLoss: EmbeddingLoss {
     }
 
     private func scaled<T: Scalar>(_ matrix: Matrix<T>, by factor: T) -> Matrix<T> {
-        Matrix(rows: matrix.rows, cols: matrix.cols, values: matrix.values.map { factor * $0 })
+        if factor == 1 { return matrix }
+        return Matrix(rows: matrix.rows, cols: matrix.cols, values: matrix.values.map { factor * $0 })
     }
 
     /// The first `count` columns of every row.
