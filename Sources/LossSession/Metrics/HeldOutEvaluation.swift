@@ -54,10 +54,14 @@ enum HeldOutEvaluation {
         }
 
         metrics += shapeMetrics(dataset: dataset, model: model, test: test, normalized: normalized, result: result)
-        // An encoder with layers: each earlier layer on its own, as a model cut after it.
-        for (index, layer) in layers.dropLast().enumerated() {
+        // An encoder with layers: each layer on its own, as a model cut after it, scored with the
+        // loss one layer is trained with (a layer loss's wrapped loss); the last layer's metrics
+        // are the ones above.
+        let shapeCount = metrics.count
+        for (index, layer) in layers.enumerated() where layers.count > 1 {
+            let isLast = index == layers.count - 1
             var layerBatch = batch
-            layerBatch.columns = batch.layers[index]
+            layerBatch.columns = isLast ? batch.columns : batch.layers[index]
             layerBatch.layers = []
             let layerLoss = loss.embeddingLoss?.lossAtEachLayer
             if let layerLoss, layerLoss.className != loss.className {
@@ -70,8 +74,9 @@ enum HeldOutEvaluation {
             let layerResult: LossResult<Float>? = overflows || copied ? nil : try? (layerLoss.map { LossSum($0) } ?? loss.batchLoss)?.evaluate(layerBatch).total
             let name = "layer_\(index + 1)_"
             if let layerResult { metrics.append((name + "test_loss", Double(layerResult.value))) }
-            metrics += shapeMetrics(dataset: dataset, model: model, test: test, normalized: L2Normalization.forward(layer).output,
-                                    result: layerResult).map { (name + $0.0, $0.1) }
+            let own = isLast ? metrics[..<shapeCount].filter { $0.0 != "test_loss" }
+                : shapeMetrics(dataset: dataset, model: model, test: test, normalized: L2Normalization.forward(layer).output, result: layerResult)
+            metrics += own.map { (name + $0.0, $0.1) }
         }
         return EvaluationRecord(step: step, metrics: metrics)
     }
