@@ -5,6 +5,11 @@
 /// their sampling MatryoshkaLoss's, which samples its dimensions anew at every layer.
 /// Unlike MatryoshkaLoss alone, it samples by default: one earlier layer and one dimension
 /// per batch (`n_layers_per_step=1`, `n_dims_per_step=1`, the 2DMSE paper's choice).
+/// One corner is left out: when `matryoshka_dims` repeats the largest dimension a call uses,
+/// 6.2.0 runs the model once more per repeat, so its KL term sees each row that many times.
+/// LossLab counts each row once, which gives the same value and gradient whenever the last
+/// layer's call and the earlier layer's call repeat alike (with sampled dimensions they may not,
+/// and 6.2.0 then compares tensors of different lengths).
 public struct Matryoshka2dLoss: EmbeddingLoss {
     public static let className = "Matryoshka2dLoss"
     public static let summary = "AdaptiveLayerLoss around MatryoshkaLoss: every layer trained at every truncation dimension"
