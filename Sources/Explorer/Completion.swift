@@ -23,7 +23,7 @@ enum Completion {
             } else { pool = [] }
         case "load": pool = DatasetCatalog.builtIns + paths(token) + ["labels=", "seed=", "as=", "classes=", "per_class=", "dim="]
         case "set": pool = TrainingSettings.accepted.map { $0.name + "=" }
-        case "encoder": pool = completed.count == 1 ? EncoderChoice.kinds : ["dim=", "hidden=", "normalize="]
+        case "encoder": pool = completed.count == 1 ? EncoderChoice.kinds : ["dim=", "hidden=", "layers=", "normalize="]
         case "show": pool = SessionReport.topics
         case "export": pool = completed.count == 1 ? ["metrics.csv", "embeddings.npy", "projector", "st-snippet"] : paths(token)
         case "save": pool = paths(token)

@@ -50,6 +50,9 @@ public struct LossInputSpec: Sendable {
     /// A wrapper's data is the wrapped loss's (MatryoshkaLoss): the columns and labels above are
     /// those of its default inner loss.
     public var wrapsLoss = false
+    /// Whether the loss reads the embeddings of the encoder's earlier layers (`LossBatch.layers`,
+    /// AdaptiveLayerLoss): only an encoder with layers gives them, so `eval` cannot.
+    public var needsLayers = false
 
     /// Whether a batch of `columns` columns may come without labels.
     public func labelsOptional(columns: Int) -> Bool {
@@ -59,7 +62,7 @@ public struct LossInputSpec: Sendable {
     /// The data it takes, in words: "items + class labels", "(anchor, positive) pairs + 1/0 labels".
     public var dataDescription: String {
         if needsText { return "sentences (tokens)" }
-        if wrapsLoss { return "the wrapped loss's (loss=)" }
+        if wrapsLoss { return "the wrapped loss's (loss=)" + (needsLayers ? " on an encoder with layers" : "") }
         let columns: String
         switch (minColumns, maxColumns) {
         case (1, 1): columns = "items"
@@ -204,6 +207,9 @@ public protocol EmbeddingLoss: LossDescription {
     /// Whether 6.2.0 computes it with gradient caching (the Cached* losses, MegaBatchMarginLoss
     /// mini-batched): a wrapper that truncates embeddings treats those differently.
     var usesGradientCache: Bool { get }
+    /// The loss one layer's embeddings are scored with on their own, for the per-layer views:
+    /// a layer loss's wrapped loss, every other loss itself.
+    var lossAtEachLayer: any EmbeddingLoss { get }
 }
 
 extension EmbeddingLoss {
@@ -222,6 +228,7 @@ extension EmbeddingLoss {
     public func check(classes: Int) throws {}
     public var termNames: [String] { [] }
     public var usesGradientCache: Bool { false }
+    public var lossAtEachLayer: any EmbeddingLoss { self }
     public static var returnsTerms: Bool { false }
 
 

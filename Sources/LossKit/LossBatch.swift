@@ -29,6 +29,10 @@ public struct LossBatch<T: Scalar>: Sendable {
     /// Seeds what a loss samples per batch (MatryoshkaLoss's n_dims_per_step): the session
     /// derives it from its seed and the step, `eval` from --seed.
     public var samplingSeed: UInt64 = 0
+    /// The embeddings of the encoder's earlier layers, first layer first, each as `columns`
+    /// (same rows and width): what AdaptiveLayerLoss trains besides the last layer, which is
+    /// `columns` itself. Empty for an encoder with one layer.
+    public var layers: [[Matrix<T>]] = []
 
     public init(columns: [Matrix<T>], labels: [Double] = [], targets: Matrix<T>? = nil,
                 parameters: [String: Matrix<T>] = [:], guides: [Matrix<T>] = []) {
@@ -45,6 +49,8 @@ public struct LossResult<T: Scalar>: Sendable {
     public var value: T
     /// dL/d(column c), same shapes as the batch's columns.
     public var columnGradients: [Matrix<T>]
+    /// dL/d(`LossBatch.layers`), same shapes; empty when the loss reads no earlier layer.
+    public var layerGradients: [[Matrix<T>]] = []
     /// dL/d(parameter), same shapes as the batch's parameters.
     public var parameterGradients: [String: Matrix<T>]
     /// The tuples the loss looked at and how they split.

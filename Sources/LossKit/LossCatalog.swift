@@ -27,6 +27,8 @@ public enum LossCatalog {
         ContrastiveTensionLoss.self,
         ContrastiveTensionLossInBatchNegatives.self,
         MatryoshkaLoss.self,
+        AdaptiveLayerLoss.self,
+        Matryoshka2dLoss.self,
         MinedTripletLoss.self,
     ]
 

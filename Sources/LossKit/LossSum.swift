@@ -153,10 +153,18 @@ public struct LossSum: Sendable {
                     running.columnGradients[column].addScaled(part.columnGradients[column], weight)
                 }
                 for (name, gradient) in gradients { running.parameterGradients[name] = gradient }
+                if running.layerGradients.isEmpty {
+                    running.layerGradients = part.layerGradients.map { $0.map { $0.scaled(by: weight) } }
+                } else {
+                    for (layer, columns) in part.layerGradients.enumerated() {
+                        for (column, gradient) in columns.enumerated() { running.layerGradients[layer][column].addScaled(gradient, weight) }
+                    }
+                }
                 total = running
             } else {
                 total = LossResult(value: weight * part.value, columnGradients: part.columnGradients.map { $0.scaled(by: weight) },
                                    parameterGradients: Dictionary(uniqueKeysWithValues: gradients), mining: part.mining)
+                total!.layerGradients = part.layerGradients.map { $0.map { $0.scaled(by: weight) } }
             }
             total!.targets += part.targets.map { ($0.name, $0.value, $0.target) }
             parts.append(part)

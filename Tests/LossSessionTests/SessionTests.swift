@@ -90,6 +90,9 @@ import Testing
         ("text:nli", "MatryoshkaLoss loss=SoftmaxLoss matryoshka_dims=8,8 matryoshka_weights=1,0.5", "encoder bow dim=8"),
         ("toy:blobs classes=4 per_class=10 dim=6 as=teacher teacher_dim=5", "MatryoshkaLoss loss=MSELoss matryoshka_dims=5,3", "encoder linear dim=5"),
         ("text:triplets", "MatryoshkaLoss loss=CachedMultipleNegativesRankingLoss loss.mini_batch_size=5 matryoshka_dims=8,4", "encoder bow dim=8"),
+        ("toy:blobs classes=4 per_class=10 dim=6 as=hard-triplets", "AdaptiveLayerLoss", "encoder mlp dim=4 hidden=8 layers=3"),
+        ("toy:blobs classes=4 per_class=10 dim=6 as=pairs", "AdaptiveLayerLoss loss=OnlineContrastiveLoss n_layers_per_step=-1 layer_weighting=log", "encoder mlp dim=4 hidden=8 layers=2 normalize=true"),
+        ("toy:blobs classes=4 per_class=10 dim=6 as=hard-triplets", "Matryoshka2dLoss matryoshka_dims=4,2", "encoder mlp dim=4 hidden=8 layers=3"),
         ("text:sentences", "DenoisingAutoEncoderLoss", "encoder bow dim=8"),
         ("text:topics", "DenoisingAutoEncoderLoss deletion_ratio=0.3", "encoder bow dim=8 normalize=true"),
     ]

@@ -35,6 +35,10 @@ check "mnrl with a hard negative" 0 "$bin" eval --loss MultipleNegativesRankingL
 matches "mnrl prints its value" "$work/out" '"loss": [0-9]'
 check "token-level loss refused" 2 "$bin" eval --loss DenoisingAutoEncoderLoss --embeddings "$work/items.npy"
 matches "token-level loss says where it trains" "$work/err" "takes text, not a table of embeddings: in a notebook or the explorer"
+check "layer loss refused" 2 "$bin" eval --loss AdaptiveLayerLoss --embeddings "$work/items.npy"
+matches "layer loss says where it trains" "$work/err" "trains every layer of an encoder.*encoder mlp layers=3"
+check "2d layer loss refused" 2 "$bin" eval --loss Matryoshka2dLoss --set matryoshka_dims=4,2 --embeddings "$work/items.npy"
+matches "2d layer loss says where it trains" "$work/err" "Matryoshka2dLoss trains every layer of an encoder"
 
 check "mnrl directions as a comma-joined set" 0 "$bin" eval --loss MultipleNegativesRankingLoss --set directions=doc_to_query,query_to_doc --set partition_mode=per_direction --set hardness_mode=hard_negatives --set hardness_strength=2 --embeddings "$work/a.npy" --embeddings "$work/b.npy" --embeddings "$work/c.npy"
 matches "mnrl directions prints loss" "$work/out" '"loss": '

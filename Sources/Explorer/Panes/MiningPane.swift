@@ -16,7 +16,10 @@ enum MiningPane {
             : "used \(c.used) · active \(c.active)"
         buffer.put(census, in: rect.row(0), style: Style(.brightBlack))
         // The loss's own view (inversions, directions, weights, masked candidates) above its table.
-        let insight = LossInsight(batch: batch, texts: model.snapshot.batchTexts, settings: model.snapshot.lossSettings)
+        // An encoder with layers: loss and held-out metric per layer first.
+        let layers = LayerTable(step: model.snapshot.history.last, evaluation: model.snapshot.evaluations.last)?.lines ?? []
+        let insight = layers.enumerated().map { LossInsight.Line($0.element, $0.offset == 0 ? .heading : .plain) }
+            + LossInsight(batch: batch, texts: model.snapshot.batchTexts, settings: model.snapshot.lossSettings)
             .lines(width: rect.width, anchor: model.selectedTuple?.tuple.anchor)
         let shown = insight.prefix(max(min(insight.count, (rect.height - 3) / 2), 0))
         for (offset, line) in shown.enumerated() {

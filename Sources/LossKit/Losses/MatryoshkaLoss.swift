@@ -28,13 +28,13 @@ public struct MatryoshkaLoss: EmbeddingLoss {
     static let defaultInner: any EmbeddingLoss.Type = MultipleNegativesRankingLoss.self
     static let innerName = "loss"
 
-    /// Every sentence-transformers loss but itself and those returning named terms, which
-    /// 6.2.0 cannot weight (it fails with a TypeError).
+    /// Every sentence-transformers loss but itself, those returning named terms, which
+    /// 6.2.0 cannot weight (it fails with a TypeError), and the layer losses, which wrap it.
     static var wrappableNames: [String] {
         let names = LossCatalog.sentenceTransformersNames
         return LossCatalog.all.compactMap { type -> String? in
             let name = type.className
-            return type.returnsTerms || name == className || !names.contains(name) ? nil : name
+            return type.returnsTerms || type.inputSpec.needsLayers || name == className || !names.contains(name) ? nil : name
         }
     }
 

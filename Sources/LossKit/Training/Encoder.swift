@@ -4,8 +4,12 @@ public enum EncoderKind: Sendable, Equatable {
     case table
     /// y = x W + b on frozen input vectors (an adapter on top of fixed embeddings).
     case linear(output: Int)
-    /// y = relu(x W1 + b1) W2 + b2 on frozen input vectors.
-    case mlp(hidden: Int, output: Int)
+    /// y = relu(x W1 + b1) W2 + b2 on frozen input vectors. With `layers` N > 1 the ReLU layers
+    /// stack, h_k = relu(h_(k-1) W_k + b_k), all `hidden` wide, and the output layer reads each:
+    /// layer k's embedding is h_k W_out + b_out (normalised when the encoder normalises), as a
+    /// sentence-transformers model pools and projects any of its transformer's hidden states.
+    /// The last layer's is the encoder's output.
+    case mlp(hidden: Int, output: Int, layers: Int = 1)
     /// Mean of the item's token embeddings, padding (id 0) left out, as sentence-transformers'
     /// mean pooling under an attention mask. An item with no real token embeds as zero (the
     /// reference divides a zero sum by a clamped count) and passes no gradient.
@@ -25,7 +29,8 @@ public enum EncoderInput<T: Scalar>: Sendable {
 /// Parameters are keyed by PyTorch-like names so that optimiser state, logs and checkpoints can
 /// refer to them the same way: "table" (items, D); "linear.weight" (Din, Dout) and
 /// "linear.bias" (1, Dout); "mlp.0.*" and "mlp.2.*" (the two Linear layers of a
-/// Sequential(Linear, ReLU, Linear)); "tokens.weight" (vocab, D). Weights are stored (in, out),
+/// Sequential(Linear, ReLU, Linear)), with N layers "mlp.0.*", "mlp.2.*" ... "mlp.(2N-2).*" for
+/// the ReLU layers and "mlp.(2N).*" for the output layer; "tokens.weight" (vocab, D). Weights are stored (in, out),
 /// the transpose of nn.Linear, so that forward is a plain x · W.
 public struct Encoder<T: Scalar>: Sendable {
     public let kind: EncoderKind
@@ -92,15 +97,19 @@ public struct Encoder<T: Scalar>: Sendable {
                 parameters["linear.bias"] = uniform(1, dOut, fanIn: dIn)
             }
             output = dOut
-        case (.mlp(let hidden, let dOut), .vectors(let vectors)):
+        case (.mlp(let hidden, let dOut, let layers), .vectors(let vectors)):
             guard hidden > 0, dOut > 0 else {
                 throw LossError("mlp encoder hidden and output dimensions must be at least 1, got hidden \(hidden), output \(dOut)")
             }
-            let dIn = vectors.cols
-            parameters["mlp.0.weight"] = uniform(dIn, hidden, fanIn: dIn)
-            parameters["mlp.0.bias"] = uniform(1, hidden, fanIn: dIn)
-            parameters["mlp.2.weight"] = uniform(hidden, dOut, fanIn: hidden)
-            parameters["mlp.2.bias"] = uniform(1, dOut, fanIn: hidden)
+            guard layers > 0 else { throw LossError("mlp encoder needs at least 1 layer, got \(layers)") }
+            // Drawn layer by layer, weight before bias: one layer draws what it always drew.
+            for layer in 0..<layers {
+                let fanIn = layer == 0 ? vectors.cols : hidden
+                parameters["mlp.\(2 * layer).weight"] = uniform(fanIn, hidden, fanIn: fanIn)
+                parameters["mlp.\(2 * layer).bias"] = uniform(1, hidden, fanIn: fanIn)
+            }
+            parameters["mlp.\(2 * layers).weight"] = uniform(hidden, dOut, fanIn: hidden)
+            parameters["mlp.\(2 * layers).bias"] = uniform(1, dOut, fanIn: hidden)
             output = dOut
         case (.linear, .tokens), (.mlp, .tokens):
             throw LossError("linear and mlp encoders read frozen input vectors, not tokens; use bagOfWords for token input")
@@ -134,7 +143,7 @@ public struct Encoder<T: Scalar>: Sendable {
         switch kind {
         case .table: return ["table"]
         case .linear: return ["linear.weight", "linear.bias"]
-        case .mlp: return ["mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias"]
+        case .mlp(_, _, let layers): return (0...layers).flatMap { ["mlp.\(2 * $0).weight", "mlp.\(2 * $0).bias"] }
         case .bagOfWords: return ["tokens.weight"]
         }
     }
@@ -155,20 +164,40 @@ public struct Encoder<T: Scalar>: Sendable {
     }
 
     /// dL/d(parameter) for every parameter, from dL/d(embeddings) of a pass made by this
-    /// encoder with its current parameters. Parameters the pass did not touch get zeros; an
+    /// encoder with its current parameters, and dL/d(`pass.layerEmbeddings`) when the loss read
+    /// the earlier layers (empty: it did not). Parameters the pass did not touch get zeros; an
     /// item seen several times accumulates.
-    public func backward(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>) -> [String: Matrix<T>] {
+    public func backward(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>, layers dLayers: [Matrix<T>] = []) -> [String: Matrix<T>] {
         if T.self == Float.self {
             let gradients = unsafeBitCast(self, to: Encoder<Float>.self).backwardKernel(
-                unsafeBitCast(pass, to: EncoderPass<Float>.self), unsafeBitCast(dEmbeddings, to: Matrix<Float>.self))
+                unsafeBitCast(pass, to: EncoderPass<Float>.self), unsafeBitCast(dEmbeddings, to: Matrix<Float>.self),
+                unsafeBitCast(dLayers, to: [Matrix<Float>].self))
             return unsafeBitCast(gradients, to: [String: Matrix<T>].self)
         }
         if T.self == Double.self {
             let gradients = unsafeBitCast(self, to: Encoder<Double>.self).backwardKernel(
-                unsafeBitCast(pass, to: EncoderPass<Double>.self), unsafeBitCast(dEmbeddings, to: Matrix<Double>.self))
+                unsafeBitCast(pass, to: EncoderPass<Double>.self), unsafeBitCast(dEmbeddings, to: Matrix<Double>.self),
+                unsafeBitCast(dLayers, to: [Matrix<Double>].self))
             return unsafeBitCast(gradients, to: [String: Matrix<T>].self)
         }
-        return backwardKernel(pass, dEmbeddings)
+        return backwardKernel(pass, dEmbeddings, dLayers)
+    }
+
+    /// How many layers give embeddings: an mlp's `layers`, 1 for every other kind.
+    public var layerCount: Int {
+        if case .mlp(_, _, let layers) = kind { return layers }
+        return 1
+    }
+
+    /// Every item's embedding at every layer, first layer first (the last is `embedAll()`).
+    public func embedAllLayers() -> [Matrix<T>] {
+        guard layerCount > 1 else { return [embedAll()] }
+        var parts: [[Matrix<T>]] = Array(repeating: [], count: layerCount)
+        for start in stride(from: 0, to: itemCount, by: Self.embedChunk) {
+            let pass = forward(items: Array(start..<min(start + Self.embedChunk, itemCount)))
+            for (layer, embeddings) in (pass.layerEmbeddings + [pass.embeddings]).enumerated() { parts[layer].append(embeddings) }
+        }
+        return parts.map { $0.isEmpty ? Matrix<T>(zeros: 0, outputDimension) : $0.count == 1 ? $0[0] : Matrix<T>.vstack($0) }
     }
 
     /// Every item's embedding, (itemCount, outputDimension), computed a chunk at a time.
@@ -202,11 +231,17 @@ public struct EncoderPass<T: Scalar>: Sendable {
     public let embeddings: Matrix<T>
     /// The gathered input vectors (linear, mlp).
     let inputs: Matrix<T>?
-    /// The mlp's hidden activations after the ReLU.
-    let hidden: Matrix<T>?
+    /// The mlp's hidden activations after each ReLU, first layer first.
+    let hidden: [Matrix<T>]
     /// The output before normalisation and its row norms (normalising encoders only).
     let unnormalized: Matrix<T>?
     let norms: [T]?
+    /// An mlp with layers: the embeddings of every layer but the last, first layer first, each
+    /// shaped as `embeddings`; empty for one layer.
+    public let layerEmbeddings: [Matrix<T>]
+    /// Those layers' output before normalisation and its row norms (normalising encoders only).
+    let layerUnnormalized: [Matrix<T>]
+    let layerNorms: [[T]]
 }
 
 /// Token lists in CSR form with padding dropped: item i's ids are ids[offsets[i]..<offsets[i+1]].

@@ -7,7 +7,8 @@ extension Encoder {
             precondition(item >= 0 && item < itemCount, "encoder item \(item) is outside 0..<\(itemCount)")
         }
         var inputs: Matrix<T>? = nil
-        var hidden: Matrix<T>? = nil
+        var hidden: [Matrix<T>] = []
+        var layerRaw: [Matrix<T>] = []
         let raw: Matrix<T>
         switch kind {
         case .table:
@@ -16,31 +17,46 @@ extension Encoder {
             let x = inputVectors.gatherRows(items)
             raw = Self.affine(x, parameters["linear.weight"]!, parameters["linear.bias"]!)
             inputs = x
-        case .mlp:
+        case .mlp(_, _, let layers):
             let x = inputVectors.gatherRows(items)
-            var h = Self.affine(x, parameters["mlp.0.weight"]!, parameters["mlp.0.bias"]!)
-            h.values.withUnsafeMutableBufferPointer { v in
-                for k in v.indices where !(v[k] > 0) { v[k] = 0 }
+            var h = x
+            for layer in 0..<layers {
+                h = Self.affine(h, parameters["mlp.\(2 * layer).weight"]!, parameters["mlp.\(2 * layer).bias"]!)
+                h.values.withUnsafeMutableBufferPointer { v in
+                    for k in v.indices where !(v[k] > 0) { v[k] = 0 }
+                }
+                hidden.append(h)
             }
-            raw = Self.affine(h, parameters["mlp.2.weight"]!, parameters["mlp.2.bias"]!)
+            let outWeight = parameters["mlp.\(2 * layers).weight"]!, outBias = parameters["mlp.\(2 * layers).bias"]!
+            layerRaw = hidden.dropLast().map { Self.affine($0, outWeight, outBias) }
+            raw = Self.affine(h, outWeight, outBias)
             inputs = x
-            hidden = h
         case .bagOfWords:
             raw = meanPool(items)
         }
         guard normalize else {
-            return EncoderPass(items: items, embeddings: raw, inputs: inputs, hidden: hidden, unnormalized: nil, norms: nil)
+            return EncoderPass(items: items, embeddings: raw, inputs: inputs, hidden: hidden, unnormalized: nil, norms: nil,
+                               layerEmbeddings: layerRaw, layerUnnormalized: [], layerNorms: [])
         }
         let (output, norms) = L2Normalization.forward(raw)
-        return EncoderPass(items: items, embeddings: output, inputs: inputs, hidden: hidden, unnormalized: raw, norms: norms)
+        let layers = layerRaw.map(L2Normalization.forward)
+        return EncoderPass(items: items, embeddings: output, inputs: inputs, hidden: hidden, unnormalized: raw, norms: norms,
+                           layerEmbeddings: layers.map(\.output), layerUnnormalized: layerRaw, layerNorms: layers.map(\.norms))
     }
 
-    func backwardKernel(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>) -> [String: Matrix<T>] {
+    func backwardKernel(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>, _ dLayers: [Matrix<T>]) -> [String: Matrix<T>] {
         precondition(dEmbeddings.rows == pass.items.count && dEmbeddings.cols == outputDimension,
                      "encoder backward: gradient is \(dEmbeddings.rows)x\(dEmbeddings.cols), the pass gave \(pass.items.count)x\(outputDimension)")
+        precondition(dLayers.isEmpty || dLayers.count == pass.layerEmbeddings.count,
+                     "encoder backward: \(dLayers.count) layer gradients for \(pass.layerEmbeddings.count) earlier layers")
         var d = dEmbeddings
+        var dLayerRaw = dLayers
         if normalize {
             d = L2Normalization.backward(dEmbeddings, output: pass.embeddings, input: pass.unnormalized!, norms: pass.norms!)
+            for k in dLayerRaw.indices {
+                dLayerRaw[k] = L2Normalization.backward(dLayers[k], output: pass.layerEmbeddings[k], input: pass.layerUnnormalized[k],
+                                                        norms: pass.layerNorms[k])
+            }
         }
         switch kind {
         case .table:
@@ -62,24 +78,46 @@ extension Encoder {
                 "linear.weight": Matrix.product(x, transposeA: true, d),
                 "linear.bias": d.columnSums(),
             ]
-        case .mlp:
-            let x = pass.inputs!, h = pass.hidden!
-            var dh = Matrix.product(d, parameters["mlp.2.weight"]!, transposeB: true)
+        case .mlp(_, _, let layers):
+            return mlpBackward(pass, d, dLayerRaw, layers: layers)
+        case .bagOfWords:
+            return ["tokens.weight": meanPoolBackward(pass.items, d)]
+        }
+    }
+
+    /// The mlp's backward pass: the output layer collects the gradient of every layer's
+    /// embedding, then the gradient runs down the ReLU layers, each adding what the output
+    /// layer sent it from its own embedding.
+    private func mlpBackward(_ pass: EncoderPass<T>, _ d: Matrix<T>, _ dLayers: [Matrix<T>], layers: Int) -> [String: Matrix<T>] {
+        let x = pass.inputs!, h = pass.hidden
+        let out = 2 * layers
+        let outWeight = parameters["mlp.\(out).weight"]!
+        var gradients: [String: Matrix<T>] = [:]
+        var dOutWeight = Matrix.product(h[layers - 1], transposeA: true, d)
+        var dOutBias = d.columnSums()
+        var dh = Matrix.product(d, outWeight, transposeB: true)
+        var fromOutput: [Matrix<T>?] = Array(repeating: nil, count: layers)
+        for (k, dLayer) in dLayers.enumerated() {
+            Matrix.multiplyAdd(h[k], transposeA: true, dLayer, into: &dOutWeight)
+            dOutBias.addScaled(dLayer.columnSums(), 1)
+            fromOutput[k] = Matrix.product(dLayer, outWeight, transposeB: true)
+        }
+        gradients["mlp.\(out).weight"] = dOutWeight
+        gradients["mlp.\(out).bias"] = dOutBias
+        for layer in stride(from: layers - 1, through: 0, by: -1) {
+            if let extra = fromOutput[layer] { dh.addScaled(extra, 1) }
             // ReLU passes gradient only where its output was positive (torch's threshold_backward).
-            h.values.withUnsafeBufferPointer { hv in
+            h[layer].values.withUnsafeBufferPointer { hv in
                 dh.values.withUnsafeMutableBufferPointer { g in
                     for k in g.indices where !(hv[k] > 0) { g[k] = 0 }
                 }
             }
-            return [
-                "mlp.0.weight": Matrix.product(x, transposeA: true, dh),
-                "mlp.0.bias": dh.columnSums(),
-                "mlp.2.weight": Matrix.product(h, transposeA: true, d),
-                "mlp.2.bias": d.columnSums(),
-            ]
-        case .bagOfWords:
-            return ["tokens.weight": meanPoolBackward(pass.items, d)]
+            let below = layer == 0 ? x : h[layer - 1]
+            gradients["mlp.\(2 * layer).weight"] = Matrix.product(below, transposeA: true, dh)
+            gradients["mlp.\(2 * layer).bias"] = dh.columnSums()
+            if layer > 0 { dh = Matrix.product(dh, parameters["mlp.\(2 * layer).weight"]!, transposeB: true) }
         }
+        return gradients
     }
 
     var inputVectors: Matrix<T> {

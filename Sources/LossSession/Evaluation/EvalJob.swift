@@ -34,6 +34,7 @@ public enum EvalJob {
             }
             return try run(plain)
         }
+        try refuseLayerLoss(request.lossName)
         let loss = try LossCatalog.make(request.lossName, settings: request.settings, reference: request.reference)
         if request.embeddings.isEmpty { throw LossError("no --embeddings given; \(loss.className) takes \(loss.inputSpec.columnsDescription)") }
         let columns = try request.embeddings.map { array -> Matrix<Double> in
@@ -109,6 +110,12 @@ public enum EvalJob {
                        weightShapes: weightShapes, initializedWeights: initialized, reference: request.reference, notes: notes)
     }
 
+    /// A loss that trains an encoder's layers gets no layers from arrays of embeddings.
+    private static func refuseLayerLoss(_ name: String) throws {
+        guard let type = LossCatalog.type(named: name), type.inputSpec.needsLayers else { return }
+        throw LossError("\(type.className) trains every layer of an encoder, and eval's arrays are one layer's embeddings: use it in a notebook or the explorer with an encoder that has layers (`encoder mlp layers=3`, then `loss \(type.className) loss=MultipleNegativesRankingLoss`)")
+    }
+
     /// `--loss 'A scale=20 + 0.1 * B'`: each term's settings ride in --loss, the arrays are shared,
     /// each term's own weights are named `losses.<k>.…`; the value and gradients are the weighted sum.
     private static func runSum(_ request: EvalRequest, _ spec: LossSpec) throws -> Outcome {
@@ -117,6 +124,7 @@ public enum EvalJob {
         }
         var terms: [LossSum.Term] = []
         for (index, term) in spec.terms.enumerated() {
+            try refuseLayerLoss(term.name)
             do {
                 terms.append(LossSum.Term(weight: term.weight ?? 1, loss: try LossCatalog.make(term.name, settings: term.settings, reference: request.reference)))
             } catch let error as LossError { throw LossError("term \(index + 1) of the sum: \(error.message)") }

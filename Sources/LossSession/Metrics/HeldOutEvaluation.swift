@@ -20,23 +20,20 @@ enum HeldOutEvaluation {
         var metrics: [(String, Double)] = []
         let test = Array(model.testExamples.prefix(1024))
         guard !test.isEmpty else { return EvaluationRecord(step: step, metrics: []) }
-        let normalized = L2Normalization.forward(model.encoder.embedAll()).output
-        lazy var all = normalized.converted(to: Double.self)
-        func cosine(_ a: Int, _ b: Int) -> Double {
-            var sum = 0.0
-            for k in 0..<all.cols { sum += all[a, k] * all[b, k] }
-            return sum
-        }
+        let layers = model.encoder.embedAllLayers()
+        let normalized = L2Normalization.forward(layers.last!).output
         let item = { (example: Int, column: Int) in dataset.examples[example][column] }
 
         // The loss itself on the test examples.
         let examples = (0..<dataset.columnCount).map { c in test.map { item($0, c) } }
         let columns = loss.batchLoss.map { ModelCopy.items($0.inputSpec, examples, reference: reference) } ?? examples
-        let embeddings = model.encoder.forward(items: columns.flatMap { $0 }).embeddings
+        let pass = model.encoder.forward(items: columns.flatMap { $0 })
+        let embeddings = pass.embeddings
         var batch = LossBatch(columns: ModelCopy.columns(embeddings.splitRows(columns.map(\.count)), model: model, items: columns).columns,
                               labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] }, parameters: model.lossParameters,
                               guides: loss.batchLoss.map { GuideColumns.make($0, dataset, model, items: columns) } ?? [])
         if let batchLoss = loss.batchLoss { TeacherColumns.apply(batchLoss, dataset, items: columns, to: &batch) }
+        batch.layers = pass.layerEmbeddings.map { $0.splitRows(columns.map(\.count)) }
         // Embeddings that overflow float32 give a loss that looks fine and means nothing.
         let overflows = DivergenceGuard.overflow(in: embeddings, loss: loss) != nil
         let result = overflows ? nil : try? loss.batchLoss?.evaluate(batch).total
@@ -56,6 +53,46 @@ enum HeldOutEvaluation {
             }
         }
 
+        metrics += shapeMetrics(dataset: dataset, model: model, test: test, normalized: normalized, result: result)
+        // An encoder with layers: each layer on its own, as a model cut after it, scored with the
+        // loss one layer is trained with (a layer loss's wrapped loss); the last layer's metrics
+        // are the ones above.
+        let shapeCount = metrics.count
+        for (index, layer) in layers.enumerated() where layers.count > 1 {
+            let isLast = index == layers.count - 1
+            var layerBatch = batch
+            layerBatch.columns = isLast ? batch.columns : batch.layers[index]
+            layerBatch.layers = []
+            let layerLoss = loss.embeddingLoss?.lossAtEachLayer
+            if let layerLoss, layerLoss.className != loss.className {
+                let prefix = "loss."
+                layerBatch.parameters = Dictionary(uniqueKeysWithValues: batch.parameters.map {
+                    ($0.key.hasPrefix(prefix) ? String($0.key.dropFirst(prefix.count)) : $0.key, $0.value)
+                })
+            }
+            let copied = loss.inputSpec.embedsColumnZeroWithModelCopy
+            let layerResult: LossResult<Float>? = overflows || copied ? nil : try? (layerLoss.map { LossSum($0) } ?? loss.batchLoss)?.evaluate(layerBatch).total
+            let name = "layer_\(index + 1)_"
+            if let layerResult { metrics.append((name + "test_loss", Double(layerResult.value))) }
+            let own = isLast ? metrics[..<shapeCount].filter { $0.0 != "test_loss" }
+                : shapeMetrics(dataset: dataset, model: model, test: test, normalized: L2Normalization.forward(layer).output, result: layerResult)
+            metrics += own.map { (name + $0.0, $0.1) }
+        }
+        return EvaluationRecord(step: step, metrics: metrics)
+    }
+
+    /// The metrics of the data's shape, from every item's normalised embedding and the loss's
+    /// result on the test batch.
+    static func shapeMetrics(dataset: Dataset, model: Session.Model, test: [Int], normalized: Matrix<Float>,
+                             result: LossResult<Float>?) -> [(String, Double)] {
+        var metrics: [(String, Double)] = []
+        lazy var all = normalized.converted(to: Double.self)
+        func cosine(_ a: Int, _ b: Int) -> Double {
+            var sum = 0.0
+            for k in 0..<all.cols { sum += all[a, k] * all[b, k] }
+            return sum
+        }
+        let item = { (example: Int, column: Int) in dataset.examples[example][column] }
         switch dataset.shape {
         case .labelledItems:
             var classes = dataset.itemClasses ?? [Int](repeating: -1, count: dataset.itemCount)
@@ -94,7 +131,7 @@ enum HeldOutEvaluation {
                                      embeddings: normalized, classes: classes)
             }
         }
-        return EvaluationRecord(step: step, metrics: metrics)
+        return metrics
     }
 
     /// recall@1, recall@5 and MAP@R of each query item against every other item, exact.

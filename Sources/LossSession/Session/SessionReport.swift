@@ -4,7 +4,7 @@ import LossKit
 
 /// The text `show WHAT` prints: the same facts the explorer's panes show.
 public enum SessionReport {
-    public static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax"]
+    public static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax", "layers"]
 
     static func show(_ what: String, in session: Session) throws -> String {
         switch what {
@@ -17,6 +17,9 @@ public enum SessionReport {
         case "census": return census(session)
         case "forces": return forces(session)
         case "softmax": return softmax(session)
+        case "layers":
+            return LayerTable(step: session.history.last, evaluation: session.evaluations.last)?.lines.joined(separator: "\n")
+                ?? "no per-layer numbers: they come from an encoder with layers (`encoder mlp layers=3`), after a step or an evaluation"
         case "histogram", "margin": return MarginHistogram(session.lastBatch?.mining, margin: marginValue(session)).text(width: 40)
         default: throw CommandError("show needs one of \(topics.joined(separator: ", ")), got '\(what)'")
         }

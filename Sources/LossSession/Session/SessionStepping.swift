@@ -56,6 +56,7 @@ extension Session {
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
         lossBatch.explain = true
+        lossBatch.layers = pass.layerEmbeddings.map { $0.splitRows(items.map(\.count)) }
         lossBatch.samplingSeed = Self.samplingSeed(seed: settings.seed, step: stepIndex + 1)
         if let teacher = dataset.teacher, loss.inputSpec.labels == .teacher {
             let dimension = current.encoder.outputDimension, width = loss.teacherWidth(dimension: dimension)
@@ -80,7 +81,7 @@ extension Session {
             gradients = current.encoder.backward(pass, Matrix.vstack(rest))
             gradients.merge(ModelCopy.gradients(current, pass: copyPass, dColumnZero)) { $1 }
         } else {
-            gradients = current.encoder.backward(pass, columnGradient)
+            gradients = current.encoder.backward(pass, columnGradient, layers: result.layerGradients.map { Matrix.vstack($0) })
         }
         gradients.merge(result.parameterGradients) { $1 }
 

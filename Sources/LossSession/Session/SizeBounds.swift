@@ -66,7 +66,7 @@ enum SizeBounds {
             switch choice.kind {
             case "table": parameters = items * input
             case "linear": parameters = input * out + out
-            case "mlp": parameters = input * wide + wide + wide * out + out
+            case "mlp": parameters = input * wide + wide + Double(choice.layers - 1) * (wide * wide + wide) + wide * out + out
             default: parameters = vocabulary * out
             }
             if decoder { parameters += 6 * out * out + 6 * out + vocabulary }

@@ -35,10 +35,11 @@ public struct StepRecord: Sendable, Equatable {
         self.health = health
     }
 
+    /// Extras compare by bit pattern: a NaN extra (a layer AdaptiveLayerLoss did not sample) equals itself on a replay.
     public static func == (a: StepRecord, b: StepRecord) -> Bool {
         a.step == b.step && a.loss == b.loss && a.gradientNorm == b.gradientNorm && a.groupNorms == b.groupNorms
             && a.learningRate == b.learningRate && a.counts == b.counts && a.health == b.health
-            && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1) && a.warningCount == b.warningCount
+            && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1.bitPattern) == b.extras.map(\.1.bitPattern) && a.warningCount == b.warningCount
             && a.terms.map(\.name) == b.terms.map(\.name) && a.terms.map(\.value) == b.terms.map(\.value)
             && a.targets.map(\.name) == b.targets.map(\.name) && a.targets.map(\.value) == b.targets.map(\.value)
             && a.targets.map(\.target) == b.targets.map(\.target) && a.scratch == b.scratch
