@@ -204,6 +204,10 @@ public protocol EmbeddingLoss: LossDescription {
     /// Whether 6.2.0 computes it with gradient caching (the Cached* losses, MegaBatchMarginLoss
     /// mini-batched): a wrapper that truncates embeddings treats those differently.
     var usesGradientCache: Bool { get }
+    /// The narrower widths it trains embeddings of `width` to work at (MatryoshkaLoss's
+    /// dimensions, largest first), which the held-out evaluation measures too; empty for a loss
+    /// of the full width only.
+    func truncationDimensions(width: Int) -> [Int]
 }
 
 extension EmbeddingLoss {
@@ -222,6 +226,7 @@ extension EmbeddingLoss {
     public func check(classes: Int) throws {}
     public var termNames: [String] { [] }
     public var usesGradientCache: Bool { false }
+    public func truncationDimensions(width: Int) -> [Int] { [] }
     public static var returnsTerms: Bool { false }
 
 
