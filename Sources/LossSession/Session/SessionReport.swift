@@ -4,7 +4,7 @@ import LossKit
 
 /// The text `show WHAT` prints: the same facts the explorer's panes show.
 public enum SessionReport {
-    public static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax"]
+    public static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax", "dimensions"]
 
     static func show(_ what: String, in session: Session) throws -> String {
         switch what {
@@ -17,6 +17,7 @@ public enum SessionReport {
         case "census": return census(session)
         case "forces": return forces(session)
         case "softmax": return softmax(session)
+        case "dimensions", "dims", "matryoshka": return DimensionReport.text(session)
         case "histogram", "margin": return MarginHistogram(session.lastBatch?.mining, margin: marginValue(session)).text(width: 40)
         default: throw CommandError("show needs one of \(topics.joined(separator: ", ")), got '\(what)'")
         }
