@@ -349,11 +349,11 @@ restored "after the new losses' views"
 # 15. MatryoshkaLoss beside the plain loss in a duel: the terms chart shows the loss at each
 # dimension over steps, and under it the held-out metric at each width for both sides; t shows
 # the mining at the next dimension.
-printf 'load text:pairs\nencoder bow dim=32\nloss MatryoshkaLoss matryoshka_dims=32,8\nduel loss MultipleNegativesRankingLoss\nset eval_every=2\nstep 4\n' > "$work/matryoshka.lab"
+printf 'load text:pairs\nencoder bow dim=32\nset eval_every=2\nloss MatryoshkaLoss matryoshka_dims=32,8\nduel loss MultipleNegativesRankingLoss\nstep 4\n' > "$work/matryoshka.lab"
 start 140 45 explore "$work/matryoshka.lab"
 wait_for "cells to go" 15 || true
 tm send-keys -t e2e ">"
-wait_for "step 4" 30 && ok || fail "matryoshka: the notebook ran"
+wait_for "step 4: loss" 60 && ok || fail "matryoshka: the notebook ran"
 tm send-keys -t e2e c c c
 wait_for "terms loss@32 [0-9.e-]* · loss@8" 10 && ok || fail "matryoshka: the loss at each dimension"
 wait_for "held-out retrieval_accuracy by dimension (step 4)" 10 && ok || fail "matryoshka: the held-out curve"
