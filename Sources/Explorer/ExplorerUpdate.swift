@@ -248,12 +248,14 @@ extension ExplorerModel {
             return []
         case .cycleChart:
             chartMode = ChartMode(rawValue: (chartMode.rawValue + 1) % ChartMode.allCases.count)!
-            // The terms chart is there only for a loss made of terms.
-            if chartMode == .terms && snapshot.history.last?.terms.isEmpty != false { chartMode = .lossAndGradient }
+            // The terms chart is there only for a loss made of terms, or a model measured by dimension.
+            if chartMode == .terms && snapshot.history.last?.terms.isEmpty != false && DimensionCurve(snapshot) == nil {
+                chartMode = .lossAndGradient
+            }
             return []
         case .nextTerm:
             guard let terms = snapshot.batch?.termMinings, !terms.isEmpty else {
-                note = "t switches between a sum's terms (loss A + 0.1 * B); this loss is one term"
+                note = "t switches between a sum's terms (loss A + 0.1 * B) or a MatryoshkaLoss's dimensions; this loss is one term"
                 return []
             }
             termView = (termView % terms.count + 1) % terms.count

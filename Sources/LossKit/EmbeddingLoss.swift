@@ -210,6 +210,10 @@ public protocol EmbeddingLoss: LossDescription {
     /// The loss one layer's embeddings are scored with on their own, for the per-layer views:
     /// a layer loss's wrapped loss, every other loss itself.
     var lossAtEachLayer: any EmbeddingLoss { get }
+    /// The narrower widths it trains embeddings of `width` to work at (MatryoshkaLoss's
+    /// dimensions, largest first), which the held-out evaluation measures too; empty for a loss
+    /// of the full width only.
+    func truncationDimensions(width: Int) -> [Int]
 }
 
 extension EmbeddingLoss {
@@ -229,6 +233,7 @@ extension EmbeddingLoss {
     public var termNames: [String] { [] }
     public var usesGradientCache: Bool { false }
     public var lossAtEachLayer: any EmbeddingLoss { self }
+    public func truncationDimensions(width: Int) -> [Int] { [] }
     public static var returnsTerms: Bool { false }
 
 

@@ -62,6 +62,13 @@ public struct LossResult<T: Scalar>: Sendable {
     /// and the value its term drives it to (GOR: the mean off-diagonal similarity → 0, the
     /// second moment → 1/d). Empty for most losses.
     public var targets: [(name: String, value: T, target: T)] = []
+    /// LossLab's own split of `value` into named parts that the reference returns summed
+    /// (MatryoshkaLoss's weighted loss at each dimension, `loss@32`): the session charts and
+    /// records them as the step's terms, `eval` leaves them out. Empty for most losses.
+    public var breakdown: [(name: String, value: T)] = []
+    /// What each part of `breakdown` mined, in its order, when the batch asked to be explained
+    /// (`LossBatch.explain`); `mining` is the first's.
+    public var breakdownMinings: [MiningReport] = []
     /// What the reference would warn about on this batch, one line each.
     public var warnings: [String] = []
     /// What the loss chose that the numbers do not show (the dimensions MatryoshkaLoss sampled),

@@ -346,6 +346,25 @@ wait_for "unsaved work" 10 || true
 tm send-keys -t e2e d
 restored "after the new losses' views"
 
+# 15. MatryoshkaLoss beside the plain loss in a duel: the terms chart shows the loss at each
+# dimension over steps, and under it the held-out metric at each width for both sides; t shows
+# the mining at the next dimension.
+printf 'load text:pairs\nencoder bow dim=32\nset eval_every=2\nloss MatryoshkaLoss matryoshka_dims=32,8\nduel loss MultipleNegativesRankingLoss\nstep 4\n' > "$work/matryoshka.lab"
+start 140 45 explore "$work/matryoshka.lab"
+wait_for "cells to go" 15 || true
+tm send-keys -t e2e ">"
+wait_for "step 4: loss" 60 && ok || fail "matryoshka: the notebook ran"
+tm send-keys -t e2e c c c
+wait_for "terms loss@32 [0-9.e-]* · loss@8" 10 && ok || fail "matryoshka: the loss at each dimension"
+wait_for "held-out retrieval_accuracy by dimension (step 4)" 10 && ok || fail "matryoshka: the held-out curve"
+tm capture-pane -p -t e2e | grep -Eq "│ +2 [^│]*[01]\.[0-9]{3} [^│]*[01]\.[0-9]{3} *│" && ok || fail "matryoshka: both sides' bars at width 2"
+tm send-keys -t e2e t
+wait_for "term 2/2 loss@8" 10 && ok || fail "matryoshka: t shows the mining at the next dimension"
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after the matryoshka view"
+
 # 14. Enter on a mining row opens its frozen detail with the sentences; Esc closes it. The
 # arrows put the embeddings cursor on a point, and its nearest neighbours come back from the
 # trainer, also while it runs. --no-color shows a glyph per class and says what bold means.

@@ -16,11 +16,20 @@ enum ChartsPane {
 
     static let termStyles = [Style(.cyan, bold: true), Style(.yellow), Style(.magenta, bold: true), Style(.green), Style(.red), Style(.blue, bold: true)]
 
-    /// Each term of the loss over steps (a sum's weighted terms, GOR's two), then each quantity
-    /// the terms push with its target drawn flat beside it (GOR: mean similarity → 0, second
-    /// moment → 1/d).
-    static func terms(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
+    /// Each term of the loss over steps (a sum's weighted terms, GOR's two, MatryoshkaLoss's
+    /// loss at each dimension), then each quantity the terms push with its target drawn flat
+    /// beside it (GOR: mean similarity → 0, second moment → 1/d); under them, when the held-out
+    /// evaluation measured widths, the metric against the dimension (`DimensionCurve`).
+    static func terms(_ model: ExplorerModel, into buffer: inout Buffer, in whole: Rect) {
         let history = windowed(model.snapshot.history, model.chartWindow)
+        let curve = DimensionCurve(model.snapshot)
+        var rect = whole
+        if let curve {
+            guard history.last?.terms.isEmpty == false else { return curve.render(into: &buffer, in: whole, ascii: model.ascii) }
+            let parts = whole.splitRows([.fill, .fixed(curve.height(in: whole.height, leaving: 5))])
+            rect = parts[0]
+            curve.render(into: &buffer, in: parts[1], ascii: model.ascii)
+        }
         guard let last = history.last, !last.terms.isEmpty else {
             buffer.put("one term: a sum (loss A + 0.1 * B) or a loss that returns terms charts them here", in: rect.row(0),
                        style: Style(.brightBlack))
@@ -30,9 +39,12 @@ enum ChartsPane {
         func values(_ pick: (StepRecord) -> Double?) -> [(Double, Double)] {
             zip(steps, history).compactMap { step, record in pick(record).map { (step, $0) } }
         }
-        let termPoints = last.terms.map { term in values { $0.terms.first { $0.name == term.name }?.value } }
-        let termSeries = zip(last.terms, termPoints).enumerated().map { index, pair in
-            LineChart.Series(name: pair.0.name, points: pair.1, style: termStyles[index % termStyles.count])
+        // Every term the window saw: a MatryoshkaLoss sampling n_dims_per_step has only some in each step.
+        var names = last.terms.map(\.name)
+        for record in history { for term in record.terms where !names.contains(term.name) { names.append(term.name) } }
+        let termPoints = names.map { name in values { $0.terms.first { $0.name == name }?.value } }
+        let termSeries = zip(names, termPoints).enumerated().map { index, pair in
+            LineChart.Series(name: pair.0, points: pair.1, style: termStyles[index % termStyles.count])
         }
         let parts = rect.splitRows([.percent(last.targets.isEmpty ? 100 : 50)] + last.targets.map { _ in .fill })
         let caption = "terms " + last.terms.map { "\($0.name) \(NumberText.short($0.value))" }.joined(separator: " · ")

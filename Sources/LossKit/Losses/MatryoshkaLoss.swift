@@ -209,6 +209,18 @@ public struct MatryoshkaLoss: EmbeddingLoss {
         return pool[..<dimensionsPerStep].sorted()
     }
 
+    /// The name of one dimension's weighted term in `LossResult.breakdown`: `loss@32`, as the
+    /// held-out metrics at a dimension are named (`recall_at_1@32`).
+    public static func termName(dimension: Int) -> String { "loss@\(dimension)" }
+
+    /// The dimensions this loss trains for embeddings of `width`, largest first (none when its
+    /// settings do not fit the width).
+    public func truncationDimensions(width: Int) -> [Int] {
+        var dimensions: [Int] = []
+        for entry in (try? schedule(width: width)) ?? [] where !dimensions.contains(entry.dimension) { dimensions.append(entry.dimension) }
+        return dimensions
+    }
+
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 
@@ -240,6 +252,8 @@ public struct MatryoshkaLoss: EmbeddingLoss {
         var dOutputs: [[Matrix<T>]] = []
         var parameterGradients: [String: Matrix<T>] = [:]
         var mining: MiningReport? = nil
+        var breakdown: [(name: String, value: T)] = []
+        var minings: [MiningReport] = []
         for position in picked {
             let (dimension, weight) = schedule[position]
             // Which embeddings are cut: see the type's comment.
@@ -268,6 +282,13 @@ public struct MatryoshkaLoss: EmbeddingLoss {
                 throw LossError("MatryoshkaLoss at dimension \(dimension): \(error.message)\(sized)")
             }
             value += T(weight) * result.value
+            // A dimension listed twice is one term of the view, its two weighted values added.
+            let name = Self.termName(dimension: dimension)
+            if let seen = breakdown.firstIndex(where: { $0.name == name }) { breakdown[seen].value += T(weight) * result.value }
+            else {
+                breakdown.append((name, T(weight) * result.value))
+                if batch.explain { minings.append(result.mining) }
+            }
             dOutputs.append(result.columnGradients.map { scaled($0, by: T(weight)) })
             for (innerName, gradient) in result.parameterGradients {
                 let name = Self.nestedName(innerName)
@@ -301,6 +322,8 @@ public struct MatryoshkaLoss: EmbeddingLoss {
         let gradients = zip(columnGradients, batch.columns).map { $0 ?? Matrix<T>(zeros: $1.rows, $1.cols) }
         var result = LossResult(value: value, columnGradients: gradients, parameterGradients: parameterGradients,
                                 mining: mining ?? MiningReport(kind: .item))
+        result.breakdown = breakdown
+        result.breakdownMinings = minings
         if picked.count < schedule.count {
             result.notes.append("MatryoshkaLoss: n_dims_per_step=\(dimensionsPerStep) sampled dimensions \(steps.map { String($0.dimension) }.joined(separator: ", ")) of \(schedule.map { String($0.dimension) }.joined(separator: ", ")) with seed \(batch.samplingSeed) (LossLab's generator; 6.2.0 samples with Python's random, so only n_dims_per_step=-1 matches it number for number)")
         }

@@ -15,13 +15,17 @@ enum HeldOutEvaluation {
     static let maximumQueries = 10_000
     static let maximumScores = 1_000_000_000
 
+    /// `truncations`: widths to measure the embedding metrics at too (see
+    /// `Session.evaluationDimensions`): each on the first d coordinates, re-normalised, named
+    /// `NAME@d` (`recall_at_1@32`).
     static func run(dataset: Dataset, model: Session.Model, loss: SessionLoss, step: Int,
-                    reference: LossReference = .latest) -> EvaluationRecord {
+                    reference: LossReference = .latest, truncations: [Int] = []) -> EvaluationRecord {
         var metrics: [(String, Double)] = []
         let test = Array(model.testExamples.prefix(1024))
         guard !test.isEmpty else { return EvaluationRecord(step: step, metrics: []) }
         let layers = model.encoder.embedAllLayers()
-        let normalized = L2Normalization.forward(layers.last!).output
+        let raw = layers.last!
+        let normalized = L2Normalization.forward(raw).output
         let item = { (example: Int, column: Int) in dataset.examples[example][column] }
 
         // The loss itself on the test examples.
@@ -78,6 +82,10 @@ enum HeldOutEvaluation {
                 : shapeMetrics(dataset: dataset, model: model, test: test, normalized: L2Normalization.forward(layer).output, result: layerResult)
             metrics += own.map { (name + $0.0, $0.1) }
         }
+        for width in truncations where width > 0 && width <= raw.cols {
+            let truncated = width == raw.cols ? normalized : L2Normalization.forward(prefix(raw, width)).output
+            metrics += similarityMetrics(dataset: dataset, model: model, test: test, normalized: truncated).map { ("\($0.0)@\(width)", $0.1) }
+        }
         return EvaluationRecord(step: step, metrics: metrics)
     }
 
@@ -85,7 +93,22 @@ enum HeldOutEvaluation {
     /// result on the test batch.
     static func shapeMetrics(dataset: Dataset, model: Session.Model, test: [Int], normalized: Matrix<Float>,
                              result: LossResult<Float>?) -> [(String, Double)] {
-        var metrics: [(String, Double)] = []
+        var metrics = similarityMetrics(dataset: dataset, model: model, test: test, normalized: normalized)
+        switch dataset.shape {
+        case .classPairs:
+            if let result { metrics.append(("accuracy", Double(result.mining.counts.easy) / Double(max(result.mining.counts.used, 1)))) }
+        case .teacherItems:
+            if let result { metrics.append(("mse", Double(result.value))) }
+        default:
+            break
+        }
+        return metrics
+    }
+
+    /// The metrics that read only the embeddings (L2-normalised rows, one per item): retrieval,
+    /// correlation, triplet and pair accuracy by cosine similarity. None for the shapes
+    /// measured through the loss (class pairs, teacher items).
+    static func similarityMetrics(dataset: Dataset, model: Session.Model, test: [Int], normalized: Matrix<Float>) -> [(String, Double)] {
         lazy var all = normalized.converted(to: Double.self)
         func cosine(_ a: Int, _ b: Int) -> Double {
             var sum = 0.0
@@ -100,13 +123,13 @@ enum HeldOutEvaluation {
                 for (index, example) in dataset.examples.enumerated() { classes[example[0]] = Int(dataset.labels[index]) }
             }
             let queries = Array(model.testExamples.prefix(queryCount(galleryItems: dataset.itemCount))).map { item($0, 0) }
-            metrics += retrieval(queries: queries, embeddings: normalized, classes: classes)
+            return retrieval(queries: queries, embeddings: normalized, classes: classes)
         case .scoredPairs:
             let predicted = test.map { cosine(item($0, 0), item($0, 1)) }
-            metrics.append(("spearman", Statistics.spearman(predicted, test.map { dataset.labels[$0] })))
+            return [("spearman", Statistics.spearman(predicted, test.map { dataset.labels[$0] }))]
         case .triplets, .teacherScored:
             let correct = test.filter { cosine(item($0, 0), item($0, 1)) > cosine(item($0, 0), item($0, 2)) }.count
-            metrics.append(("triplet_accuracy", Double(correct) / Double(test.count)))
+            return [("triplet_accuracy", Double(correct) / Double(test.count))]
         case .anchorPositive:
             var top1 = 0.0, reciprocal = 0.0
             for example in test {
@@ -115,25 +138,28 @@ enum HeldOutEvaluation {
                 if rank == 1 { top1 += 1 }
                 reciprocal += 1 / Double(rank)
             }
-            metrics.append(("retrieval_accuracy", top1 / Double(test.count)))
-            metrics.append(("mrr", reciprocal / Double(test.count)))
+            return [("retrieval_accuracy", top1 / Double(test.count)), ("mrr", reciprocal / Double(test.count))]
         case .binaryPairs:
             let scored = test.map { (cosine(item($0, 0), item($0, 1)), dataset.labels[$0] == 1) }
-            metrics.append(("pair_accuracy", Statistics.bestThresholdAccuracy(scored)))
-        case .classPairs:
-            if let result { metrics.append(("accuracy", Double(result.mining.counts.easy) / Double(max(result.mining.counts.used, 1)))) }
-        case .teacherItems:
-            if let result { metrics.append(("mse", Double(result.value))) }
+            return [("pair_accuracy", Statistics.bestThresholdAccuracy(scored))]
+        case .classPairs, .teacherItems:
+            return []
         case .sentences:
             // Sentences with a known topic: does the embedding retrieve same-topic sentences?
-            if let classes = dataset.itemClasses {
-                metrics += retrieval(queries: Array(model.testExamples.prefix(queryCount(galleryItems: dataset.itemCount))).map { item($0, 0) },
-                                     embeddings: normalized, classes: classes)
-            }
+            guard let classes = dataset.itemClasses else { return [] }
+            return retrieval(queries: Array(model.testExamples.prefix(queryCount(galleryItems: dataset.itemCount))).map { item($0, 0) },
+                             embeddings: normalized, classes: classes)
         }
-        return metrics
     }
 
+    /// The first `width` coordinates of every row.
+    static func prefix(_ matrix: Matrix<Float>, _ width: Int) -> Matrix<Float> {
+        Matrix(rows: matrix.rows, cols: width) { out in
+            for i in 0..<matrix.rows {
+                for k in 0..<width { out[i * width + k] = matrix[i, k] }
+            }
+        }
+    }
     /// recall@1, recall@5 and MAP@R of each query item against every other item, exact.
     static func retrieval(queries: [Int], embeddings: Matrix<Float>, classes: [Int]) -> [(String, Double)] {
         let scores = RetrievalRanking.evaluate(rows: embeddings, queries: queries, classes: classes)

@@ -20,7 +20,9 @@ public enum SessionState: Equatable, Sendable {
 public final class Session {
     public internal(set) var dataset: Dataset?
     public internal(set) var datasetSource = ""
-    public internal(set) var loss: SessionLoss
+    public internal(set) var loss: SessionLoss {
+        didSet { rival?.partnerLoss = loss }
+    }
     /// The `loss` command's words as the user gave them (a reference change rebuilds the loss from them).
     public internal(set) var lossSpec = LossSpec(name: LossCatalog.sessionDefault.className)
     public internal(set) var encoderChoice = EncoderChoice()
@@ -37,6 +39,9 @@ public final class Session {
     public internal(set) var pinned: PinnedBatch?
     /// The second configuration of a duel, stepped with this one on the same batches.
     public internal(set) var rival: Session?
+    /// In a duel's rival, the loss of the session it duels: the held-out evaluation measures
+    /// the dimensions either side trains (`evaluationDimensions`), so both curves share them.
+    var partnerLoss: SessionLoss?
     /// Saved states every `checkpointEvery` steps, for `rewind`.
     var checkpoints: [Checkpoint] = []
     /// Where `save`/`export` write relative paths.
@@ -94,9 +99,23 @@ public final class Session {
     @discardableResult
     public func evaluate() throws -> EvaluationRecord {
         guard let dataset, let model else { throw CommandError("no data loaded: try `load toy:blobs`") }
-        let record = HeldOutEvaluation.run(dataset: dataset, model: model, loss: loss, step: stepIndex, reference: settings.reference)
+        let record = HeldOutEvaluation.run(dataset: dataset, model: model, loss: loss, step: stepIndex, reference: settings.reference,
+                                           truncations: evaluationDimensions)
         evaluations.append(record)
         return record
+    }
+
+    /// The widths the held-out evaluation also measures at, on truncated, re-normalised
+    /// embeddings, largest first: when this session's loss or its duel's other side trains
+    /// narrower widths (MatryoshkaLoss), the full width, each of those, and two halvings below
+    /// the smallest (down to 2), where a model not trained for them shows how far it falls.
+    /// Empty otherwise, so a plain session's evaluation stays as it was.
+    public var evaluationDimensions: [Int] {
+        guard let width = model?.encoder.outputDimension else { return [] }
+        let trained = [loss, rival?.loss, partnerLoss].compactMap { $0 }.flatMap { $0.truncationDimensions(width: width) }
+        guard let smallest = trained.min() else { return [] }
+        let below = [smallest / 2, smallest / 4].filter { $0 >= 2 }
+        return Set([width] + trained + below).sorted(by: >)
     }
 
     /// Every item's current embedding, (items, D).

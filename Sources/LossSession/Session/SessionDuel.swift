@@ -17,6 +17,7 @@ extension Session {
         (rivalModel.lossParameters, rivalModel.decoder) = Self.ownedState(of: rivalLoss, dataset: dataset,
                                                                          encoder: model.encoder, seed: settings.seed)
         other.model = rivalModel
+        other.partnerLoss = loss
         other.checkpoints = [Checkpoint(step: stepIndex, model: rivalModel, historyCount: history.count, evaluationCount: evaluations.count)]
         rival = other
         return "duel: \(other.describeLoss()) trains alongside from step \(stepIndex), on the same batches"

@@ -117,6 +117,16 @@ public enum SessionLoss: Sendable {
         }
     }
 
+    /// The narrower widths its losses train embeddings of `width` for (a MatryoshkaLoss's
+    /// dimensions, also as a term of a sum); empty when it trains the full width only.
+    public func truncationDimensions(width: Int) -> [Int] {
+        var dimensions: [Int] = []
+        for term in batchLoss?.terms ?? [] {
+            for dimension in term.loss.truncationDimensions(width: width) where !dimensions.contains(dimension) { dimensions.append(dimension) }
+        }
+        return dimensions
+    }
+
     /// The `loss` command's words after the verb for this loss as it stands.
     public var spec: LossSpec {
         guard case .sum(let sum) = self else {

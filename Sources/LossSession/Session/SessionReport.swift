@@ -4,7 +4,7 @@ import LossKit
 
 /// The text `show WHAT` prints: the same facts the explorer's panes show.
 public enum SessionReport {
-    public static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax", "layers"]
+    public static let topics = ["triplets", "params", "metrics", "data", "losses", "warnings", "census", "histogram", "forces", "softmax", "layers", "dimensions"]
 
     static func show(_ what: String, in session: Session) throws -> String {
         switch what {
@@ -20,6 +20,7 @@ public enum SessionReport {
         case "layers":
             return LayerTable(step: session.history.last, evaluation: session.evaluations.last)?.lines.joined(separator: "\n")
                 ?? "no per-layer numbers: they come from an encoder with layers (`encoder mlp layers=3`), after a step or an evaluation"
+        case "dimensions", "dims", "matryoshka": return DimensionReport.text(session)
         case "histogram", "margin": return MarginHistogram(session.lastBatch?.mining, margin: marginValue(session)).text(width: 40)
         default: throw CommandError("show needs one of \(topics.joined(separator: ", ")), got '\(what)'")
         }

@@ -106,7 +106,8 @@ extension Session {
         var record = StepRecord(step: stepIndex, loss: Double(result.value), gradientNorm: update.gradientNorm,
                                 groupNorms: update.groupNorms, learningRate: update.learningRate, counts: result.mining.counts,
                                 health: EmbeddingHealth.measure(pass.embeddings, positives: positivePairs(batch, items: items, dataset)))
-        record.terms = result.terms.map { ($0.name, Double($0.value)) }
+        // A loss's own split of its value (MatryoshkaLoss per dimension) is charted as its terms.
+        record.terms = (result.terms.isEmpty ? result.breakdown : result.terms).map { ($0.name, Double($0.value)) }
         record.targets = result.targets.map { ($0.name, Double($0.value), Double($0.target)) }
         record.scratch = result.scratch
         let fallbacks = result.mining.tuples.filter(\.fallback).count
@@ -118,6 +119,9 @@ extension Session {
                                  embeddingGradients: columnGradient)
         if !loss.isBare {
             lastBatch!.termMinings = zip(loss.terms, parts).map { term, part in (term.loss.className, part.mining) }
+        } else if result.breakdownMinings.count == result.breakdown.count && result.breakdown.count > 1 {
+            // A loss split by dimension shows each dimension's mining under `t`, as a sum shows each term's.
+            lastBatch!.termMinings = zip(result.breakdown, result.breakdownMinings).map { ($0.name, $1) }
         }
         // Both models embedding the same sentences is the design, not a duplicate.
         let distinctItems = loss.inputSpec.feedsColumnZeroToBothModels && items.count > 1 && items[1] == items[0] ? [items[0]] : items

@@ -17,7 +17,8 @@ public struct StepRecord: Sendable, Equatable {
     /// How many warnings the step raised (see Session.warnings).
     public var warningCount = 0
     /// The loss's terms, weighted, under the names the trainer logs them (a sum's terms, GOR's
-    /// gor_mean and gor_second_moment); empty for a loss of one value.
+    /// gor_mean and gor_second_moment), or LossLab's split of one loss (MatryoshkaLoss's
+    /// `loss@32` per dimension, `LossResult.breakdown`); empty for a loss of one value.
     public var terms: [(name: String, value: Double)] = []
     /// What the terms push towards: a measured quantity, its value and its target (see LossResult.targets).
     public var targets: [(name: String, value: Double, target: Double)] = []
@@ -79,8 +80,8 @@ public struct BatchOutcome: Sendable {
     public var largestGradients: [(row: Int, norm: Double)]
     /// dL/d(embedding) of every batch row, columns stacked like `items` (for the forces view).
     public var embeddingGradients: Matrix<Float>? = nil
-    /// A sum's terms one by one: each term's name and what it mined (`mining` is the first's).
-    /// Empty for a loss on its own.
+    /// A sum's terms one by one: each term's name and what it mined (`mining` is the first's);
+    /// a MatryoshkaLoss's dimensions the same way (`loss@32`). Empty for a loss of one part.
     public var termMinings: [(name: String, mining: MiningReport)] = []
 }
 
