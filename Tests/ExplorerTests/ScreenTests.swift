@@ -164,8 +164,8 @@ import Testing
         }
     }
 
-    /// A sample of large data: the title says so, and the legend gives each class's points
-    /// shown of its total, in its colour or by its glyph, and the items drawn beyond it.
+    /// A sample of large data: the title says so and counts the items drawn beyond it, and the
+    /// legend gives each class's points shown of its total, in its colour or by its glyph.
     @Test func aSampleOfLargeData() {
         Self.check("sampled", ScreenFixtures.sampled())
         Self.check("sampled-no-color", ScreenFixtures.sampled()) { $0.color = false }

@@ -93,18 +93,16 @@ enum EmbeddingsPane {
             buffer.put(batch + groups.map { "\(mark($0)) \(name($0))" }.joined(separator: "  "), in: row, style: .plain)
             return
         }
-        let extra = s.points.count - s.sampledPoints
         buffer.clear(row)
-        // The most telling legend that fits whole: with the items drawn beyond the sample and the
-        // class names, then without the extra, then with class ids; else what fits and how many more.
+        // The most telling legend that fits whole: with the class names, then with class ids;
+        // else what fits and how many more.
         let named = s.pointCounts.map { ("\(mark($0.group)) \(name($0.group)) \($0.shown)/\($0.total)", style($0.group)) }
         let numbered = s.pointCounts.map { ("\(mark($0.group))\($0.group < 0 ? "?" : "\($0.group)") \($0.shown)/\($0.total)", style($0.group)) }
-        let looked = extra > 0 ? " (+\(extra) looked at)" : ""
-        let choices = [(batch + "shown/total" + looked + ":", named), (batch + "shown/total:", named), (batch + "shown/total:", numbered)]
+        let choices = [(batch + "shown/total:", named), (batch + "shown/total:", numbered)]
         func width(_ choice: (String, [(String, Style)])) -> Int {
             TextMetrics.width(choice.0) + choice.1.reduce(0) { $0 + 2 + TextMetrics.width($1.0) }
         }
-        let (lead, entries) = choices.first { width($0) <= row.width } ?? choices[2]
+        let (lead, entries) = choices.first { width($0) <= row.width } ?? choices[1]
         var x = buffer.put(lead, x: row.x, y: row.y, clip: row)
         for (index, entry) in entries.enumerated() {
             let left = entries.count - index - 1
