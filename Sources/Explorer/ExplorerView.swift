@@ -52,7 +52,14 @@ extension ExplorerModel {
     func rightTitle(of pane: Pane) -> String? {
         switch pane {
         case .embeddings:
-            return snapshot.points.isEmpty ? nil : "PCA · \(snapshot.points.count) pts" + (showForces ? " · forces" : "")
+            guard !snapshot.points.isEmpty else { return nil }
+            // Narrow panes get the short form, so the counts are never cut.
+            // (The batch's and the cursor's items the sample missed are drawn too: "+ k".)
+            let extra = snapshot.points.count - snapshot.sampledPoints
+            let count = !snapshot.isSampled ? "\(snapshot.points.count) pts"
+                : width < 100 ? "sample \(snapshot.sampledPoints)/\(snapshot.itemCount)" + (extra > 0 ? " +\(extra)" : "")
+                : "sample \(snapshot.sampledPoints) of \(snapshot.itemCount)" + (extra > 0 ? " + \(extra) looked at" : "")
+            return (snapshot.isSampled && width < 100 ? "" : "PCA · ") + count + (showForces ? " · forces" : "")
         case .mining:
             guard let counts = snapshot.batch?.mining.counts else { return nil }
             return "active \(counts.active)/\(counts.used) · sort \(miningSort.title)"

@@ -110,6 +110,21 @@ enum ScreenFixtures {
         return s
     }
 
+    /// `trained()` as a sample of 120,000 items: 30 drawn per class, two batch items the sample
+    /// missed drawn after it, the classes' shares of the data unequal.
+    static func sampled() -> TrainingSnapshot {
+        var s = trained()
+        s.itemCount = 120_000
+        s.sampledPoints = s.points.count
+        let totals = [40_000, 30_000, 20_000, 15_000, 10_000, 5_000]
+        s.pointCounts = totals.enumerated().map { DisplaySample.GroupCount(group: $0.offset, shown: 30, total: $0.element) }
+        for (item, group, x, y) in [(119_001, 2, 1.5, 0.5), (119_002, 4, -0.5, -1.5)] {
+            s.points.append(TrainingSnapshot.Point(x: x, y: y, group: group, inBatch: true))
+            s.pointItems.append(item)
+        }
+        return s
+    }
+
     /// A command that failed: its cell in red, the message in the status row.
     static func withError() -> TrainingSnapshot {
         var s = trained()

@@ -164,6 +164,13 @@ import Testing
         }
     }
 
+    /// A sample of large data: the title says so and counts the items drawn beyond it, and the
+    /// legend gives each class's points shown of its total, in its colour or by its glyph.
+    @Test func aSampleOfLargeData() {
+        Self.check("sampled", ScreenFixtures.sampled())
+        Self.check("sampled-no-color", ScreenFixtures.sampled()) { $0.color = false }
+    }
+
     /// Without colour: a glyph shape per class with a legend, the batch in bold, the selected
     /// tuple's A, P, N and the cursor in reverse video.
     @Test func withoutColour() {

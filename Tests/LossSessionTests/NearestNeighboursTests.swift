@@ -64,24 +64,33 @@ import LossKit
         let session = Session(workingDirectory: "/tmp")
         for line in ["load text:topics", "set batch_size=16", "step 2"] { _ = try session.apply(Command.parse(line)) }
         let dataset = session.dataset!
-        let rows = EmbeddingView.rows(itemCount: dataset.itemCount, batchItems: Set(session.lastBatch!.items.flatMap { $0 }))
-        let embeddings = session.model!.encoder.forward(items: rows.projected).embeddings
-        let view = EmbeddingView(items: rows.projected, positions: rows.projected.map { _ in (x: 0.0, y: 0.0) }, shownCount: rows.shown.count,
-                                 axes: Projection.Axes(), directions: [], embeddings: embeddings)
+        let groups = TrainingSnapshot.groups(dataset)
+        let sample = DisplaySample(groups: groups, seed: 0)
+        let items = EmbeddingView.items(sample: sample, lookedAt: session.lastBatch!.items.joined())
+        let embeddings = session.model!.encoder.forward(items: items).embeddings
+        let metric = TrainingSnapshot.metric(of: session)
+        let neighbours = TrainingSnapshot.neighbours(of: 7, items: items, embeddings: embeddings, texts: dataset.texts,
+                                                     itemCount: dataset.itemCount, metric: metric)
+        let view = EmbeddingView(items: items, groups: items.map { groups[$0] }, positions: items.map { _ in (x: 0.0, y: 0.0) },
+                                 sampleCount: sample.items.count, itemCount: dataset.itemCount, axes: Projection.Axes(), directions: [],
+                                 cursor: neighbours)
         var status = TrainerStatus()
         status.cursorItem = 7
         let snapshot = TrainingSnapshot.make(session: session, status: status, view: view)
         let cursor = try #require(snapshot.cursor)
         let measure = PointNeighbours.Measure.of(metric: snapshot.lossParameter(.metric)?.value)
         #expect(cursor.item == 7 && cursor.measure == measure && cursor.dimension == embeddings.cols)
-        #expect(cursor.searched == rows.projected.count && cursor.itemCount == dataset.itemCount)
-        let expected = PointNeighbours.nearest(to: rows.projected.firstIndex(of: 7)!, in: embeddings, measure: measure)
-        #expect(cursor.neighbours.map(\.item) == expected.map { rows.projected[$0.row] })
+        #expect(cursor.searched == items.count && cursor.itemCount == dataset.itemCount)
+        let expected = PointNeighbours.nearest(to: items.firstIndex(of: 7)!, in: embeddings, measure: measure)
+        #expect(cursor.neighbours.map(\.item) == expected.map { items[$0.row] })
         #expect(cursor.text == dataset.texts?[7] && cursor.text != nil)
         #expect(cursor.neighbours.allSatisfy { $0.text == dataset.texts?[$0.item] })
         status.cursorItem = nil
         #expect(TrainingSnapshot.make(session: session, status: status, view: view).cursor == nil)
-        status.cursorItem = dataset.itemCount + 5
-        #expect(TrainingSnapshot.make(session: session, status: status, view: view).cursor == nil, "an item not in the view has no neighbours")
+        status.cursorItem = 8
+        #expect(TrainingSnapshot.make(session: session, status: status, view: view).cursor == nil, "the view's neighbours are another item's")
+        #expect(TrainingSnapshot.neighbours(of: dataset.itemCount + 5, items: items, embeddings: embeddings, texts: nil,
+                                            itemCount: dataset.itemCount, metric: metric) == nil,
+                "an item not in the view has no neighbours")
     }
 }

@@ -399,6 +399,20 @@ wait_for "unsaved work" 10 || true
 tm send-keys -t e2e d
 restored "after --no-color"
 
+# 15. Large data is drawn as a sample: the title says so, the legend counts each class's points
+# shown of its total, and a step's batch items the sample missed are drawn on top of it.
+start 140 45
+wait_for "labelled-items" 15 || true
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "load toy:blobs classes=4 per_class=6000 dim=8" Enter
+wait_for "sample 20000 of 24000" 20 && ok || fail "the embeddings title says the points are a sample"
+wait_for "shown/total:  ●0 5000/6000  ●1 5000/6000  ●2 5000/6000  ●3 5000/6000" 5 && ok || fail "the legend counts each class's sample"
+tm send-keys -t e2e n
+wait_for "sample 20000 of 24000 + [0-9]* looked at" 15 && ok || fail "the batch's items outside the sample are drawn"
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after a sampled dataset"
+
 # 11. No terminal: a clear message, not a crash.
 TERM=dumb "$bin" </dev/null >"$work/out" 2>&1
 [ $? = 2 ] && grep -q "needs a terminal" "$work/out" && ok || { failed=$((failed + 1)); echo "FAIL no terminal: $(cat "$work/out")"; }

@@ -5,14 +5,17 @@ import TerminalKit
 /// The 2-D projection: points coloured by class (without colour: a glyph shape per class,
 /// with a legend), the batch bright and the rest dim, the selected tuple's anchor, positive
 /// and negative marked A, P, N, and the point cursor (@) with its nearest neighbours (1-5).
+/// Large data is drawn as a sample (see DisplaySample): the legend then gives each class's
+/// points shown of its total.
 enum EmbeddingsPane {
-    /// Where the points go inside the pane: all of it, less the legend row without colour.
+    /// Where the points go inside the pane: all of it, less the legend row (without colour, or
+    /// for a sample).
     static func plotArea(_ model: ExplorerModel, inner: Rect) -> Rect {
         hasLegend(model, inner: inner) ? Rect(x: inner.x, y: inner.y, width: inner.width, height: inner.height - 1) : inner
     }
 
     static func hasLegend(_ model: ExplorerModel, inner: Rect) -> Bool {
-        !model.color && inner.height > 4 && model.snapshot.points.contains { $0.group >= 0 }
+        inner.height > 4 && (model.snapshot.isSampled || (!model.color && model.snapshot.points.contains { $0.group >= 0 }))
     }
 
     static func glyphs(_ model: ExplorerModel) -> [Character] {
@@ -70,13 +73,47 @@ enum EmbeddingsPane {
         CursorPanel.render(model, into: &buffer, plot: area)
     }
 
-    /// Without colour: which glyph is which class, and how the batch shows.
+    /// Without colour: which glyph is which class, and how the batch shows. For a sample,
+    /// each class's points shown of its total, in its colour (or by its glyph).
     static func drawLegend(_ model: ExplorerModel, into buffer: inout Buffer, in row: Rect) {
         let s = model.snapshot
-        let groups = Set(s.points.map(\.group).filter { $0 >= 0 }).sorted()
         let shapes = glyphs(model)
-        let names = groups.map { group in "\(shapes[group % shapes.count]) " + (group < s.classNames.count ? s.classNames[group] : "\(group)") }
-        let batch = s.points.contains { $0.inBatch } ? "bold: batch" + (model.ascii ? " - " : " · ") : ""
-        buffer.put(batch + names.joined(separator: "  "), in: row, style: .plain)
+        let unknown = model.ascii ? "." : "·"
+        func name(_ group: Int) -> String { group < 0 ? "?" : group < s.classNames.count ? s.classNames[group] : "\(group)" }
+        func mark(_ group: Int) -> String {
+            if model.color { return model.ascii ? "*" : "●" }
+            return group < 0 ? unknown : String(shapes[group % shapes.count])
+        }
+        func style(_ group: Int) -> Style {
+            model.color && group >= 0 ? Style(ScatterPlot.defaultPalette[group % ScatterPlot.defaultPalette.count]) : .plain
+        }
+        let batch = s.points.contains { $0.inBatch } && !model.color ? "bold: batch" + (model.ascii ? " - " : " · ") : ""
+        guard s.isSampled else {
+            let groups = Set(s.points.map(\.group).filter { $0 >= 0 }).sorted()
+            buffer.put(batch + groups.map { "\(mark($0)) \(name($0))" }.joined(separator: "  "), in: row, style: .plain)
+            return
+        }
+        buffer.clear(row)
+        // The most telling legend that fits whole: with the class names, then with class ids;
+        // else what fits and how many more.
+        let named = s.pointCounts.map { ("\(mark($0.group)) \(name($0.group)) \($0.shown)/\($0.total)", style($0.group)) }
+        let numbered = s.pointCounts.map { ("\(mark($0.group))\($0.group < 0 ? "?" : "\($0.group)") \($0.shown)/\($0.total)", style($0.group)) }
+        let choices = [(batch + "shown/total:", named), (batch + "shown/total:", numbered)]
+        func width(_ choice: (String, [(String, Style)])) -> Int {
+            TextMetrics.width(choice.0) + choice.1.reduce(0) { $0 + 2 + TextMetrics.width($1.0) }
+        }
+        let (lead, entries) = choices.first { width($0) <= row.width } ?? choices[1]
+        var x = buffer.put(lead, x: row.x, y: row.y, clip: row)
+        for (index, entry) in entries.enumerated() {
+            let left = entries.count - index - 1
+            // Each entry only if it fits with room left to say how many more there are.
+            let needed = 2 + TextMetrics.width(entry.0) + (left > 0 ? TextMetrics.width("  +\(left) more") : 0)
+            if x + needed > row.maxX {
+                buffer.put("  +\(left + 1) more", x: x, y: row.y, clip: row)
+                return
+            }
+            x = buffer.put("  ", x: x, y: row.y, clip: row)
+            x = buffer.put(entry.0, x: x, y: row.y, style: entry.1, clip: row)
+        }
     }
 }

@@ -16,7 +16,8 @@ struct LabelledPool {
         guard dataset.shape == .labelledItems else {
             throw DataError("\(context): needs a labelled-items dataset, but \(dataset.name) is \(dataset.shape.rawValue)")
         }
-        try dataset.validate()
+        // The values were checked when the data was read; a conversion only regroups items.
+        try dataset.validate(checkingValues: false)
         guard dataset.columnCount == 1 else {
             throw DataError("\(context): labelled-items examples name one item each, but \(dataset.name) has \(dataset.columnCount) columns")
         }

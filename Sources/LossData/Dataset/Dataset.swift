@@ -118,7 +118,9 @@ public struct Dataset: Sendable {
     }
 
     /// Checks the invariants every loader and generator must keep; the message says which broke.
-    public func validate() throws {
+    /// `checkingValues: false` leaves out the pass over every vector value, for callers that
+    /// have checked them already.
+    public func validate(checkingValues: Bool = true) throws {
         guard !examples.isEmpty else { throw DataError("\(name): the dataset has no examples") }
         let columns = columnCount
         for (index, example) in examples.enumerated() {
@@ -136,7 +138,7 @@ public struct Dataset: Sendable {
         if let guide, guide.rows != itemCount {
             throw DataError("\(name): the guide has \(guide.rows) rows for \(itemCount) items")
         }
-        if case .vectors(let matrix) = items, let bad = matrix.values.firstIndex(where: { !$0.isFinite }) {
+        if checkingValues, case .vectors(let matrix) = items, let bad = FiniteScan.firstNonFinite(matrix.values) {
             throw DataError("\(name): item \(bad / max(matrix.cols, 1)) has a non-finite value (NaN or inf) in column \(bad % max(matrix.cols, 1))")
         }
     }

@@ -110,7 +110,8 @@ public enum DatasetLoader {
             dataset = try JSONLinesLoader.load(path: path, name: name)
         }
         do {
-            try dataset.validate()
+            // Every reader has refused non-finite values already, naming the place in the file.
+            try dataset.validate(checkingValues: false)
         } catch let error as DataError {
             throw DataError.file(path, "the loaded data is inconsistent: \(error.message)")
         }
@@ -143,7 +144,7 @@ public enum DatasetLoader {
     static func checkVectors(_ matrix: Matrix<Float>, path: String, place: (Int, Int) -> String) throws {
         if matrix.rows == 0 { throw DataError.file(path, "there are no items (0 rows)") }
         if matrix.cols == 0 { throw DataError.file(path, "the items have no values (0 columns)") }
-        if let bad = matrix.values.firstIndex(where: { !$0.isFinite }) {
+        if let bad = FiniteScan.firstNonFinite(matrix.values) {
             throw DataError.file(
                 path, "\(place(bad / matrix.cols, bad % matrix.cols)) is \(matrix.values[bad]), not a finite number (the first non-finite value)")
         }

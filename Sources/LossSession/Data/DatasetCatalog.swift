@@ -118,7 +118,9 @@ public enum DatasetCatalog {
             throw CommandError("load \(source): guide_key=\(guideKey) names the array or field of a guide; give guide=FILE too")
         }
         try reader.finish()
-        try dataset.validate()
+        // The readers refused non-finite values, the generators make none and the transforms
+        // copy them: what is left to check is the structure.
+        try dataset.validate(checkingValues: false)
         dataset.notes = notes
         return dataset
     }

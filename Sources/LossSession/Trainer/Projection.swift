@@ -3,7 +3,7 @@ import LossKit
 /// A 2-D view of the embeddings that follows training without jumping: the first two
 /// principal directions, refined by a few power-iteration steps from the previous ones (so
 /// they turn smoothly), with signs kept, and axis ranges that grow at once but shrink slowly.
-/// For D = 2 it is the identity. Large sets are projected from a fixed sample of rows.
+/// For D = 2 it is the identity. The directions are fitted on at most `sampleLimit` rows.
 public struct Projection: Sendable {
     public struct Axes: Sendable, Equatable {
         public var minX = -1.0, maxX = 1.0, minY = -1.0, maxY = 1.0
@@ -20,9 +20,9 @@ public struct Projection: Sendable {
 
     public init() {}
 
-    /// Updates the directions from `embeddings` (N, D) and returns the (x, y) of the rows
-    /// in `rows` (all rows when nil), in that order.
-    public mutating func update(_ embeddings: Matrix<Float>, rows selected: [Int]? = nil, iterations: Int = 3) -> [(x: Double, y: Double)] {
+    /// Updates the directions from the first `fitted` rows of `embeddings` (N, D; all rows when
+    /// nil) and returns the (x, y) of every row, in order.
+    public mutating func update(_ embeddings: Matrix<Float>, fittingFirst fitted: Int? = nil, iterations: Int = 3) -> [(x: Double, y: Double)] {
         let n = embeddings.rows, d = embeddings.cols
         guard n > 0, d > 0 else { return [] }
         if d <= 2 {
@@ -30,30 +30,47 @@ public struct Projection: Sendable {
             mean = [Double](repeating: 0, count: d)
         } else {
             let warm = directions.count == 2 && directions[0].count == d
-            refine(embeddings, iterations: warm ? iterations : 30)
+            refine(embeddings, rows: min(max(fitted ?? n, 1), n), iterations: warm ? iterations : 30)
         }
-        var points: [(x: Double, y: Double)] = []
-        points.reserveCapacity(selected?.count ?? n)
-        for r in selected ?? Array(0..<n) {
-            var x = 0.0, y = 0.0
-            for k in 0..<d {
-                let v = Double(embeddings[r, k]) - mean[k]
-                x += v * directions[0][k]
-                if directions.count > 1 { y += v * directions[1][k] }
+        var points = [(x: Double, y: Double)](repeating: (0, 0), count: n)
+        let first = directions[0], second = directions.count > 1 ? directions[1] : [Double](repeating: 0, count: d), centre = mean
+        embeddings.values.withUnsafeBufferPointer { values in
+            for r in 0..<n {
+                let row = values.baseAddress! + r * d
+                var x = 0.0, y = 0.0
+                for k in 0..<d {
+                    let v = Double(row[k]) - centre[k]
+                    x += v * first[k]
+                    y += v * second[k]
+                }
+                points[r] = (x.isFinite ? x : 0, y.isFinite ? y : 0)
             }
-            points.append((x.isFinite ? x : 0, y.isFinite ? y : 0))
         }
         fitAxes(points)
         return points
     }
 
-    private mutating func refine(_ embeddings: Matrix<Float>, iterations: Int) {
-        let n = embeddings.rows, d = embeddings.cols
+    private mutating func refine(_ embeddings: Matrix<Float>, rows n: Int, iterations: Int) {
+        let d = embeddings.cols
         let step = max(1, n / Self.sampleLimit)
         let rows = Array(stride(from: 0, to: n, by: step))
+        let m = rows.count
+        // The fitted rows centred once, contiguous, so each iteration is two plain passes.
         var center = [Double](repeating: 0, count: d)
-        for r in rows { for k in 0..<d { center[k] += Double(embeddings[r, k]) } }
-        for k in 0..<d { center[k] /= Double(rows.count) }
+        var centred = [Double](repeating: 0, count: m * d)
+        embeddings.values.withUnsafeBufferPointer { values in
+            for r in rows {
+                let row = values.baseAddress! + r * d
+                for k in 0..<d { center[k] += Double(row[k]) }
+            }
+            for k in 0..<d { center[k] /= Double(m) }
+            centred.withUnsafeMutableBufferPointer { out in
+                for (i, r) in rows.enumerated() {
+                    let row = values.baseAddress! + r * d, centredRow = out.baseAddress! + i * d
+                    for k in 0..<d { centredRow[k] = Double(row[k]) - center[k] }
+                }
+            }
+        }
         mean = center
         var basis = directions
         if !(directions.count == 2 && directions[0].count == d) {
@@ -66,10 +83,24 @@ public struct Projection: Sendable {
             for c in 0..<2 {
                 // v ← Xᵀ X v over the centred sample, then deflate against earlier directions.
                 var next = [Double](repeating: 0, count: d)
-                for r in rows {
-                    var dot = 0.0
-                    for k in 0..<d { dot += (Double(embeddings[r, k]) - center[k]) * basis[c][k] }
-                    for k in 0..<d { next[k] += dot * (Double(embeddings[r, k]) - center[k]) }
+                let v = basis[c]
+                centred.withUnsafeBufferPointer { x in
+                    next.withUnsafeMutableBufferPointer { out in
+                        for i in 0..<m {
+                            let row = x.baseAddress! + i * d
+                            // Four partial sums, so the dot product is not one long chain.
+                            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                            var k = 0
+                            while k + 4 <= d {
+                                s0 += row[k] * v[k]; s1 += row[k + 1] * v[k + 1]
+                                s2 += row[k + 2] * v[k + 2]; s3 += row[k + 3] * v[k + 3]
+                                k += 4
+                            }
+                            while k < d { s0 += row[k] * v[k]; k += 1 }
+                            let dot = (s0 + s1) + (s2 + s3)
+                            for k in 0..<d { out[k] += dot * row[k] }
+                        }
+                    }
                 }
                 for earlier in 0..<c {
                     var overlap = 0.0

@@ -23,45 +23,56 @@ public struct TrainerStatus: Sendable {
     public init() {}
 }
 
-/// The 2-D view of the embeddings: the projected items (those drawn, then the batch's items
-/// the sample missed) with their positions, and the view's axes and directions. Its size is
-/// bounded by `drawnLimit` plus a batch, whatever the dataset's size.
+/// The 2-D view of the embeddings: every projected item is drawn, the display sample first
+/// (ascending) and then the items the user looks at that it missed (the batch, the cursor's
+/// item). Its size is bounded by the sample's limit plus a batch, whatever the dataset's size.
 public struct EmbeddingView: Sendable {
-    /// The projected items: the first `shownCount` are drawn.
     public var items: [Int]
+    /// The group (class, or column) of each of `items`.
+    public var groups: [Int]
     /// (x, y) of each of `items`.
     public var positions: [(x: Double, y: Double)]
-    public var shownCount: Int
+    /// How many of `items` are the display sample.
+    public var sampleCount: Int
+    /// The sample's count per group, of the group's total.
+    public var counts: [DisplaySample.GroupCount]
+    public var itemCount: Int
     public var axes: Projection.Axes
     /// The two directions (D each) the positions are projections on.
     public var directions: [[Double]]
-    /// The current embedding of each of `items` (N x D), for the cursor's nearest neighbours.
-    public var embeddings: Matrix<Float>?
+    /// The cursor's item with its nearest neighbours among `items`, when asked for.
+    public var cursor: PointNeighbours?
 
-    public init(items: [Int], positions: [(x: Double, y: Double)], shownCount: Int, axes: Projection.Axes, directions: [[Double]],
-                embeddings: Matrix<Float>? = nil) {
+    public init(items: [Int], groups: [Int], positions: [(x: Double, y: Double)], sampleCount: Int, counts: [DisplaySample.GroupCount] = [],
+                itemCount: Int, axes: Projection.Axes, directions: [[Double]], cursor: PointNeighbours? = nil) {
         self.items = items
+        self.groups = groups
         self.positions = positions
-        self.shownCount = shownCount
+        self.sampleCount = sampleCount
+        self.counts = counts
+        self.itemCount = itemCount
         self.axes = axes
         self.directions = directions
-        self.embeddings = embeddings
+        self.cursor = cursor
     }
 
-    /// Position of each projected item, by item.
-    func positionsByItem() -> [Int: (x: Double, y: Double)] {
-        Dictionary(zip(items, positions), uniquingKeysWith: { first, _ in first })
+    /// The index of `item` in `items`: a binary search in the sorted sample, then the few
+    /// items looked at.
+    public func index(of item: Int) -> Int? {
+        var low = 0, high = sampleCount
+        while low < high {
+            let middle = (low + high) / 2
+            if items[middle] < item { low = middle + 1 } else { high = middle }
+        }
+        if low < sampleCount && items[low] == item { return low }
+        return items[sampleCount...].firstIndex(of: item)
     }
 
-    /// At most this many points are drawn; only those (and the batch's items) are projected.
-    public static let drawnLimit = 20_000
-
-    /// Which rows to project for `itemCount` items and these batch items: a stride over all
-    /// items, plus the batch items it misses.
-    public static func rows(itemCount: Int, batchItems: Set<Int>) -> (shown: [Int], projected: [Int]) {
-        let stride = max(1, itemCount / drawnLimit)
-        let shown = Array(Swift.stride(from: 0, to: itemCount, by: stride))
-        return (shown, shown + batchItems.filter { $0 % stride != 0 }.sorted())
+    /// The items to project: the sample, then the items looked at that it misses (each once,
+    /// ascending).
+    public static func items(sample: DisplaySample, lookedAt: some Sequence<Int>) -> [Int] {
+        let extra = Set(lookedAt.filter { $0 >= 0 && $0 < sample.itemCount && !sample.contains($0) }).sorted()
+        return sample.items + extra
     }
 }
 
@@ -116,43 +127,54 @@ extension TrainingSnapshot {
         snapshot.quitSaveAttempt = status.quitSaveAttempt
         snapshot.message = status.message
         snapshot.messageIsError = status.messageIsError
-        if let dataset = session.dataset, let view {
-            let groups = Self.groups(dataset)
-            var batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
-            for (item, position) in zip(view.items, view.positions).prefix(view.shownCount) {
-                snapshot.points.append(Point(x: position.x, y: position.y, group: groups[item], inBatch: batchItems.remove(item) != nil))
-                snapshot.pointItems.append(item)
+        if session.dataset != nil, let view {
+            let batchItems = Set(session.lastBatch?.items.flatMap { $0 } ?? [])
+            snapshot.points.reserveCapacity(view.items.count)
+            for (index, item) in view.items.enumerated() {
+                let position = view.positions[index]
+                snapshot.points.append(Point(x: position.x, y: position.y, group: view.groups[index], inBatch: batchItems.contains(item)))
             }
+            snapshot.pointItems = view.items
+            snapshot.sampledPoints = view.sampleCount
+            snapshot.itemCount = view.itemCount
+            snapshot.pointCounts = view.counts
             snapshot.axes = view.axes
             if let batch = session.lastBatch, let gradients = batch.embeddingGradients {
-                (snapshot.forces, snapshot.idleItems) = forces(batch, gradients: gradients, view: view, groups: groups)
+                (snapshot.forces, snapshot.idleItems) = forces(batch, gradients: gradients, view: view)
             }
-            if let item = status.cursorItem {
-                snapshot.cursor = neighbours(of: item, view: view, texts: dataset.texts, itemCount: dataset.itemCount,
-                                             metric: snapshot.lossParameter(.metric)?.value)
-            }
+            if let item = status.cursorItem, let found = view.cursor, found.item == item { snapshot.cursor = found }
         }
         return snapshot
     }
 
-    /// The cursor's item and its nearest neighbours among the projected items, in the view's
-    /// current embeddings; nil when the item is not projected.
-    static func neighbours(of item: Int, view: EmbeddingView, texts: [String]?, itemCount: Int, metric: String?) -> PointNeighbours? {
-        guard let embeddings = view.embeddings, embeddings.rows == view.items.count, let row = view.items.firstIndex(of: item) else { return nil }
+    /// The value of the session's loss's metric parameter, when it has one.
+    static func metric(of session: Session) -> String? {
+        guard let parameter = session.loss.parameters(in: session.settings.reference).first(role: .metric) else { return nil }
+        return session.loss.settings.first { $0.name == parameter.name }?.value
+    }
+
+    /// The cursor's item and its nearest neighbours among `items` (the rows of `embeddings`),
+    /// in those embeddings; nil when the item is not among them.
+    public static func neighbours(of item: Int, items: [Int], embeddings: Matrix<Float>, texts: [String]?, itemCount: Int,
+                                  metric: String?) -> PointNeighbours? {
+        guard embeddings.rows == items.count, let row = items.firstIndex(of: item) else { return nil }
         let measure = PointNeighbours.Measure.of(metric: metric)
         func text(_ item: Int) -> String? { texts.flatMap { item < $0.count ? $0[item] : nil } }
         let nearest = PointNeighbours.nearest(to: row, in: embeddings, measure: measure).map { found in
-            PointNeighbours.Neighbour(item: view.items[found.row], value: found.value, text: text(view.items[found.row]))
+            PointNeighbours.Neighbour(item: items[found.row], value: found.value, text: text(items[found.row]))
         }
-        return PointNeighbours(item: item, text: text(item), measure: measure, dimension: embeddings.cols, searched: view.items.count,
+        return PointNeighbours(item: item, text: text(item), measure: measure, dimension: embeddings.cols, searched: items.count,
                                itemCount: itemCount, neighbours: nearest)
     }
 
     /// Each batch item's negative gradient (summed over the columns it appears in), projected
     /// on the view's two directions and scaled for display.
-    static func forces(_ batch: BatchOutcome, gradients: Matrix<Float>, view: EmbeddingView, groups: [Int]) -> ([Force], Set<Int>) {
+    static func forces(_ batch: BatchOutcome, gradients: Matrix<Float>, view: EmbeddingView) -> ([Force], Set<Int>) {
         let directions = view.directions
-        let points = view.positionsByItem()
+        var points: [Int: (x: Double, y: Double, group: Int)] = [:]
+        for item in Set(batch.items.joined()) {
+            if let index = view.index(of: item) { points[item] = (view.positions[index].x, view.positions[index].y, view.groups[index]) }
+        }
         guard directions.count == 2, directions[0].count == gradients.cols else { return ([], []) }
         var pushes: [Int: (Double, Double)] = [:]
         var norms: [Int: Double] = [:]
@@ -174,7 +196,7 @@ extension TrainingSnapshot {
         let span = max(view.axes.maxX - view.axes.minX, view.axes.maxY - view.axes.minY)
         let scale = 0.12 * span / longest
         let forces = pushes.filter { !idle.contains($0.key) }.map { item, push in
-            Force(item: item, x: points[item]!.x, y: points[item]!.y, dx: push.0 * scale, dy: push.1 * scale, group: groups[item])
+            Force(item: item, x: points[item]!.x, y: points[item]!.y, dx: push.0 * scale, dy: push.1 * scale, group: points[item]!.group)
         }.sorted { $0.item < $1.item }
         return (forces, idle)
     }

@@ -43,6 +43,8 @@ public final class Trainer: @unchecked Sendable {
 
     private let lock = NSLock()
     private var inbox: [Request] = []
+    /// The projection worker has finished a view or is free again (guarded by `lock`).
+    private var workerNews = false
     private var latest = TrainingSnapshot()
     private let wakeUp = NSCondition()
     private var thread: Thread?
@@ -51,9 +53,18 @@ public final class Trainer: @unchecked Sendable {
     /// Everything below is touched by the training thread only.
     private var runner: NotebookRunner
     private var cells: [TrainingSnapshot.Cell] = []
-    private var projection = Projection()
-    /// Which dataset the projection was fitted to; a new one starts a fresh view.
-    private var projectedDataset = ""
+    /// Projects the display sample on its own thread (see ProjectionWorker).
+    private var worker: ProjectionWorker!
+    /// Something changed since the worker was last handed a job.
+    private var viewWanted = false
+    /// How many finished views the last publish had seen.
+    private var viewsSeen = 0
+    /// Bumped by a replay, so the view starts afresh.
+    private var generation = 0
+    /// The display sample and every item's group, for `sampleIdentity`.
+    private var sample = DisplaySample(groups: [], seed: 0)
+    private var groups: [Int] = []
+    private var sampleIdentity = ""
     /// Notebook lines waiting for the cells before them (a `step N` cell runs to its end first).
     private var queue: [Queued] = []
     /// Paused in the middle of queued cells: the queue waits for Space.
@@ -82,9 +93,11 @@ public final class Trainer: @unchecked Sendable {
     public init(runner: NotebookRunner = NotebookRunner(), onJournal: @escaping @Sendable (Notebook) -> Void = { _ in }) {
         self.runner = runner
         self.onJournal = onJournal
+        worker = ProjectionWorker { [weak self] in self?.heardFromWorker() }
     }
 
     public func start() {
+        worker.start()
         publish()
         let thread = Thread { [self] in
             loop()
@@ -133,8 +146,10 @@ public final class Trainer: @unchecked Sendable {
             for request in requests where !handle(request) {
                 closeJob()
                 publish()
+                worker.stop()
                 return
             }
+            tendWorker()
             if !requests.isEmpty {
                 // Moving the cursor changes nothing the journal keeps.
                 if requests.contains(where: { if case .cursor = $0 { return false } else { return true } }) { journal() }
@@ -156,7 +171,7 @@ public final class Trainer: @unchecked Sendable {
                 // Wait for the step's turn, waking for any request meanwhile.
                 wakeUp.lock()
                 lock.lock()
-                let empty = inbox.isEmpty
+                let empty = inbox.isEmpty && !workerNews
                 lock.unlock()
                 if empty { _ = wakeUp.wait(until: Date().addingTimeInterval(min(nextPacedStep - now(), 1 / Double(paced)))) }
                 wakeUp.unlock()
@@ -176,7 +191,7 @@ public final class Trainer: @unchecked Sendable {
             } else {
                 wakeUp.lock()
                 lock.lock()
-                let empty = inbox.isEmpty
+                let empty = inbox.isEmpty && !workerNews
                 lock.unlock()
                 if empty { _ = wakeUp.wait(until: Date().addingTimeInterval(0.5)) }
                 wakeUp.unlock()
@@ -296,7 +311,7 @@ public final class Trainer: @unchecked Sendable {
         cellSteps = 0
         runner = NotebookRunner(session: Session(workingDirectory: runner.session.workingDirectory))
         cells = []
-        projection = Projection()
+        generation += 1
         for line in lines {
             do {
                 let output = try runner.execute(line)
@@ -352,7 +367,39 @@ public final class Trainer: @unchecked Sendable {
 
     private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-    private func publish() {
+    /// Hands the worker the newest state whenever it is free, and publishes a finished view at
+    /// once unless stepping fast (which publishes every 33 ms anyway).
+    private func tendWorker() {
+        lock.lock()
+        let news = workerNews
+        workerNews = false
+        lock.unlock()
+        if viewWanted { handOver() }
+        guard news else { return }
+        let fast = cellSteps > 0 || pendingSteps > 0 || (running && (pace ?? Int.max) > 30)
+        if !fast && worker.latest(of: viewIdentity).count != viewsSeen { publish(wantsView: false) }
+    }
+
+    private func handOver() {
+        guard worker.isIdle else { return }
+        viewWanted = false
+        if let job = projectionJob() { worker.submit(job) }
+    }
+
+    private func heardFromWorker() {
+        lock.lock()
+        workerNews = true
+        lock.unlock()
+        wakeUp.lock()
+        wakeUp.signal()
+        wakeUp.unlock()
+    }
+
+    private func publish(wantsView: Bool = true) {
+        if wantsView {
+            viewWanted = true
+            handOver()
+        }
         let session = runner.session
         version += 1
         var status = TrainerStatus()
@@ -372,26 +419,39 @@ public final class Trainer: @unchecked Sendable {
         status.quitSaveAttempt = quitSaveAttempt
         (status.message, status.messageIsError) = message
         status.cursorItem = cursorItem
-        let snapshot = TrainingSnapshot.make(session: session, status: status, view: embeddingView())
+        let latestView = worker.latest(of: viewIdentity)
+        viewsSeen = latestView.count
+        let snapshot = TrainingSnapshot.make(session: session, status: status, view: latestView.view)
         lock.lock()
         latest = snapshot
         lock.unlock()
     }
 
-    /// The 2-D view, refined from the previous one (a new dataset starts a fresh view).
-    private func embeddingView() -> EmbeddingView? {
+    /// What the current view is of: a change (new data, encoder or seed, a replay) starts a
+    /// fresh projection and sample.
+    private var viewIdentity: String {
+        let session = runner.session
+        guard let dataset = session.dataset, let encoder = session.model?.encoder else { return "" }
+        return "\(generation)#\(session.datasetSource)#\(dataset.name)#\(dataset.itemCount)#\(session.encoderChoice.summary)"
+            + "#\(encoder.outputDimension)#\(session.settings.seed)"
+    }
+
+    /// The worker's next job, from the session as it is now: O(sample) on this thread at most.
+    private func projectionJob() -> ProjectionWorker.Job? {
         let session = runner.session
         guard let dataset = session.dataset, let encoder = session.model?.encoder else { return nil }
-        let identity = "\(dataset.name)#\(dataset.itemCount)#\(encoder.outputDimension)"
-        if identity != projectedDataset {
-            projection = Projection()
-            projectedDataset = identity
+        let identity = viewIdentity
+        if identity != sampleIdentity {
+            groups = TrainingSnapshot.groups(dataset)
+            sample = DisplaySample(groups: groups, seed: session.settings.seed)
+            sampleIdentity = identity
         }
-        // Only the items drawn are embedded, never the whole dataset.
-        let rows = EmbeddingView.rows(itemCount: dataset.itemCount, batchItems: Set(session.lastBatch?.items.flatMap { $0 } ?? []))
-        let embeddings = encoder.forward(items: rows.projected).embeddings
-        let positions = projection.update(embeddings)
-        return EmbeddingView(items: rows.projected, positions: positions, shownCount: rows.shown.count, axes: projection.axes,
-                             directions: projection.directions, embeddings: cursorItem == nil ? nil : embeddings)
+        var lookedAt = session.lastBatch?.items.flatMap { $0 } ?? []
+        if let cursorItem { lookedAt.append(cursorItem) }
+        let items = EmbeddingView.items(sample: sample, lookedAt: lookedAt)
+        let source: ProjectionWorker.Job.Source = encoder.kind == .table ? .embeddings(encoder.forward(items: items).embeddings) : .encoder(encoder)
+        let metric = TrainingSnapshot.metric(of: session)
+        return ProjectionWorker.Job(identity: identity, sample: sample, groups: groups, items: items, source: source,
+                                    cursor: cursorItem, metric: metric, texts: dataset.texts)
     }
 }

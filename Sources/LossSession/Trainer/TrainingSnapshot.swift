@@ -90,8 +90,17 @@ public struct TrainingSnapshot: Sendable {
     /// snapshot's size does not grow with the dataset).
     public var batchTexts: [Int: String] = [:]
     public var points: [Point] = []
-    /// Item index of each point (points may be a sample of the items).
+    /// Item index of each point: the display sample, then the items looked at that it missed.
     public var pointItems: [Int] = []
+    /// How many of the points are the display sample (the rest are the batch's and the
+    /// cursor's items it missed).
+    public var sampledPoints = 0
+    /// How many items the data has (points are a sample when the sample is smaller).
+    public var itemCount = 0
+    /// The sample's count per group (class, or column), of the group's total.
+    public var pointCounts: [DisplaySample.GroupCount] = []
+    /// Whether the points are a sample of the items rather than all of them.
+    public var isSampled: Bool { sampledPoints < itemCount }
     /// The embeddings cursor's item with its nearest neighbours, when the explorer has one.
     public var cursor: PointNeighbours?
     public var axes = Projection.Axes()

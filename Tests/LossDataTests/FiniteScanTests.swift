@@ -1,0 +1,20 @@
+import Testing
+@testable import LossData
+
+/// The block-wise scan for NaN and infinities finds the same first index as a plain search.
+@Suite struct FiniteScanTests {
+    @Test func findsTheFirstNonFiniteValueWhereverItIs() {
+        let count = 3 * 4096 + 37
+        #expect(FiniteScan.firstNonFinite([Float](repeating: 1.5, count: count)) == nil)
+        #expect(FiniteScan.firstNonFinite([]) == nil)
+        #expect(FiniteScan.firstNonFinite([-Float.greatestFiniteMagnitude, 0, -0.0, .leastNonzeroMagnitude]) == nil)
+        for bad in [Float.nan, .infinity, -.infinity, .signalingNaN] {
+            for index in [0, 15, 16, 4095, 4096, 4111, count - 37, count - 1] {
+                var values = (0..<count).map { Float($0 % 13) - 6 }
+                values[index] = bad
+                if index + 100 < count { values[index + 100] = .nan }
+                #expect(FiniteScan.firstNonFinite(values) == index, "\(bad) at \(index)")
+            }
+        }
+    }
+}
