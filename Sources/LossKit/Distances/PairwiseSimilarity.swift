@@ -117,43 +117,23 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
         max(VectorKernels.sumOfSquares(x, count: d).squareRoot(), T(normEpsilon))
     }
 
-    /// Column k of a row after AnglE's padding: the zero pad past d.
-    @inline(__always)
-    private static func padded<T: Scalar>(_ x: UnsafePointer<T>, _ k: Int, _ d: Int) -> T { k < d ? x[k] : 0 }
-
-    /// cos + sin of the normalised rows read as complex vectors (first half real).
+    /// cos + sin of the normalised rows read as complex vectors (first half real, second half
+    /// imaginary, one zero appended when d is odd): (Σ x·y + Σ x2·y1 − x1·y2) / (‖x‖ ‖y‖).
     private static func angleCosPlusSin<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: Int) -> T {
-        let half = (d + 1) / 2
-        let scale = 1 / (clampedNorm(x, d) * clampedNorm(y, d))
-        var cos: T = 0, sin: T = 0
-        for p in 0..<half {
-            let (x1, x2, y1, y2) = (x[p], padded(x, half + p, d), y[p], padded(y, half + p, d))
-            cos += x1 * y1 + x2 * y2
-            sin += x2 * y1 - x1 * y2
-        }
-        return (cos + sin) * scale
+        let sums = VectorKernels.angleSums(x, y, count: d)
+        return sums.cosPlusSin / (max(sums.xx.squareRoot(), T(normEpsilon)) * max(sums.yy.squareRoot(), T(normEpsilon)))
     }
 
     /// The backward of |cos + sin|, through both normalisations; the pad takes no gradient.
     private static func angleBackward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: Int, upstream g: T,
                                                  _ gx: UnsafeMutablePointer<T>, _ gy: UnsafeMutablePointer<T>) {
-        let r = angleCosPlusSin(x, y, d)
+        let sums = VectorKernels.angleSums(x, y, count: d)
+        let (nx, ny) = (max(sums.xx.squareRoot(), T(normEpsilon)), max(sums.yy.squareRoot(), T(normEpsilon)))
+        let r = sums.cosPlusSin / (nx * ny)
         let outer: T = r > 0 ? g : (r < 0 ? -g : 0)
         guard outer != 0 else { return }
-        let (nx, ny) = (clampedNorm(x, d), clampedNorm(y, d))
         let keepX: T = nx > T(normEpsilon) ? 1 : 0, keepY: T = ny > T(normEpsilon) ? 1 : 0
-        let half = (d + 1) / 2
-        // r = Σ x̂1·ŷ1 + x̂2·ŷ2 + x̂2·ŷ1 − x̂1·ŷ2 with x̂ = x / nx, ŷ = y / ny: dr/dx̂ and dr/dŷ,
-        // then through the normalisation u ↦ (u − (u·x̂) x̂) / nx, where u·x̂ = r.
-        for p in 0..<half {
-            let (x1, x2, y1, y2) = (x[p] / nx, padded(x, half + p, d) / nx, y[p] / ny, padded(y, half + p, d) / ny)
-            let (ux1, ux2, uy1, uy2) = (y1 - y2, y2 + y1, x1 + x2, x2 - x1)
-            gx[p] = outer * (ux1 - keepX * r * x1) / nx
-            gy[p] = outer * (uy1 - keepY * r * y1) / ny
-            if half + p < d {
-                gx[half + p] = outer * (ux2 - keepX * r * x2) / nx
-                gy[half + p] = outer * (uy2 - keepY * r * y2) / ny
-            }
-        }
+        VectorKernels.angleBackward(x, y, count: d, inverseNorms: (1 / nx, 1 / ny), similarity: r,
+                                    outer: (outer / nx, outer / ny), keep: (keepX, keepY), gx, gy)
     }
 }
