@@ -32,20 +32,28 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
         }
     }
 
-    /// dL/da and dL/db from dL/d(similarity) per row.
+    /// dL/da and dL/db from dL/d(similarity) per row. The gradient buffers start uninitialised
+    /// and each thread zeroes its own rows just before writing them: a zero fill of the whole
+    /// buffer up front would run on one thread and, for a buffer above glibc's largest mmap
+    /// threshold (32 MB; 16384 x 768 floats are 50 MB), take every page fault of that fresh
+    /// memory there.
     public func backward<T: Scalar>(_ a: Matrix<T>, _ b: Matrix<T>, _ upstream: [T]) -> (Matrix<T>, Matrix<T>) {
-        var da = Matrix<T>(zeros: a.rows, a.cols), db = Matrix<T>(zeros: b.rows, b.cols)
         let d = a.cols
-        a.values.withUnsafeBufferPointer { x in
-            b.values.withUnsafeBufferPointer { y in
-                da.values.withUnsafeMutableBufferPointer { gx in
-                    db.values.withUnsafeMutableBufferPointer { gy in
+        var db: Matrix<T>? = nil
+        let da = Matrix<T>(rows: a.rows, cols: d) { gx in
+            db = Matrix<T>(rows: b.rows, cols: d) { gy in
+                a.values.withUnsafeBufferPointer { x in
+                    b.values.withUnsafeBufferPointer { y in
                         upstream.withUnsafeBufferPointer { g in
                             let xs = SharedReadPointer(x), ys = SharedReadPointer(y), gs = SharedReadPointer(g)
                             let gxs = SharedPointer(gx), gys = SharedPointer(gy)
                             ParallelRows.run(rows: a.rows, elementsPerRow: 4 * d) { rows in
-                                for i in rows where gs[i] != 0 {
-                                    rowBackward(xs.base + i * d, ys.base + i * d, count: d, upstream: gs[i], gxs.base + i * d, gys.base + i * d)
+                                for i in rows {
+                                    (gxs.base + i * d).initialize(repeating: 0, count: d)
+                                    (gys.base + i * d).initialize(repeating: 0, count: d)
+                                    if gs[i] != 0 {
+                                        rowBackward(xs.base + i * d, ys.base + i * d, count: d, upstream: gs[i], gxs.base + i * d, gys.base + i * d)
+                                    }
                                 }
                             }
                         }
@@ -53,7 +61,7 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
                 }
             }
         }
-        return (da, db)
+        return (da, db!)
     }
 
     static let normEpsilon = 1e-12
