@@ -128,6 +128,81 @@ enum VectorKernels {
         return total
     }
 
+    /// AnglE's row sums in one pass: ‖x‖², ‖y‖² and Σ x·y + Σ (x2·y1 − x1·y2), where x1, x2 are
+    /// the halves of the row after a zero is appended to an odd one (x1 the first ⌈d/2⌉
+    /// values). The appended zero only shortens the second half, so the first half's last
+    /// value is paired with nothing when d is odd.
+    @inline(__always)
+    static func angleSums<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count d: Int) -> (xx: T, yy: T, cosPlusSin: T) {
+        let half = (d + 1) / 2, paired = d - half
+        var xx = SIMD8<T>(), yy = SIMD8<T>(), r = SIMD8<T>()
+        var p = 0
+        while p + 8 <= paired {
+            let (x1, x2, y1, y2) = (load(x + p), load(x + half + p), load(y + p), load(y + half + p))
+            xx += x1 * x1 + x2 * x2
+            yy += y1 * y1 + y2 * y2
+            r += x1 * (y1 - y2) + x2 * (y1 + y2)
+            p += 8
+        }
+        var (sxx, syy, sr) = (xx.sum(), yy.sum(), r.sum())
+        while p < paired {
+            let (x1, x2, y1, y2) = (x[p], x[half + p], y[p], y[half + p])
+            sxx += x1 * x1 + x2 * x2
+            syy += y1 * y1 + y2 * y2
+            sr += x1 * (y1 - y2) + x2 * (y1 + y2)
+            p += 1
+        }
+        if paired < half {
+            sxx += x[paired] * x[paired]
+            syy += y[paired] * y[paired]
+            sr += x[paired] * y[paired]
+        }
+        return (sxx, syy, sr)
+    }
+
+    /// The gradient rows of AnglE's similarity r = angleSums' cosPlusSin / (‖x‖ ‖y‖), given
+    /// 1/‖x‖ and 1/‖y‖, r, the upstream factor over each norm (`outer`) and whether each norm
+    /// passes gradient (`keep`, 0 where the clamp holds it): on the normalised rows x̂, ŷ,
+    /// gx = outer.x · (∂r/∂x̂ − keep.x · r · x̂) and likewise for y, halves as in `angleSums`.
+    @inline(__always)
+    static func angleBackward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count d: Int, inverseNorms: (x: T, y: T),
+                                         similarity r: T, outer: (x: T, y: T), keep: (x: T, y: T),
+                                         _ gx: UnsafeMutablePointer<T>, _ gy: UnsafeMutablePointer<T>) {
+        let half = (d + 1) / 2, paired = d - half
+        let (ix, iy, cx, cy) = (inverseNorms.x, inverseNorms.y, outer.x, outer.y)
+        let (rx, ry) = (keep.x * r, keep.y * r)
+        let (ixs, iys, cxs, cys) = (SIMD8(repeating: ix), SIMD8(repeating: iy), SIMD8(repeating: cx), SIMD8(repeating: cy))
+        let (rxs, rys) = (SIMD8(repeating: rx), SIMD8(repeating: ry))
+        var p = 0
+        while p + 8 <= paired {
+            let (x1, x2) = (load(x + p) * ixs, load(x + half + p) * ixs)
+            let (y1, y2) = (load(y + p) * iys, load(y + half + p) * iys)
+            store(cxs * ((y1 - y2) - rxs * x1), gx + p)
+            store(cxs * ((y1 + y2) - rxs * x2), gx + half + p)
+            store(cys * ((x1 + x2) - rys * y1), gy + p)
+            store(cys * ((x2 - x1) - rys * y2), gy + half + p)
+            p += 8
+        }
+        while p < paired {
+            let (x1, x2, y1, y2) = (x[p] * ix, x[half + p] * ix, y[p] * iy, y[half + p] * iy)
+            gx[p] = cx * ((y1 - y2) - rx * x1)
+            gx[half + p] = cx * ((y1 + y2) - rx * x2)
+            gy[p] = cy * ((x1 + x2) - ry * y1)
+            gy[half + p] = cy * ((x2 - x1) - ry * y2)
+            p += 1
+        }
+        if paired < half {
+            let (x1, y1) = (x[paired] * ix, y[paired] * iy)
+            gx[paired] = cx * (y1 - rx * x1)
+            gy[paired] = cy * (x1 - ry * y1)
+        }
+    }
+
+    @inline(__always)
+    static func store<T: Scalar>(_ value: SIMD8<T>, _ pointer: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<T>.self)
+    }
+
     /// The largest of a[0..<count] (-infinity when empty); a NaN anywhere may or may not win.
     /// Eight running maxima as scalars: the compiler packs them into one vector max; generic
     /// SIMD comparisons would be compiled lane by lane.

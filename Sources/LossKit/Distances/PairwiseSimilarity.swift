@@ -32,20 +32,28 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
         }
     }
 
-    /// dL/da and dL/db from dL/d(similarity) per row.
+    /// dL/da and dL/db from dL/d(similarity) per row. The gradient buffers start uninitialised
+    /// and each thread zeroes its own rows just before writing them: a zero fill of the whole
+    /// buffer up front would run on one thread and, for a buffer above glibc's largest mmap
+    /// threshold (32 MB; 16384 x 768 floats are 50 MB), take every page fault of that fresh
+    /// memory there.
     public func backward<T: Scalar>(_ a: Matrix<T>, _ b: Matrix<T>, _ upstream: [T]) -> (Matrix<T>, Matrix<T>) {
-        var da = Matrix<T>(zeros: a.rows, a.cols), db = Matrix<T>(zeros: b.rows, b.cols)
         let d = a.cols
-        a.values.withUnsafeBufferPointer { x in
-            b.values.withUnsafeBufferPointer { y in
-                da.values.withUnsafeMutableBufferPointer { gx in
-                    db.values.withUnsafeMutableBufferPointer { gy in
+        var db: Matrix<T>? = nil
+        let da = Matrix<T>(rows: a.rows, cols: d) { gx in
+            db = Matrix<T>(rows: b.rows, cols: d) { gy in
+                a.values.withUnsafeBufferPointer { x in
+                    b.values.withUnsafeBufferPointer { y in
                         upstream.withUnsafeBufferPointer { g in
                             let xs = SharedReadPointer(x), ys = SharedReadPointer(y), gs = SharedReadPointer(g)
                             let gxs = SharedPointer(gx), gys = SharedPointer(gy)
                             ParallelRows.run(rows: a.rows, elementsPerRow: 4 * d) { rows in
-                                for i in rows where gs[i] != 0 {
-                                    rowBackward(xs.base + i * d, ys.base + i * d, count: d, upstream: gs[i], gxs.base + i * d, gys.base + i * d)
+                                for i in rows {
+                                    (gxs.base + i * d).initialize(repeating: 0, count: d)
+                                    (gys.base + i * d).initialize(repeating: 0, count: d)
+                                    if gs[i] != 0 {
+                                        rowBackward(xs.base + i * d, ys.base + i * d, count: d, upstream: gs[i], gxs.base + i * d, gys.base + i * d)
+                                    }
                                 }
                             }
                         }
@@ -53,7 +61,7 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
                 }
             }
         }
-        return (da, db)
+        return (da, db!)
     }
 
     static let normEpsilon = 1e-12
@@ -117,43 +125,23 @@ public enum PairwiseSimilarity: String, Sendable, CaseIterable {
         max(VectorKernels.sumOfSquares(x, count: d).squareRoot(), T(normEpsilon))
     }
 
-    /// Column k of a row after AnglE's padding: the zero pad past d.
-    @inline(__always)
-    private static func padded<T: Scalar>(_ x: UnsafePointer<T>, _ k: Int, _ d: Int) -> T { k < d ? x[k] : 0 }
-
-    /// cos + sin of the normalised rows read as complex vectors (first half real).
+    /// cos + sin of the normalised rows read as complex vectors (first half real, second half
+    /// imaginary, one zero appended when d is odd): (Σ x·y + Σ x2·y1 − x1·y2) / (‖x‖ ‖y‖).
     private static func angleCosPlusSin<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: Int) -> T {
-        let half = (d + 1) / 2
-        let scale = 1 / (clampedNorm(x, d) * clampedNorm(y, d))
-        var cos: T = 0, sin: T = 0
-        for p in 0..<half {
-            let (x1, x2, y1, y2) = (x[p], padded(x, half + p, d), y[p], padded(y, half + p, d))
-            cos += x1 * y1 + x2 * y2
-            sin += x2 * y1 - x1 * y2
-        }
-        return (cos + sin) * scale
+        let sums = VectorKernels.angleSums(x, y, count: d)
+        return sums.cosPlusSin / (max(sums.xx.squareRoot(), T(normEpsilon)) * max(sums.yy.squareRoot(), T(normEpsilon)))
     }
 
     /// The backward of |cos + sin|, through both normalisations; the pad takes no gradient.
     private static func angleBackward<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: Int, upstream g: T,
                                                  _ gx: UnsafeMutablePointer<T>, _ gy: UnsafeMutablePointer<T>) {
-        let r = angleCosPlusSin(x, y, d)
+        let sums = VectorKernels.angleSums(x, y, count: d)
+        let (nx, ny) = (max(sums.xx.squareRoot(), T(normEpsilon)), max(sums.yy.squareRoot(), T(normEpsilon)))
+        let r = sums.cosPlusSin / (nx * ny)
         let outer: T = r > 0 ? g : (r < 0 ? -g : 0)
         guard outer != 0 else { return }
-        let (nx, ny) = (clampedNorm(x, d), clampedNorm(y, d))
         let keepX: T = nx > T(normEpsilon) ? 1 : 0, keepY: T = ny > T(normEpsilon) ? 1 : 0
-        let half = (d + 1) / 2
-        // r = Σ x̂1·ŷ1 + x̂2·ŷ2 + x̂2·ŷ1 − x̂1·ŷ2 with x̂ = x / nx, ŷ = y / ny: dr/dx̂ and dr/dŷ,
-        // then through the normalisation u ↦ (u − (u·x̂) x̂) / nx, where u·x̂ = r.
-        for p in 0..<half {
-            let (x1, x2, y1, y2) = (x[p] / nx, padded(x, half + p, d) / nx, y[p] / ny, padded(y, half + p, d) / ny)
-            let (ux1, ux2, uy1, uy2) = (y1 - y2, y2 + y1, x1 + x2, x2 - x1)
-            gx[p] = outer * (ux1 - keepX * r * x1) / nx
-            gy[p] = outer * (uy1 - keepY * r * y1) / ny
-            if half + p < d {
-                gx[half + p] = outer * (ux2 - keepX * r * x2) / nx
-                gy[half + p] = outer * (uy2 - keepY * r * y2) / ny
-            }
-        }
+        VectorKernels.angleBackward(x, y, count: d, inverseNorms: (1 / nx, 1 / ny), similarity: r,
+                                    outer: (outer / nx, outer / ny), keep: (keepX, keepY), gx, gy)
     }
 }

@@ -42,19 +42,16 @@ public struct AnglELoss: EmbeddingLoss {
         // Pairs column by column: (anchor_i, candidate_k_i), labels l then 1 − l (float32).
         var labels = given
         for _ in 1..<max(m, 1) { labels += given.map { Double(Float(1) - Float($0)) } }
-        let left = m == 1 ? anchors : Matrix(rows: n * m, cols: anchors.cols, values: Array([[T]](repeating: anchors.values, count: m).joined()))
-        let right = m == 1 ? candidates[0] : Matrix(rows: n * m, cols: anchors.cols, values: Array(candidates.map(\.values).joined()))
+        let left = m == 1 ? anchors : Matrix.vstack([Matrix](repeating: anchors, count: m))
+        let right = m == 1 ? candidates[0] : Matrix.vstack(candidates)
 
         let similarities = PairwiseSimilarity.angleSim.forward(left, right)
         let ranking = LabelRanking(labels: labels, scores: similarities.map { T(scale) * $0 })
         let (dLeft, dRight) = PairwiseSimilarity.angleSim.backward(left, right, ranking.gradient().map { T(scale) * $0 })
-
-        var dAnchors = Matrix<T>(zeros: n, anchors.cols)
-        let width = anchors.cols
-        for k in 0..<m {
-            for i in 0..<(n * width) { dAnchors.values[i] += dLeft.values[k * n * width + i] }
-        }
-        let dCandidates = (0..<m).map { k in Matrix(rows: n, cols: width, values: Array(dRight.values[(k * n * width)..<((k + 1) * n * width)])) }
+        // The anchors appear once per candidate column: their gradient is the sum over the blocks.
+        let blocks = m == 1 ? [dLeft] : dLeft.splitRows([Int](repeating: n, count: m))
+        let dAnchors = blocks.dropFirst().reduce(blocks[0]) { $0.adding($1) }
+        let dCandidates = m == 1 ? [dRight] : dRight.splitRows([Int](repeating: n, count: m))
 
         let tuples = (0..<(n * m)).map { p in
             MinedTuple(anchor: p % n, positive: p, positiveScore: Double(similarities[p]), loss: Double(ranking.inversionShare(p)),
