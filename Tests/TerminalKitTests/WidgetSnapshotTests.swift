@@ -301,6 +301,30 @@ struct ScatterPlotTests {
         #expect(ScatterPlot.stabilized(current: nil, target: 4...6) == 4...6)
     }
 
+    @Test func glyphsPerClassOnePerCellTheLastDrawnWins() {
+        var plot = ScatterPlot(
+            points: [
+                .init(x: 0, y: 1, colorIndex: 0), .init(x: 0.5, y: 1, colorIndex: 13),  // 13 wraps to the second glyph
+                .init(x: 1, y: 1, colorIndex: -1), .init(x: 0, y: 0, colorIndex: 2, emphasis: .highlight),
+                .init(x: 0, y: 0, colorIndex: 1, emphasis: .dim),  // same cell, drawn before the highlight
+                .init(x: 1, y: 0, colorIndex: 3),  // a wide glyph shows as "?"
+                .init(x: 0.5, y: 0, colorIndex: 0, emphasis: .marker("A")),
+            ],
+            xRange: 0...1, yRange: 0...1)
+        plot.glyphs = ["●", "○", "■", "界"]
+        plot.unknownGlyph = "·"
+        let buffer = rendered(width: 3, height: 2) { plot.render(into: &$0, in: $0.bounds) }
+        #expect(buffer.lines() == ["●○·", "■A?"])
+        #expect(buffer[0, 1].style.isBold && buffer[0, 1].style.foreground == plot.color(for: 2))
+        var canvas = BrailleCanvas(width: 2, height: 1)
+        #expect(canvas.isEmpty)
+        canvas.put("x", cellX: 1, cellY: 0)
+        canvas.put("y", cellX: 1, cellY: 0)
+        #expect(!canvas.isEmpty && canvas.glyph(cellX: 1, cellY: 0) == "y")
+        canvas.clear()
+        #expect(canvas.isEmpty && canvas.glyph(cellX: 1, cellY: 0) == nil)
+    }
+
     @Test func degenerateRangesDrawNothing() {
         let plot = ScatterPlot(points: [.init(x: 1, y: 1)], xRange: 1...1, yRange: 0...1)
         let buffer = rendered(width: 3, height: 1) { plot.render(into: &$0, in: $0.bounds) }
