@@ -36,6 +36,8 @@ enum EmbeddingsPane {
             if let negative = selected.negativeItem { markers[negative] = ("N", 1) }
         }
         if let cursor = model.cursorItem { markers[cursor] = ("@", 2) }
+        // At most a dozen marked items: a scan of them per point is cheaper than hashing 20,000 items.
+        let markedItems = Array(markers.keys)
         let hasBatch = s.points.contains { $0.inBatch }
         var points: [ScatterPlot.Point] = []
         var marked: [(point: ScatterPlot.Point, priority: Int)] = []
@@ -43,7 +45,7 @@ enum EmbeddingsPane {
         for (index, point) in s.points.enumerated() {
             let item = s.pointItems[index]
             let emphasis: ScatterPlot.Emphasis
-            if let marker = markers[item] {
+            if markedItems.contains(item), let marker = markers[item] {
                 marked.append((ScatterPlot.Point(x: point.x, y: point.y, colorIndex: point.group, emphasis: .marker(marker.0)), marker.priority))
                 continue
             }
@@ -73,7 +75,12 @@ enum EmbeddingsPane {
     /// Without colour: which glyph is which class, and how the batch shows.
     static func drawLegend(_ model: ExplorerModel, into buffer: inout Buffer, in row: Rect) {
         let s = model.snapshot
-        let groups = Set(s.points.map(\.group).filter { $0 >= 0 }).sorted()
+        var present: [Bool] = []
+        for point in s.points where point.group >= 0 {
+            if point.group >= present.count { present += Array(repeating: false, count: point.group + 1 - present.count) }
+            present[point.group] = true
+        }
+        let groups = present.indices.filter { present[$0] }
         let shapes = glyphs(model)
         let names = groups.map { group in "\(shapes[group % shapes.count]) " + (group < s.classNames.count ? s.classNames[group] : "\(group)") }
         let batch = s.points.contains { $0.inBatch } ? "bold: batch" + (model.ascii ? " - " : " · ") : ""
