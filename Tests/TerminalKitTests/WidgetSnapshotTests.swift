@@ -252,6 +252,19 @@ struct LineChartTests {
         #expect(buffer.line(0).contains("⣿"))
     }
 
+    @Test func seriesGivenAsArraysDrawAsSeriesGivenAsPoints() {
+        let xs = (0..<500).map { Double($0 * 3 + 1) }, ys = xs.map { Double((Int($0) * 37) % 101) + ($0.truncatingRemainder(dividingBy: 7) == 0 ? .nan : 0) }
+        for logX in [false, true] {
+            var fromPoints = LineChart(series: [.init(name: "a", points: Array(zip(xs, ys)).map { ($0, $1) }, style: Style(.red))], showXLabels: true)
+            var fromArrays = LineChart(series: [.init(name: "a", xs: xs + [9999], values: ys, style: Style(.red))], showXLabels: true)
+            fromPoints.logX = logX
+            fromArrays.logX = logX
+            let a = rendered(width: 40, height: 10) { fromPoints.render(into: &$0, in: $0.bounds) }
+            let b = rendered(width: 40, height: 10) { fromArrays.render(into: &$0, in: $0.bounds) }
+            #expect(a == b && !a.lines().joined().isEmpty)
+        }
+    }
+
     @Test func exponentialMovingAverage() {
         let smoothed = LineChart.exponentialMovingAverage([1, 3, .nan, 3], smoothing: 0.5)
         #expect(smoothed[0] == 1 && smoothed[1] == 2 && smoothed[2].isNaN && smoothed[3] == 2.5)

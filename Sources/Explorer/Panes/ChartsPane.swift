@@ -58,9 +58,9 @@ enum ChartsPane {
         let semi = history.map { $0.hardFraction + $0.semiHardFraction }
         let active = history.map(\.activeFraction)
         var series = [
-            LineChart.Series(name: "hard", points: zip(steps, hard).map { ($0, $1) }, style: Style(.red, bold: true)),
-            LineChart.Series(name: "+semi-hard", points: zip(steps, semi).map { ($0, $1) }, style: Style(.yellow)),
-            LineChart.Series(name: "active", points: zip(steps, active).map { ($0, $1) }, style: Style(.cyan)),
+            LineChart.Series(name: "hard", xs: steps, values: hard, style: Style(.red, bold: true)),
+            LineChart.Series(name: "+semi-hard", xs: steps, values: semi, style: Style(.yellow)),
+            LineChart.Series(name: "active", xs: steps, values: active, style: Style(.cyan)),
         ]
         var last = history.last.map { String(format: "hard %.0f%% · semi-hard %.0f%% · active %.0f%%", 100 * $0.hardFraction,
                                               100 * $0.semiHardFraction, 100 * $0.activeFraction) } ?? "no steps yet"
@@ -125,8 +125,8 @@ enum ChartsPane {
         let steps = history.map { Double($0.step) }
         let losses = history.map(\.loss)
         var lossSeries = [
-            LineChart.Series(name: "loss", points: zip(steps, losses).map { ($0, $1) }, style: Style(.brightBlack)),
-            LineChart.Series(name: "smoothed", points: zip(steps, LineChart.exponentialMovingAverage(losses, smoothing: 0.9)).map { ($0, $1) },
+            LineChart.Series(name: "loss", xs: steps, values: losses, style: Style(.brightBlack)),
+            LineChart.Series(name: "smoothed", xs: steps, values: LineChart.exponentialMovingAverage(losses, smoothing: 0.9),
                              style: Style(.cyan, bold: true)),
         ]
         let heldOut = model.snapshot.evaluations.filter { $0.step >= firstStep }
@@ -150,7 +150,7 @@ enum ChartsPane {
         draw(title: model.logLoss ? "loss (log)" : "loss", series: lossSeries, values: losses, model: model, into: &buffer, in: halves[0],
              note: notes.isEmpty ? nil : notes.joined(separator: " · "), logScale: model.logLoss)
         let norms = history.map(\.gradientNorm)
-        let gradientSeries = [LineChart.Series(name: "|grad|", points: zip(steps, norms).map { ($0, $1) }, style: Style(.yellow))]
+        let gradientSeries = [LineChart.Series(name: "|grad|", xs: steps, values: norms, style: Style(.yellow))]
         draw(title: "|grad|", series: gradientSeries, values: norms, model: model, into: &buffer, in: halves[1])
     }
 
