@@ -136,8 +136,13 @@ public struct ExplorerModel {
         snapshot.cells.filter { !$0.isError }.count > savedCellCount
     }
 
+    /// The sorted tuples, set only on the copy of the model `view()` draws from, so the panes
+    /// of one frame sort the batch's tuples (up to 4,096) once, not once each.
+    var frameTuples: [MinedTupleRow]?
+
     /// The mined tuples of the last batch in the table's order.
     public var sortedTuples: [MinedTupleRow] {
+        if let frameTuples { return frameTuples }
         guard let batch = snapshot.batch else { return [] }
         let rows = batch.mining.tuples.enumerated().map { MinedTupleRow(index: $0.offset, tuple: $0.element, batch: batch) }
         switch miningSort {

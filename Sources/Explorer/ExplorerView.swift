@@ -5,6 +5,12 @@ import TerminalKit
 extension ExplorerModel {
     /// The whole screen for the current state.
     public func view() -> Buffer {
+        var frame = self
+        frame.frameTuples = sortedTuples
+        return frame.drawFrame()
+    }
+
+    private func drawFrame() -> Buffer {
         var buffer = Buffer(width: max(width, 0), height: max(height, 0))
         if isTooSmall {
             drawTooSmall(into: &buffer)

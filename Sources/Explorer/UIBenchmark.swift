@@ -66,10 +66,12 @@ public enum UIBenchmark {
 
     /// Frame times: `view()` and drawing, alternating between two steps' snapshots so every
     /// frame has changes to send.
-    static func frames(_ shots: [TrainingSnapshot], width: Int, height: Int, color: Bool, cursor: Int?, count: Int) -> (wall: [Double], cpu: [Double]) {
+    static func frames(_ shots: [TrainingSnapshot], width: Int, height: Int, color: Bool, cursor: Int?, count: Int,
+                       chart: ExplorerModel.ChartMode = .lossAndGradient) -> (wall: [Double], cpu: [Double]) {
         var model = ExplorerModel(width: width, height: height)
         model.color = color
         model.cursorItem = cursor
+        model.chartMode = chart
         var terminal = HeadlessTerminal()
         var wall: [Double] = [], cpu: [Double] = []
         for frame in 0..<(count + 5) {
@@ -133,9 +135,11 @@ public enum UIBenchmark {
 
     /// The explorer's loop on a live trainer, with `keys` typed 20-60 ms apart; `during` runs
     /// once the loop is going (e.g. sends a request whose work the keys overlap), and `stop`
-    /// ends the loop early. Returns each key's latency and the longest time between two frames.
+    /// ends the loop early. Returns each key's latency, the longest time between two frames and
+    /// the loop's CPU time for each frame (taking the snapshot, the keys and drawing).
     static func keyLatency(_ trainer: Trainer, width: Int, height: Int, keys count: Int, during: () -> Void = {},
-                           until stop: (TrainingSnapshot) -> Bool = { _ in false }) -> (latencies: [Double], longestGap: Double, frames: Int) {
+                           until stop: (TrainingSnapshot) -> Bool = { _ in false })
+        -> (latencies: [Double], longestGap: Double, frames: Int, frameCPU: [Double]) {
         let feed = KeyFeed()
         let typed: [Key] = [.right, .character("j"), .left, .character("k"), .down, .character("c"), .up, .character("w")]
         let typist = Thread {
@@ -149,12 +153,13 @@ public enum UIBenchmark {
         }
         var model = ExplorerModel(width: width, height: height)
         var terminal = HeadlessTerminal()
-        var latencies: [Double] = []
+        var latencies: [Double] = [], frameCPU: [Double] = []
         var lastFrame = now(), longestGap = 0.0
         var started = false
         typist.start()
         while true {
             let (keys, finished) = feed.read(milliseconds: 33)
+            let startCPU = threadCPU()
             var effects: [Effect] = []
             for key in keys { effects += model.update(.key(key.key)) }
             let latest = trainer.snapshot()
@@ -166,6 +171,7 @@ public enum UIBenchmark {
             for case .send(let request) in effects { trainer.send(request.request) }
             if dirty {
                 terminal.draw(model.view())
+                frameCPU.append(threadCPU() - startCPU)
                 let drawn = now()
                 longestGap = max(longestGap, drawn - lastFrame)
                 lastFrame = drawn
@@ -178,7 +184,7 @@ public enum UIBenchmark {
             }
             if finished && latencies.count >= count { break }
         }
-        return (latencies, longestGap, terminal.frames)
+        return (latencies, longestGap, terminal.frames, frameCPU)
     }
 
     static func trainer(_ lines: [String]) throws -> Trainer {
@@ -190,7 +196,7 @@ public enum UIBenchmark {
     }
 
     /// Runs every measurement; `say` gets progress lines.
-    public static let sections = ["first", "frames", "keys", "open"]
+    public static let sections = ["first", "frames", "history", "keys", "open"]
 
     /// Runs the measurements of `only` (all of `sections` by default); `say` gets progress lines.
     public static func run(quick: Bool = false, only: Set<String> = Set(sections), say: (String) -> Void = { _ in }) throws -> [Row] {
@@ -250,6 +256,26 @@ public enum UIBenchmark {
             let steps = trainer.snapshot().stepsPerSecond
             trainer.stop()
             rows.append(row("key to frame", "120x40, \(name), training at max (\(Int(steps)) steps/s)", measured.latencies, target: 50))
+            rows.append(row("key loop frame, CPU", "120x40, \(name): each frame's snapshot, keys and drawing, this thread's CPU time",
+                            measured.frameCPU, target: 5))
+        }
+
+        // Frames over a long history (the charts draw up to `historyWindow` steps), each chart.
+        if only.contains("history") {
+            say("frames over \(TrainingSnapshot.historyWindow) steps")
+            let trainer = try trainer(["load \(defaultData)"])
+            let steps = quick ? 2_000 : TrainingSnapshot.historyWindow
+            trainer.send(.step(steps))
+            let long = try wait(trainer, seconds: 600) { $0.step == steps && $0.state == .paused }
+            trainer.send(.step(1))
+            let next = try wait(trainer) { $0.step == steps + 1 && $0.state == .paused }
+            trainer.stop()
+            for chart in [ExplorerModel.ChartMode.lossAndGradient, .census, .histogram] {
+                let times = frames([long, next], width: 120, height: 40, color: true, cursor: nil, count: quick ? 20 : 100, chart: chart)
+                let what = "\(defaultData), \(steps) steps, chart \(chart.title)"
+                rows.append(row("frame 120x40, history", what, times.wall, target: 5))
+                rows.append(row("frame 120x40, history, CPU", what + ", this thread's CPU time", times.cpu, target: 5))
+            }
         }
 
         // Opening a 100,000 x 768 .npy (written first; the page cache holds it), keys typed meanwhile.

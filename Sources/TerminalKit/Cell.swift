@@ -21,6 +21,14 @@ public struct Cell: Hashable, Sendable {
         self.style = style
     }
 
+    /// A cell for a character the caller knows takes one cell (a canvas's dots and the
+    /// glyphs it checked when they were placed): no width lookup.
+    init(oneCell character: Character, style: Style) {
+        self.character = character
+        self.width = 1
+        self.style = style
+    }
+
     private init(continuationWith style: Style) {
         self.character = " "
         self.style = style
@@ -38,6 +46,14 @@ public struct Cell: Hashable, Sendable {
 
     public var isContinuation: Bool { width == 0 }
     public var isWide: Bool { width == 2 }
+
+    /// Cells are equal when they show the same scalars in the same style. `Character`'s own
+    /// `==` compares canonical equivalence, which for two different non-ASCII characters (every
+    /// braille cell of a plot) walks a normalisation; a frame's diff compares every cell.
+    /// Equal scalars imply equal characters, so the synthesised hash stays consistent.
+    public static func == (a: Cell, b: Cell) -> Bool {
+        a.width == b.width && a.style == b.style && a.character.unicodeScalars.elementsEqual(b.character.unicodeScalars)
+    }
 }
 
 /// A cell that differs from the previous frame: where it is and what it now shows.

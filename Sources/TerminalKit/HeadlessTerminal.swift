@@ -19,12 +19,18 @@ public struct HeadlessTerminal: Sendable {
         var nextX = -1, nextY = -1
         if previous == nil || previous!.width != buffer.width || previous!.height != buffer.height { append("\u{1B}[2J") }
         for change in buffer.diff(against: previous) {
-            if change.x != nextX || change.y != nextY { append("\u{1B}[\(change.y + 1);\(change.x + 1)H") }
+            if change.x != nextX || change.y != nextY {
+                bytes.append(contentsOf: [0x1B, UInt8(ascii: "[")])
+                appendNumber(change.y + 1)
+                bytes.append(UInt8(ascii: ";"))
+                appendNumber(change.x + 1)
+                bytes.append(UInt8(ascii: "H"))
+            }
             if change.cell.style != style {
-                append(Self.sgr(change.cell.style))
+                appendSGR(change.cell.style)
                 style = change.cell.style
             }
-            bytes.append(contentsOf: String(change.cell.character).utf8)
+            for scalar in change.cell.character.unicodeScalars { appendUTF8(scalar) }
             nextX = change.x + (change.cell.isWide ? 2 : 1)
             nextY = change.y
         }
@@ -35,15 +41,43 @@ public struct HeadlessTerminal: Sendable {
 
     private mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
+    /// A non-negative number in decimal digits, without making a string.
+    private mutating func appendNumber(_ value: Int) {
+        if value >= 10 { appendNumber(value / 10) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
+    private mutating func appendUTF8(_ scalar: Unicode.Scalar) {
+        let v = scalar.value
+        switch v {
+        case ..<0x80: bytes.append(UInt8(v))
+        case ..<0x800: bytes.append(contentsOf: [UInt8(0xC0 | v >> 6), UInt8(0x80 | v & 0x3F)])
+        case ..<0x10000: bytes.append(contentsOf: [UInt8(0xE0 | v >> 12), UInt8(0x80 | v >> 6 & 0x3F), UInt8(0x80 | v & 0x3F)])
+        default: bytes.append(contentsOf: [UInt8(0xF0 | v >> 18), UInt8(0x80 | v >> 12 & 0x3F), UInt8(0x80 | v >> 6 & 0x3F), UInt8(0x80 | v & 0x3F)])
+        }
+    }
+
+    /// The select-graphic-rendition sequence of a style (from a reset), as `sgr` spells it.
+    private mutating func appendSGR(_ style: Style) {
+        bytes.append(contentsOf: [0x1B, UInt8(ascii: "["), UInt8(ascii: "0")])
+        for (on, code) in [(style.isBold, 1), (style.isDim, 2), (style.isUnderlined, 4), (style.isReversed, 7)] where on {
+            bytes.append(UInt8(ascii: ";"))
+            appendNumber(code)
+        }
+        for (color, lead) in [(style.foreground, 38), (style.background, 48)] {
+            guard let index = color.paletteIndex else { continue }
+            bytes.append(UInt8(ascii: ";"))
+            appendNumber(lead)
+            bytes.append(contentsOf: [UInt8(ascii: ";"), UInt8(ascii: "5"), UInt8(ascii: ";")])
+            appendNumber(index)
+        }
+        bytes.append(UInt8(ascii: "m"))
+    }
+
     /// The select-graphic-rendition sequence of a style, from a reset.
     static func sgr(_ style: Style) -> String {
-        var codes = ["0"]
-        if style.isBold { codes.append("1") }
-        if style.isDim { codes.append("2") }
-        if style.isUnderlined { codes.append("4") }
-        if style.isReversed { codes.append("7") }
-        if let fg = style.foreground.paletteIndex { codes.append("38;5;\(fg)") }
-        if let bg = style.background.paletteIndex { codes.append("48;5;\(bg)") }
-        return "\u{1B}[" + codes.joined(separator: ";") + "m"
+        var terminal = HeadlessTerminal()
+        terminal.appendSGR(style)
+        return String(decoding: terminal.bytes, as: UTF8.self)
     }
 }

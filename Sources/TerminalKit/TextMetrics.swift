@@ -8,8 +8,19 @@ public enum TextMetrics {
     /// Width in cells of one Unicode scalar: 0, 1 or 2.
     public static func width(of scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
+        if v < 0x300 { return (v < 0x20 || (v >= 0x7F && v < 0xA0)) ? 0 : 1 }  // Latin text (the table has nothing below U+0300)
+        if v < 0x10000 { return Int(basicPlaneWidths[Int(v)]) }
+        return searchedWidth(v)
+    }
+
+    /// The width of every code point of the Basic Multilingual Plane, read from `WidthTable`
+    /// once: every cell of a frame (box lines, braille dots, glyphs) asks, and two binary
+    /// searches per cell were a tenth of a frame.
+    private static let basicPlaneWidths: [UInt8] = (0..<UInt32(0x10000)).map { UInt8(searchedWidth($0)) }
+
+    private static func searchedWidth(_ v: UInt32) -> Int {
         if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 0 }
-        if v < 0x300 { return 1 }  // fast path for Latin text (the table has nothing below U+0300)
+        if v < 0x300 { return 1 }
         if contains(WidthTable.zeroWidth, v) { return 0 }
         if contains(WidthTable.doubleWidth, v) { return 2 }
         return 1
@@ -19,15 +30,12 @@ public enum TextMetrics {
     /// capped at 2, so "e" + combining accent is 1, an emoji with modifiers is 2, a flag is 2.
     /// Control characters (tab, newline, ...) have width 0.
     public static func width(of character: Character) -> Int {
-        let scalars = character.unicodeScalars
-        guard let first = scalars.first else { return 0 }
-        if first.value < 0x80 && scalars.count == 1 {
-            return (first.value < 0x20 || first.value == 0x7F) ? 0 : 1
-        }
+        var scalars = character.unicodeScalars.makeIterator()
+        guard let first = scalars.next() else { return 0 }
         let firstWidth = width(of: first)
         if firstWidth == 0 && isControl(first) { return 0 }
         var total = firstWidth
-        for scalar in scalars.dropFirst() {
+        while let scalar = scalars.next() {
             total += width(of: scalar)
             if total >= 2 { return 2 }
         }

@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Time the explorer's interface instead, in process with a headless terminal: frames, key-to-frame latency while training at max, the first frame, opening a 100,000 x 768 .npy.")
     var ui = false
     @Flag(help: .hidden) var quick = false
-    @Option(name: .customLong("ui-only"), help: "With --ui, only these parts (repeatable): first, frames, keys, open.") var uiOnly: [String] = []
+    @Option(name: .customLong("ui-only"), help: "With --ui, only these parts (repeatable): first, frames, history, keys, open.") var uiOnly: [String] = []
 
     func run() throws {
         if ui {

@@ -1,3 +1,4 @@
+import Foundation
 import Explorer
 import LossKit
 @testable import LossSession
@@ -34,6 +35,57 @@ import Testing
         #expect(model.rowDetail == opened && model.overlay == .rowDetail)
         _ = model.press([.escape])
         #expect(model.overlay == .none && model.rowDetail == nil)
+    }
+
+    /// The mining pane formats only the rows it shows: at every selection, sort and size they
+    /// are the rows a table over all the tuples scrolls to.
+    @Test func theMiningWindowIsTheScrolledTableOverAllRows() {
+        for snapshot in [ScreenFixtures.trained(), ScreenFixtures.trainedWithTexts(), ScreenFixtures.rankings()] {
+            for (width, height) in [(80, 24), (140, 45)] {
+                var model = Self.model(snapshot, width: width, height: height)
+                model.focus = .mining
+                for sort in [ExplorerModel.MiningSort.loss, .anchor] {
+                    model.miningSort = sort
+                    for selection in [0, 5, 17, 31, 99] {
+                        model.miningSelection = selection
+                        let screen = model.view()
+                        let pane = ExplorerLayout(width: width, height: height).rect(of: .mining)
+                        let inner = Rect(x: pane.x + 1, y: pane.y + 1, width: pane.width - 2, height: pane.height - 2)
+                        // The table is the pane's last rows; find it by its (underlined) header.
+                        guard let top = (inner.y..<inner.maxY).first(where: { screen[inner.x, $0].style.isUnderlined }) else {
+                            Issue.record("no table header at \(width)x\(height)")
+                            continue
+                        }
+                        let body = Rect(x: inner.x, y: top, width: inner.width, height: inner.maxY - top)
+                        let rows = MiningPane.rows(model)
+                        var whole = Table(columns: MiningPane.contents(model, batch: model.snapshot.batch!, tuples: []).columns, rows: rows,
+                                          selectedRow: min(selection, rows.count - 1), ascii: model.ascii, emptyText: "(nothing mined)")
+                        whole.scrollToSelection(visibleRows: whole.visibleRowCount(height: body.height))
+                        var expected = screen
+                        whole.render(into: &expected, in: body)
+                        #expect((top..<inner.maxY).map { screen.line($0) } == (top..<inner.maxY).map { expected.line($0) },
+                                "\(width)x\(height), sort \(sort), row \(selection)")
+                        #expect((top..<inner.maxY).map { y in (inner.x..<inner.maxX).map { screen[$0, y].style } }
+                                == (top..<inner.maxY).map { y in (inner.x..<inner.maxX).map { expected[$0, y].style } })
+                    }
+                }
+            }
+        }
+    }
+
+    /// The tables' numbers go through printf directly: the same text `String(format:)` gives.
+    @Test func numbersPrintAsStringFormatPrintsThem() {
+        var random = SeededRandom(seed: 3)
+        var values: [Double] = [0, -0.0, 1, -1, 0.5, 1e-3, 9.9995e-4, 99_999.5, 1e5, 123_456_789, -2.5e-300, 1.7976931348623157e308,
+                                .leastNonzeroMagnitude, 4.733, 0.1 + 0.2]
+        for _ in 0..<2_000 { values.append((Double(random.next() >> 11) / Double(1 << 53) - 0.5) * pow(10, Double(Int(random.next() % 24)) - 12)) }
+        for value in values {
+            for format in ["%.4g", "%.3e"] {
+                #expect(NumberText.printed(format, value) == String(format: format, value), "\(format) of \(value)")
+            }
+        }
+        #expect(NumberText.short(4.7330) == "4.733" && NumberText.short(2) == "2" && NumberText.short(0.0001234) == "1.234e-04")
+        #expect(NumberText.short(.nan) == "nan" && NumberText.short(-.infinity) == "-inf" && NumberText.short(123_456) == "1.235e+05")
     }
 
     @Test func withoutABatchEnterSaysSo() {

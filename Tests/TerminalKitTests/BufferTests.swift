@@ -176,6 +176,17 @@ struct BufferTests {
         #expect(shifted.diff(against: before).map(\.x) == [0, 1])
     }
 
+    @Test func cellsAreEqualWhenTheyShowTheSameScalarsInTheSameStyle() {
+        #expect(Cell("⠿", style: Style(.cyan)) == Cell("⠿", style: Style(.cyan)))
+        #expect(Cell("⠿", style: Style(.cyan)) != Cell("⠾", style: Style(.cyan)))
+        #expect(Cell("⠿", style: Style(.cyan)) != Cell("⠿", style: Style(.cyan, bold: true)))
+        #expect(Cell("界") != Cell.continuation(style: .plain))
+        // Canonically equal but spelled differently: redrawn, as the terminal gets other bytes.
+        #expect(Cell("\u{E9}") != Cell("e\u{301}"))
+        let set: Set<Cell> = [Cell("a"), Cell("a"), Cell("b")]
+        #expect(set.count == 2)
+    }
+
     @Test func diffWithoutOrDifferentPreviousListsEverything() {
         var buffer = Buffer(width: 3, height: 2)
         buffer.put("界", x: 0, y: 0)

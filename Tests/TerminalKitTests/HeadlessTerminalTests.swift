@@ -23,4 +23,14 @@ import Testing
         #expect(HeadlessTerminal.sgr(Style(.brightBlack, background: .blue, dim: true, reverse: true, underline: true))
                 == "\u{1B}[0;2;4;7;38;5;8;48;5;4m")
     }
+
+    @Test func framesCarryEveryCharacterAsUTF8AndFarPositions() {
+        var terminal = HeadlessTerminal()
+        var buffer = Buffer(width: 210, height: 70)
+        terminal.draw(buffer)
+        buffer.put("é⠿😀x", x: 195, y: 64, style: Style(.indexed(200), background: .indexed(17), bold: true))
+        terminal.draw(buffer)
+        #expect(String(decoding: terminal.lastFrame, as: UTF8.self) == "\u{1B}[65;196H\u{1B}[0;1;38;5;200;48;5;17mé⠿😀x")
+        #expect(terminal.lastFrame.count == 9 + 23 + 2 + 3 + 4 + 1, "cursor move, SGR, then 2, 3, 4 and 1 UTF-8 bytes")
+    }
 }

@@ -252,6 +252,19 @@ struct LineChartTests {
         #expect(buffer.line(0).contains("⣿"))
     }
 
+    @Test func seriesGivenAsArraysDrawAsSeriesGivenAsPoints() {
+        let xs = (0..<500).map { Double($0 * 3 + 1) }, ys = xs.map { Double((Int($0) * 37) % 101) + ($0.truncatingRemainder(dividingBy: 7) == 0 ? .nan : 0) }
+        for logX in [false, true] {
+            var fromPoints = LineChart(series: [.init(name: "a", points: Array(zip(xs, ys)).map { ($0, $1) }, style: Style(.red))], showXLabels: true)
+            var fromArrays = LineChart(series: [.init(name: "a", xs: xs + [9999], values: ys, style: Style(.red))], showXLabels: true)
+            fromPoints.logX = logX
+            fromArrays.logX = logX
+            let a = rendered(width: 40, height: 10) { fromPoints.render(into: &$0, in: $0.bounds) }
+            let b = rendered(width: 40, height: 10) { fromArrays.render(into: &$0, in: $0.bounds) }
+            #expect(a == b && !a.lines().joined().isEmpty)
+        }
+    }
+
     @Test func exponentialMovingAverage() {
         let smoothed = LineChart.exponentialMovingAverage([1, 3, .nan, 3], smoothing: 0.5)
         #expect(smoothed[0] == 1 && smoothed[1] == 2 && smoothed[2].isNaN && smoothed[3] == 2.5)
@@ -299,6 +312,30 @@ struct ScatterPlotTests {
         #expect(ScatterPlot.stabilized(current: 0...10, target: 2...12) == 0...12)
         #expect(ScatterPlot.stabilized(current: 0...10, target: 4...6) == 4...6)
         #expect(ScatterPlot.stabilized(current: nil, target: 4...6) == 4...6)
+    }
+
+    @Test func glyphsPerClassOnePerCellTheLastDrawnWins() {
+        var plot = ScatterPlot(
+            points: [
+                .init(x: 0, y: 1, colorIndex: 0), .init(x: 0.5, y: 1, colorIndex: 13),  // 13 wraps to the second glyph
+                .init(x: 1, y: 1, colorIndex: -1), .init(x: 0, y: 0, colorIndex: 2, emphasis: .highlight),
+                .init(x: 0, y: 0, colorIndex: 1, emphasis: .dim),  // same cell, drawn before the highlight
+                .init(x: 1, y: 0, colorIndex: 3),  // a wide glyph shows as "?"
+                .init(x: 0.5, y: 0, colorIndex: 0, emphasis: .marker("A")),
+            ],
+            xRange: 0...1, yRange: 0...1)
+        plot.glyphs = ["●", "○", "■", "界"]
+        plot.unknownGlyph = "·"
+        let buffer = rendered(width: 3, height: 2) { plot.render(into: &$0, in: $0.bounds) }
+        #expect(buffer.lines() == ["●○·", "■A?"])
+        #expect(buffer[0, 1].style.isBold && buffer[0, 1].style.foreground == plot.color(for: 2))
+        var canvas = BrailleCanvas(width: 2, height: 1)
+        #expect(canvas.isEmpty)
+        canvas.put("x", cellX: 1, cellY: 0)
+        canvas.put("y", cellX: 1, cellY: 0)
+        #expect(!canvas.isEmpty && canvas.glyph(cellX: 1, cellY: 0) == "y")
+        canvas.clear()
+        #expect(canvas.isEmpty && canvas.glyph(cellX: 1, cellY: 0) == nil)
     }
 
     @Test func degenerateRangesDrawNothing() {

@@ -140,7 +140,7 @@ matches "bench unknown loss message" "$work/err" "NoSuchLoss"
 check "bench --ui first frame" 0 "$bin" bench --ui --quick --ui-only first --json
 matches "bench --ui names its measure" "$work/out" '"measure": "first frame with points", .*"target_ms": 300'
 check "bench --ui unknown part" 2 "$bin" bench --ui --ui-only paint
-contains "bench --ui unknown part message" "$work/err" "--ui-only takes first, frames, keys, open, not 'paint'"
+contains "bench --ui unknown part message" "$work/err" "--ui-only takes first, frames, history, keys, open, not 'paint'"
 
 # summary.json stays valid JSON when names hold quotes and backslashes.
 weird="$work/we\"ird\\name"

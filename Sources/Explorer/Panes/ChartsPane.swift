@@ -66,20 +66,16 @@ enum ChartsPane {
     static func census(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         let history = windowed(model.snapshot.history, model.chartWindow)
         let steps = history.map { Double($0.step) }
-        func share(_ record: StepRecord, _ names: [String]) -> Double {
-            let values = Dictionary(record.metrics, uniquingKeysWith: { $1 })
-            return names.reduce(0) { $0 + (values[$1] ?? 0) }
-        }
-        let hard = history.map { share($0, ["hard_fraction"]) }
-        let semi = history.map { share($0, ["hard_fraction", "semi_hard_fraction"]) }
+        let hard = history.map(\.hardFraction)
+        let semi = history.map { $0.hardFraction + $0.semiHardFraction }
         let active = history.map(\.activeFraction)
         var series = [
-            LineChart.Series(name: "hard", points: zip(steps, hard).map { ($0, $1) }, style: Style(.red, bold: true)),
-            LineChart.Series(name: "+semi-hard", points: zip(steps, semi).map { ($0, $1) }, style: Style(.yellow)),
-            LineChart.Series(name: "active", points: zip(steps, active).map { ($0, $1) }, style: Style(.cyan)),
+            LineChart.Series(name: "hard", xs: steps, values: hard, style: Style(.red, bold: true)),
+            LineChart.Series(name: "+semi-hard", xs: steps, values: semi, style: Style(.yellow)),
+            LineChart.Series(name: "active", xs: steps, values: active, style: Style(.cyan)),
         ]
-        var last = history.last.map { String(format: "hard %.0f%% · semi-hard %.0f%% · active %.0f%%", 100 * share($0, ["hard_fraction"]),
-                                              100 * share($0, ["semi_hard_fraction"]), 100 * $0.activeFraction) } ?? "no steps yet"
+        var last = history.last.map { String(format: "hard %.0f%% · semi-hard %.0f%% · active %.0f%%", 100 * $0.hardFraction,
+                                              100 * $0.semiHardFraction, 100 * $0.activeFraction) } ?? "no steps yet"
         // Counts only some losses report: CoSENT/AnglE's inverted orderings, GIST's masked candidates.
         if let extra = countSeries(history), let latest = history.last {
             // Pairs have no hard or semi-hard tuples: their census is the inverted orderings.
@@ -141,8 +137,8 @@ enum ChartsPane {
         let steps = history.map { Double($0.step) }
         let losses = history.map(\.loss)
         var lossSeries = [
-            LineChart.Series(name: "loss", points: zip(steps, losses).map { ($0, $1) }, style: Style(.brightBlack)),
-            LineChart.Series(name: "smoothed", points: zip(steps, LineChart.exponentialMovingAverage(losses, smoothing: 0.9)).map { ($0, $1) },
+            LineChart.Series(name: "loss", xs: steps, values: losses, style: Style(.brightBlack)),
+            LineChart.Series(name: "smoothed", xs: steps, values: LineChart.exponentialMovingAverage(losses, smoothing: 0.9),
                              style: Style(.cyan, bold: true)),
         ]
         let heldOut = model.snapshot.evaluations.filter { $0.step >= firstStep }
@@ -166,7 +162,7 @@ enum ChartsPane {
         draw(title: model.logLoss ? "loss (log)" : "loss", series: lossSeries, values: losses, model: model, into: &buffer, in: halves[0],
              note: notes.isEmpty ? nil : notes.joined(separator: " · "), logScale: model.logLoss)
         let norms = history.map(\.gradientNorm)
-        let gradientSeries = [LineChart.Series(name: "|grad|", points: zip(steps, norms).map { ($0, $1) }, style: Style(.yellow))]
+        let gradientSeries = [LineChart.Series(name: "|grad|", xs: steps, values: norms, style: Style(.yellow))]
         draw(title: "|grad|", series: gradientSeries, values: norms, model: model, into: &buffer, in: halves[1])
     }
 

@@ -39,6 +39,8 @@ enum EmbeddingsPane {
             if let negative = selected.negativeItem { markers[negative] = ("N", 1) }
         }
         if let cursor = model.cursorItem { markers[cursor] = ("@", 2) }
+        // At most a dozen marked items: a scan of them per point is cheaper than hashing 20,000 items.
+        let markedItems = Array(markers.keys)
         let hasBatch = s.points.contains { $0.inBatch }
         var points: [ScatterPlot.Point] = []
         var marked: [(point: ScatterPlot.Point, priority: Int)] = []
@@ -46,7 +48,7 @@ enum EmbeddingsPane {
         for (index, point) in s.points.enumerated() {
             let item = s.pointItems[index]
             let emphasis: ScatterPlot.Emphasis
-            if let marker = markers[item] {
+            if markedItems.contains(item), let marker = markers[item] {
                 marked.append((ScatterPlot.Point(x: point.x, y: point.y, colorIndex: point.group, emphasis: .marker(marker.0)), marker.priority))
                 continue
             }
@@ -89,7 +91,12 @@ enum EmbeddingsPane {
         }
         let batch = s.points.contains { $0.inBatch } && !model.color ? "bold: batch" + (model.ascii ? " - " : " · ") : ""
         guard s.isSampled else {
-            let groups = Set(s.points.map(\.group).filter { $0 >= 0 }).sorted()
+            var present: [Bool] = []
+            for point in s.points where point.group >= 0 {
+                if point.group >= present.count { present += Array(repeating: false, count: point.group + 1 - present.count) }
+                present[point.group] = true
+            }
+            let groups = present.indices.filter { present[$0] }
             buffer.put(batch + groups.map { "\(mark($0)) \(name($0))" }.joined(separator: "  "), in: row, style: .plain)
             return
         }

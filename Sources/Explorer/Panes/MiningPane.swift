@@ -25,12 +25,17 @@ enum MiningPane {
         for (offset, line) in shown.enumerated() {
             buffer.put(line.text, in: rect.row(1 + offset), style: style(line.emphasis))
         }
-        let (columns, rows) = contents(model, batch: batch)
-        var table = Table(columns: columns, rows: rows, selectedRow: rows.isEmpty ? nil : min(model.miningSelection, rows.count - 1),
-                          ascii: model.ascii, emptyText: "(nothing mined)")
         let top = 1 + shown.count
         let body = Rect(x: rect.x, y: rect.y + top, width: rect.width, height: max(rect.height - top, 0))
-        table.scrollToSelection(visibleRows: table.visibleRowCount(height: body.height))
+        // Only the rows on screen are formatted: the table scrolls to the selection exactly as
+        // it would over all of them, and is handed that window.
+        let tuples = model.sortedTuples
+        let selected = tuples.isEmpty ? nil : min(model.miningSelection, tuples.count - 1)
+        let visibleRows = max(body.intersection(buffer.bounds).height - 1, 0)  // below the header
+        let first = Table.offset(keeping: selected, visibleRows: visibleRows, currentOffset: 0, rowCount: tuples.count)
+        let window = Array(tuples[first..<min(tuples.count, first + visibleRows)])
+        let (columns, rows) = contents(model, batch: batch, tuples: window)
+        let table = Table(columns: columns, rows: rows, selectedRow: selected.map { $0 - first }, ascii: model.ascii, emptyText: "(nothing mined)")
         table.render(into: &buffer, in: body)
     }
 
@@ -47,17 +52,20 @@ enum MiningPane {
     /// The table's rows, as the search reads them too.
     static func rows(_ model: ExplorerModel) -> [Table.Row] {
         guard let batch = model.snapshot.batch else { return [] }
-        return contents(model, batch: batch).rows
+        return contents(model, batch: batch, tuples: model.sortedTuples).rows
     }
 
-    static func contents(_ model: ExplorerModel, batch: BatchOutcome) -> (columns: [Table.Column], rows: [Table.Row]) {
+    /// The columns, and the rows of `tuples` (the sorted tuples or a window of them).
+    static func contents(_ model: ExplorerModel, batch: BatchOutcome, tuples: [MinedTupleRow]) -> (columns: [Table.Column], rows: [Table.Row]) {
         let kind = batch.mining.kind
         let names = model.snapshot.classNames
-        let tuples = model.sortedTuples
-        // The group of each item the rows name, from one pass over the points (not one per cell).
-        let named = Set(tuples.flatMap { [$0.anchorItem, $0.positiveItem] + ($0.negativeItem.map { [$0] } ?? []) })
+        // The group of each item the rows name, from one pass over the points (not one per cell);
+        // the rows' items are flagged in an array, so the pass hashes none of the 20,000 points.
+        let named = tuples.flatMap { [$0.anchorItem, $0.positiveItem] + ($0.negativeItem.map { [$0] } ?? []) }
+        var isNamed = [Bool](repeating: false, count: (named.max() ?? -1) + 1)
+        for item in named where item >= 0 { isNamed[item] = true }
         var groupOf: [Int: Int] = [:]
-        for (index, item) in model.snapshot.pointItems.enumerated() where named.contains(item) && groupOf[item] == nil {
+        for (index, item) in model.snapshot.pointItems.enumerated() where item >= 0 && item < isNamed.count && isNamed[item] && groupOf[item] == nil {
             groupOf[item] = model.snapshot.points[index].group
         }
         func label(_ item: Int) -> String {

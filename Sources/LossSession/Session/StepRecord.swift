@@ -49,15 +49,20 @@ public struct StepRecord: Sendable, Equatable {
     /// Share of the used tuples with a non-zero term.
     public var activeFraction: Double { counts.used == 0 ? 0 : Double(counts.active) / Double(counts.used) }
 
+    /// Shares of the triplet census (hard, semi-hard, easy; 0 without one).
+    public var hardFraction: Double { Double(counts.hard) / censusSize }
+    public var semiHardFraction: Double { Double(counts.semiHard) / censusSize }
+    public var easyFraction: Double { Double(counts.easy) / censusSize }
+    private var censusSize: Double { Double(max(counts.easy + counts.semiHard + counts.hard, 1)) }
+
     /// The metrics by their `expect` / CSV names.
     public var metrics: [(String, Double)] {
-        let census = Double(max(counts.easy + counts.semiHard + counts.hard, 1))
-        return [
+        [
             ("step", Double(step)), ("loss", loss), ("grad_norm", gradientNorm), ("lr", learningRate),
             ("valid", Double(counts.valid)), ("used", Double(counts.used)), ("active", Double(counts.active)),
             ("active_fraction", activeFraction), ("easy", Double(counts.easy)), ("semi_hard", Double(counts.semiHard)),
-            ("hard", Double(counts.hard)), ("hard_fraction", Double(counts.hard) / census),
-            ("semi_hard_fraction", Double(counts.semiHard) / census), ("easy_fraction", Double(counts.easy) / census),
+            ("hard", Double(counts.hard)), ("hard_fraction", hardFraction),
+            ("semi_hard_fraction", semiHardFraction), ("easy_fraction", easyFraction),
             ("mean_norm", health.meanNorm), ("mean_cosine", health.meanCosine), ("mean_distance", health.meanDistance),
             ("alignment", health.alignment), ("uniformity", health.uniformity), ("warnings", Double(warningCount)),
         ] + (scratch.map { [("loss_memory", Double($0.peakBytes)), ("mini_batches", Double($0.miniBatches))] } ?? []) + extras

@@ -17,7 +17,11 @@ public struct BrailleCanvas: Sendable {
 
     private var dots: [UInt8]
     private var styles: [Style]
-    private var overlay: [Int: (Character, Style)] = [:]
+    /// Characters placed over the dots, per cell (a plot without colour places one per point,
+    /// so this is an array, not a dictionary).
+    private var overlay: [Character?]
+    private var overlayStyles: [Style]
+    private var overlayCount = 0
 
     public init(width: Int, height: Int, mode: Mode = .braille) {
         self.width = max(0, width)
@@ -25,6 +29,8 @@ public struct BrailleCanvas: Sendable {
         self.mode = mode
         dots = [UInt8](repeating: 0, count: self.width * self.height)
         styles = [Style](repeating: .plain, count: self.width * self.height)
+        overlay = [Character?](repeating: nil, count: self.width * self.height)
+        overlayStyles = [Style](repeating: .plain, count: self.width * self.height)
     }
 
     /// Dots per cell horizontally in this mode.
@@ -36,7 +42,7 @@ public struct BrailleCanvas: Sendable {
     public var pixelHeight: Int { height * dotsPerCellY }
 
     /// Whether nothing has been drawn yet.
-    public var isEmpty: Bool { overlay.isEmpty && !dots.contains { $0 != 0 } }
+    public var isEmpty: Bool { overlayCount == 0 && !dots.contains { $0 != 0 } }
 
     /// Sets the dot at (x, y) (in dots); outside the canvas it is ignored.
     public mutating func set(x: Int, y: Int, style: Style = .plain) {
@@ -107,8 +113,14 @@ public struct BrailleCanvas: Sendable {
     /// Wide characters are not supported here and become "?".
     public mutating func put(_ character: Character, cellX: Int, cellY: Int, style: Style = .plain) {
         guard cellX >= 0, cellY >= 0, cellX < width, cellY < height else { return }
-        let shown = TextMetrics.width(of: character) == 1 ? character : "?"
-        overlay[cellY * width + cellX] = (shown, style)
+        place(TextMetrics.width(of: character) == 1 ? character : "?", cell: cellY * width + cellX, style: style)
+    }
+
+    /// Places a character already known to be one cell wide (`put` checks).
+    mutating func place(_ character: Character, cell index: Int, style: Style) {
+        if overlay[index] == nil { overlayCount += 1 }
+        overlay[index] = character
+        overlayStyles[index] = style
     }
 
     /// Places a character on the cell that contains dot (x, y).
@@ -120,19 +132,20 @@ public struct BrailleCanvas: Sendable {
     /// Removes all dots and characters.
     public mutating func clear() {
         for i in dots.indices { dots[i] = 0 }
-        overlay.removeAll()
+        for i in overlay.indices { overlay[i] = nil }
+        overlayCount = 0
     }
 
     /// The character cell (cellX, cellY) shows, or nil when it is empty.
     public func glyph(cellX: Int, cellY: Int) -> Character? {
         guard cellX >= 0, cellY >= 0, cellX < width, cellY < height else { return nil }
         let index = cellY * width + cellX
-        if let placed = overlay[index] { return placed.0 }
+        if let placed = overlay[index] { return placed }
         let bits = dots[index]
         guard bits != 0 else { return nil }
         switch mode {
         case .braille:
-            return Character(Unicode.Scalar(0x2800 + UInt32(bits))!)
+            return BrailleCanvas.brailleCharacters[Int(bits)]
         case .halfBlock:
             switch bits {
             case 1: return "▀"
@@ -159,13 +172,16 @@ public struct BrailleCanvas: Sendable {
             for cx in 0..<columns {
                 let index = cy * width + cx
                 if let placed = overlay[index] {
-                    buffer.set(Cell(placed.0, style: placed.1), x: rect.x + cx, y: rect.y + cy)
+                    buffer.set(Cell(oneCell: placed, style: overlayStyles[index]), x: rect.x + cx, y: rect.y + cy)
                 } else if let character = glyph(cellX: cx, cellY: cy) {
-                    buffer.set(Cell(character, style: styles[index]), x: rect.x + cx, y: rect.y + cy)
+                    buffer.set(Cell(oneCell: character, style: styles[index]), x: rect.x + cx, y: rect.y + cy)
                 }
             }
         }
     }
+
+    /// The 256 braille patterns, U+2800 + dot bits, made once.
+    static let brailleCharacters: [Character] = (0..<256).map { Character(Unicode.Scalar(0x2800 + UInt32($0))!) }
 
     /// Bit for a dot inside a cell. Braille numbers its dots column-wise 1-2-3 then 4-5-6
     /// and puts the bottom row (7, 8) in the top bits.

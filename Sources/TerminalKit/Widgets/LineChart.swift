@@ -40,6 +40,16 @@ public struct LineChart: Sendable {
             self.style = style
         }
 
+        /// Value `i` at `xs[i]` (as many points as the shorter array has).
+        public init(name: String = "", xs: [Double], values: [Double], style: Style = .plain) {
+            self.name = name
+            self.values = values
+            self.xs = xs
+            self.startX = 0
+            self.stepX = 1
+            self.style = style
+        }
+
         public init(name: String = "", points: [(x: Double, y: Double)], style: Style = .plain) {
             self.name = name
             self.values = points.map(\.y)
@@ -105,15 +115,15 @@ public struct LineChart: Sendable {
         let weight = min(max(smoothing.isFinite ? smoothing : 0, 0), 0.9999)
         var result: [Double] = []
         result.reserveCapacity(values.count)
-        var state: Double? = nil
+        var state = 0.0, started = false
         for value in values {
             guard value.isFinite else {
                 result.append(value)
                 continue
             }
-            let next = state.map { weight * $0 + (1 - weight) * value } ?? value
-            state = next
-            result.append(next)
+            state = started ? weight * state + (1 - weight) * value : value
+            started = true
+            result.append(state)
         }
         return result
     }
@@ -192,7 +202,8 @@ public struct LineChart: Sendable {
             high = transform(yRange.upperBound)
             if !low.isFinite || !high.isFinite { return nil }
         } else {
-            let xr = resolvedXRange()
+            // Only a fixed x-range leaves points out; without one every point counts.
+            let xr = xRange == nil ? nil : resolvedXRange()
             for s in series {
                 for i in 0..<s.count {
                     let y = transform(s.values[i])

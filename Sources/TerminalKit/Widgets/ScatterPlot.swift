@@ -131,6 +131,9 @@ public struct ScatterPlot: Sendable {
         return current
     }
 
+    /// What `BrailleCanvas.put` shows for a character: itself when one cell wide, else "?".
+    static func oneCell(_ character: Character) -> Character { TextMetrics.width(of: character) == 1 ? character : "?" }
+
     public func render(into buffer: inout Buffer, in rect: Rect) {
         let area = rect.intersection(buffer.bounds)
         guard !area.isEmpty else { return }
@@ -168,17 +171,23 @@ public struct ScatterPlot: Sendable {
             case .highlight: return base.bold
             }
         }
-        let passes: [(Point) -> Bool] = [
-            { $0.emphasis == .dim },
-            { if case .marker = $0.emphasis { return true } else { return $0.emphasis == .normal } },
-            { $0.emphasis == .highlight },
-        ]
-        for belongs in passes {
-            for point in points where belongs(point) {
+        /// Dim points are drawn first, then normal ones (and the dots under markers), then highlighted ones.
+        func layer(_ emphasis: Emphasis) -> Int {
+            switch emphasis {
+            case .dim: return 0
+            case .normal, .marker: return 1
+            case .highlight: return 2
+            }
+        }
+        // Each glyph's width is checked once here, not once per point.
+        let shownGlyphs = glyphs.flatMap { $0.isEmpty ? nil : $0.map(Self.oneCell) }
+        let shownUnknown = Self.oneCell(unknownGlyph)
+        for pass in 0..<3 {
+            for point in points where layer(point.emphasis) == pass {
                 guard let d = dot(point.x, point.y) else { continue }
-                if let glyphs, !glyphs.isEmpty {
-                    let glyph = point.colorIndex < 0 ? unknownGlyph : glyphs[point.colorIndex % glyphs.count]
-                    canvas.put(glyph, dotX: d.x, dotY: d.y, style: style(for: point))
+                if let shownGlyphs {
+                    let glyph = point.colorIndex < 0 ? shownUnknown : shownGlyphs[point.colorIndex % shownGlyphs.count]
+                    canvas.place(glyph, cell: (d.y / canvas.dotsPerCellY) * canvas.width + d.x / canvas.dotsPerCellX, style: style(for: point))
                 } else {
                     canvas.set(x: d.x, y: d.y, style: style(for: point))
                 }
