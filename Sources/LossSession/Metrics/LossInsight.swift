@@ -193,14 +193,14 @@ public struct LossInsight: Sendable {
     /// rows that disagree most, each with its worst comparison and its texts.
     func distillationLines(_ report: DistillationReport, width: Int, limit: Int = 5) -> [Line] {
         let metrics = Dictionary(report.metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        let what = report.quantity == .margin ? "margins (sim(q,p) − sim(q,c))" : "cosines of the batch's pairs"
-        var lines = [Line(String(format: "student vs teacher %@: r %.3f · slope %@ · mean sq. diff %@ · same sign %.0f%%", what,
+        let what = report.quantity == .margin ? "margins" : "pair cosines"
+        var lines = [Line(String(format: "student vs teacher %@: r %.3f · slope %@ · sq. diff %@ · sign %.0f%%", what,
                                  metrics["teacher_correlation"] ?? 0, Self.number(metrics["teacher_slope"] ?? 0),
                                  Self.number(metrics["teacher_error"] ?? 0), 100 * (metrics["order_agreement"] ?? 0)), .heading)]
         let divergences = report.rowDivergence
         guard let worst = divergences.max() else { return lines }
         let mean = divergences.reduce(0, +) / Double(divergences.count)
-        lines.append(Line("per row \(report.measure): mean \(Self.number(mean)), max \(Self.number(worst)); the rows that disagree most:", .dim))
+        lines.append(Line("\(report.measure) per row: mean \(Self.number(mean)), max \(Self.number(worst)); the rows that disagree most:", .dim))
         let rows = divergences.indices.sorted { (divergences[$0], -$0) > (divergences[$1], -$1) }.prefix(limit)
         for row in rows {
             // The row's comparison farthest from the teacher.
