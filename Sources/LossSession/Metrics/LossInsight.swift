@@ -200,7 +200,7 @@ public struct LossInsight: Sendable {
         let divergences = report.rowDivergence
         guard let worst = divergences.max() else { return lines }
         let mean = divergences.reduce(0, +) / Double(divergences.count)
-        lines.append(Line("\(report.measure) per row: mean \(Self.number(mean)), max \(Self.number(worst)); the rows that disagree most:", .dim))
+        lines.append(Line("\(report.measure) per row: mean \(Self.number(mean)), max \(Self.number(worst)); worst rows:", .dim))
         let rows = divergences.indices.sorted { (divergences[$0], -$0) > (divergences[$1], -$1) }.prefix(limit)
         for row in rows {
             // The row's comparison farthest from the teacher.
