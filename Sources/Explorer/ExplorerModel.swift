@@ -52,7 +52,23 @@ public struct ExplorerModel {
         case lossAndGradient, census, histogram
         /// The loss's terms over steps (a sum's, GOR's), with what they push towards.
         case terms
-        public var title: String { ["Loss & gradient", "Hardness census", "Margin in its units", "Loss terms"][rawValue] }
+        /// A distillation loss's student against its teacher on the last batch (a scatter).
+        case teacher
+        /// The contrastive-tension losses' two encoders drifting apart over steps.
+        case drift
+        public var title: String {
+            ["Loss & gradient", "Hardness census", "Margin in its units", "Loss terms", "Student vs teacher", "Encoders' drift"][rawValue]
+        }
+
+        /// Whether the chart has anything to draw for this snapshot (the loss-specific ones don't for other losses).
+        func applies(to snapshot: TrainingSnapshot) -> Bool {
+            switch self {
+            case .lossAndGradient, .census, .histogram: true
+            case .terms: snapshot.history.last?.terms.isEmpty == false || DimensionCurve(snapshot) != nil
+            case .teacher: snapshot.batch?.mining.distillation != nil
+            case .drift: snapshot.history.last?.extras.contains { $0.0 == "encoder_cosine" } == true
+            }
+        }
     }
 
     /// Which steps the charts over steps show; `w` cycles.

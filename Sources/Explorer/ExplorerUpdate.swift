@@ -247,11 +247,10 @@ extension ExplorerModel {
             note = showForces ? "forces on: arrows show where the loss pushes each batch point; idle points are dimmed" : "forces off"
             return []
         case .cycleChart:
-            chartMode = ChartMode(rawValue: (chartMode.rawValue + 1) % ChartMode.allCases.count)!
-            // The terms chart is there only for a loss made of terms, or a model measured by dimension.
-            if chartMode == .terms && snapshot.history.last?.terms.isEmpty != false && DimensionCurve(snapshot) == nil {
-                chartMode = .lossAndGradient
-            }
+            // The loss-specific charts (terms, teacher, drift) are there only for their losses.
+            repeat {
+                chartMode = ChartMode(rawValue: (chartMode.rawValue + 1) % ChartMode.allCases.count)!
+            } while !chartMode.applies(to: snapshot)
             return []
         case .nextTerm:
             guard let terms = snapshot.batch?.termMinings, !terms.isEmpty else {

@@ -179,6 +179,8 @@ public struct MiningReport: Sendable, Equatable {
     public var unopposed: [Int] = []
     /// Beside `scores`, when the loss weighs candidates other than by their score (hardness).
     public var weights: CandidateWeights?
+    /// A distillation loss's student against its teacher on the batch.
+    public var distillation: DistillationReport?
     public init(kind: TupleKind, tuples: [MinedTuple] = [], counts: MiningCounts = MiningCounts()) {
         self.kind = kind
         self.tuples = tuples

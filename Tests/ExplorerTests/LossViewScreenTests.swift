@@ -76,3 +76,38 @@ import Testing
         }
     }
 }
+
+/// Issue 15's views: the distillation fit and its scatter, the contrastive-tension drift chart.
+@Suite struct DistillationViewScreenTests {
+    @Test func marginMSEsStudentAgainstItsTeacher() {
+        ScreenTests.check("margin-mse", ScreenFixtures.marginMSE())
+        // c: census, histogram, then the scatter (the terms chart is skipped: one term).
+        ScreenTests.check("margin-mse-scatter", ScreenFixtures.marginMSE()) { model in
+            _ = model.press(Array(repeating: .character("c"), count: 3))
+            #expect(model.chartMode == .teacher)
+        }
+    }
+
+    @Test func contrastiveTensionsDrift() {
+        ScreenTests.check("contrastive-tension-drift", ScreenFixtures.contrastiveTension()) { model in
+            _ = model.press(Array(repeating: .character("c"), count: 3))
+            #expect(model.chartMode == .drift)
+        }
+    }
+
+    /// The fit line and the worst rows are the report's numbers.
+    @Test func theFitAndTheWorstRowsAreTheReports() throws {
+        let snapshot = ScreenFixtures.marginMSE()
+        let report = try #require(snapshot.batch?.mining.distillation)
+        let metrics = Dictionary(report.metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        let lines = LossViewScreenTests.screen(snapshot)
+        #expect(lines.contains { $0.contains(String(format: "r %.3f", metrics["teacher_correlation"]!)) })
+        let worst = report.rowDivergence.indices.max { report.rowDivergence[$0] < report.rowDivergence[$1] }!
+        let point = report.points.first { $0.row == worst }!
+        #expect(lines.contains { $0.contains(String(format: "item %4d  err", worst)) && $0.contains(String(format: "teacher %.3f student %.3f", point.teacher, point.student)) })
+        // Outside the distillation losses the chart is not offered.
+        var model = ScreenTests.model(ScreenFixtures.cosent(), 140, 45)
+        _ = model.press(Array(repeating: .character("c"), count: 3))
+        #expect(model.chartMode == .lossAndGradient)
+    }
+}

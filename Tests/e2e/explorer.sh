@@ -364,6 +364,39 @@ tm send-keys -t e2e q
 wait_for "unsaved work" 10 || true
 tm send-keys -t e2e d
 restored "after the matryoshka view"
+# 15. Issue 15's views: a teacher loaded with the data (MiniLM teaching a bag of words), the
+# distillation view (the fit of student against teacher, the rows that disagree most, the
+# scatter) and the contrastive-tension encoders' drift.
+sentences=$(cd "$(dirname "$0")/../.." && pwd)/samples/sentences
+printf 'load %s/sentences.jsonl teacher=%s/teacher.npz as=teacher-scored\nencoder bow dim=16\nloss MarginMSELoss\nset batch_size=16 eval_every=0\nstep 3\n' \
+  "$sentences" "$sentences" > "$work/distill.lab"
+start 140 45 explore "$work/distill.lab"
+wait_for "cells to go" 15 || true
+tm send-keys -t e2e ">"
+wait_for "student vs teacher margins" 20 && ok || fail "distillation: the fit of student against teacher"
+wait_for "per row: mean .* worst rows:" 5 && ok || fail "distillation: the rows that disagree most"
+tm send-keys -t e2e c c c
+wait_for "Student vs teacher" 10 && ok || fail "distillation: c reaches the scatter"
+wait_for "margins: x teacher, y student" 5 && ok || fail "distillation: the scatter's axes"
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "load text:sentences as=contrastive-tension" Enter
+wait_for "contrastive-tension pairs" 10 || true
+tm send-keys -t e2e ":" && sleep 0.3 && tm send-keys -t e2e "loss ContrastiveTensionLoss" Enter
+wait_for "ContrastiveTensionLoss" 10 || true
+tm send-keys -t e2e n n n
+# The notebook's own "step 3" is on the screen already: wait for this one's cell.
+wait_for "\[8\] step 3" 15 || true
+sleep 0.5
+for _ in 1 2 3 4 5 6; do
+  tm capture-pane -p -t e2e | grep -q "Encoders' drift" && break
+  tm send-keys -t e2e c
+  sleep 0.3
+done
+wait_for "Encoders' drift" 10 && ok || fail "contrastive tension: c reaches the drift chart"
+wait_for "model 1 · model 2 cosine" 5 && ok || fail "contrastive tension: the encoders' cosine over steps"
+tm send-keys -t e2e q
+wait_for "unsaved work" 10 || true
+tm send-keys -t e2e d
+restored "after the distillation and drift views"
 
 # 14. Enter on a mining row opens its frozen detail with the sentences; Esc closes it. The
 # arrows put the embeddings cursor on a point, and its nearest neighbours come back from the

@@ -11,7 +11,54 @@ enum ChartsPane {
         case .census: census(model, into: &buffer, in: rect)
         case .histogram: histogram(model, into: &buffer, in: rect)
         case .terms: terms(model, into: &buffer, in: rect)
+        case .teacher: teacher(model, into: &buffer, in: rect)
+        case .drift: drift(model, into: &buffer, in: rect)
         }
+    }
+
+    /// The last batch's student numbers against the teacher's, one dot per comparison, with the
+    /// line student = teacher; the caption has the fit, the per-row divergence is in the mining pane.
+    static func teacher(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
+        guard let report = model.snapshot.batch?.mining.distillation else {
+            buffer.put("a distillation loss (MarginMSELoss, DistillKLDivLoss, MSELoss, EmbedDistillLoss) draws its student against its teacher here",
+                       in: rect.row(0), style: Style(.brightBlack))
+            return
+        }
+        let metrics = Dictionary(report.metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        let what = report.quantity == .margin ? "margins" : "pair cosines"
+        buffer.put(String(format: "%@: x teacher, y student · r %.3f · slope %@", what, metrics["teacher_correlation"] ?? 0,
+                          NumberText.short(metrics["teacher_slope"] ?? 0)), in: rect.row(0), style: Style(.default, bold: true))
+        let points = report.points.map { ScatterPlot.Point(x: $0.teacher, y: $0.student, colorIndex: 0) }
+        let body = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: max(rect.height - 2, 0))
+        guard let ranges = ScatterPlot.fittedRanges(for: points), body.height > 0 else { return }
+        let low = max(ranges.x.lowerBound, ranges.y.lowerBound), high = min(ranges.x.upperBound, ranges.y.upperBound)
+        let diagonal = low < high ? [ScatterPlot.Arrow(fromX: low, fromY: low, toX: high, toY: high, style: Style(.brightBlack))] : []
+        var plot = ScatterPlot(points: points, arrows: diagonal, xRange: ranges.x, yRange: ranges.y, mode: model.ascii ? .ascii : .braille)
+        plot.palette = [.cyan]
+        plot.render(into: &buffer, in: body)
+        let axes = "teacher " + NumberText.short(ranges.x.lowerBound) + " … " + NumberText.short(ranges.x.upperBound)
+            + " · student " + NumberText.short(ranges.y.lowerBound) + " … " + NumberText.short(ranges.y.upperBound)
+            + (diagonal.isEmpty ? "" : " · grey y = x")
+        buffer.put(axes, in: rect.row(rect.height - 1), style: Style(.brightBlack))
+    }
+
+    /// The two encoders' mean cosine on the batch's items and the distance between their weights, over steps.
+    static func drift(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
+        let history = windowed(model.snapshot.history, model.chartWindow)
+        func series(_ name: String) -> [(Double, Double)] {
+            history.compactMap { record in record.extras.first { $0.0 == name }.map { (Double(record.step), $0.1) } }
+        }
+        let cosine = series("encoder_cosine"), distance = series("weight_distance")
+        guard !cosine.isEmpty else {
+            buffer.put("ContrastiveTensionLoss and its in-batch form chart their two encoders' drift here", in: rect.row(0),
+                       style: Style(.brightBlack))
+            return
+        }
+        let halves = rect.splitRows([.percent(50), .fill])
+        draw(title: "model 1 · model 2 cosine", series: [LineChart.Series(name: "cosine", points: cosine, style: Style(.cyan, bold: true))],
+             values: cosine.map(\.1), model: model, into: &buffer, in: halves[0])
+        draw(title: "|weights 1 − weights 2|", series: [LineChart.Series(name: "distance", points: distance, style: Style(.yellow))],
+             values: distance.map(\.1), model: model, into: &buffer, in: halves[1])
     }
 
     static let termStyles = [Style(.cyan, bold: true), Style(.yellow), Style(.magenta, bold: true), Style(.green), Style(.red), Style(.blue, bold: true)]

@@ -93,6 +93,9 @@ public struct Dataset: Sendable {
     public var notes: [String] = []
     /// A guide model's embedding per item, (items, D_guide), when one was loaded (GISTEmbedLoss).
     public var guide: Matrix<Float>?
+    /// The teacher's scores of each example, (examples, k), when they were loaded as scores
+    /// (teacher-scored shape) rather than computed from `teacher`.
+    public var teacherScores: Matrix<Float>?
 
     public init(name: String, shape: DatasetShape, items: ItemFeatures, texts: [String]? = nil, examples: [[Int]],
                 labels: [Double] = [], labelNames: [String] = [], teacher: Matrix<Float>? = nil, itemClasses: [Int]? = nil) {
@@ -134,6 +137,9 @@ public struct Dataset: Sendable {
         }
         if let teacher, teacher.rows != itemCount {
             throw DataError("\(name): the teacher matrix has \(teacher.rows) rows for \(itemCount) items")
+        }
+        if let teacherScores, teacherScores.rows != examples.count {
+            throw DataError("\(name): the teacher has scores for \(teacherScores.rows) examples but there are \(examples.count)")
         }
         if let guide, guide.rows != itemCount {
             throw DataError("\(name): the guide has \(guide.rows) rows for \(itemCount) items")

@@ -22,44 +22,16 @@ public enum GuideLoader {
             try checkRows(guide.rows, itemCount: itemCount, path: path)
             return guide
         }
-        let array: NumpyArray
-        if lower.hasSuffix(".npy") {
-            if let key { throw DataError.file(path, "guide_key=\(key) names an .npz array or a JSONL field, but the guide is an .npy file") }
-            array = try NumpyFile.read(path: path)
-        } else if lower.hasSuffix(".npz") {
-            array = try archiveArray(path: path, key: key)
-        } else {
+        guard lower.hasSuffix(".npy") || lower.hasSuffix(".npz") else {
             throw DataError.file(path, "a guide is a .npy file, an .npz array (guide_key=NAME) or a JSONL field (guide_key=FIELD), with one row per item")
         }
-        guard array.rank == 2 else {
-            throw DataError.file(path, "a guide must be 2-D (one row per item), got shape \(array.shape)")
-        }
-        try checkRows(array.shape[0], itemCount: itemCount, path: path)
-        if let bad = array.firstNonFinite() {
-            throw DataError.file(path, "non-finite value (NaN or inf) in the guide at row \(bad.row), column \(bad.col)")
-        }
-        return try array.matrix(Float.self)
+        return try file.read(path: path, key: key, itemCount: itemCount)
     }
+
+    private static let file = ItemRowsFile(role: "guide", keyOption: "guide_key")
 
     private static func checkRows(_ rows: Int, itemCount: Int, path: String) throws {
-        guard rows == itemCount else {
-            throw DataError.file(path, "the guide has \(rows) rows but the data has \(itemCount) items; give one guide row per item, in the items' order")
-        }
-    }
-
-    private static func archiveArray(path: String, key: String?) throws -> NumpyArray {
-        let arrays = try NumpyArchive.read(path: path)
-        let names = arrays.keys.sorted()
-        if let key {
-            guard let array = arrays[key] else {
-                throw DataError.file(path, "the archive has no array '\(key)'; it has \(names.map { "'\($0)'" }.joined(separator: ", "))")
-            }
-            return array
-        }
-        guard names.count == 1, let only = arrays[names[0]] else {
-            throw DataError.file(path, "the archive holds \(names.count) arrays (\(names.map { "'\($0)'" }.joined(separator: ", "))); name the guide with guide_key=NAME")
-        }
-        return only
+        try file.checkRows(rows, itemCount: itemCount, path: path)
     }
 
     private static func fromRecords(path: String, field: String, examples: [[Int]]) throws -> Matrix<Float> {

@@ -114,8 +114,15 @@ public struct DistillKLDivLoss: EmbeddingLoss {
                        label: Double(teacher.probabilities[i * k]))
         }
         let active = tuples.filter { $0.loss != 0 }.count
-        var result = LossResult(value: total * scale, columnGradients: [dQuery] + gradients,
-                                mining: MiningReport(kind: .item, tuples: tuples, counts: MiningCounts(valid: n, used: n, active: active)))
+        var report = MiningReport(kind: .item, tuples: tuples, counts: MiningCounts(valid: n, used: n, active: active))
+        if batch.explain {
+            // The teacher's margins in its own units, before teacher_temperature.
+            report.distillation = DistillationReport.margins(student: student.map { $0.map { Double($0) } },
+                                                             teacherMargin: { i, c in Double(scores[i, 0]) - Double(scores[i, c]) },
+                                                             measure: "KL(teacher ‖ student)", rowDivergence: rowLosses.map { Double($0) })
+            report.namedCounts = report.distillation!.metrics
+        }
+        var result = LossResult(value: total * scale, columnGradients: [dQuery] + gradients, mining: report)
         result.warnings = teacher.warnings
         return result
     }

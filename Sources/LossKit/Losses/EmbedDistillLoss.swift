@@ -75,9 +75,11 @@ public struct EmbedDistillLoss: EmbeddingLoss {
         var dBias = projection.map { Matrix<T>(zeros: 1, $0.weight.rows) }
         // Each column's loss enters the mean over columns with weight 1 / columns.
         let columnWeight = 1 / T(columns)
+        var firstStudent: Matrix<T>?
         for c in 0..<columns {
             let column = batch.columns[c]
             let student = projection.map { TeacherProjection.project(column, $0.weight, $0.bias) } ?? column
+            if c == 0 { firstStudent = student }
             let distance = distances(student, teachers[c], upstream: columnWeight)
             value += distance.rows.reduce(0, +) * columnWeight * (metric == .mse ? 1 / T(n * width) : 1 / T(n))
             for i in 0..<n { rowTotals[i] += distance.rows[i] * columnWeight }
@@ -97,8 +99,14 @@ public struct EmbedDistillLoss: EmbeddingLoss {
             MinedTuple(anchor: i, positive: i, positiveScore: Double(total), loss: Double(total))
         }
         let counts = MiningCounts(valid: n, used: n, active: tuples.filter { $0.loss != 0 }.count)
-        return LossResult(value: value, columnGradients: gradients, parameterGradients: parameterGradients,
-                          mining: MiningReport(kind: .item, tuples: tuples, counts: counts))
+        var report = MiningReport(kind: .item, tuples: tuples, counts: counts)
+        if batch.explain, let firstStudent {
+            let measure = ["mse": "squared error", "l2": "l2 distance", "cosine": "cosine distance"][metric.rawValue]!
+            report.distillation = DistillationReport.pairCosines(student: firstStudent, teacher: teachers[0], measure: measure,
+                                                                 rowDivergence: tuples.map(\.loss))
+            report.namedCounts = report.distillation!.metrics
+        }
+        return LossResult(value: value, columnGradients: gradients, parameterGradients: parameterGradients, mining: report)
     }
 
     /// Per row: Σ (s − t)² (mse), ‖s − t‖ (l2) or 1 − cos (cosine); and the gradient of the

@@ -83,9 +83,11 @@ public struct MSELoss: EmbeddingLoss {
         var gradients: [Matrix<T>] = []
         var dWeight = projection.map { Matrix<T>(zeros: $0.weight.rows, $0.weight.cols) }
         var dBias = projection.map { Matrix<T>(zeros: 1, $0.weight.rows) }
+        var firstStudent: Matrix<T>?
         for c in 0..<compared {
             let column = batch.columns[c]
             let student = projection.map { TeacherProjection.project(column, $0.weight, $0.bias) } ?? column
+            if c == 0 { firstStudent = student }
             let error = Self.squaredError(student, teachers[c], gradientScale: 2 * scale)
             value += error.rowTotals.reduce(0, +) / T(n * width)
             for i in 0..<n { rowTotals[i] += error.rowTotals[i] }
@@ -109,8 +111,13 @@ public struct MSELoss: EmbeddingLoss {
             return MinedTuple(anchor: i, positive: i, positiveScore: mean.squareRoot(), loss: mean)
         }
         let counts = MiningCounts(valid: n, used: n, active: tuples.filter { $0.loss != 0 }.count)
-        return LossResult(value: value / T(compared), columnGradients: gradients, parameterGradients: parameterGradients,
-                          mining: MiningReport(kind: .item, tuples: tuples, counts: counts))
+        var report = MiningReport(kind: .item, tuples: tuples, counts: counts)
+        if batch.explain, let firstStudent {
+            report.distillation = DistillationReport.pairCosines(student: firstStudent, teacher: teachers[0], measure: "squared error",
+                                                                 rowDivergence: tuples.map(\.loss))
+            report.namedCounts = report.distillation!.metrics
+        }
+        return LossResult(value: value / T(compared), columnGradients: gradients, parameterGradients: parameterGradients, mining: report)
     }
 
     /// Column c's teacher for each compared column.

@@ -68,8 +68,14 @@ public struct MarginMSELoss: EmbeddingLoss {
                        label: Double(target[i * k]))
         }
         let active = tuples.filter { $0.loss > 0 }.count
-        return LossResult(value: total / T(n * k), columnGradients: gradients,
-                          mining: MiningReport(kind: .triplet, tuples: tuples, counts: MiningCounts(valid: n, used: n, active: active)))
+        var report = MiningReport(kind: .triplet, tuples: tuples, counts: MiningCounts(valid: n, used: n, active: active))
+        if batch.explain {
+            let student = ([positiveScores] + negativeScores).map { $0.map { Double($0) } }
+            report.distillation = DistillationReport.margins(student: student, teacherMargin: { i, c in Double(target[i * k + c - 1]) },
+                                                             measure: "squared margin error", rowDivergence: tuples.map(\.loss))
+            report.namedCounts = report.distillation!.metrics
+        }
+        return LossResult(value: total / T(n * k), columnGradients: gradients, mining: report)
     }
 
     /// The teacher's margins, (rows, negatives) row-major, from either label layout.

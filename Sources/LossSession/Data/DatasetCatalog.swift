@@ -80,12 +80,23 @@ public enum DatasetCatalog {
             let labels = reader.string("labels").map { $0.hasPrefix("/") ? $0 : directory + "/" + $0 }
             dataset = try DatasetLoader.load(path: path, labels: labels)
         }
+        // A JSONL guide or teacher names its rows by the examples as the file listed them.
+        let listedExamples = dataset.examples
+        let teacherKey = reader.string("teacher_key")
+        if let teacher = reader.string("teacher") {
+            let path = teacher.hasPrefix("/") ? teacher : directory + "/" + teacher
+            let loaded = try TeacherLoader.load(path: path, key: teacherKey, itemCount: dataset.itemCount, examples: listedExamples)
+            dataset = try dataset.withTeacher(loaded, from: path)
+        } else if let teacherKey {
+            throw CommandError("load \(source): teacher_key=\(teacherKey) names the array or field of a teacher; give teacher=FILE too")
+        }
         // What the loader read stays with the data through the transforms below.
         let notes = dataset.notes
-        // A JSONL guide names its rows by the examples as the file listed them.
-        let listedExamples = dataset.examples
 
         let noise = try reader.double("label_noise", default: 0, range: 0...1)
+        if dataset.teacherScores != nil, let change = ["as", "label_noise", "duplicates"].first(where: { reader.peek($0) != nil }) {
+            throw CommandError("load \(source): the teacher's scores belong to the examples as the file lists them; \(change)= would change the examples")
+        }
         if noise > 0 { dataset = try ToyDatasets.withLabelNoise(dataset, fraction: noise, seed: seed) }
         let duplicates = try reader.double("duplicates", default: 0, range: 0...1)
         if duplicates > 0 { dataset = try ToyDatasets.withDuplicates(dataset, fraction: duplicates, seed: seed) }
@@ -141,6 +152,9 @@ struct OptionReader {
         read.insert(name)
         return values[name]
     }
+
+    /// The value without marking the option read.
+    func peek(_ name: String) -> String? { values[name] }
 
     mutating func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = string(name) else { return fallback }

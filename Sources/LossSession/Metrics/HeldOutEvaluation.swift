@@ -36,7 +36,7 @@ enum HeldOutEvaluation {
         var batch = LossBatch(columns: ModelCopy.columns(embeddings.splitRows(columns.map(\.count)), model: model, items: columns).columns,
                               labels: dataset.labels.isEmpty ? [] : test.map { dataset.labels[$0] }, parameters: model.lossParameters,
                               guides: loss.batchLoss.map { GuideColumns.make($0, dataset, model, items: columns) } ?? [])
-        if let batchLoss = loss.batchLoss { TeacherColumns.apply(batchLoss, dataset, items: columns, to: &batch) }
+        if let batchLoss = loss.batchLoss { TeacherColumns.apply(batchLoss, dataset, examples: test, items: columns, to: &batch) }
         batch.layers = pass.layerEmbeddings.map { $0.splitRows(columns.map(\.count)) }
         // Embeddings that overflow float32 give a loss that looks fine and means nothing.
         let overflows = DivergenceGuard.overflow(in: embeddings, loss: loss) != nil

@@ -35,6 +35,7 @@ public struct LossInsight: Sendable {
     /// The lines for a view `width` characters wide, about the anchor at batch row `anchor`
     /// where a view is about one anchor (the selected row; nil: the one with the largest loss).
     public func lines(width: Int, anchor: Int? = nil) -> [Line] {
+        if let distillation = report.distillation { return distillationLines(distillation, width: width) }
         if report.namedCounts.contains(where: { $0.name == "inversions" }) { return inversionLines(width: width) }
         if report.namedCounts.contains(where: { $0.name == "masked" }) { return maskedLines(width: width, anchor: anchor ?? mostMaskedAnchor) }
         var lines = partLines()
@@ -182,6 +183,47 @@ public struct LossInsight: Sendable {
                               candidate.threshold, candidate.score)
             if let sentence = texts[candidateItem] { text += "  " + Self.quote(sentence, max(width - text.count - 4, 6)) }
             lines.append(Line(text, .alert))
+        }
+        return lines
+    }
+
+    // MARK: - Distillation
+
+    /// The student against the teacher in numbers (the chart draws them as a scatter), then the
+    /// rows that disagree most, each with its worst comparison and its texts.
+    func distillationLines(_ report: DistillationReport, width: Int, limit: Int = 5) -> [Line] {
+        let metrics = Dictionary(report.metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        let what = report.quantity == .margin ? "margins" : "pair cosines"
+        var lines = [Line(String(format: "student vs teacher %@: r %.3f · slope %@ · sq. diff %@ · sign %.0f%%", what,
+                                 metrics["teacher_correlation"] ?? 0, Self.number(metrics["teacher_slope"] ?? 0),
+                                 Self.number(metrics["teacher_error"] ?? 0), 100 * (metrics["order_agreement"] ?? 0)), .heading)]
+        let divergences = report.rowDivergence
+        guard let worst = divergences.max() else { return lines }
+        let mean = divergences.reduce(0, +) / Double(divergences.count)
+        lines.append(Line("\(report.measure) per row: mean \(Self.number(mean)), max \(Self.number(worst)); worst rows:", .dim))
+        let rows = divergences.indices.sorted { (divergences[$0], -$0) > (divergences[$1], -$1) }.prefix(limit)
+        for row in rows {
+            // The row's comparison farthest from the teacher.
+            let own = report.points.filter { $0.row == row || (report.quantity == .pairCosine && $0.other == row) }
+            guard let point = own.max(by: { abs($0.student - $0.teacher) < abs($1.student - $1.teacher) }) else { continue }
+            let items: [Int]
+            var text: String
+            if report.quantity == .margin {
+                items = [item(row, 0), item(row, 1), item(row, 1 + point.other)]
+                text = String(format: "  item %4d  %@ %@  margin vs %d: teacher %.3f student %.3f", items[0], report.measure.hasPrefix("KL") ? "KL" : "err",
+                              Self.number(divergences[row]), items[2], point.teacher, point.student)
+            } else {
+                let partner = point.row == row ? point.other : point.row
+                items = [item(row, 0), item(partner, 0)]
+                text = String(format: "  item %4d  %@  cos with %d: teacher %.3f student %.3f", items[0], Self.number(divergences[row]), items[1],
+                              point.teacher, point.student)
+            }
+            lines.append(Line(text, .alert))
+            let quoted = items.compactMap { texts[$0] }
+            if quoted.count == items.count {
+                let room = max((width - 6) / items.count - 3, 6)
+                lines.append(Line("    " + quoted.map { Self.quote($0, room) }.joined(separator: " / "), .dim))
+            }
         }
         return lines
     }

@@ -20,7 +20,7 @@ public struct PinnedBatch: Sendable {
         var batch = LossBatch(columns: ModelCopy.columns(pass.embeddings.splitRows(items.map(\.count)), model: model, items: items).columns,
                               labels: dataset.labels.isEmpty ? [] : examples.map { dataset.labels[$0] }, parameters: model.lossParameters,
                               guides: GuideColumns.make(loss, dataset, model, items: items))
-        TeacherColumns.apply(loss, dataset, items: items, to: &batch)
+        TeacherColumns.apply(loss, dataset, examples: examples, items: items, to: &batch)
         batch.layers = pass.layerEmbeddings.map { $0.splitRows(items.map(\.count)) }
         if !Set(loss.weightNames).isSubset(of: model.lossParameters.keys) {
             // Switching to a loss with weights of its own: read it with fresh ones.

@@ -5,7 +5,10 @@ import LossKit
 extension Session {
     public func describe(_ dataset: Dataset) -> String {
         let dimension = dataset.dimension.map { "\($0)-d vectors" } ?? "sentences"
-        return "\(dataset.name): \(dataset.shape.rawValue), \(dataset.exampleCount) examples over \(dataset.itemCount) items (\(dimension))"
+        var teacher = ""
+        if let scores = dataset.teacherScores { teacher = "; teacher scores, \(scores.cols) per example" }
+        else if let embeddings = dataset.teacher { teacher = "; teacher \(embeddings.cols)-d" }
+        return "\(dataset.name): \(dataset.shape.rawValue), \(dataset.exampleCount) examples over \(dataset.itemCount) items (\(dimension))\(teacher)"
     }
 
     /// One short line for the status bar: name, shape, N and D.

@@ -53,6 +53,8 @@ extension Session {
         let pass = current.encoder.forward(items: items.flatMap { $0 })
         if let reason = DivergenceGuard.overflow(in: pass.embeddings, loss: self.loss) { throw diverged(reason) }
         let (embeddingColumns, copyPass) = ModelCopy.columns(pass.embeddings.splitRows(items.map(\.count)), model: current, items: items)
+        // Rows 0..<n of the pass are model 2's embeddings of the items model 1 embedded.
+        let drift = copyPass.map { EncoderDrift.measure(model1: $0.embeddings, model2: pass.embeddings.splitRows(items.map(\.count))[0], model: current) } ?? []
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
         lossBatch.explain = true
@@ -67,7 +69,7 @@ extension Session {
                 throw CommandError("\(loss.className): the teacher has \(teacher.cols) dimensions but projection_dim is \(width); set projection_dim=\(teacher.cols)")
             }
         }
-        TeacherColumns.apply(loss, dataset, items: items, to: &lossBatch)
+        TeacherColumns.apply(loss, dataset, examples: batch, items: items, to: &lossBatch)
         let (result, parts) = try loss.evaluate(lossBatch)
 
         if let reason = DivergenceGuard.nonFinite(result) { throw diverged(reason) }
@@ -112,7 +114,7 @@ extension Session {
         record.scratch = result.scratch
         let fallbacks = result.mining.tuples.filter(\.fallback).count
         if fallbacks > 0 || result.mining.hasFallbackRule { record.extras.append(("fallbacks", Double(fallbacks))) }
-        record.extras += result.mining.namedCounts.map { ($0.name, $0.value) }
+        record.extras += result.mining.namedCounts.map { ($0.name, $0.value) } + drift
         history.append(record)
         lastBatch = BatchOutcome(step: stepIndex, examples: batch, items: items, mining: result.mining,
                                  largestGradients: Self.largestRowNorms(columnGradient, rows: batch.count),

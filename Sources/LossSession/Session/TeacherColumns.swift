@@ -1,24 +1,31 @@
 import LossData
 import LossKit
 
-/// What a distillation loss gets from the dataset's teacher (an embedding per item) for a
-/// batch: the teacher embeddings of column 0 (MSELoss, EmbedDistillLoss), or the teacher's
-/// score of every column past the first against it (MarginMSELoss, DistillKLDivLoss), the
-/// cosine similarity of their teacher embeddings, as a 6.2 user computes the labels with
+/// What a distillation loss gets from the dataset's teacher for a batch: the teacher
+/// embeddings of column 0 (MSELoss, EmbedDistillLoss), or the teacher's scores of the batch's
+/// examples (MarginMSELoss, DistillKLDivLoss): the scores loaded with the data when there are
+/// any, else the score of every column past the first against it, the cosine similarity of
+/// their teacher embeddings, as a 6.2 user computes the labels with
 /// `teacher.similarity_pairwise` (cosine for all-MiniLM-L6-v2).
 enum TeacherColumns {
-    static func apply(_ loss: any EmbeddingLoss, _ dataset: Dataset, items: [[Int]], to batch: inout LossBatch<Float>) {
-        guard let teacher = dataset.teacher else { return }
+    /// `examples`: the batch's examples (rows of the dataset's per-example scores); `items`: its items per column.
+    static func apply(_ loss: any EmbeddingLoss, _ dataset: Dataset, examples: [Int], items: [[Int]], to batch: inout LossBatch<Float>) {
         switch loss.inputSpec.labels {
-        case .teacher: batch.targets = teacher.gatherRows(items[0])
-        case .teacherScores: batch.teacherScores = scores(teacher, items: items)
+        case .teacher:
+            if let teacher = dataset.teacher { batch.targets = teacher.gatherRows(items[0]) }
+        case .teacherScores:
+            if let given = dataset.teacherScores {
+                batch.teacherScores = given.gatherRows(examples)
+            } else if let teacher = dataset.teacher {
+                batch.teacherScores = scores(teacher, items: items)
+            }
         default: break
         }
     }
 
     /// A sum's terms, each taking the teacher its labels ask for.
-    static func apply(_ sum: LossSum, _ dataset: Dataset, items: [[Int]], to batch: inout LossBatch<Float>) {
-        for term in sum.terms { apply(term.loss, dataset, items: items, to: &batch) }
+    static func apply(_ sum: LossSum, _ dataset: Dataset, examples: [Int], items: [[Int]], to batch: inout LossBatch<Float>) {
+        for term in sum.terms { apply(term.loss, dataset, examples: examples, items: items, to: &batch) }
     }
 
     /// (rows, columns - 1): cos(teacher(column 0 item), teacher(column c item)).
