@@ -39,21 +39,25 @@ import Testing
         let entry = Self.measured[index]
         let rows = entry.guided ? 512 : 1024
         let batch = Self.batch(rows: rows, columns: entry.columns, dimension: 64, guided: entry.guided, seed: UInt64(index) + 1)
-        // Other tests allocate at the same time: the closest of three runs is the loss's own.
-        let runs = (0..<3).map { _ in
-            Self.fullestSample { meter in
+        func within(_ run: (counted: Int, measured: Int)) -> Bool {
+            Double(run.measured) >= 0.97 * Double(run.counted) && Double(run.measured) <= 1.05 * Double(run.counted)
+        }
+        // Other tests allocate (and free) at the same time, in the same heap: a run they disturb
+        // is off in either direction, so up to twelve runs, the first within bounds or the closest.
+        var runs: [(counted: Int, measured: Int)] = []
+        while runs.count < 12 && !(runs.last.map(within) ?? false) {
+            runs.append(Self.fullestSample { meter in
                 if entry.guided {
                     _ = GuidedInBatchNegatives(temperature: 0.01, marginStrategy: .absolute, margin: 0, contrastAnchors: true, contrastPositives: true, gatherAcrossDevices: false).compute(batch, chunk: entry.chunk, meter: meter)
                 } else {
                     _ = InBatchRanking().compute(batch, chunk: entry.chunk, meter: meter)
                 }
-            }
+            })
         }
         let best = runs.min { abs($0.measured - $0.counted) < abs($1.measured - $1.counted) }!
         // Megabytes of matrices; what is not counted (row losses, ranks, norms) is a few rows.
         #expect(best.counted > 1_000_000)
-        #expect(Double(best.measured) >= 0.97 * Double(best.counted) && Double(best.measured) <= 1.05 * Double(best.counted),
-                "\(entry.name) mini-batch \(entry.chunk): counted \(best.counted) bytes, the heap grew by \(best.measured)")
+        #expect(within(best), "\(entry.name) mini-batch \(entry.chunk): counted \(best.counted) bytes, the heap grew by \(best.measured)")
     }
     @Test func aCachedLossHoldsAFractionOfItsPlainLoss() throws {
         let batch = Self.batch(rows: 1024, columns: 2, dimension: 32, guided: false, seed: 7)
