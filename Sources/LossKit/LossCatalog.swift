@@ -40,6 +40,11 @@ public enum LossCatalog {
 
     public static var names: [String] { all.map { $0.className } }
 
+    /// The losses whose labels are of one of `kinds`, comma-joined, for messages that point to them.
+    public static func names(taking kinds: Set<LabelKind>) -> String {
+        all.filter { kinds.contains($0.inputSpec.labels) }.map { $0.className }.joined(separator: ", ")
+    }
+
     /// The loss type for a class name (case-insensitive; "losses." prefixes are ignored).
     public static func type(named name: String) -> (any EmbeddingLoss.Type)? {
         let wanted = (name.split(separator: ".").last.map(String.init) ?? name).lowercased()

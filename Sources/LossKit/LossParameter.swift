@@ -146,3 +146,14 @@ extension Array where Element == LossParameter {
 
     public func first(role: LossParameter.Role) -> LossParameter? { first { $0.role == role } }
 }
+
+extension Array where Element == LossParameter {
+    /// A wrapped loss's table as its wrapper shows it: every name under `prefix.` (`loss.scale`).
+    func nested(under prefix: String) -> [LossParameter] {
+        map { parameter in
+            var nested = parameter
+            nested.name = prefix + "." + parameter.name
+            return nested
+        }
+    }
+}

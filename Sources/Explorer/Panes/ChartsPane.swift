@@ -20,7 +20,7 @@ enum ChartsPane {
     /// line student = teacher; the caption has the fit, the per-row divergence is in the mining pane.
     static func teacher(_ model: ExplorerModel, into buffer: inout Buffer, in rect: Rect) {
         guard let report = model.snapshot.batch?.mining.distillation else {
-            buffer.put("a distillation loss (MarginMSELoss, DistillKLDivLoss, MSELoss, EmbedDistillLoss) draws its student against its teacher here",
+            buffer.put("a distillation loss (\(LossCatalog.names(taking: [.teacherScores, .teacher]))) draws its student against its teacher here",
                        in: rect.row(0), style: Style(.brightBlack))
             return
         }

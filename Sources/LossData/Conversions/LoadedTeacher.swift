@@ -39,7 +39,7 @@ extension Dataset {
 
     private mutating func becomeTeacherScored(path: String) throws {
         guard labels.isEmpty && columnCount >= 3 else {
-            throw DataError.file(path, "a teacher scores (query, positive, negative...) examples (MarginMSELoss, DistillKLDivLoss) or embeds single items (MSELoss, EmbedDistillLoss); \(name) is \(shape.rawValue) with \(columnCount) columns")
+            throw DataError.file(path, "a teacher scores (query, positive, negative...) examples (\(LossCatalog.names(taking: [.teacherScores]))) or embeds single items (\(LossCatalog.names(taking: [.teacher]))); \(name) is \(shape.rawValue) with \(columnCount) columns")
         }
         shape = .teacherScored
     }

@@ -44,11 +44,7 @@ public enum GuideLoader {
         while let line = try reader.next() {
             if line.isBlank { continue }
             let at = "line \(line.number)"
-            let value: JSONValue
-            do { value = try JSONLineParser.parse(line.bytes) } catch {
-                throw DataError.file(path, "\(at), column \(error.column): \(error.reason)")
-            }
-            guard case .object(let object) = value else { throw DataError.file(path, "\(at) holds \(value.typeName), expected an object {...}") }
+            let object = try JSONLineParser.object(line.bytes, path: path, at: at)
             records += 1
             guard records <= examples.count else { continue }  // counted, refused below with both numbers
             let example = examples[records - 1]

@@ -42,6 +42,16 @@ struct JSONLineParser {
         self.bytes = bytes
     }
 
+    /// A line that must hold one object; the message names the file and `at` (its line).
+    static func object(_ line: ArraySlice<UInt8>, path: String, at: String) throws -> [String: JSONValue] {
+        let value: JSONValue
+        do { value = try parse(line) } catch {
+            throw DataError.file(path, "\(at), column \(error.column): \(error.reason)")
+        }
+        guard case .object(let object) = value else { throw DataError.file(path, "\(at) holds \(value.typeName), expected an object {...}") }
+        return object
+    }
+
     static func parse(_ line: ArraySlice<UInt8>) throws(JSONSyntaxError) -> JSONValue {
         let result: Result<JSONValue, JSONSyntaxError> = line.withUnsafeBufferPointer { buffer in
             var parser = JSONLineParser(buffer)

@@ -42,11 +42,7 @@ public enum TeacherLoader {
         while let line = try reader.next() {
             if line.isBlank { continue }
             let at = "line \(line.number)"
-            let value: JSONValue
-            do { value = try JSONLineParser.parse(line.bytes) } catch {
-                throw DataError.file(path, "\(at), column \(error.column): \(error.reason)")
-            }
-            guard case .object(let object) = value else { throw DataError.file(path, "\(at) holds \(value.typeName), expected an object {...}") }
+            let object = try JSONLineParser.object(line.bytes, path: path, at: at)
             if field == nil { field = defaultFields.first { object[$0] != nil } }
             guard let name = field, let entry = object[name] else {
                 let wanted = field.map { "\"\($0)\"" } ?? "\"label\" or \"score\""

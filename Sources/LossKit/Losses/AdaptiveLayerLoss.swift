@@ -168,15 +168,7 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
     }
 
     public func parameterTable(in reference: LossReference) -> [LossParameter] {
-        Self.parameters(in: reference) + nestedTable(inner, in: reference)
-    }
-
-    func nestedTable(_ loss: any EmbeddingLoss, in reference: LossReference) -> [LossParameter] {
-        loss.parameterTable(in: reference).map { parameter in
-            var nested = parameter
-            nested.name = "\(Self.innerName).\(parameter.name)"
-            return nested
-        }
+        Self.parameters(in: reference) + inner.parameterTable(in: reference).nested(under: Self.innerName)
     }
 
     /// `losses.AdaptiveLayerLoss(model, loss=losses.X(model, ...), ...)`.

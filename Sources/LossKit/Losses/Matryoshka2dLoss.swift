@@ -67,7 +67,7 @@ public struct Matryoshka2dLoss: EmbeddingLoss {
     public var inputSpec: LossInputSpec { adaptive.inputSpec }
 
     public func parameterTable(in reference: LossReference) -> [LossParameter] {
-        Self.parameters(in: reference) + adaptive.nestedTable(matryoshka.inner, in: reference)
+        Self.parameters(in: reference) + matryoshka.inner.parameterTable(in: reference).nested(under: AdaptiveLayerLoss.innerName)
     }
 
     /// `losses.Matryoshka2dLoss(model, loss=losses.X(model, ...), matryoshka_dims=[...], ...)`:

@@ -117,11 +117,7 @@ public struct MatryoshkaLoss: EmbeddingLoss {
     public var inputSpec: LossInputSpec { inner.inputSpec }
 
     public func parameterTable(in reference: LossReference) -> [LossParameter] {
-        Self.parameters(in: reference) + inner.parameterTable(in: reference).map { parameter in
-            var nested = parameter
-            nested.name = "\(Self.innerName).\(parameter.name)"
-            return nested
-        }
+        Self.parameters(in: reference) + inner.parameterTable(in: reference).nested(under: Self.innerName)
     }
 
     /// `losses.MatryoshkaLoss(model, loss=losses.X(model, ...), matryoshka_dims=[...])`.
