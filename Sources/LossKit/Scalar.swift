@@ -27,6 +27,7 @@ extension Float: Scalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        BLASThreads.prepare(m: m, n: n, k: k)
         cblas_sgemm(
             CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB),
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
@@ -36,12 +37,14 @@ extension Float: Scalar {
 
 extension Float {
     public static func syrkUpper(n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLASThreads.prepare(m: n, n: n, k: k / 2)
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, blasint(n), blasint(k), 1, a, blasint(lda), 0, c, blasint(ldc))
     }
 }
 
 extension Double {
     public static func syrkUpper(n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        BLASThreads.prepare(m: n, n: n, k: k / 2)
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, blasint(n), blasint(k), 1, a, blasint(lda), 0, c, blasint(ldc))
     }
 }
@@ -53,6 +56,7 @@ extension Double: Scalar {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
+        BLASThreads.prepare(m: m, n: n, k: k)
         cblas_dgemm(
             CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB),
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),

@@ -13,6 +13,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Directory for metrics.csv, embeddings.npy and summary.json; the notebook's exports to relative paths land there too.") var out: String?
     @Flag(help: "Fail (exit 1) when an `expect` does not hold.") var check = false
     @Flag(help: "Print every cell's output.") var verbose = false
+    @Flag(help: "Print each cell's wall time in seconds (to standard error), for benchmarks.") var timings = false
 
     func run() throws {
         let book = try Notebook.read(path: notebook)
@@ -23,7 +24,14 @@ struct RunCommand: ParsableCommand {
             try SafeWriter.makeDirectory(out)
             runner.exportDirectory = out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
         }
+        var cellStart = DispatchTime.now().uptimeNanoseconds
         let outcomes = runner.run(book) { outcome in
+            if timings {
+                let now = DispatchTime.now().uptimeNanoseconds
+                let seconds = String(format: "%.4f", Double(now - cellStart) / 1e9)
+                StandardError.line("\(notebook):\(outcome.line): \(seconds) s \(StandardError.excerpt(outcome.text))")
+                cellStart = now
+            }
             if verbose || outcome.error != nil || outcome.output.hasPrefix("FAILED") {
                 let text = outcome.error.map { "error: \($0)" } ?? outcome.output
                 if !text.isEmpty { StandardError.line("\(notebook):\(outcome.line): \(StandardError.excerpt(outcome.text))\n  \(StandardError.excerpt(text, limit: 2000))") }

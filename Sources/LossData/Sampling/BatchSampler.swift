@@ -20,7 +20,6 @@ public struct BatchSampler: Sendable {
     /// Examples per class in a P×K batch.
     public let perClass: Int
     private let pool: [Int]
-    private let classOf: [Int: Int]
     /// The pool by class, classes in order: made once, so a P×K batch costs O(batch + classes).
     private let byClass: [Int: [Int]]
     private let classes: [Int]
@@ -33,15 +32,16 @@ public struct BatchSampler: Sendable {
     private var skippedBefore: [Int] = []
     public private(set) var epoch = 0
 
-    /// pool: the example indices to draw from (the training split); classOf: class per example
-    /// (needed by pk); itemsOf: the items each example uses (needed by no-duplicates).
-    public init(kind: SamplerKind, batchSize: Int, perClass: Int = 4, pool: [Int], classOf: [Int: Int] = [:],
+    /// pool: the example indices to draw from (the training split); classOf: the class of every
+    /// example, by example index (needed by pk; negative for an example without one); itemsOf:
+    /// the items each example uses (needed by no-duplicates).
+    public init(kind: SamplerKind, batchSize: Int, perClass: Int = 4, pool: [Int], classOf: [Int] = [],
                 itemsOf: @escaping @Sendable (Int) -> [Int] = { [$0] }, seed: UInt64) throws {
         guard batchSize >= 1 else { throw DataError("batch_size must be at least 1, got \(batchSize)") }
         guard !pool.isEmpty else { throw DataError("there are no training examples to sample from") }
         if kind == .pk {
             guard perClass >= 1 else { throw DataError("the P×K sampler needs k (examples per class) of at least 1, got \(perClass)") }
-            guard pool.allSatisfy({ classOf[$0] != nil }) else {
+            guard pool.allSatisfy({ classOf.indices.contains($0) && classOf[$0] >= 0 }) else {
                 throw DataError("the P×K sampler needs class labels on every example; this dataset has none (try sampler=random)")
             }
         }
@@ -49,9 +49,8 @@ public struct BatchSampler: Sendable {
         self.batchSize = batchSize
         self.perClass = perClass
         self.pool = pool
-        self.classOf = classOf
         var byClass: [Int: [Int]] = [:]
-        if kind == .pk { for example in pool { byClass[classOf[example]!, default: []].append(example) } }
+        if kind == .pk { for example in pool { byClass[classOf[example], default: []].append(example) } }
         self.byClass = byClass
         self.classes = byClass.keys.sorted()
         self.itemsOf = itemsOf
@@ -132,14 +131,39 @@ public struct BatchSampler: Sendable {
         var batch: [Int] = []
         batch.reserveCapacity(min(batchSize, pool.count * k))
         for label in classes.prefix(wantedClasses) {
-            var members = byClass[label]!
-            members.shuffle(using: &random)
+            let members = byClass[label]!
             let take = min(share, max(k, members.count))
+            let drawn = Self.firstOfShuffle(members, count: min(take, members.count), using: &random)
             for index in 0..<take {
                 if batch.count == batchSize { return batch }
-                batch.append(index < members.count ? members[index] : members[Int(random.next() % UInt64(members.count))])
+                batch.append(index < drawn.count ? drawn[index] : members[Int(random.next() % UInt64(members.count))])
             }
         }
         return batch
+    }
+
+    /// Above this many members a class is not shuffled whole for a batch.
+    static let wholeShuffleLimit = 1024
+
+    /// The first `count` members of a random order of `members`. A small class is shuffled
+    /// whole (the order earlier versions drew, so their sessions replay alike); a large one
+    /// runs only the first `count` steps of the same forward Fisher–Yates shuffle, keeping the
+    /// moved members in a dictionary: O(count), not O(class size), per batch.
+    static func firstOfShuffle(_ members: [Int], count: Int, using random: inout SeededRandom) -> [Int] {
+        if members.count <= wholeShuffleLimit {
+            var order = members
+            order.shuffle(using: &random)
+            return Array(order.prefix(count))
+        }
+        var moved: [Int: Int] = [:]
+        var drawn: [Int] = []
+        drawn.reserveCapacity(count)
+        for position in 0..<count {
+            let other = position + Int.random(in: 0..<(members.count - position), using: &random)
+            let picked = moved[other] ?? members[other]
+            moved[other] = moved[position] ?? members[position]
+            drawn.append(picked)
+        }
+        return drawn
     }
 }

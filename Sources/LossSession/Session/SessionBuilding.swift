@@ -12,15 +12,11 @@ extension Session {
             ? model!.encoder : encoder.build(for: dataset, seed: settings.seed)
         let (lossParameters, decoder) = Self.ownedState(of: loss, dataset: dataset, encoder: builtEncoder, seed: settings.seed)
         let split = Self.split(dataset.exampleCount, testFraction: settings.testFraction, seed: settings.seed)
-        var classOf: [Int: Int] = [:]
-        if !dataset.labels.isEmpty { for example in split.train { classOf[example] = Int(dataset.labels[example]) } }
-        // no-duplicates compares contents, as sentence-transformers compares texts: two items
-        // with the same vector or the same tokens count as one.
         let kind = settings.sampler ?? (dataset.shape == .labelledItems && loss.batchLoss != nil ? .pk : .random)
-        let content = kind == .noDuplicates ? Self.contentIdentities(dataset) : Array(0..<dataset.itemCount)
-        let examples = dataset.examples.map { $0.map { content[$0] } }
+        let classOf = kind == .pk ? dataset.labels.map { Int($0) } : []
         let sampler = try BatchSampler(kind: kind, batchSize: settings.batchSize, perClass: settings.perClass, pool: split.train,
-                                       classOf: classOf, itemsOf: { examples[$0] }, seed: settings.seed)
+                                       classOf: classOf, itemsOf: Self.itemsByContent(dataset, needed: kind == .noDuplicates),
+                                       seed: settings.seed)
         model = Model(encoder: builtEncoder, lossParameters: lossParameters, optimizer: Optimizer(settings: settings.optimizer),
                       sampler: sampler, trainExamples: split.train, testExamples: split.test, decoder: decoder,
                       noise: SeededRandom(seed: settings.seed ^ 0xD0_15E),
@@ -69,6 +65,16 @@ extension Session {
         max(Int(dataset.labels.max() ?? 0) + 1, dataset.labelNames.count, 2)
     }
 
+    /// The items each example uses, for the no-duplicates sampler, which compares contents as
+    /// sentence-transformers compares texts: two items with the same vector or the same tokens
+    /// count as one. Other samplers never ask, so nothing is computed for them.
+    static func itemsByContent(_ dataset: Dataset, needed: Bool) -> @Sendable (Int) -> [Int] {
+        let examples = dataset.examples
+        guard needed else { return { examples[$0] } }
+        let content = contentIdentities(dataset)
+        return { examples[$0].map { content[$0] } }
+    }
+
     /// For each item, the first item with exactly the same content (vector or tokens).
     static func contentIdentities(_ dataset: Dataset) -> [Int] {
         var first: [[UInt32]: Int] = [:]
@@ -89,6 +95,9 @@ extension Session {
         var random = SeededRandom(seed: seed ^ 0x5EED_5EED)
         order.shuffle(using: &random)
         let testCount = count < 2 ? 0 : min(Int((Double(count) * testFraction).rounded()), count - 1)
-        return (Array(order.dropFirst(testCount)).sorted(), Array(order.prefix(testCount)).sorted())
+        // Both in increasing order, by marking the test examples rather than sorting.
+        var isTest = [Bool](repeating: false, count: count)
+        for example in order.prefix(testCount) { isTest[example] = true }
+        return ((0..<count).filter { !isTest[$0] }, (0..<count).filter { isTest[$0] })
     }
 }

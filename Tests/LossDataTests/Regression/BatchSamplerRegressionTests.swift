@@ -21,7 +21,7 @@ import LossData
         await #expect(processExitsWith: .success) {
             capAddressSpace()
             let pool = Array(0..<18)
-            let classOf = Dictionary(uniqueKeysWithValues: pool.map { ($0, $0 % 3) })
+            let classOf = pool.map { $0 % 3 }
             do {
                 var sampler = try BatchSampler(kind: .pk, batchSize: 1_000_000, perClass: 4, pool: pool, classOf: classOf, seed: 1)
                 let batch = sampler.next()
@@ -40,7 +40,7 @@ import LossData
         await #expect(processExitsWith: .success) {
             capAddressSpace()
             let pool = Array(0..<18)
-            let classOf = Dictionary(uniqueKeysWithValues: pool.map { ($0, $0 % 3) })
+            let classOf = pool.map { $0 % 3 }
             do {
                 var sampler = try BatchSampler(kind: .pk, batchSize: 32, perClass: 100_000_000_000, pool: pool, classOf: classOf, seed: 1)
                 let batch = sampler.next()
