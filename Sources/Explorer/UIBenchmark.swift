@@ -199,7 +199,10 @@ public enum UIBenchmark {
     public static let sections = ["first", "frames", "history", "keys", "open"]
 
     /// Runs the measurements of `only` (all of `sections` by default); `say` gets progress lines.
-    public static func run(quick: Bool = false, only: Set<String> = Set(sections), say: (String) -> Void = { _ in }) throws -> [Row] {
+    /// `notebook`: command lines that set up the session the keys part trains (instead of the
+    /// default dataset and 100,000 toy points), e.g. a user's own data.
+    public static func run(quick: Bool = false, only: Set<String> = Set(sections), notebook: [String]? = nil,
+                           say: (String) -> Void = { _ in }) throws -> [Row] {
         var rows: [Row] = []
         let defaultData = "toy:blobs spread=2"
         let frameCount = quick ? 20 : 200
@@ -245,9 +248,10 @@ public enum UIBenchmark {
         }
 
         // Keys while the trainer runs as fast as it can.
-        for (name, lines) in [("default dataset", ["load \(defaultData)"]),
-                              ("100,000 points", ["load toy:blobs classes=10 per_class=10000 dim=32 spread=2", "set batch_size=64"])]
-            where only.contains("keys") {
+        let trained = notebook.map { [("the notebook's session", $0)] }
+            ?? [("default dataset", ["load \(defaultData)"]),
+                ("100,000 points", ["load toy:blobs classes=10 per_class=10000 dim=32 spread=2", "set batch_size=64"])]
+        for (name, lines) in trained where only.contains("keys") {
             say("key latency, \(name)")
             let trainer = try trainer(lines)
             trainer.send(.pace(nil))

@@ -26,13 +26,18 @@ struct BenchCommand: ParsableCommand {
     var ui = false
     @Flag(help: .hidden) var quick = false
     @Option(name: .customLong("ui-only"), help: "With --ui, only these parts (repeatable): first, frames, history, keys, open.") var uiOnly: [String] = []
+    @Option(name: .customLong("ui-notebook"), help: "With --ui, the keys part trains the session this notebook's commands set up (its own data, encoder and settings).")
+    var uiNotebook: String?
 
     func run() throws {
         if ui {
             if let unknown = uiOnly.first(where: { !UIBenchmark.sections.contains($0) }) {
                 throw ValidationError("--ui-only takes \(UIBenchmark.sections.joined(separator: ", ")), not '\(unknown)'")
             }
-            let rows = try UIBenchmark.run(quick: quick, only: uiOnly.isEmpty ? Set(UIBenchmark.sections) : Set(uiOnly), say: { if !json { FileHandle.standardError.write(Data("timing \($0)…\n".utf8)) } })
+            let notebook = try uiNotebook.map { path in
+                try Notebook.read(path: path).commandLines
+            }
+            let rows = try UIBenchmark.run(quick: quick, only: uiOnly.isEmpty ? Set(UIBenchmark.sections) : Set(uiOnly), notebook: notebook, say: { if !json { FileHandle.standardError.write(Data("timing \($0)…\n".utf8)) } })
             print(json ? UIBenchmark.json(rows) : UIBenchmark.table(rows))
             return
         }

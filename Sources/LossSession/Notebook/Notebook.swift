@@ -33,6 +33,11 @@ public struct Notebook: Equatable, Sendable {
         return Notebook(text: text)
     }
 
+    /// The command cells, in order.
+    public var commandLines: [String] {
+        cells.compactMap { if case .command(let line) = $0 { line } else { nil } }
+    }
+
     /// One line per cell. A newline character inside a cell (\r, U+2028...) becomes a space, so
     /// the text reads back as the same cells: outside quotes it only separated words.
     public var text: String {
