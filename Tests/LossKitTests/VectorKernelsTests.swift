@@ -56,7 +56,7 @@ import Testing
     @Test(arguments: [3, 30]) func censusCountsEveryTripletLikeALiteralLoop(classSize: Int) {
         var random = SeededRandom(seed: UInt64(classSize))
         for round in 0..<20 {
-            let n = 60, dim = 3
+            let n = [60, 64, 7, 33][(round / 4) % 4], dim = 3
             let values = (0..<(n * dim)).map { _ in Double(Int(random.uniform(0, 4))) }
             let labels = (0..<n).map { Double($0 / classSize) }
             let distances = BatchDistanceMetric.euclidean.forward(Matrix(rows: n, cols: dim, values: values)).distances
@@ -75,6 +75,42 @@ import Testing
             #expect(counts.valid == expected.valid && counts.hard == expected.hard
                     && counts.semiHard == expected.semiHard && counts.easy == expected.easy,
                     "round \(round): \(counts) vs \(expected)")
+        }
+    }
+}
+
+@Suite struct BatchHardMiningTests {
+    /// The vectorised choice against the reference's one-row-at-a-time scan: same rows, same
+    /// values to the bit, on tie-heavy integer distances, batches around the vector width,
+    /// anchors without positives or negatives, and rows holding NaN.
+    @Test func vectorChoiceEqualsTheScan() {
+        var random = SeededRandom(seed: 5)
+        func same<T: Scalar>(_ x: T, _ y: T) -> Bool { (x.isNaN && y.isNaN) || (x == y && x.sign == y.sign) }
+        func check<T: Scalar>(_: T.Type, n: Int, classes: Int, nan: Bool) {
+            var values = (0..<(n * n)).map { _ in T(Int(random.uniform(0, 4))) }
+            if nan && n > 2 { values[n + 1] = .nan; values[2 * n - 1] = .nan }
+            let labels = (0..<n).map { _ in Double(Int(random.uniform(0, Double(classes)))) }
+            let batch = LabelledBatch(labels: labels, distances: Matrix(rows: n, cols: n, values: values))
+            let choices = BatchHardMining.mine(batch)
+            for a in 0..<n {
+                let want = batch.distances.withUnsafeBufferPointer { d in
+                    batch.classIds.withUnsafeBufferPointer { ids in
+                        BatchHardMining.scalarMine(anchor: a, row: d.baseAddress! + a * n, ids: ids.baseAddress!, count: n)
+                    }
+                }
+                let got = choices[a]
+                #expect(got.positive == want.positive && got.negative == want.negative && got.rowMaximum == want.rowMaximum
+                        && same(got.positiveDistance, want.positiveDistance) && same(got.negativeDistance, want.negativeDistance),
+                        "n \(n), anchor \(a)")
+            }
+        }
+        for n in [1, 2, 5, 8, 13, 16, 60, 64] {
+            for classes in [1, 2, 5, n] {
+                for nan in [false, true] {
+                    check(Float.self, n: n, classes: classes, nan: nan)
+                    check(Double.self, n: n, classes: classes, nan: nan)
+                }
+            }
         }
     }
 }
