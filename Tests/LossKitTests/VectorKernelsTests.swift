@@ -79,42 +79,6 @@ import Testing
     }
 }
 
-@Suite struct BatchHardMiningTests {
-    /// The vectorised choice against the reference's one-row-at-a-time scan: same rows, same
-    /// values to the bit, on tie-heavy integer distances, batches around the vector width,
-    /// anchors without positives or negatives, and rows holding NaN.
-    @Test func vectorChoiceEqualsTheScan() {
-        var random = SeededRandom(seed: 5)
-        func same<T: Scalar>(_ x: T, _ y: T) -> Bool { (x.isNaN && y.isNaN) || (x == y && x.sign == y.sign) }
-        func check<T: Scalar>(_: T.Type, n: Int, classes: Int, nan: Bool) {
-            var values = (0..<(n * n)).map { _ in T(Int(random.uniform(0, 4))) }
-            if nan && n > 2 { values[n + 1] = .nan; values[2 * n - 1] = .nan }
-            let labels = (0..<n).map { _ in Double(Int(random.uniform(0, Double(classes)))) }
-            let batch = LabelledBatch(labels: labels, distances: Matrix(rows: n, cols: n, values: values))
-            let choices = BatchHardMining.mine(batch)
-            for a in 0..<n {
-                let want = batch.distances.withUnsafeBufferPointer { d in
-                    batch.classIds.withUnsafeBufferPointer { ids in
-                        BatchHardMining.scalarMine(anchor: a, row: d.baseAddress! + a * n, ids: ids.baseAddress!, count: n)
-                    }
-                }
-                let got = choices[a]
-                #expect(got.positive == want.positive && got.negative == want.negative && got.rowMaximum == want.rowMaximum
-                        && same(got.positiveDistance, want.positiveDistance) && same(got.negativeDistance, want.negativeDistance),
-                        "n \(n), anchor \(a)")
-            }
-        }
-        for n in [1, 2, 5, 8, 13, 16, 60, 64] {
-            for classes in [1, 2, 5, n] {
-                for nan in [false, true] {
-                    check(Float.self, n: n, classes: classes, nan: nan)
-                    check(Double.self, n: n, classes: classes, nan: nan)
-                }
-            }
-        }
-    }
-}
-
 @Suite struct SoftmaxLossPathTests {
     /// The fused passes (few classes) and the GEMM path (many classes) compute the same loss
     /// and gradients, for every choice of blocks.

@@ -52,71 +52,9 @@ struct BatchHardMining<T: Scalar> {
         }
     }
 
-    /// The reference's masked argmax and argmin, eight rows at a time: the extreme values
-    /// first, then the first row that reaches them (the reference's tie rule). The masked
-    /// values are formed by the reference's own arithmetic (mask · d, d + max · (1 - mask)),
-    /// so they are the same numbers.
+    /// The reference's masked argmax and argmin, one row at a time as it scans.
     @inline(__always)
-    private static func mine(anchor a: Int, row: UnsafePointer<T>, ids: UnsafePointer<T>, count n: Int) -> Choice {
-        let own = ids[a]
-        func positiveMask(_ k: Int) -> T { k != a && ids[k] == own ? 1 : 0 }
-        func negativeMask(_ k: Int) -> T { ids[k] != own ? 1 : 0 }
-        let ownVector = SIMD8<T>(repeating: own), zero = SIMD8<T>(), one = SIMD8<T>(repeating: 1)
-        @inline(__always) func positiveMasks(_ k: Int) -> SIMD8<T> {
-            var mask = zero.replacing(with: one, where: VectorKernels.load(ids + k) .== ownVector)
-            if a >= k && a < k + 8 { mask[a - k] = 0 }
-            return mask
-        }
-        @inline(__always) func negativeMasks(_ k: Int) -> SIMD8<T> {
-            zero.replacing(with: one, where: VectorKernels.load(ids + k) .!= ownVector)
-        }
-        let whole = n / 8 * 8
-        // The largest masked positive distance and the row maximum.
-        var positiveTop = SIMD8<T>(repeating: -.infinity), rowTop = positiveTop, rowSum = zero
-        for k in stride(from: 0, to: whole, by: 8) {
-            let distance = VectorKernels.load(row + k)
-            positiveTop = pointwiseMax(positiveTop, positiveMasks(k) * distance)
-            rowTop = pointwiseMax(rowTop, distance)
-            rowSum += distance
-        }
-        var positiveValue = positiveTop.max(), rowMaximumValue = rowTop.max(), sum = rowSum.sum()
-        for k in whole..<n {
-            positiveValue = max(positiveValue, positiveMask(k) * row[k])
-            rowMaximumValue = max(rowMaximumValue, row[k])
-            sum += row[k]
-        }
-        // A NaN (or an infinity) in the row: the reference's scan decides, as it does.
-        guard sum.isFinite, let positive = firstIndex(count: n, where: { positiveMask($0) * row[$0] == positiveValue }),
-              let rowMaximum = firstIndex(count: n, where: { row[$0] == rowMaximumValue }) else {
-            return scalarMine(anchor: a, row: row, ids: ids, count: n)
-        }
-        positiveValue = positiveMask(positive) * row[positive]
-        rowMaximumValue = row[rowMaximum]
-        // The smallest distance to a negative, non-negatives lifted by the row maximum.
-        let lift = SIMD8<T>(repeating: rowMaximumValue)
-        var negativeBottom = SIMD8<T>(repeating: .infinity)
-        for k in stride(from: 0, to: whole, by: 8) {
-            negativeBottom = pointwiseMin(negativeBottom, VectorKernels.load(row + k) + lift * (one - negativeMasks(k)))
-        }
-        var negativeValue = negativeBottom.min()
-        for k in whole..<n { negativeValue = min(negativeValue, row[k] + rowMaximumValue * (1 - negativeMask(k))) }
-        guard let negative = firstIndex(count: n, where: { row[$0] + rowMaximumValue * (1 - negativeMask($0)) == negativeValue }) else {
-            return scalarMine(anchor: a, row: row, ids: ids, count: n)
-        }
-        negativeValue = row[negative] + rowMaximumValue * (1 - negativeMask(negative))
-        return Choice(positive: positive, negative: negative, rowMaximum: ids[negative] != own ? nil : rowMaximum,
-                      positiveDistance: positiveValue, negativeDistance: negativeValue)
-    }
-
-    @inline(__always)
-    private static func firstIndex(count n: Int, where reaches: (Int) -> Bool) -> Int? {
-        for k in 0..<n where reaches(k) { return k }
-        return nil
-    }
-
-    /// The same choice one row at a time, as the reference scans: for rows with values that do
-    /// not compare (NaN) or overflow a sum.
-    static func scalarMine(anchor a: Int, row: UnsafePointer<T>, ids: UnsafePointer<T>, count n: Int) -> Choice {
+    static func mine(anchor a: Int, row: UnsafePointer<T>, ids: UnsafePointer<T>, count n: Int) -> Choice {
         let own = ids[a]
         var positive = 0
         var positiveValue = -T.infinity

@@ -4,7 +4,7 @@
 struct LabelledBatch<T: Scalar> {
     let labels: [Double]
     /// Each row's class as a small whole number (the rank of its label among the batch's
-    /// distinct labels), in T, so the row loops compare classes eight rows at a time.
+    /// distinct labels), in T, so the row loops compare classes in the distances' own type.
     let classIds: [T]
     /// (N, N) distances, row-major.
     let distances: [T]
@@ -46,7 +46,7 @@ struct LabelledBatch<T: Scalar> {
 
     /// Classifies every valid triplet (a, p, n) of the batch against the margin. Anchors run in
     /// parallel. With few positives (the usual case) each positive counts the anchor's
-    /// negatives below d(a,p) and below d(a,p) + margin, eight rows at a time; with many, each
+    /// negatives below d(a,p) and below d(a,p) + margin; with many, each
     /// negative is located among the sorted positives.
     func census(margin: Double) -> MiningCounts {
         let m = T(margin)
@@ -96,38 +96,22 @@ struct LabelledBatch<T: Scalar> {
     @inline(__always)
     private static func positiveDistances(of a: Int, row: UnsafePointer<T>, ids: UnsafePointer<T>, count n: Int, into list: inout [T]) {
         list.removeAll(keepingCapacity: true)
-        let own = ids[a], ownVector = SIMD8<T>(repeating: own)
-        var k = 0
-        while k + 8 <= n {
-            if any(VectorKernels.load(ids + k) .== ownVector) {
-                for lane in k..<(k + 8) where ids[lane] == own && lane != a { list.append(row[lane]) }
-            }
-            k += 8
-        }
-        for lane in k..<n where ids[lane] == own && lane != a { list.append(row[lane]) }
+        let own = ids[a]
+        for k in 0..<n where ids[k] == own && k != a { list.append(row[k]) }
     }
 
     /// For few positives: per positive, the negatives closer than d(a,p) (hard) and closer
-    /// than d(a,p) + margin (not easy), counted eight rows at a time.
+    /// than d(a,p) + margin (not easy). Whole-number sums of comparisons, which the compiler
+    /// vectorises (generic SIMD comparisons would run lane by lane).
     private static func countBelow(_ positives: [T], margin: T, row: UnsafePointer<T>, ids: UnsafePointer<T>, own: T,
                                    count n: Int) -> (hard: Int, notEasy: Int) {
         var hard = 0, notEasy = 0
-        let ownVector = SIMD8<T>(repeating: own), zero = SIMD8<T>(), one = SIMD8<T>(repeating: 1)
         for dap in positives {
-            let hardBelow = SIMD8<T>(repeating: dap), notEasyBelow = SIMD8<T>(repeating: dap + margin)
-            var hardCount = zero, notEasyCount = zero
-            var k = 0
-            while k + 8 <= n {
-                let distance = VectorKernels.load(row + k), negative = VectorKernels.load(ids + k) .!= ownVector
-                hardCount += zero.replacing(with: one, where: negative .& (distance .< hardBelow))
-                notEasyCount += zero.replacing(with: one, where: negative .& (distance .< notEasyBelow))
-                k += 8
-            }
-            hard += Int(hardCount.sum())
-            notEasy += Int(notEasyCount.sum())
-            for lane in k..<n where ids[lane] != own {
-                if row[lane] < dap { hard += 1 }
-                if row[lane] < dap + margin { notEasy += 1 }
+            let notEasyBelow = dap + margin
+            for k in 0..<n {
+                let negative = ids[k] != own
+                hard &+= negative && row[k] < dap ? 1 : 0
+                notEasy &+= negative && row[k] < notEasyBelow ? 1 : 0
             }
         }
         return (hard, notEasy)

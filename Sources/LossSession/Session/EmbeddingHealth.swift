@@ -46,7 +46,7 @@ public struct EmbeddingHealth: Sendable, Equatable {
         let diagonals = (0..<n).map { raw[$0, $0] }
         var cosines = SIMD8<Double>(), distances = cosines, uniform = cosines
         var cosineTail = 0.0, distanceTail = 0.0, uniformTail = 0.0
-        let zero = SIMD8<Double>(), two = SIMD8<Double>(repeating: 2)
+        let two = SIMD8<Double>(repeating: 2)
         raw.values.withUnsafeBufferPointer { gram in
             scales.withUnsafeBufferPointer { scale in
                 diagonals.withUnsafeBufferPointer { diagonal in
@@ -59,8 +59,8 @@ public struct EmbeddingHealth: Sendable, Equatable {
                             let product = load(row + j)
                             let c = product / (ownScale * load(s + j))
                             cosines += c
-                            distances += pointwiseMax(own + load(d + j) - 2 * product, zero).squareRoot()
-                            uniform += exponential(-2 * pointwiseMax(two - 2 * c, zero))
+                            distances += atLeastZero(own + load(d + j) - 2 * product).squareRoot()
+                            uniform += exponential(-2 * atLeastZero(two - 2 * c))
                             j += 8
                         }
                         while j < n {
@@ -75,6 +75,12 @@ public struct EmbeddingHealth: Sendable, Equatable {
             }
         }
         return (cosines.sum() + cosineTail, distances.sum() + distanceTail, uniform.sum() + uniformTail)
+    }
+
+    /// max(x, 0) lane by lane (a NaN stays NaN, as Swift's max keeps it).
+    @inline(__always)
+    private static func atLeastZero(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        x.replacing(with: 0, where: x .< 0)
     }
 
     @inline(__always)
@@ -103,7 +109,8 @@ public struct EmbeddingHealth: Sendable, Equatable {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let exponent = (SIMD8<Int64>(k, rounding: .towardZero) &+ 1023) &<< 52
-        return p * unsafeBitCast(exponent, to: SIMD8<Double>.self)
+        var scale = SIMD8<Double>()
+        for lane in 0..<8 { scale[lane] = Double(bitPattern: UInt64(Int64(k[lane]) + 1023) << 52) }
+        return p * scale
     }
 }
