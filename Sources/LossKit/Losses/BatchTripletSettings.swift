@@ -39,11 +39,11 @@ struct BatchHardMining<T: Scalar> {
         let n = batch.n
         return [Choice](unsafeUninitializedCapacity: n) { buffer, initialized in
             batch.distances.withUnsafeBufferPointer { dist in
-                batch.classIds.withUnsafeBufferPointer { idBuffer in
-                    let d = SharedReadPointer(dist), ids = SharedReadPointer(idBuffer), out = SharedPointer(buffer)
+                batch.labels.withUnsafeBufferPointer { labelBuffer in
+                    let d = SharedReadPointer(dist), labels = SharedReadPointer(labelBuffer), out = SharedPointer(buffer)
                     ParallelRows.run(rows: n, elementsPerRow: 2 * n) { anchors in
                         for a in anchors {
-                            (out.base + a).initialize(to: mine(anchor: a, row: d.base + a * n, ids: ids.base, count: n))
+                            (out.base + a).initialize(to: mine(anchor: a, row: d.base + a * n, labels: labels.base, count: n))
                         }
                     }
                 }
@@ -52,16 +52,15 @@ struct BatchHardMining<T: Scalar> {
         }
     }
 
-    /// The reference's masked argmax and argmin, one row at a time as it scans.
     @inline(__always)
-    static func mine(anchor a: Int, row: UnsafePointer<T>, ids: UnsafePointer<T>, count n: Int) -> Choice {
-        let own = ids[a]
+    private static func mine(anchor a: Int, row: UnsafePointer<T>, labels: UnsafePointer<Double>, count n: Int) -> Choice {
+        let own = labels[a]
         var positive = 0
         var positiveValue = -T.infinity
         var rowMaximum = 0
         var rowMaximumValue = -T.infinity
         for j in 0..<n {
-            let isPositive = j != a && ids[j] == own
+            let isPositive = j != a && labels[j] == own
             let value = (isPositive ? 1 : 0) * row[j]
             if j == 0 || value > positiveValue { positive = j; positiveValue = value }
             if j == 0 || row[j] > rowMaximumValue { rowMaximum = j; rowMaximumValue = row[j] }
@@ -69,11 +68,11 @@ struct BatchHardMining<T: Scalar> {
         var negative = 0
         var negativeValue = T.infinity
         for j in 0..<n {
-            let value = row[j] + rowMaximumValue * (1 - (ids[j] != own ? 1 : 0))
+            let value = row[j] + rowMaximumValue * (1 - (labels[j] != own ? 1 : 0))
             if j == 0 || value < negativeValue { negative = j; negativeValue = value }
         }
         return Choice(positive: positive, negative: negative,
-                      rowMaximum: ids[negative] != own ? nil : rowMaximum,
+                      rowMaximum: labels[negative] != own ? nil : rowMaximum,
                       positiveDistance: positiveValue, negativeDistance: negativeValue)
     }
 

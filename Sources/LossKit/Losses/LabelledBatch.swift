@@ -3,9 +3,6 @@
 /// them. Shared by the four batch triplet losses.
 struct LabelledBatch<T: Scalar> {
     let labels: [Double]
-    /// Each row's class as a small whole number (the rank of its label among the batch's
-    /// distinct labels), in T, so the row loops compare classes in the distances' own type.
-    let classIds: [T]
     /// (N, N) distances, row-major.
     let distances: [T]
     let n: Int
@@ -14,10 +11,6 @@ struct LabelledBatch<T: Scalar> {
         self.labels = labels
         self.distances = distances.values
         self.n = distances.rows
-        var rank: [Double: Int] = [:]
-        for label in Set(labels).sorted() { rank[label] = rank.count }
-        // A NaN label equals no other (not even another NaN): each gets an id of its own.
-        classIds = labels.enumerated().map { row, label in T(rank[label] ?? -1 - row) }
     }
 
     @inline(__always) func d(_ a: Int, _ b: Int) -> T { distances[a * n + b] }
@@ -46,7 +39,7 @@ struct LabelledBatch<T: Scalar> {
 
     /// Classifies every valid triplet (a, p, n) of the batch against the margin. Anchors run in
     /// parallel. With few positives (the usual case) each positive counts the anchor's
-    /// negatives below d(a,p) and below d(a,p) + margin; with many, each
+    /// negatives below d(a,p) and below d(a,p) + margin in vectorised passes; with many, each
     /// negative is located among the sorted positives.
     func census(margin: Double) -> MiningCounts {
         let m = T(margin)
@@ -54,25 +47,27 @@ struct LabelledBatch<T: Scalar> {
         // Per anchor: valid, hard and not-easy triplets.
         var valid = [Int](repeating: 0, count: n), hard = valid, notEasy = valid
         distances.withUnsafeBufferPointer { dist in
-            classIds.withUnsafeBufferPointer { idBuffer in
+            labels.withUnsafeBufferPointer { labelBuffer in
                 valid.withUnsafeMutableBufferPointer { validBuffer in
                     hard.withUnsafeMutableBufferPointer { hardBuffer in
                         notEasy.withUnsafeMutableBufferPointer { notEasyBuffer in
-                            let d = SharedReadPointer(dist), ids = SharedReadPointer(idBuffer)
+                            let d = SharedReadPointer(dist), label = SharedReadPointer(labelBuffer)
                             let validOut = SharedPointer(validBuffer), hardOut = SharedPointer(hardBuffer)
                             let notEasyOut = SharedPointer(notEasyBuffer)
                             ParallelRows.run(rows: n, elementsPerRow: 4 * n) { anchors in
-                                var positives = [T]()
+                                var positives = [T](), negatives = [T]()
                                 positives.reserveCapacity(n)
+                                negatives.reserveCapacity(n)
                                 for a in anchors {
-                                    let row = d.base + a * n
-                                    Self.positiveDistances(of: a, row: row, ids: ids.base, count: n, into: &positives)
-                                    let negatives = n - 1 - positives.count
-                                    if positives.isEmpty || negatives == 0 { continue }
-                                    let counts = positives.count <= 16
-                                        ? Self.countBelow(positives, margin: m, row: row, ids: ids.base, own: ids.base[a], count: n)
-                                        : Self.countAmongSorted(&positives, margin: m, row: row, ids: ids.base, own: ids.base[a], count: n)
-                                    validOut[a] = positives.count * negatives
+                                    positives.removeAll(keepingCapacity: true)
+                                    negatives.removeAll(keepingCapacity: true)
+                                    let row = d.base + a * n, own = label[a]
+                                    for k in 0..<n {
+                                        if label[k] != own { negatives.append(row[k]) } else if k != a { positives.append(row[k]) }
+                                    }
+                                    if positives.isEmpty || negatives.isEmpty { continue }
+                                    let counts = Self.classify(positives: &positives, negatives: negatives, margin: m)
+                                    validOut[a] = positives.count * negatives.count
                                     hardOut[a] = counts.hard
                                     notEasyOut[a] = counts.notEasy
                                 }
@@ -92,42 +87,26 @@ struct LabelledBatch<T: Scalar> {
         return counts
     }
 
-    /// d(a, p) of the anchor's positives, in row order.
-    @inline(__always)
-    private static func positiveDistances(of a: Int, row: UnsafePointer<T>, ids: UnsafePointer<T>, count n: Int, into list: inout [T]) {
-        list.removeAll(keepingCapacity: true)
-        let own = ids[a]
-        for k in 0..<n where ids[k] == own && k != a { list.append(row[k]) }
-    }
-
-    /// For few positives: per positive, the negatives closer than d(a,p) (hard) and closer
-    /// than d(a,p) + margin (not easy). Whole-number sums of comparisons, which the compiler
-    /// vectorises (generic SIMD comparisons would run lane by lane).
-    private static func countBelow(_ positives: [T], margin: T, row: UnsafePointer<T>, ids: UnsafePointer<T>, own: T,
-                                   count n: Int) -> (hard: Int, notEasy: Int) {
+    /// For one anchor: how many (positive, negative) pairs are hard (d(a,p) > d(a,n)) and how
+    /// many are not easy (d(a,p) + margin > d(a,n)).
+    private static func classify(positives: inout [T], negatives: [T], margin: T) -> (hard: Int, notEasy: Int) {
         var hard = 0, notEasy = 0
-        for dap in positives {
-            let notEasyBelow = dap + margin
-            for k in 0..<n {
-                let negative = ids[k] != own
-                hard &+= negative && row[k] < dap ? 1 : 0
-                notEasy &+= negative && row[k] < notEasyBelow ? 1 : 0
+        if positives.count <= 16 {
+            negatives.withUnsafeBufferPointer { neg in
+                for dap in positives {
+                    let notEasyBelow = dap + margin
+                    hard += VectorKernels.count(neg.baseAddress!, count: neg.count) { $0 < dap }
+                    notEasy += VectorKernels.count(neg.baseAddress!, count: neg.count) { $0 < notEasyBelow }
+                }
             }
-        }
-        return (hard, notEasy)
-    }
-
-    /// For many positives: each negative located among the sorted positives.
-    private static func countAmongSorted(_ positives: inout [T], margin: T, row: UnsafePointer<T>, ids: UnsafePointer<T>, own: T,
-                                         count n: Int) -> (hard: Int, notEasy: Int) {
-        positives.sort()
-        var hard = 0, notEasy = 0
-        let count = positives.count
-        for k in 0..<n where ids[k] != own {
-            let dan = row[k]
-            // Both are suffixes of the sorted positives.
-            hard += count - partitionPoint(positives) { $0 > dan }
-            notEasy += count - partitionPoint(positives) { $0 + margin > dan }
+        } else {
+            positives.sort()
+            let count = positives.count
+            for dan in negatives {
+                // Both are suffixes of the sorted positives.
+                hard += count - partitionPoint(positives) { $0 > dan }
+                notEasy += count - partitionPoint(positives) { $0 + margin > dan }
+            }
         }
         return (hard, notEasy)
     }
