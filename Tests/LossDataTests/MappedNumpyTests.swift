@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @testable import LossData
 import LossKit
@@ -136,3 +139,26 @@ import LossKit
     }
 }
 
+/// A mapped file that another program cuts short reads as zeros from the cut, never SIGBUS.
+@Suite struct TruncatedMappingTests {
+    @Test func aFileTruncatedWhileMappedReadsZerosInsteadOfCrashing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.file("x.npy")
+        let matrix = MappedNumpyTests.randomMatrix(rows: 256, cols: 64, seed: 8)
+        try NumpyFile.write(matrix, to: path)
+        let mapping = try MappedFile(InputFile(path: path))
+        let rows = ReadOnlyRows<Float>(memory: mapping, byteOffset: mapping.byteCount - matrix.count * 4, rows: 256, cols: 64)
+        #expect(rows.row(255) == Array(matrix.row(255)))
+        #expect(!mapping.wasCutShort)
+        // np.save over the same path truncates the file first.
+        #expect(truncate(path, 8 * TruncationGuard.pageSize) == 0)
+        let pageFloats = TruncationGuard.pageSize / 4
+        let after = rows.matrix.values
+        let kept = 8 * pageFloats - (mapping.byteCount - matrix.count * 4) / 4
+        #expect(Array(after[..<kept]) == Array(matrix.values[..<kept]))
+        #expect(after[kept...].allSatisfy { $0 == 0 })
+        #expect(mapping.wasCutShort)
+        #expect(rows.gatherRows([255]).values.allSatisfy { $0 == 0 })
+    }
+}
