@@ -44,7 +44,7 @@ public enum FileIO {
 final class InputFile {
     let path: String
     let size: Int
-    private let fd: Int32
+    let fd: Int32
 
     init(path: String) throws {
         self.path = path

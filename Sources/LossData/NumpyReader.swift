@@ -1,3 +1,5 @@
+import LossKit
+
 /// Reading and writing single arrays in numpy's `.npy` format.
 public enum NumpyFile {
     /// Reads a `.npy` file. Any problem with the path or the contents throws a DataError
@@ -5,13 +7,7 @@ public enum NumpyFile {
     /// into the result's storage, without an intermediate copy of the file.
     public static func read(path: String) throws -> NumpyArray {
         let file = try InputFile(path: path)
-        // The fixed part of the header first, then the whole header once its length is known.
-        var prefix = try file.read(at: 0, count: min(file.size, 4096))
-        let headerEnd = try prefix.withUnsafeBytes { try NumpyHeader.locate($0, totalCount: file.size, name: path).headerEnd }
-        if headerEnd > prefix.count {
-            prefix = try file.read(at: 0, count: headerEnd)
-        }
-        let header = try prefix.withUnsafeBytes { try NumpyHeader.parse($0, totalCount: file.size, name: path) }
+        let header = try readHeader(file)
         try checkMemory(for: header, name: path)
         let offset = header.dataOffset
         let count = header.elementCount
@@ -29,6 +25,30 @@ public enum NumpyFile {
             storage = try raw.withUnsafeBytes { try decodeElements($0, as: header.typeString, count: count, name: path) }
         }
         return finish(header, storage, name: path)
+    }
+
+    /// The 2-D float32 array of a `.npy` file as rows read in place from the file mapped
+    /// read-only, when its bytes are already what a `[Float]` holds: native byte order, C
+    /// order, 4-byte aligned, not empty. Nil for any other file, which `read` copies (and
+    /// converts) instead; a file that is not `.npy` at all throws as `read` does.
+    public static func mappedFloatRows(path: String) throws -> ReadOnlyRows<Float>? {
+        let file = try InputFile(path: path)
+        let header = try readHeader(file)
+        guard header.typeString.dtype == .float32, header.typeString.bigEndian == hostIsBigEndian, !header.fortranOrder,
+              header.shape.count == 2, header.elementCount > 0, header.dataOffset % MemoryLayout<Float>.alignment == 0
+        else { return nil }
+        return ReadOnlyRows(memory: try MappedFile(file), byteOffset: header.dataOffset, rows: header.shape[0], cols: header.shape[1])
+    }
+
+    /// The header, checked against the file's size: the fixed part first, then the whole
+    /// header once its length is known.
+    private static func readHeader(_ file: InputFile) throws -> NumpyHeader {
+        var prefix = try file.read(at: 0, count: min(file.size, 4096))
+        let headerEnd = try prefix.withUnsafeBytes { try NumpyHeader.locate($0, totalCount: file.size, name: file.path).headerEnd }
+        if headerEnd > prefix.count {
+            prefix = try file.read(at: 0, count: headerEnd)
+        }
+        return try prefix.withUnsafeBytes { try NumpyHeader.parse($0, totalCount: file.size, name: file.path) }
     }
 
     /// Reads `.npy` bytes held in memory; `name` starts error messages.

@@ -54,7 +54,7 @@ import Testing
             parameters["mlp.\(2 * layer).bias"] = Matrix(rows: 1, cols: cols, values: golden.weights["mlp.\(2 * layer).bias"]!)
         }
         return Encoder(kind: .mlp(hidden: golden.hidden, output: golden.output, layers: golden.layers), normalize: golden.normalize,
-                       parameters: parameters, input: .vectors(Matrix(rows: items, cols: golden.input, values: golden.vectors)),
+                       parameters: parameters, input: .vectors(ReadOnlyRows(Matrix(rows: items, cols: golden.input, values: golden.vectors))),
                        itemCount: items, outputDimension: golden.output, packedTokens: nil)
     }
 
@@ -208,7 +208,7 @@ import Testing
         let spec = loss.inputSpec
         let columns = max(spec.minColumns, 2)
         let vectors = Matrix<Double>(rows: rows * columns, cols: inputs, values: (0..<(rows * columns * inputs)).map { _ in random.normal() })
-        let encoder = try Encoder<Double>(kind: .mlp(hidden: 5, output: 4, layers: 4), input: .vectors(vectors), normalize: normalize, seed: 9)
+        let encoder = try Encoder<Double>(kind: .mlp(hidden: 5, output: 4, layers: 4), input: .vectors(ReadOnlyRows(vectors)), normalize: normalize, seed: 9)
         var labels: [Double] = []
         switch spec.labels {
         case .scores: labels = (0..<rows).map { _ in random.uniform(0, 1) }

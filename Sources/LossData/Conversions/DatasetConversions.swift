@@ -199,13 +199,13 @@ public enum DatasetConversions {
                              labels: labels, labelNames: ["different sentences", "the same sentence"])
     }
 
-    static func closestNegatives(of entry: Int, count: Int, pool: LabelledPool, vectors: Matrix<Float>) -> [Int] {
+    static func closestNegatives(of entry: Int, count: Int, pool: LabelledPool, vectors: ReadOnlyRows<Float>) -> [Int] {
         let ownClass = pool.classes[entry]
         let anchor = pool.items[entry]
         let width = vectors.cols
         var best: [(distance: Double, item: Int, entry: Int)] = []
         best.reserveCapacity(count + 1)
-        vectors.values.withUnsafeBufferPointer { values in
+        vectors.withUnsafeBufferPointer { values in
             for other in 0..<pool.count where pool.classes[other] != ownClass {
                 let item = pool.items[other]
                 var sum = 0.0

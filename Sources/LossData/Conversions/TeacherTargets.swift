@@ -19,7 +19,7 @@ extension Dataset {
         let scale = 1 / Double(max(vectors.cols, 1)).squareRoot()
         let projection = Matrix<Float>(rows: vectors.cols, cols: dimension,
                                        values: (0..<(vectors.cols * dimension)).map { _ in Float(random.normal() * scale) })
-        var teacher = Matrix.product(vectors, projection)
+        var teacher = vectors.product(projection)
         for k in teacher.values.indices { teacher.values[k] = Float.tanh(teacher.values[k]) }
         var result = self
         result.name = name + " → teacher \(dimension)-d"

@@ -56,8 +56,8 @@ public enum DatasetShape: String, Sendable, CaseIterable {
 
 /// What an item is: a vector from an embedding set, or a sentence as token ids.
 public enum ItemFeatures: Sendable {
-    /// (items, D): one row per item.
-    case vectors(Matrix<Float>)
+    /// (items, D): one row per item, read-only (a large `.npy` stays in its mapped file).
+    case vectors(ReadOnlyRows<Float>)
     /// Token ids per item, over `vocabulary` (id 0 is padding, 1 is unknown).
     case tokens([[Int]], vocabulary: [String])
 
@@ -144,8 +144,8 @@ public struct Dataset: Sendable {
         if let guide, guide.rows != itemCount {
             throw DataError("\(name): the guide has \(guide.rows) rows for \(itemCount) items")
         }
-        if checkingValues, case .vectors(let matrix) = items, let bad = FiniteScan.firstNonFinite(matrix.values) {
-            throw DataError("\(name): item \(bad / max(matrix.cols, 1)) has a non-finite value (NaN or inf) in column \(bad % max(matrix.cols, 1))")
+        if checkingValues, case .vectors(let rows) = items, case .failure(let bad) = rows.checkedFinite() {
+            throw DataError("\(name): item \(bad.row) has a non-finite value (NaN or inf) in column \(bad.col)")
         }
     }
 }

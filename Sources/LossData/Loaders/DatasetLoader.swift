@@ -139,14 +139,17 @@ public enum DatasetLoader {
             labelNames: classes.names, itemClasses: classes.ids)
     }
 
-    /// The rows of an item matrix, checked for emptiness and non-finite values. `place(row,
-    /// col)` says where a value came from.
-    static func checkVectors(_ matrix: Matrix<Float>, path: String, place: (Int, Int) -> String) throws {
-        if matrix.rows == 0 { throw DataError.file(path, "there are no items (0 rows)") }
-        if matrix.cols == 0 { throw DataError.file(path, "the items have no values (0 columns)") }
-        if let bad = FiniteScan.firstNonFinite(matrix.values) {
+    /// The rows of an item matrix, checked for emptiness and non-finite values (one scan, after
+    /// which the rows say they were checked). `place(row, col)` says where a value came from.
+    static func checkVectors(_ rows: ReadOnlyRows<Float>, path: String, place: (Int, Int) -> String) throws -> ReadOnlyRows<Float> {
+        if rows.rows == 0 { throw DataError.file(path, "there are no items (0 rows)") }
+        if rows.cols == 0 { throw DataError.file(path, "the items have no values (0 columns)") }
+        switch rows.checkedFinite() {
+        case .success(let checked):
+            return checked
+        case .failure(let bad):
             throw DataError.file(
-                path, "\(place(bad / matrix.cols, bad % matrix.cols)) is \(matrix.values[bad]), not a finite number (the first non-finite value)")
+                path, "\(place(bad.row, bad.col)) is \(rows[bad.row, bad.col]), not a finite number (the first non-finite value)")
         }
     }
 }

@@ -241,7 +241,7 @@ struct TextItemPool {
     /// vocabulary of the items' words (`Vocabulary.build`).
     func features() -> ItemFeatures {
         if hasVectors {
-            return .vectors(Matrix(rows: texts.count, cols: vectorWidth, values: vectors))
+            return .vectors(ReadOnlyRows(Matrix(rows: texts.count, cols: vectorWidth, values: vectors)))
         }
         let vocabulary = Vocabulary.build(from: texts)
         return .tokens(texts.map(vocabulary.ids(for:)), vocabulary: vocabulary.words)

@@ -8,12 +8,15 @@ enum NumpyDatasetLoader {
     static let reservedKeys: Set<String> = ["labels", "teacher"]
 
     static func load(path: String, format: DatasetFormat, labelsPath: String?, options: LoadOptions, name: String) throws -> Dataset {
-        let vectors: NumpyArray
+        let unchecked: ReadOnlyRows<Float>
+        let source: String
         var labelArray: NumpyArray?
         var teacherArray: NumpyArray?
         var notes: [String] = []
         if format == .npy {
-            vectors = try NumpyFile.read(path: path)
+            // float32 in the machine's byte order is read where it lies: no copy of a file that may be gigabytes.
+            unchecked = try NumpyFile.mappedFloatRows(path: path) ?? ReadOnlyRows(NumpyFile.read(path: path).embeddingMatrix(Float.self))
+            source = path
         } else {
             let arrays = try NumpyArchive.read(path: path)
             let keys = arrays.keys.sorted()
@@ -43,7 +46,9 @@ enum NumpyDatasetLoader {
                 }
                 key = candidates[0]
             }
-            vectors = arrays[key]!
+            let vectors = arrays[key]!
+            unchecked = ReadOnlyRows(try vectors.embeddingMatrix(Float.self))
+            source = vectors.source
             if labelKey == nil && key != "labels" && arrays["labels"] != nil { labelKey = "labels" }
             labelArray = labelKey.map { arrays[$0]! }
             teacherArray = key == "teacher" ? nil : arrays["teacher"]
@@ -55,8 +60,7 @@ enum NumpyDatasetLoader {
             }
         }
 
-        let matrix = try vectors.embeddingMatrix(Float.self)
-        try DatasetLoader.checkVectors(matrix, path: vectors.source) { "row \($0), column \($1)" }
+        let items = try DatasetLoader.checkVectors(unchecked, path: source) { "row \($0), column \($1)" }
 
         var classes: LabelMapping.Classes?
         var texts: [String]?
@@ -65,28 +69,28 @@ enum NumpyDatasetLoader {
                 throw DataError.file(path, "the archive has its own labels (\(labelArray.source)), and a labels file (\(labelsPath)) was given too; use one or the other")
             }
             let file = try LabelFileReader.read(path: labelsPath, options: options)
-            try file.checkCount(matrix.rows, of: vectors.source)
+            try file.checkCount(items.rows, of: source)
             classes = try LabelMapping.classes(file.labels, source: file.path, place: file.place)
             texts = file.texts
         } else if let labelArray {
             let raw = try LabelMapping.raw(from: labelArray)
-            if raw.count != matrix.rows {
+            if raw.count != items.rows {
                 throw DataError.file(
-                    labelArray.source, "\(raw.count) labels for the \(matrix.rows) rows of \(vectors.source); there must be one label per item")
+                    labelArray.source, "\(raw.count) labels for the \(items.rows) rows of \(source); there must be one label per item")
             }
             classes = try LabelMapping.classes(raw, source: labelArray.source) { "element \($0)" }
         }
 
         if let teacherArray {
             let teacher = try teacherArray.embeddingMatrix(Float.self)
-            try DatasetLoader.checkVectors(teacher, path: teacherArray.source) { "row \($0), column \($1)" }
-            if teacher.rows != matrix.rows {
+            _ = try DatasetLoader.checkVectors(ReadOnlyRows(teacher), path: teacherArray.source) { "row \($0), column \($1)" }
+            if teacher.rows != items.rows {
                 throw DataError.file(
-                    teacherArray.source, "the teacher matrix has \(teacher.rows) rows for the \(matrix.rows) rows of \(vectors.source); there must be one per item")
+                    teacherArray.source, "the teacher matrix has \(teacher.rows) rows for the \(items.rows) rows of \(source); there must be one per item")
             }
             var dataset = Dataset(
-                name: name, shape: .teacherItems, items: .vectors(matrix), texts: texts,
-                examples: (0..<matrix.rows).map { [$0] }, labelNames: classes?.names ?? [], teacher: teacher,
+                name: name, shape: .teacherItems, items: .vectors(items), texts: texts,
+                examples: (0..<items.rows).map { [$0] }, labelNames: classes?.names ?? [], teacher: teacher,
                 itemClasses: classes?.ids)
             dataset.notes = notes + [classes?.note].compactMap { $0 }
             return dataset
@@ -97,7 +101,7 @@ enum NumpyDatasetLoader {
                 : "give a labels file (a .npy, or a .txt/.tsv/.csv with one label per line, like the Embedding Projector's metadata)"
             throw DatasetLoader.missingLabels(path, how: how)
         }
-        var dataset = DatasetLoader.labelledItems(name: name, items: .vectors(matrix), texts: texts, classes: classes)
+        var dataset = DatasetLoader.labelledItems(name: name, items: .vectors(items), texts: texts, classes: classes)
         dataset.notes = notes + [classes.note].compactMap { $0 }
         return dataset
     }

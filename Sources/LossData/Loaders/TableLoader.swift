@@ -117,7 +117,7 @@ enum TableLoader {
             throw DatasetLoader.missingLabels(
                 path, how: "add a label column (a header named label), or give a labels file (the Embedding Projector's metadata TSV, a .txt with one label per line, or a .npy)")
         }
-        return DatasetLoader.labelledItems(name: name, items: .vectors(matrix), texts: itemTexts, classes: classes)
+        return DatasetLoader.labelledItems(name: name, items: .vectors(ReadOnlyRows(matrix)), texts: itemTexts, classes: classes)
     }
 
     /// A table of texts under sentence-transformers' column names (anchor, positive,

@@ -200,7 +200,7 @@ public enum ToyDatasets {
 
     static func labelled(name: String, matrix: Matrix<Float>, classes: [Int], labelNames: [String]) -> Dataset {
         Dataset(
-            name: name, shape: .labelledItems, items: .vectors(matrix),
+            name: name, shape: .labelledItems, items: .vectors(ReadOnlyRows(matrix)),
             examples: (0..<classes.count).map { [$0] },
             labels: classes.map(Double.init), labelNames: labelNames, itemClasses: classes)
     }

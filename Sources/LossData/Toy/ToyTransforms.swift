@@ -45,8 +45,8 @@ extension ToyDatasets {
 
         var result = dataset
         switch dataset.items {
-        case .vectors(let matrix):
-            result.items = .vectors(Matrix.vstack([matrix, matrix.gatherRows(sources)]))
+        case .vectors(let rows):
+            result.items = .vectors(ReadOnlyRows(Matrix.vstack([rows.matrix, rows.gatherRows(sources)])))
         case .tokens(let sequences, let vocabulary):
             result.items = .tokens(sequences + sources.map { sequences[$0] }, vocabulary: vocabulary)
         }

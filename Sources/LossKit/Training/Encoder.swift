@@ -18,8 +18,8 @@ public enum EncoderKind: Sendable, Equatable {
 
 /// What the encoder reads for each item. Never trained.
 public enum EncoderInput<T: Scalar>: Sendable {
-    /// (items, Din) fixed vectors.
-    case vectors(Matrix<T>)
+    /// (items, Din) fixed vectors, possibly a mapped file's.
+    case vectors(ReadOnlyRows<T>)
     /// Token ids per item; 0 is padding and never counted; every id < vocabularySize.
     case tokens([[Int]], vocabularySize: Int)
 }
@@ -69,8 +69,9 @@ public struct Encoder<T: Scalar>: Sendable {
         case .vectors(let vectors):
             items = vectors.rows
             if vectors.cols == 0 { throw LossError("encoder input vectors have no columns; each item needs a vector of dimension 1 or more") }
-            if let bad = firstNonFinite(vectors.values) {
-                throw LossError("encoder input vector of item \(bad / vectors.cols) holds a NaN or infinity")
+            // Rows a loader checked are not scanned again: at a million items that pass costs seconds.
+            if case .failure(let bad) = vectors.checkedFinite() {
+                throw LossError("encoder input vector of item \(bad.row) holds a NaN or infinity")
             }
         case .tokens(let lists, let vocabularySize):
             items = lists.count
@@ -80,7 +81,7 @@ public struct Encoder<T: Scalar>: Sendable {
 
         switch (kind, input) {
         case (.table, .vectors(let vectors)):
-            parameters["table"] = vectors
+            parameters["table"] = vectors.matrix
             output = vectors.cols
         case (.table, .tokens):
             throw LossError("a table encoder starts from one vector per item and cannot read tokens; use bagOfWords for token input")
@@ -266,14 +267,3 @@ struct PackedTokens: Sendable {
         self.ids = ids
     }
 }
-
-/// Index of the first NaN or infinity. Concrete overloads, so that a large input is scanned at
-/// full speed whatever module builds the encoder.
-private func firstNonFinite<T: Scalar>(_ values: [T]) -> Int? {
-    if T.self == Float.self { return firstNonFiniteFloat(unsafeBitCast(values, to: [Float].self)) }
-    if T.self == Double.self { return firstNonFiniteDouble(unsafeBitCast(values, to: [Double].self)) }
-    return values.firstIndex { !$0.isFinite }
-}
-
-private func firstNonFiniteFloat(_ values: [Float]) -> Int? { values.firstIndex { !$0.isFinite } }
-private func firstNonFiniteDouble(_ values: [Double]) -> Int? { values.firstIndex { !$0.isFinite } }

@@ -120,7 +120,7 @@ extension Encoder {
         return gradients
     }
 
-    var inputVectors: Matrix<T> {
+    var inputVectors: ReadOnlyRows<T> {
         guard case .vectors(let vectors) = input else { preconditionFailure("this encoder kind reads vectors") }
         return vectors
     }

@@ -14,7 +14,7 @@ import Testing
         #expect(result.itemClasses == source.itemClasses, sourceLocation: sourceLocation)
         #expect(result.texts == source.texts, sourceLocation: sourceLocation)
         if case .vectors(let matrix) = source.items {
-            #expect(toyVectors(result) == matrix, sourceLocation: sourceLocation)
+            #expect(toyVectors(result) == matrix.matrix, sourceLocation: sourceLocation)
         }
     }
 

@@ -25,7 +25,7 @@ func toyVectors(_ dataset: Dataset, sourceLocation: SourceLocation = #_sourceLoc
         Issue.record("expected vector items", sourceLocation: sourceLocation)
         return Matrix(zeros: 0, 0)
     }
-    return matrix
+    return matrix.matrix
 }
 
 /// Bit patterns of the vector values, so determinism checks compare exact bits.
@@ -54,7 +54,7 @@ func toyLabelClasses(_ dataset: Dataset) -> [Int: Int] {
 func toyLabelled(_ classes: [Int], name: String = "tiny") -> Dataset {
     Dataset(
         name: name, shape: .labelledItems,
-        items: .vectors(Matrix(rows: classes.count, cols: 1, values: classes.indices.map { Float($0) })),
+        items: .vectors(ReadOnlyRows(Matrix(rows: classes.count, cols: 1, values: classes.indices.map { Float($0) }))),
         examples: classes.indices.map { [$0] }, labels: classes.map(Double.init),
         labelNames: (0...(classes.max() ?? 0)).map { "class \($0)" }, itemClasses: classes)
 }

@@ -216,7 +216,7 @@ import Testing
     @Test func stepRejectsMismatches() throws {
         let tsdae = try DenoisingAutoEncoderLoss()
         let encoder = try Encoder<Double>(kind: .bagOfWords(dimension: 4), input: .tokens(Self.sentences, vocabularySize: Self.vocabulary), seed: 1)
-        let vectors = try Encoder<Double>(kind: .table, input: .vectors(Matrix(rows: [[1, 2, 3, 4]])), seed: 1)
+        let vectors = try Encoder<Double>(kind: .table, input: .vectors(ReadOnlyRows(Matrix(rows: [[1, 2, 3, 4]]))), seed: 1)
         let decoder = DenoisingDecoder<Double>(dimension: 4, vocabularySize: Self.vocabulary, seed: 1)
         #expect(throws: LossError.self) { try tsdae.evaluate(encoder: vectors, decoder: decoder, items: [0], noisyTokens: [[1]]) }
         #expect(throws: LossError.self) {

@@ -29,7 +29,7 @@ import Testing
 
     static func input(for kind: EncoderKind, seed: UInt64) -> EncoderInput<Double> {
         if case .bagOfWords = kind { return .tokens(tokenLists, vocabularySize: 10) }
-        return .vectors(vectors(seed: seed))
+        return .vectors(ReadOnlyRows(vectors(seed: seed)))
     }
 
     static func encoder(_ configuration: Configuration, seed: UInt64) throws -> Encoder<Double> {
@@ -102,29 +102,29 @@ import Testing
     static let vectors = Matrix<Double>(rows: [[1, 2, 3], [4, 5, 6], [-1, 0, 2]])
 
     @Test func tableStartsFromTheVectors() throws {
-        let encoder = try Encoder(kind: .table, input: .vectors(Self.vectors), seed: 1)
+        let encoder = try Encoder(kind: .table, input: .vectors(ReadOnlyRows(Self.vectors)), seed: 1)
         #expect(encoder.parameters["table"] == Self.vectors)
         #expect(encoder.forward(items: [2, 0, 2]).embeddings == Self.vectors.gatherRows([2, 0, 2]))
         #expect(encoder.itemCount == 3 && encoder.outputDimension == 3 && encoder.parameterNames == ["table"])
     }
 
     @Test func squareLinearAdapterStartsAsIdentity() throws {
-        let encoder = try Encoder(kind: .linear(output: 3), input: .vectors(Self.vectors), seed: 1)
+        let encoder = try Encoder(kind: .linear(output: 3), input: .vectors(ReadOnlyRows(Self.vectors)), seed: 1)
         #expect(encoder.embedAll() == Self.vectors)
         #expect(encoder.parameters["linear.bias"]!.values == [0, 0, 0])
     }
 
     @Test func linearLayersStartUniformWithinFanIn() throws {
-        let linear = try Encoder(kind: .linear(output: 5), input: .vectors(Self.vectors), seed: 4)
+        let linear = try Encoder(kind: .linear(output: 5), input: .vectors(ReadOnlyRows(Self.vectors)), seed: 4)
         let bound = 1 / 3.0.squareRoot()
         #expect(linear.parameters["linear.weight"]!.shape == [3, 5] && linear.parameters["linear.bias"]!.shape == [1, 5])
         #expect(linear.parameters.values.allSatisfy { $0.values.allSatisfy { abs($0) <= bound } })
-        let mlp = try Encoder(kind: .mlp(hidden: 16, output: 2), input: .vectors(Self.vectors), seed: 4)
+        let mlp = try Encoder(kind: .mlp(hidden: 16, output: 2), input: .vectors(ReadOnlyRows(Self.vectors)), seed: 4)
         #expect(mlp.parameterNames == ["mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias"])
         #expect(mlp.parameters["mlp.2.weight"]!.shape == [16, 2])
         #expect(mlp.parameters["mlp.2.weight"]!.values.allSatisfy { abs($0) <= 0.25 })
         #expect(mlp.outputDimension == 2)
-        let again = try Encoder(kind: .mlp(hidden: 16, output: 2), input: .vectors(Self.vectors), seed: 4)
+        let again = try Encoder(kind: .mlp(hidden: 16, output: 2), input: .vectors(ReadOnlyRows(Self.vectors)), seed: 4)
         #expect(again.parameters == mlp.parameters, "seeded")
     }
 
@@ -133,14 +133,14 @@ import Testing
         #expect(throws: LossError.self) { try Encoder(kind: .table, input: tokens, seed: 1) }
         #expect(throws: LossError.self) { try Encoder(kind: .linear(output: 2), input: tokens, seed: 1) }
         #expect(throws: LossError.self) { try Encoder(kind: .mlp(hidden: 2, output: 2), input: tokens, seed: 1) }
-        #expect(throws: LossError.self) { try Encoder(kind: .bagOfWords(dimension: 2), input: .vectors(Self.vectors), seed: 1) }
+        #expect(throws: LossError.self) { try Encoder(kind: .bagOfWords(dimension: 2), input: .vectors(ReadOnlyRows(Self.vectors)), seed: 1) }
         #expect(throws: LossError.self) { try Encoder<Double>(kind: .bagOfWords(dimension: 2), input: .tokens([[1, 3]], vocabularySize: 3), seed: 1) }
         #expect(throws: LossError.self) { try Encoder<Double>(kind: .bagOfWords(dimension: 2), input: .tokens([[-1]], vocabularySize: 3), seed: 1) }
         #expect(throws: LossError.self) { try Encoder(kind: .bagOfWords(dimension: 0), input: tokens, seed: 1) }
-        #expect(throws: LossError.self) { try Encoder(kind: .linear(output: 0), input: .vectors(Self.vectors), seed: 1) }
+        #expect(throws: LossError.self) { try Encoder(kind: .linear(output: 0), input: .vectors(ReadOnlyRows(Self.vectors)), seed: 1) }
         let broken = Matrix<Float>(rows: [[1, 2], [.nan, 0]])
         #expect(throws: LossError("encoder input vector of item 1 holds a NaN or infinity")) {
-            try Encoder(kind: .table, input: .vectors(broken), seed: 1)
+            try Encoder(kind: .table, input: .vectors(ReadOnlyRows(broken)), seed: 1)
         }
     }
 
@@ -148,7 +148,7 @@ import Testing
         var random = SeededRandom(seed: 5)
         let count = 4096 + 37
         let input = Matrix<Float>(rows: count, cols: 3, values: (0..<(count * 3)).map { _ in Float(random.normal()) })
-        let encoder = try Encoder(kind: .linear(output: 2), input: .vectors(input), normalize: true, seed: 2)
+        let encoder = try Encoder(kind: .linear(output: 2), input: .vectors(ReadOnlyRows(input)), normalize: true, seed: 2)
         let all = encoder.embedAll()
         #expect(all.rows == count && all.cols == 2)
         let tail = encoder.forward(items: [count - 1, 0])
@@ -159,7 +159,7 @@ import Testing
     @Test func floatAndDoubleAgree() throws {
         let tokens = EncoderGradientTests.tokenLists
         let floats = [
-            try Encoder<Float>(kind: .mlp(hidden: 5, output: 3), input: .vectors(Self.vectors.converted(to: Float.self)), normalize: true, seed: 8),
+            try Encoder<Float>(kind: .mlp(hidden: 5, output: 3), input: .vectors(ReadOnlyRows(Self.vectors.converted(to: Float.self))), normalize: true, seed: 8),
             try Encoder<Float>(kind: .bagOfWords(dimension: 3), input: .tokens(tokens, vocabularySize: 10), seed: 8),
         ]
         for single in floats {

@@ -1,5 +1,5 @@
 import Testing
-@testable import LossData
+import LossKit
 
 /// The block-wise scan for NaN and infinities finds the same first index as a plain search.
 @Suite struct FiniteScanTests {
@@ -16,5 +16,18 @@ import Testing
                 #expect(FiniteScan.firstNonFinite(values) == index, "\(bad) at \(index)")
             }
         }
+    }
+
+    @Test func doublesAreScannedTheSameWay() {
+        let count = 2 * 4096 + 5
+        for bad in [Double.nan, .infinity, -.infinity] {
+            for index in [0, 7, 8, 4095, 4096, count - 1] {
+                var values = (0..<count).map { Double($0 % 7) - 3 }
+                values[index] = bad
+                #expect(values.withUnsafeBufferPointer { FiniteScan.firstNonFinite($0) } == index, "\(bad) at \(index)")
+            }
+        }
+        let finite = [Double](repeating: .greatestFiniteMagnitude, count: count)
+        #expect(finite.withUnsafeBufferPointer { FiniteScan.firstNonFinite($0) } == nil)
     }
 }
