@@ -2,8 +2,12 @@
 # How training speed depends on the dataset's size: for N = 1k, 10k, 100k (and 1M with --million),
 # generates N x 768 float32 vectors with 50 classes (never committed), then times `losslab run` of
 # 1000 steps (BatchHardTripletLoss, batch 128, encoder linear dim=16, sampler=random, eval_every=0)
-# against the same notebook without the steps, so load time is subtracted. Prints steps/s per N
-# and each figure's ratio to N = 1k. All sizes run in one go, on the same machine.
+# against the same notebook without the steps, so load time is subtracted. Then times `eval` the
+# same way: a notebook with `set test_fraction=F eval_every=0` and `eval` against the same one
+# without `eval`. F = min(0.9, 10000 / N), so the held-out queries are 900 at 1k, 9,000 at 10k
+# and 10,000 at 100k and 1M, each against all N items. Prints load time, steps/s, eval seconds
+# and peak memory per N, with the steps/s and eval ratios to N = 1k. All sizes run in one go,
+# on the same machine.
 # Usage: benchmarks/scale.sh [--million] [--bin PATH/TO/losslab] [--python PY]
 set -eu
 bin=.build/release/losslab
@@ -23,8 +27,9 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
-printf '%9s %9s %10s %9s %8s\n' N load_s steps_per_s ratio peak_MB
+printf '%9s %9s %10s %9s %8s %8s %10s\n' N load_s steps_per_s ratio eval_s eval_ratio peak_MB
 base=""
+eval_base=""
 for n in $sizes; do
   "$python" - "$work" "$n" <<'PY'
 import sys, numpy as np
@@ -46,5 +51,14 @@ PY
   load=$(echo "$t1 - $t0" | bc -l); train=$(echo "$t3 - $t2 - $load" | bc -l)
   rate=$(echo "1000 / $train" | bc -l)
   [ -n "$base" ] || base=$rate
-  printf '%9d %9.2f %10.0f %9.2f %8.0f\n' "$n" "$load" "$rate" "$(echo "$rate / $base" | bc -l)" "$(echo "$peak / 1024" | bc -l)"
+  fraction=$(printf %.4f "$(echo "f = 10000 / $n; if (f > 0.9) f = 0.9; f" | bc -l)")
+  eval_head="load x.npy labels=y.npy\nencoder linear dim=16\nset test_fraction=$fraction eval_every=0\n"
+  printf "$eval_head" >"$work/eval_load.lab"
+  printf "${eval_head}eval\n" >"$work/eval.lab"
+  t4=$(now); (cd "$work" && "$bin" run eval_load.lab >/dev/null); t5=$(now)
+  t6=$(now); (cd "$work" && "$bin" run eval.lab >/dev/null); t7=$(now)
+  evaluation=$(echo "$t7 - $t6 - ($t5 - $t4)" | bc -l)
+  [ -n "$eval_base" ] || eval_base=$evaluation
+  printf '%9d %9.2f %10.0f %9.2f %8.2f %10.2f %8.0f\n' "$n" "$load" "$rate" "$(echo "$rate / $base" | bc -l)" \
+    "$evaluation" "$(echo "$evaluation / $eval_base" | bc -l)" "$(echo "$peak / 1024" | bc -l)"
 done
