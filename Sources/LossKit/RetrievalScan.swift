@@ -37,16 +37,17 @@ struct RetrievalScan {
     /// relevant[q]: its R.
     func rank(queries: [Int], bounds: [RetrievalRanking.Bound], wanted: [Int], relevant: [Int]) -> [Outcome] {
         var outcomes = [Outcome](repeating: Outcome(), count: queries.count)
-        let blocks = (queries.count + Self.queryBlock - 1) / Self.queryBlock
+        // Room for a quarter more than the sample expects; a query that needs more scans again.
+        let capacities = bounds.map { min($0.expected + $0.expected / 4 + 64, rows.rows) }
+        let blocks = Self.blocks(capacities: capacities)
         outcomes.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer)
-            ParallelRows.run(rows: blocks, elementsPerRow: rows.rows * rows.cols * Self.queryBlock) { range in
+            ParallelRows.run(rows: blocks.count, elementsPerRow: rows.rows * rows.cols * Self.queryBlock) { range in
                 let order = RetrievalOrder()
                 for block in range {
-                    let part = (block * Self.queryBlock)..<min((block + 1) * Self.queryBlock, queries.count)
-                    // Room for a quarter more than the sample expects; a query that needs more scans again.
+                    let part = blocks[block]
                     let first = scan(queries: Array(queries[part]), thresholds: part.map { bounds[$0].threshold },
-                                     capacities: part.map { bounds[$0].expected + bounds[$0].expected / 4 + 64 })
+                                     capacities: Array(capacities[part]))
                     for (k, q) in part.enumerated() {
                         var kept = first, slot = k
                         if first.count(k) > first.capacity(k) {
@@ -66,6 +67,26 @@ struct RetrievalScan {
         }
         return outcomes
     }
+
+    /// Consecutive runs of at most `queryBlock` queries whose kept items fit in `keptBudget`
+    /// entries together (a query that needs more on its own runs alone): a gallery of a few
+    /// big classes has queries that keep most of it.
+    static func blocks(capacities: [Int]) -> [Range<Int>] {
+        var blocks: [Range<Int>] = [], start = 0, total = 0
+        for (q, capacity) in capacities.enumerated() {
+            if q > start && (q - start == queryBlock || total + capacity > keptBudget) {
+                blocks.append(start..<q)
+                start = q
+                total = 0
+            }
+            total += capacity
+        }
+        if start < capacities.count { blocks.append(start..<capacities.count) }
+        return blocks
+    }
+
+    /// Kept entries (a score and a class code, 8 bytes) one block may hold: 256 MB.
+    static let keptBudget = 1 << 25
 
     /// The items each query keeps, in item order. `portable`: without AVX-512 even where the
     /// machine has it (for the tests that compare the two).

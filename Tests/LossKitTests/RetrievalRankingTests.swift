@@ -132,6 +132,17 @@ import Testing
         }
     }
 
+    /// Queries that keep most of a big gallery go in smaller blocks, so that one block never
+    /// holds much more than its budget of kept items.
+    @Test func blocksStayWithinTheirBudget() {
+        let small = RetrievalScan.blocks(capacities: [Int](repeating: 100, count: 600))
+        #expect(small == [0..<256, 256..<512, 512..<600])
+        let budget = RetrievalScan.keptBudget
+        let big = RetrievalScan.blocks(capacities: [budget / 3, budget / 3, budget / 3, budget / 3, 2 * budget, 5])
+        #expect(big == [0..<3, 3..<4, 4..<5, 5..<6])
+        #expect(RetrievalScan.blocks(capacities: []) == [])
+    }
+
     @Test func aSingletonClassHasNothingToFind() {
         let (rows, _) = Self.data(items: 50, dim: 3, classes: 1, seed: 3)
         let classes = (0..<50).map { $0 == 0 ? 99 : 1 }
