@@ -20,9 +20,11 @@ let package = Package(
         .systemLibrary(
             name: "CNcursesw", path: "Sources/CNcursesw",
             providers: [.apt(["libncursesw5-dev"])]),
+        // The retrieval metrics' AVX-512 scan (Swift cannot target an instruction set per function).
+        .target(name: "CRankingKernels", path: "Sources/CRankingKernels"),
         .target(
             name: "LossKit",
-            dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")]),
+            dependencies: ["COpenBLAS", "CRankingKernels", .product(name: "RealModule", package: "swift-numerics")]),
         .target(name: "LossData", dependencies: ["LossKit", "CZlib"]),
         .target(name: "LossSession", dependencies: ["LossKit", "LossData"]),
         .target(name: "TerminalKit"),

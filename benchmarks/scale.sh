@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# How training speed depends on the dataset's size: for N = 1k, 10k, 100k (and 1M with --million),
-# generates N x 768 float32 vectors with 50 classes (never committed), then times `losslab run` of
-# 1000 steps (BatchHardTripletLoss, batch 128, encoder linear dim=16, sampler=random, eval_every=0)
-# against the same notebook without the steps, so load time is subtracted. Prints steps/s per N
-# and each figure's ratio to N = 1k. All sizes run in one go, on the same machine.
+# How LossLab's cost depends on the dataset's size: for N = 1k, 10k, 100k (and 1M with --million),
+# generates N x 768 float32 vectors with 50 classes (never committed), then, in one go on the same
+# machine:
+# - open: the `load` cell's wall time (`losslab run --timings`), and the peak memory of the run;
+# - steps/s headless: the `step 1000` cell of BatchHardTripletLoss, batch 128, `encoder linear
+#   dim=16`, sampler=random, eval_every=0;
+# - steps/s in the explorer: `losslab bench --ui --ui-only keys --ui-notebook` on the same setup,
+#   training at max in the explorer's trainer while keys are typed and frames drawn;
+# - eval: the `eval` cell after `set test_fraction=F`, F = min(0.9, 10000 / N): 900 held-out
+#   queries at 1k, 9,000 at 10k and 10,000 at 100k and 1M, each against all N items.
+# Each figure is printed with its ratio to N = 1k.
 # Usage: benchmarks/scale.sh [--million] [--bin PATH/TO/losslab] [--python PY]
 set -eu
 bin=.build/release/losslab
@@ -22,9 +28,10 @@ done
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-now() { date +%s.%N; }
-printf '%9s %9s %10s %9s %8s\n' N load_s steps_per_s ratio peak_MB
-base=""
+# The seconds `run --timings` printed for the cell whose text starts with $2, from file $1.
+cell() { grep -E "^[^:]+:[0-9]+: [0-9.]+ s $2" "$1" | head -1 | sed -E 's/^[^:]+:[0-9]+: ([0-9.]+) s .*/\1/'; }
+ratio() { echo "$1 / $2" | bc -l; }
+printf '%9s %8s %8s %11s %6s %11s %6s %8s %6s %8s\n' N open_s ratio steps/s ratio explorer/s ratio eval_s ratio peak_MB
 for n in $sizes; do
   "$python" - "$work" "$n" <<'PY'
 import sys, numpy as np
@@ -37,14 +44,22 @@ for start in range(0, n, 100_000):
 x.flush()
 np.save(f"{work}/y.npy", rng.integers(0, 50, n))
 PY
-  head="load x.npy labels=y.npy\nencoder linear dim=16\nset batch_size=128 sampler=random eval_every=0\n"
-  printf "$head" >"$work/load.lab"
-  printf "${head}step 1000\n" >"$work/train.lab"
-  t0=$(now); (cd "$work" && "$bin" run load.lab >/dev/null); t1=$(now)
-  peak=$( { cd "$work" && /usr/bin/time -f '%M' "$bin" run train.lab >/dev/null; } 2>&1 | tail -1 )
-  t2=$(now); (cd "$work" && "$bin" run train.lab >/dev/null); t3=$(now)
-  load=$(echo "$t1 - $t0" | bc -l); train=$(echo "$t3 - $t2 - $load" | bc -l)
-  rate=$(echo "1000 / $train" | bc -l)
-  [ -n "$base" ] || base=$rate
-  printf '%9d %9.2f %10.0f %9.2f %8.0f\n' "$n" "$load" "$rate" "$(echo "$rate / $base" | bc -l)" "$(echo "$peak / 1024" | bc -l)"
+  setup="load x.npy labels=y.npy\nencoder linear dim=16\nset batch_size=128 sampler=random eval_every=0\n"
+  printf "$setup" >"$work/setup.lab"
+  printf "${setup}step 1000\n" >"$work/train.lab"
+  fraction=$(printf %.4f "$(echo "f = 10000 / $n; if (f > 0.9) f = 0.9; f" | bc -l)")
+  printf "${setup}set test_fraction=$fraction\neval\n" >"$work/eval.lab"
+  # /usr/bin/time writes the peak resident kilobytes after the run's own lines.
+  (cd "$work" && /usr/bin/time -f '%M' "$bin" run train.lab --timings >/dev/null 2>"$work/train.err")
+  peak=$(tail -1 "$work/train.err")
+  (cd "$work" && "$bin" run eval.lab --timings >/dev/null 2>"$work/eval.err")
+  explorer=$(cd "$work" && "$bin" bench --ui --ui-only keys --ui-notebook setup.lab --json 2>/dev/null \
+    | grep -o 'training at max ([0-9]*' | head -1 | grep -o '[0-9]*$')
+  open=$(cell "$work/train.err" load); steps=$(ratio 1000 "$(cell "$work/train.err" step)")
+  evaluation=$(cell "$work/eval.err" eval)
+  if [ -z "${base_open:-}" ]; then base_open=$open; base_steps=$steps; base_explorer=$explorer; base_eval=$evaluation; fi
+  printf '%9d %8.2f %8.2f %11.0f %6.2f %11.0f %6.2f %8.2f %6.2f %8.0f\n' "$n" \
+    "$open" "$(ratio "$open" "$base_open")" "$steps" "$(ratio "$steps" "$base_steps")" \
+    "$explorer" "$(ratio "$explorer" "$base_explorer")" "$evaluation" "$(ratio "$evaluation" "$base_eval")" \
+    "$(echo "$peak / 1024" | bc -l)"
 done

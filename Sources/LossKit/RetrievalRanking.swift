@@ -1,14 +1,18 @@
+import CRankingKernels
+
 /// Exact retrieval metrics of labelled items (recall@1, recall@5, MAP@R, as
 /// pytorch-metric-learning's AccuracyCalculator defines them): each query item ranks every other
 /// item by cosine similarity, ties broken by the lower index, and an item is relevant when it
 /// has the query's class.
 ///
-/// Nothing of size queries x items is ever held. Queries go in blocks; a histogram of each
-/// query's similarities to every 16th item bounds the score that its K best items (K = R, the
-/// query's relevant count, and at least 5) should reach across the whole gallery, with room to
-/// spare; one pass over the gallery, a block of items at a time by a matrix product, keeps the
-/// items at or above that bound, which are sorted. A query whose bound kept fewer than K items
-/// is done again keeping everything. The result equals a full sort of each query's row.
+/// Nothing of size queries x items is ever held. First, a histogram of each query's
+/// similarities to an evenly spaced sample of the gallery bounds the score that its K best
+/// items (K = R, the query's relevant count, and at least 5) reach across the whole gallery,
+/// with a margin of a few standard deviations of the sample's count. Then `RetrievalScan`
+/// scores every query against every item, keeping only the items at or above the query's
+/// bound, and `RetrievalOrder` orders the kept ones. A query whose bound kept fewer than K
+/// items is scanned again keeping everything. The result equals a full sort of each query's
+/// row of scores (`score(_:_:in:)`).
 public enum RetrievalRanking {
     public struct Scores: Sendable, Equatable {
         public var recallAt1 = 0.0
@@ -17,131 +21,112 @@ public enum RetrievalRanking {
     }
 
     static let bins = 4096
-    static let queryBlock = 256
-    static let galleryBlock = 8192
+    /// Queries whose bounds are estimated together (one matrix product with the sample).
+    static let boundBlock = 256
+    /// About this many items estimate each query's bound (every item of a smaller gallery).
+    static let sampleSize = 16_384
 
     /// rows: the items' embeddings, L2-normalised; queries: item indices.
     public static func evaluate(rows: Matrix<Float>, queries: [Int], classes: [Int]) -> Scores {
         let n = rows.rows
         guard n > 1, !queries.isEmpty else { return Scores() }
+        precondition(n <= Int(Int32.max), "the retrieval scan numbers items in 32 bits")
         var classSizes: [Int: Int] = [:]
         for c in classes { classSizes[c, default: 0] += 1 }
-        var total = Scores()
+        let wanted = queries.map { min(max(classSizes[classes[$0]]! - 1, 5), n - 1) }
         let sample = Sample(rows)
-        for start in stride(from: 0, to: queries.count, by: queryBlock) {
-            let block = Array(queries[start..<min(start + queryBlock, queries.count)])
-            let wanted = block.map { min(max(classSizes[classes[$0]]! - 1, 5), n - 1) }
-            let thresholds = kthScoreBounds(rows: rows, queries: block, wanted: wanted, sample: sample)
-            var candidates = collect(rows: rows, queries: block, atLeast: thresholds)
-            let short = block.indices.filter { candidates[$0].count < wanted[$0] }
-            if !short.isEmpty {
-                let again = collect(rows: rows, queries: short.map { block[$0] }, atLeast: short.map { _ in -Float.infinity })
-                for (k, q) in short.enumerated() { candidates[q] = again[k] }
-            }
-            for (q, query) in block.enumerated() {
-                let ranked = candidates[q].map(sortKey).sorted()
-                let relevant = ranked.prefix(wanted[q]).map { classes[Int($0 & 0xFFFF_FFFF)] == classes[query] }
-                if relevant.first == true { total.recallAt1 += 1 }
-                if relevant.prefix(5).contains(true) { total.recallAt5 += 1 }
-                let r = classSizes[classes[query]]! - 1
-                if r > 0 {
-                    var hits = 0, sum = 0.0
-                    for i in 0..<min(r, relevant.count) where relevant[i] {
-                        hits += 1
-                        sum += Double(hits) / Double(i + 1)
-                    }
-                    total.mapAtR += sum / Double(r)
-                }
-            }
+        var bounds: [Bound] = []
+        bounds.reserveCapacity(queries.count)
+        for start in stride(from: 0, to: queries.count, by: boundBlock) {
+            let end = min(start + boundBlock, queries.count)
+            bounds += kthScoreBounds(rows: rows, queries: Array(queries[start..<end]), wanted: Array(wanted[start..<end]), sample: sample)
+        }
+        let relevant = queries.map { classSizes[classes[$0]]! - 1 }
+        let outcomes = RetrievalScan(rows: rows, codes: codes(classes)).rank(queries: queries, bounds: bounds, wanted: wanted, relevant: relevant)
+        var total = Scores()
+        for (q, outcome) in outcomes.enumerated() {
+            if outcome.hitAt1 { total.recallAt1 += 1 }
+            if outcome.hitAt5 { total.recallAt5 += 1 }
+            if relevant[q] > 0 { total.mapAtR += outcome.precisionSum / Double(relevant[q]) }
         }
         let count = Double(queries.count)
         return Scores(recallAt1: total.recallAt1 / count, recallAt5: total.recallAt5 / count, mapAtR: total.mapAtR / count)
     }
 
-    /// Every `sampleStride`-th item estimates each query's bound.
-    static let sampleStride = 16
+    /// The classes as 32-bit numbers: themselves when they fit, else numbered in order of appearance.
+    static func codes(_ classes: [Int]) -> [Int32] {
+        if classes.allSatisfy({ Int32(exactly: $0) != nil }) { return classes.map { Int32($0) } }
+        var numbers: [Int: Int32] = [:]
+        return classes.map { c in
+            if let known = numbers[c] { return known }
+            numbers[c] = Int32(numbers.count)
+            return Int32(numbers.count - 1)
+        }
+    }
 
-    /// The sampled items and their rows, gathered once for every block of queries.
+    /// The similarity the ranking orders by: the fused multiply-add chain over the coordinates
+    /// in order, as the scan computes it on every machine.
+    public static func score(_ query: Int, _ item: Int, in rows: Matrix<Float>) -> Float {
+        rows.values.withUnsafeBufferPointer { p in
+            ranking_score(p.baseAddress! + query * rows.cols, p.baseAddress! + item * rows.cols, Int64(rows.cols))
+        }
+    }
+
+    /// A query's score bound, and how many gallery items the sample says reach it.
+    struct Bound: Equatable {
+        var threshold: Float
+        var expected: Int
+        static func everything(_ n: Int) -> Bound { Bound(threshold: -.infinity, expected: n) }
+    }
+
+    /// Every `stride`-th item, gathered once for every block of queries.
     struct Sample {
+        let stride: Int
         let items: [Int]
         let rows: Matrix<Float>
         init(_ rows: Matrix<Float>) {
-            items = Array(stride(from: 0, to: rows.rows, by: RetrievalRanking.sampleStride))
+            stride = max(1, rows.rows / RetrievalRanking.sampleSize)
+            items = Array(Swift.stride(from: 0, to: rows.rows, by: stride))
             self.rows = rows.gatherRows(items)
         }
     }
 
-    /// Per query, a score that about twice `wanted` items should reach, from the histogram of
-    /// its similarities to the sampled items: the lower edge of the bin below the one where
-    /// the count from the top reaches that share of the sample (rounding in `bin` may put a
-    /// score a hair under its bin's edge). -infinity when the sample is too small to tell.
-    static func kthScoreBounds(rows: Matrix<Float>, queries: [Int], wanted: [Int], sample given: Sample? = nil) -> [Float] {
+    /// Per query, a score that at least `wanted` other items should reach, from the histogram
+    /// of its similarities to the sampled items: the lower edge of the bin below the one where
+    /// the count from the top reaches the sample's share of `wanted` plus three standard
+    /// deviations and a few items (rounding in `bin` may put a score a hair under its bin's
+    /// edge). Everything when the sample is too small to tell.
+    static func kthScoreBounds(rows: Matrix<Float>, queries: [Int], wanted: [Int], sample given: Sample? = nil) -> [Bound] {
         let sample = given ?? Sample(rows)
         let sampled = sample.items
+        let queryRows = rows.gatherRows(queries)
+        let scores = Matrix.product(queryRows, sample.rows, transposeB: true)
         var histograms = [Int32](repeating: 0, count: queries.count * bins)
-        forEachBlock(queryRows: rows.gatherRows(queries), gallery: sample.rows) { scores, start, width in
-            histograms.withUnsafeMutableBufferPointer { h in
-                scores.values.withUnsafeBufferPointer { s in
-                    let hp = SharedPointer(h), sp = SharedReadPointer(s)
-                    ParallelRows.run(rows: queries.count, elementsPerRow: width * 4) { range in
-                        for q in range {
-                            let row = sp.base + q * width, counts = hp.base + q * bins
-                            for j in 0..<width where sampled[start + j] != queries[q] { counts[bin(row[j])] += 1 }
-                        }
+        histograms.withUnsafeMutableBufferPointer { h in
+            scores.values.withUnsafeBufferPointer { s in
+                let hp = SharedPointer(h), sp = SharedReadPointer(s), width = sampled.count
+                ParallelRows.run(rows: queries.count, elementsPerRow: width * 4) { range in
+                    for q in range {
+                        let row = sp.base + q * width, counts = hp.base + q * bins
+                        for j in 0..<width where sampled[j] != queries[q] { counts[bin(row[j])] += 1 }
                     }
                 }
             }
         }
         return queries.indices.map { q in
-            // Twice the expected share, and a few items, so that the bound rarely keeps too few.
-            let target = (2 * wanted[q] + sampleStride - 1) / sampleStride + 4
-            guard target < sampled.count / 2 else { return -.infinity }
+            let share = Double(wanted[q]) / Double(sample.stride)
+            let target = Int((share + 3 * share.squareRoot()).rounded(.up)) + 4
+            guard target < sampled.count / 2 else { return .everything(rows.rows) }
             var seen = 0
             for b in stride(from: bins - 1, through: 0, by: -1) {
                 seen += Int(histograms[q * bins + b])
-                if seen >= target { return b <= 1 ? -.infinity : lowerEdge(b - 1) }
+                guard seen >= target else { continue }
+                if b <= 1 { return .everything(rows.rows) }
+                seen += Int(histograms[q * bins + b - 1])
+                return Bound(threshold: lowerEdge(b - 1), expected: seen * sample.stride)
             }
-            return -.infinity
+            return .everything(rows.rows)
         }
-    }
-
-    /// Per query, the other items scoring at least its threshold.
-    static func collect(rows: Matrix<Float>, queries: [Int], atLeast thresholds: [Float]) -> [[(score: Float, item: Int)]] {
-        var kept = [[(score: Float, item: Int)]](repeating: [], count: queries.count)
-        forEachBlock(queryRows: rows.gatherRows(queries), gallery: rows) { scores, galleryStart, width in
-            kept.withUnsafeMutableBufferPointer { k in
-                scores.values.withUnsafeBufferPointer { s in
-                    let kp = SharedPointer(k), sp = SharedReadPointer(s)
-                    ParallelRows.run(rows: queries.count, elementsPerRow: width * 4) { range in
-                        for q in range {
-                            let row = sp.base + q * width, threshold = thresholds[q]
-                            for j in 0..<width where row[j] >= threshold && galleryStart + j != queries[q] {
-                                kp.base[q].append((row[j], galleryStart + j))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return kept
-    }
-
-    /// (queries, width) similarity blocks of the query rows against the gallery's rows, in
-    /// order, with the first gallery row of each block.
-    static func forEachBlock(queryRows: Matrix<Float>, gallery: Matrix<Float>, _ body: (Matrix<Float>, Int, Int) -> Void) {
-        for start in stride(from: 0, to: gallery.rows, by: galleryBlock) {
-            let part = gallery.rows(start..<min(start + galleryBlock, gallery.rows))
-            body(Matrix.product(queryRows, part, transposeB: true), start, part.rows)
-        }
-    }
-
-    /// An integer whose ascending order is the ranking's: higher score first, then lower
-    /// item. (The float's bits made monotone, flipped; -0 counts as 0, as it compares.)
-    @inline(__always)
-    static func sortKey(_ candidate: (score: Float, item: Int)) -> UInt64 {
-        let bits = (candidate.score + 0).bitPattern
-        let ascending = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
-        return UInt64(~ascending) << 32 | UInt64(candidate.item)
     }
 
     /// Cosines in [-1, 1] (a little beyond for rounding), clamped into the end bins.

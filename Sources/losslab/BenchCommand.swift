@@ -28,8 +28,19 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("ui-only"), help: "With --ui, only these parts (repeatable): first, frames, history, keys, open.") var uiOnly: [String] = []
     @Option(name: .customLong("ui-notebook"), help: "With --ui, the keys part trains the session this notebook's commands set up (its own data, encoder and settings).")
     var uiNotebook: String?
+    @Option(help: "Time the held-out retrieval metrics alone on this many random items (--dim, default 16; --queries, default 10,000).")
+    var retrieval: Int?
+    @Option(help: "With --retrieval, the query count.") var queries = 10_000
+    @Option(help: "With --retrieval, runs to take the fastest of.") var repeats = 1
 
     func run() throws {
+        if let retrieval {
+            guard retrieval >= 2, retrieval <= Int(Int32.max), queries >= 1, repeats >= 1, dims.allSatisfy({ $0 >= 1 }) else {
+                throw ValidationError("--retrieval needs at least 2 items (and at most 2^31), --queries and --repeats at least 1, --dim at least 1")
+            }
+            print(RetrievalBench.run(items: retrieval, dim: dims.first ?? 16, queries: min(queries, retrieval), repeats: repeats))
+            return
+        }
         if ui {
             if let unknown = uiOnly.first(where: { !UIBenchmark.sections.contains($0) }) {
                 throw ValidationError("--ui-only takes \(UIBenchmark.sections.joined(separator: ", ")), not '\(unknown)'")

@@ -1,14 +1,13 @@
 @testable import LossKit
 import Testing
 
-/// The blocked two-pass retrieval metrics against a full sort of every query's row.
+/// The blocked retrieval metrics against a full sort of every query's row.
 @Suite struct RetrievalRankingTests {
     static func bruteForce(rows: Matrix<Float>, queries: [Int], classes: [Int]) -> RetrievalRanking.Scores {
         let n = rows.rows
         var total = RetrievalRanking.Scores()
         for query in queries {
-            let scores = (0..<n).map { j in VectorKernels.dot(rows.values.withUnsafeBufferPointer { $0.baseAddress! + query * rows.cols },
-                                                              rows.values.withUnsafeBufferPointer { $0.baseAddress! + j * rows.cols }, count: rows.cols) }
+            let scores = (0..<n).map { RetrievalRanking.score(query, $0, in: rows) }
             let order = (0..<n).filter { $0 != query }.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
             let relevant = order.map { classes[$0] == classes[query] }
             if relevant.first == true { total.recallAt1 += 1 }
@@ -24,43 +23,124 @@ import Testing
         return .init(recallAt1: total.recallAt1 / count, recallAt5: total.recallAt5 / count, mapAtR: total.mapAtR / count)
     }
 
-    /// Normalised rows; every seventh a copy of an earlier one (exact ties); `classes` classes.
-    static func data(items: Int, dim: Int, classes: Int, seed: UInt64) -> (Matrix<Float>, [Int]) {
+    /// Normalised rows; every `copyEvery`-th a copy of an earlier one (exact ties); `classes` classes.
+    static func data(items: Int, dim: Int, classes: Int, seed: UInt64, copyEvery: Int = 7) -> (Matrix<Float>, [Int]) {
         var random = SeededRandom(seed: seed)
         var values = (0..<(items * dim)).map { _ in Float(random.normal()) }
-        for i in stride(from: 7, to: items, by: 7) {
+        for i in stride(from: copyEvery, to: items, by: copyEvery) {
             for k in 0..<dim { values[i * dim + k] = values[(i / 2) * dim + k] }
         }
         let rows = L2Normalization.forward(Matrix(rows: items, cols: dim, values: values)).output
         var labels = (0..<items).map { _ in Int(random.uniform(0, Double(classes))) % classes }
         // A copy has its original's class, so that even many small classes have a hit to find.
-        for i in stride(from: 7, to: items, by: 7) { labels[i] = labels[i / 2] }
+        for i in stride(from: copyEvery, to: items, by: copyEvery) { labels[i] = labels[i / 2] }
         return (rows, labels)
     }
 
-    @Test(arguments: [(300, 3, 4), (9000, 4, 30), (2000, 2, 1), (500, 8, 250)])
-    func equalsAFullSort(items: Int, dim: Int, classes: Int) {
+    /// (items, dim, classes, queries): small galleries that are sampled whole, and ones past
+    /// `sampleSize` that are sampled every few items.
+    @Test(arguments: [(300, 3, 4, 120), (9000, 4, 30, 120), (2000, 2, 1, 120), (500, 8, 250, 120), (40_000, 16, 50, 24)])
+    func equalsAFullSort(items: Int, dim: Int, classes: Int, queryCount: Int) {
         let (rows, labels) = Self.data(items: items, dim: dim, classes: classes, seed: UInt64(items + dim))
-        let queries = Array(stride(from: 0, to: items, by: max(1, items / 120)))
+        let queries = Array(stride(from: 0, to: items, by: max(1, items / queryCount)))
         let fast = RetrievalRanking.evaluate(rows: rows, queries: queries, classes: labels)
         let slow = Self.bruteForce(rows: rows, queries: queries, classes: labels)
         #expect(fast == slow)
         #expect(slow.mapAtR > 0)
     }
 
-    /// The only items near the query are sampled ones, fewer than it must rank: the sample's
-    /// bound keeps too few items and the query is ranked again over everything.
-    @Test func aBoundThatKeepsTooFewFallsBackToEverything() {
-        var (rows, _) = Self.data(items: 1600, dim: 8, classes: 40, seed: 11)
-        let near = [1] + (0..<10).map { $0 * RetrievalRanking.sampleStride }
-        for i in near { for k in 0..<8 { rows[i, k] = k == 0 ? 1 : 0 } }
-        let classes = (0..<1600).map { $0 % 40 }
-        let queries = [1, 2, 3]
-        let bounds = RetrievalRanking.kthScoreBounds(rows: rows, queries: queries, wanted: [39, 39, 39])
-        let kept = RetrievalRanking.collect(rows: rows, queries: [1], atLeast: [bounds[0]])
-        #expect(kept[0].count < 39)
-        #expect(RetrievalRanking.evaluate(rows: rows, queries: queries, classes: classes)
-                == Self.bruteForce(rows: rows, queries: queries, classes: classes))
+    /// Only 6 distinct rows among 3000 items: almost every score ties, and the lower item must
+    /// come first through the bucket pass and the insertion sort.
+    @Test func heavyTiesRankTheLowerItemFirst() {
+        let (base, _) = Self.data(items: 6, dim: 4, classes: 1, seed: 5)
+        let rows = base.gatherRows((0..<3000).map { ($0 * 5) % 6 })
+        // Classes that do not follow the rows, so that the order among ties decides the metrics.
+        let classes = (0..<3000).map { ($0 * 7919) % 7 }
+        let queries = Array(stride(from: 0, to: 3000, by: 37))
+        let fast = RetrievalRanking.evaluate(rows: rows, queries: queries, classes: classes)
+        #expect(fast == Self.bruteForce(rows: rows, queries: queries, classes: classes))
+        #expect(fast.mapAtR > 0)
+    }
+
+    /// Classes of a third of a gallery past the sample size: the bound must keep a third of
+    /// everything per query (far more than a sample's share estimate of most data), and two
+    /// classes take the path where the sample cannot tell and everything is kept.
+    @Test(arguments: [3, 2])
+    func classesBiggerThanTheSampleGuess(classes: Int) {
+        let items = 2 * RetrievalRanking.sampleSize + 500
+        let (rows, _) = Self.data(items: items, dim: 3, classes: 1, seed: 21)
+        let labels = (0..<items).map { ($0 * 31) % classes }
+        let queries = Array(stride(from: 3, to: items, by: items / 10))
+        let fast = RetrievalRanking.evaluate(rows: rows, queries: queries, classes: labels)
+        #expect(fast == Self.bruteForce(rows: rows, queries: queries, classes: labels))
+    }
+
+    /// A bound above what the query's wanted-th item scores keeps too few: the query is scanned
+    /// again keeping everything. A sample that expected too few overflows the room it gave:
+    /// the query is scanned again with room for all it kept.
+    @Test func wrongBoundsFallBackToExactScans() {
+        let (rows, labels) = Self.data(items: 1600, dim: 8, classes: 40, seed: 11)
+        let queries = [1, 2, 3, 500]
+        var classSizes: [Int: Int] = [:]
+        for c in labels { classSizes[c, default: 0] += 1 }
+        let relevant = queries.map { classSizes[labels[$0]]! - 1 }
+        let wanted = relevant.map { max($0, 5) }
+        let scan = RetrievalScan(rows: rows, codes: RetrievalRanking.codes(labels))
+        let tooHigh = queries.map { _ in RetrievalRanking.Bound(threshold: 0.999, expected: 1) }
+        let tooLow = queries.map { _ in RetrievalRanking.Bound(threshold: -0.5, expected: 3) }
+        let kept = scan.scan(queries: queries, thresholds: tooHigh.map(\.threshold), capacities: tooHigh.map(\.expected))
+        #expect(queries.indices.allSatisfy { kept.count($0) < wanted[$0] })
+        let overflowing = scan.scan(queries: queries, thresholds: tooLow.map(\.threshold), capacities: tooLow.map(\.expected))
+        #expect(queries.indices.allSatisfy { overflowing.count($0) > overflowing.capacity($0) })
+        let exact = RetrievalRanking.evaluate(rows: rows, queries: queries, classes: labels)
+        #expect(exact == Self.bruteForce(rows: rows, queries: queries, classes: labels))
+        for bounds in [tooHigh, tooLow] {
+            let outcomes = scan.rank(queries: queries, bounds: bounds, wanted: wanted, relevant: relevant)
+            var scores = RetrievalRanking.Scores()
+            for (q, outcome) in outcomes.enumerated() {
+                scores.recallAt1 += outcome.hitAt1 ? 1 : 0
+                scores.recallAt5 += outcome.hitAt5 ? 1 : 0
+                scores.mapAtR += outcome.precisionSum / Double(relevant[q])
+            }
+            let count = Double(queries.count)
+            #expect(RetrievalRanking.Scores(recallAt1: scores.recallAt1 / count, recallAt5: scores.recallAt5 / count,
+                                            mapAtR: scores.mapAtR / count) == exact)
+        }
+    }
+
+    /// The AVX-512 scan and the portable one keep the same items with bit-equal scores, in
+    /// item order, the query itself left out; a gallery that ends inside a panel included.
+    @Test func bothScansKeepTheSameItems() {
+        let (rows, labels) = Self.data(items: 1013, dim: 5, classes: 9, seed: 4)
+        let scan = RetrievalScan(rows: rows, codes: RetrievalRanking.codes(labels))
+        let queries = Array(stride(from: 0, to: 1013, by: 97))
+        let thresholds = queries.indices.map { Float($0 % 3) * 0.3 - 0.2 }
+        let capacities = [Int](repeating: 1013, count: queries.count)
+        let native = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities)
+        let portable = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, portable: true)
+        for (k, query) in queries.enumerated() {
+            let expected = (0..<1013).filter { $0 != query && RetrievalRanking.score(query, $0, in: rows) >= thresholds[k] }
+            #expect(native.count(k) == expected.count && portable.count(k) == expected.count)
+            native.withItems(k) { scores, codes in
+                portable.withItems(k) { otherScores, otherCodes in
+                    #expect(Array(scores).map(\.bitPattern) == Array(otherScores).map(\.bitPattern))
+                    #expect(Array(codes) == Array(otherCodes))
+                    #expect(Array(scores).map(\.bitPattern) == expected.map { RetrievalRanking.score(query, $0, in: rows).bitPattern })
+                    #expect(Array(codes) == expected.map { Int32(labels[$0]) })
+                }
+            }
+        }
+    }
+
+    /// Queries that keep most of a big gallery go in smaller blocks, so that one block never
+    /// holds much more than its budget of kept items.
+    @Test func blocksStayWithinTheirBudget() {
+        let small = RetrievalScan.blocks(capacities: [Int](repeating: 100, count: 600))
+        #expect(small == [0..<256, 256..<512, 512..<600])
+        let budget = RetrievalScan.keptBudget
+        let big = RetrievalScan.blocks(capacities: [budget / 3, budget / 3, budget / 3, budget / 3, 2 * budget, 5])
+        #expect(big == [0..<3, 3..<4, 4..<5, 5..<6])
+        #expect(RetrievalScan.blocks(capacities: []) == [])
     }
 
     @Test func aSingletonClassHasNothingToFind() {
@@ -68,6 +148,11 @@ import Testing
         let classes = (0..<50).map { $0 == 0 ? 99 : 1 }
         let scores = RetrievalRanking.evaluate(rows: rows, queries: [0], classes: classes)
         #expect(scores == .init(recallAt1: 0, recallAt5: 0, mapAtR: 0))
+    }
+
+    @Test func classesTooBigForThirtyTwoBitsAreNumbered() {
+        #expect(RetrievalRanking.codes([5, -1, 5]) == [5, -1, 5])
+        #expect(RetrievalRanking.codes([1 << 40, 7, 1 << 40, 1 << 41]) == [0, 1, 0, 2])
     }
 
     @Test func binsCoverEveryScore() {

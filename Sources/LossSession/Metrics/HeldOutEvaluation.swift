@@ -4,7 +4,7 @@ import LossKit
 /// The held-out metrics sentence-transformers' evaluators and pytorch-metric-learning's
 /// accuracy calculator report, on the test split, with cosine similarity:
 /// - labelled items: recall@1 and @5 (a same-class item among the k nearest) and MAP@R, exact, each
-///   test item (up to 10,000, fewer past 10^9 similarities) querying every other item of the dataset;
+///   test item (up to 10,000, fewer past 10^10 similarities) querying every other item of the dataset;
 /// - scored pairs: Spearman correlation of cos(u, v) with the gold score;
 /// - triplets: accuracy of cos(a, p) > cos(a, n);
 /// - anchor-positive: top-1 accuracy and MRR of each anchor's positive among the test positives;
@@ -13,7 +13,8 @@ import LossKit
 /// Every shape also reports `test_loss`, the loss on (up to 1024) test examples in one batch.
 enum HeldOutEvaluation {
     static let maximumQueries = 10_000
-    static let maximumScores = 1_000_000_000
+    /// 10,000 queries against 1,000,000 items.
+    static let maximumScores = 10_000_000_000
 
     /// `truncations`: widths to measure the embedding metrics at too (see
     /// `Session.evaluationDimensions`): each on the first d coordinates, re-normalised, named
@@ -167,7 +168,8 @@ enum HeldOutEvaluation {
     }
 
     /// Test items that query the whole gallery: all of them up to `maximumQueries`, fewer when
-    /// queries x gallery would pass `maximumScores` (each similarity is computed twice), at least 50.
+    /// queries x gallery would pass `maximumScores`, at least 50. (Each similarity is computed
+    /// once; the bound's sample adds at most 16,384 per query.)
     static func queryCount(galleryItems: Int) -> Int {
         max(50, min(maximumQueries, maximumScores / max(galleryItems, 1)))
     }

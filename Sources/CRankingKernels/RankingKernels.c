@@ -1,0 +1,127 @@
+// The retrieval metrics' inner loop: every query against every gallery item, keeping only the
+// items at or above each query's threshold. Swift has no per-function target attributes, so
+// the AVX-512 loop lives here, picked at run time; the portable loop computes the same
+// fused multiply-add chain, so both keep exactly the same items with the same scores.
+#include "RankingKernels.h"
+#include <math.h>
+#include <string.h>
+#include <immintrin.h>
+
+enum { lanes = 16, group = 8 };
+
+void ranking_pack_panels(const float *rows, int64_t count, int64_t dim, float *panels) {
+    int64_t panelCount = (count + lanes - 1) / lanes;
+    memset(panels, 0, (size_t)(panelCount * dim * lanes) * sizeof(float));
+    for (int64_t i = 0; i < count; i++) {
+        float *panel = panels + (i / lanes) * dim * lanes + i % lanes;
+        for (int64_t k = 0; k < dim; k++) panel[k * lanes] = rows[i * dim + k];
+    }
+}
+
+float ranking_score(const float *query, const float *item, int64_t dim) {
+    float s = 0;
+    for (int64_t k = 0; k < dim; k++) s = fmaf(query[k], item[k], s);
+    return s;
+}
+
+void ranking_scan_portable(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                          int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                          RankingCandidates *out) {
+    for (int64_t p = firstPanel; p < endPanel; p++) {
+        const float *panel = panels + p * dim * lanes;
+        int64_t valid = itemCount - p * lanes < lanes ? itemCount - p * lanes : lanes;
+        for (int j = 0; j < group; j++) {
+            RankingCandidates *c = out + j;
+            for (int64_t l = 0; l < valid; l++) {
+                if (p * lanes + l == queryItems[j]) continue;
+                float s = 0;
+                for (int64_t k = 0; k < dim; k++) s = fmaf(queries[k * group + j], panel[k * lanes + l], s);
+                if (s >= thresholds[j]) {
+                    if (c->count < c->capacity) {
+                        c->scores[c->count] = s;
+                        c->codes[c->count] = codes[p * lanes + l];
+                    }
+                    c->count++;
+                }
+            }
+        }
+    }
+}
+
+// Without a branch on the mask, which is as good as random: every query stores 16 lanes for
+// every panel, the kept ones compressed to the front; the store goes past the end of what is
+// kept, into the slack, and after an overflow into `spill`.
+__attribute__((target("avx512f")))
+static inline void keep(RankingCandidates *c, __m512 scores, __mmask16 mask, __m512i codes, float *spillScores, int32_t *spillCodes) {
+    int64_t kept = __builtin_popcount(mask);
+    int fits = c->count + kept <= c->capacity;
+    float *scoreTarget = fits ? c->scores + c->count : spillScores;
+    int32_t *codeTarget = fits ? c->codes + c->count : spillCodes;
+    _mm512_storeu_ps(scoreTarget, _mm512_maskz_compress_ps(mask, scores));
+    _mm512_storeu_si512(codeTarget, _mm512_maskz_compress_epi32(mask, codes));
+    // Past capacity once, past it for good: nothing is stored out of order.
+    c->count += kept;
+}
+
+__attribute__((target("avx512f")))
+static inline __mmask16 valid_lanes(int64_t itemCount, int64_t panel) {
+    int64_t remaining = itemCount - panel * lanes;
+    return remaining >= lanes ? (__mmask16)0xFFFF : (__mmask16)((1u << remaining) - 1);
+}
+
+// Two panels at a time: each broadcast query value feeds two products, and the sixteen
+// accumulators are independent chains, enough to hide the multiply-add's latency.
+__attribute__((target("avx512f")))
+static void scan_avx512(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                        int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                        RankingCandidates *out) {
+    __m512 t[group];
+    __m512i self[group];
+    for (int j = 0; j < group; j++) {
+        t[j] = _mm512_set1_ps(thresholds[j]);
+        self[j] = _mm512_set1_epi32((int32_t)queryItems[j]);
+    }
+    float spillScores[lanes];
+    int32_t spillCodes[lanes];
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int64_t p = firstPanel; p < endPanel; p += 2) {
+        // An odd last panel is paired with itself, and its copy keeps nothing.
+        int64_t second = p + 1 < endPanel ? p + 1 : p;
+        const float *x0 = panels + p * dim * lanes, *x1 = panels + second * dim * lanes;
+        __m512 a[group], b[group];
+        for (int j = 0; j < group; j++) a[j] = b[j] = _mm512_setzero_ps();
+        for (int64_t k = 0; k < dim; k++) {
+            __m512 u = _mm512_loadu_ps(x0 + k * lanes), v = _mm512_loadu_ps(x1 + k * lanes);
+            const float *column = queries + k * group;
+            for (int j = 0; j < group; j++) {
+                __m512 w = _mm512_set1_ps(column[j]);
+                a[j] = _mm512_fmadd_ps(w, u, a[j]);
+                b[j] = _mm512_fmadd_ps(w, v, b[j]);
+            }
+        }
+        __mmask16 valid0 = valid_lanes(itemCount, p), valid1 = second == p ? 0 : valid_lanes(itemCount, second);
+        __m512i items0 = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(p * lanes)), lane);
+        __m512i items1 = _mm512_add_epi32(items0, _mm512_set1_epi32(lanes));
+        __m512i codes0 = _mm512_loadu_si512(codes + p * lanes), codes1 = _mm512_loadu_si512(codes + second * lanes);
+        for (int j = 0; j < group; j++) {
+            // Ordered comparisons: a NaN score or threshold keeps nothing.
+            __mmask16 m0 = _mm512_mask_cmp_ps_mask(valid0, a[j], t[j], _CMP_GE_OQ);
+            __mmask16 m1 = _mm512_mask_cmp_ps_mask(valid1, b[j], t[j], _CMP_GE_OQ);
+            keep(out + j, a[j], _mm512_mask_cmpneq_epi32_mask(m0, items0, self[j]), codes0, spillScores, spillCodes);
+            keep(out + j, b[j], _mm512_mask_cmpneq_epi32_mask(m1, items1, self[j]), codes1, spillScores, spillCodes);
+        }
+    }
+}
+
+int ranking_uses_avx512(void) {
+    static int supported = -1;
+    if (supported < 0) supported = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return supported;
+}
+
+void ranking_scan(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                  int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                  RankingCandidates *out) {
+    if (ranking_uses_avx512()) scan_avx512(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+    else ranking_scan_portable(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+}

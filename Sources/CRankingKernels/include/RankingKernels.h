@@ -1,0 +1,40 @@
+#ifndef LOSSLAB_RANKING_KERNELS_H
+#define LOSSLAB_RANKING_KERNELS_H
+
+#include <stdint.h>
+
+/// One query's kept items (their scores and class codes), filled in item order. `count` goes on counting past `capacity`
+/// (nothing more is stored then), so the caller knows how much room a second try needs.
+/// The buffers need 16 entries of slack past `capacity`: a store always writes 16 lanes.
+typedef struct {
+    float *scores;
+    int32_t *codes;
+    int64_t count;
+    int64_t capacity;
+} RankingCandidates;
+
+/// The gallery's rows in panels of 16 items: panel p holds, for each coordinate k, the 16
+/// items' k-th values side by side (dim * 16 floats); a last partial panel is zero-padded.
+void ranking_pack_panels(const float *rows, int64_t count, int64_t dim, float *panels);
+
+/// For 8 queries (column-major: the 8 queries' k-th values at queries[8k...8k+7]) and the panels [firstPanel, endPanel) of a packed
+/// gallery of `itemCount` items, appends to out[j] every item but queryItems[j] whose score
+/// s = fma(q[dim-1], x[dim-1], ... fma(q[1], x[1], fma(q[0], x[0], 0))) is >= thresholds[j]:
+/// the score and the item's entry of `codes` (one per item, readable up to the panels' end).
+/// A NaN threshold keeps nothing (a padding query). `ranking_score` is the same score, one item.
+void ranking_scan(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                  int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                  RankingCandidates *out);
+
+/// `ranking_scan` without AVX-512, as it runs on machines without it.
+void ranking_scan_portable(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                           int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                           RankingCandidates *out);
+
+/// The score `ranking_scan` compares, for one query row and one item row.
+float ranking_score(const float *query, const float *item, int64_t dim);
+
+/// 1 when the scan runs on AVX-512, 0 on the portable loop.
+int ranking_uses_avx512(void);
+
+#endif
