@@ -12,8 +12,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Modules/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib"),
+        .target(name: "CRankingKernels", path: "Modules/CRankingKernels"),
         .target(
-            name: "LossKit", dependencies: ["COpenBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            name: "LossKit", dependencies: ["COpenBLAS", "CRankingKernels", .product(name: "RealModule", package: "swift-numerics")],
             path: "Modules/LossKit"),
         .target(name: "LossData", dependencies: ["LossKit", "CZlib"], path: "Modules/LossData"),
         .target(name: "LossSession", dependencies: ["LossKit", "LossData"], path: "Modules/LossSession"),
