@@ -3,8 +3,9 @@
 # generates N x 768 float32 vectors with 50 classes (never committed), then, in one go on the same
 # machine:
 # - open: the `load` cell's wall time (`losslab run --timings`), and the peak memory of the run;
-# - steps/s headless: the `step 1000` cell of BatchHardTripletLoss, batch 128, `encoder linear
-#   dim=16`, sampler=random, eval_every=0;
+# - steps/s headless: three `step 1000` cells of BatchHardTripletLoss, batch 128, `encoder linear
+#   dim=16`, sampler=random, eval_every=0, the median of the three (one cell's rate varies by
+#   about 20% from run to run on these machines);
 # - steps/s in the explorer: `losslab bench --ui --ui-only keys --ui-notebook` on the same setup,
 #   training at max in the explorer's trainer while keys are typed and frames drawn;
 # - eval: the `eval` cell after `set test_fraction=F`, F = min(0.9, 10000 / N): 900 held-out
@@ -30,6 +31,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The seconds `run --timings` printed for the cell whose text starts with $2, from file $1.
 cell() { grep -E "^[^:]+:[0-9]+: [0-9.]+ s $2" "$1" | head -1 | sed -E 's/^[^:]+:[0-9]+: ([0-9.]+) s .*/\1/'; }
+# The median of the seconds of every cell whose text starts with $2.
+median_cell() {
+  grep -E "^[^:]+:[0-9]+: [0-9.]+ s $2" "$1" | sed -E 's/^[^:]+:[0-9]+: ([0-9.]+) s .*/\1/' | sort -n \
+    | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 ratio() { echo "$1 / $2" | bc -l; }
 printf '%9s %8s %8s %11s %6s %11s %6s %8s %6s %8s\n' N open_s ratio steps/s ratio explorer/s ratio eval_s ratio peak_MB
 for n in $sizes; do
@@ -46,7 +52,7 @@ np.save(f"{work}/y.npy", rng.integers(0, 50, n))
 PY
   setup="load x.npy labels=y.npy\nencoder linear dim=16\nset batch_size=128 sampler=random eval_every=0\n"
   printf "$setup" >"$work/setup.lab"
-  printf "${setup}step 1000\n" >"$work/train.lab"
+  printf "${setup}step 1000\nstep 1000\nstep 1000\n" >"$work/train.lab"
   fraction=$(printf %.4f "$(echo "f = 10000 / $n; if (f > 0.9) f = 0.9; f" | bc -l)")
   printf "${setup}set test_fraction=$fraction\neval\n" >"$work/eval.lab"
   # /usr/bin/time writes the peak resident kilobytes after the run's own lines.
@@ -55,7 +61,7 @@ PY
   (cd "$work" && "$bin" run eval.lab --timings >/dev/null 2>"$work/eval.err")
   explorer=$(cd "$work" && "$bin" bench --ui --ui-only keys --ui-notebook setup.lab --json 2>/dev/null \
     | grep -o 'training at max ([0-9]*' | head -1 | grep -o '[0-9]*$')
-  open=$(cell "$work/train.err" load); steps=$(ratio 1000 "$(cell "$work/train.err" step)")
+  open=$(cell "$work/train.err" load); steps=$(ratio 1000 "$(median_cell "$work/train.err" step)")
   evaluation=$(cell "$work/eval.err" eval)
   if [ -z "${base_open:-}" ]; then base_open=$open; base_steps=$steps; base_explorer=$explorer; base_eval=$evaluation; fi
   printf '%9d %8.2f %8.2f %11.0f %6.2f %11.0f %6.2f %8.2f %6.2f %8.0f\n' "$n" \
