@@ -254,7 +254,7 @@ extension ExplorerModel {
             return []
         case .nextTerm:
             guard let terms = snapshot.batch?.termMinings, !terms.isEmpty else {
-                note = "t switches between a sum's terms (loss A + 0.1 * B) or a MatryoshkaLoss's dimensions; this loss is one term"
+                note = "t switches between a sum's terms (loss A + 0.1 * B) or the widths a loss trains by dimension; this loss is one term"
                 return []
             }
             termView = (termView % terms.count + 1) % terms.count

@@ -45,6 +45,14 @@ public enum LossCatalog {
         all.filter { kinds.contains($0.inputSpec.labels) }.map { $0.className }.joined(separator: ", ")
     }
 
+    /// The losses that, with their defaults, train narrower widths of a 768-d embedding too
+    /// (`truncationDimensions`), comma-joined, for messages that point to them.
+    public static var truncatingNames: String {
+        all.filter { type in
+            (try? make(type.className))?.truncationDimensions(width: 768).isEmpty == false
+        }.map { $0.className }.joined(separator: ", ")
+    }
+
     /// The loss type for a class name (case-insensitive; "losses." prefixes are ignored).
     public static func type(named name: String) -> (any EmbeddingLoss.Type)? {
         let wanted = (name.split(separator: ".").last.map(String.init) ?? name).lowercased()

@@ -113,7 +113,7 @@ public enum EvalJob {
     /// A loss that trains an encoder's layers gets no layers from arrays of embeddings.
     private static func refuseLayerLoss(_ name: String) throws {
         guard let type = LossCatalog.type(named: name), type.inputSpec.needsLayers else { return }
-        throw LossError("\(type.className) trains every layer of an encoder, and eval's arrays are one layer's embeddings: use it in a notebook or the explorer with an encoder that has layers (`encoder mlp layers=3`, then `loss \(type.className) loss=MultipleNegativesRankingLoss`)")
+        throw LossError("\(type.className) trains every layer of an encoder, and eval's arrays are one layer's embeddings: use it in a notebook or the explorer with an encoder that has layers (`encoder mlp layers=3`, then `loss \(type.className)\(type.parameters.first { $0.name == "loss" }?.defaultValue.map { " loss=\($0)" } ?? "")`)")
     }
 
     /// `--loss 'A scale=20 + 0.1 * B'`: each term's settings ride in --loss, the arrays are shared,

@@ -1,4 +1,5 @@
 import Foundation
+import LossKit
 
 /// `show dimensions`: what a model trained with MatryoshkaLoss keeps when its embeddings are
 /// cut to fewer dimensions. Per width, the last step's loss at that width (`loss@d`) and the
@@ -8,7 +9,7 @@ enum DimensionReport {
     static func text(_ session: Session) -> String {
         let sides = [(prefix: "", session: session)] + (session.rival.map { [(prefix: "duel_", session: $0)] } ?? [])
         guard !session.evaluationDimensions.isEmpty else {
-            return "nothing is measured by dimension: the held-out evaluation cuts the embeddings to fewer dimensions when the loss, or a duel's rival, is a MatryoshkaLoss (loss MatryoshkaLoss matryoshka_dims=...)"
+            return "nothing is measured by dimension: the held-out evaluation cuts the embeddings to fewer dimensions when the loss, or a duel's rival, trains narrower widths (\(LossCatalog.truncatingNames))"
         }
         let evaluations = sides.map { $0.session.evaluations.last { !$0.byDimension.isEmpty } }
         let losses = sides.map { side in
