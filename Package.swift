@@ -22,9 +22,11 @@ let package = Package(
             providers: [.apt(["libncursesw5-dev"])]),
         // The retrieval metrics' AVX-512 scan (Swift cannot target an instruction set per function).
         .target(name: "CRankingKernels", path: "Sources/CRankingKernels"),
+        // The training step's batch mining, triplet census and health sums in AVX-512 (same reason).
+        .target(name: "CBatchKernels", path: "Sources/CBatchKernels"),
         .target(
             name: "LossKit",
-            dependencies: ["COpenBLAS", "CRankingKernels", .product(name: "RealModule", package: "swift-numerics")]),
+            dependencies: ["COpenBLAS", "CRankingKernels", "CBatchKernels", .product(name: "RealModule", package: "swift-numerics")]),
         .target(name: "LossData", dependencies: ["LossKit", "CZlib"]),
         .target(name: "LossSession", dependencies: ["LossKit", "LossData"]),
         .target(name: "TerminalKit"),

@@ -13,8 +13,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Modules/COpenBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CZlib", path: "Modules/CZlib", pkgConfig: "zlib"),
         .target(name: "CRankingKernels", path: "Modules/CRankingKernels"),
+        .target(name: "CBatchKernels", path: "Modules/CBatchKernels"),
         .target(
-            name: "LossKit", dependencies: ["COpenBLAS", "CRankingKernels", .product(name: "RealModule", package: "swift-numerics")],
+            name: "LossKit", dependencies: ["COpenBLAS", "CRankingKernels", "CBatchKernels", .product(name: "RealModule", package: "swift-numerics")],
             path: "Modules/LossKit"),
         .target(name: "LossData", dependencies: ["LossKit", "CZlib"], path: "Modules/LossData"),
         .target(name: "LossSession", dependencies: ["LossKit", "LossData"], path: "Modules/LossSession"),

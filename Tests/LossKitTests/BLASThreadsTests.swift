@@ -18,4 +18,15 @@ import Testing
             exit(BLASThreads.setting == started ? 0 : 2)
         }
     }
+
+    @Test func insideOnOneThreadEvenALargeProductRunsOnOneThread() async {
+        await #expect(processExitsWith: .success) {
+            let started = BLASThreads.setting
+            guard started > 1 else { exit(0) }
+            BLASThreads.onOneThread { BLASThreads.prepare(m: 1024, n: 1024, k: 768) }
+            guard BLASThreads.setting == 1 else { exit(1) }
+            BLASThreads.prepare(m: 1024, n: 1024, k: 768)
+            exit(BLASThreads.setting == started ? 0 : 2)
+        }
+    }
 }

@@ -92,6 +92,27 @@ import LossKit
         #expect(ProjectionWorker.project(given, with: &third).positions.map(\.x) == view.positions.map(\.x))
     }
 
+    /// The projection keeps the sample's input vectors between views; the embeddings are the
+    /// encoder's own for every item, the looked-at ones after the sample included, and a new
+    /// sample is gathered afresh.
+    @Test(arguments: ["linear dim=3", "mlp hidden=5 dim=3 layers=2"])
+    func theKeptSampleInputsGiveTheEncodersEmbeddings(encoderChoice: String) throws {
+        let session = Session(workingDirectory: "/tmp")
+        for line in ["load toy:blobs classes=3 per_class=8 dim=4", "encoder \(encoderChoice)", "set batch_size=12", "step 3"] {
+            _ = try session.apply(Command.parse(line))
+        }
+        let encoder = session.model!.encoder
+        #expect(encoder.gatherInputs([0, 1]) != nil)
+        let count = session.dataset!.itemCount
+        var inputs = SampleInputs()
+        let first = Array(0..<(count / 2)), extra = [count - 1, count - 2]
+        for (items, sampleCount) in [(first + extra, first.count), (first, first.count), (first + [count - 3], first.count),
+                                     (Array(1..<count), count - 2)] {
+            let kept = inputs.embed(items, sampleCount: sampleCount, with: encoder)
+            #expect(kept == encoder.forward(items: items).embeddings)
+        }
+    }
+
     @Test func theTokenLevelLossIsItsOwnCase() throws {
         if case .tokens(let loss) = try SessionLoss.make("losses.DenoisingAutoEncoderLoss", settings: ["deletion_ratio": "0.3"]) {
             #expect(loss.deletionRatio == 0.3)

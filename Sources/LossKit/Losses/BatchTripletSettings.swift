@@ -1,3 +1,5 @@
+import CBatchKernels
+
 /// The hyperparameters shared by the batch triplet losses: distance_metric and margin.
 struct BatchTripletSettings {
     var metric: BatchDistanceMetric
@@ -36,6 +38,14 @@ struct BatchHardMining<T: Scalar> {
     }
 
     static func mine(_ batch: LabelledBatch<T>) -> [Choice] {
+        if T.self == Float.self {
+            return unsafeBitCast(BatchHardMining<Float>.mineInC(unsafeBitCast(batch, to: LabelledBatch<Float>.self)), to: [Choice].self)
+        }
+        return mineInSwift(batch)
+    }
+
+    /// The definition, for any scalar type (the tests hold the C kernels to it).
+    static func mineInSwift(_ batch: LabelledBatch<T>) -> [Choice] {
         let n = batch.n
         return [Choice](unsafeUninitializedCapacity: n) { buffer, initialized in
             batch.distances.withUnsafeBufferPointer { dist in
@@ -97,6 +107,35 @@ struct BatchHardMining<T: Scalar> {
                               hardness: Hardness.of(positiveDistance: Double(choice.positiveDistance),
                                                     negativeDistance: Double(choice.negativeDistance), margin: margin),
                               fallback: !real)
+        }
+    }
+}
+
+extension BatchHardMining where T == Float {
+    /// `mineInSwift` by CBatchKernels (the same choices and distances, bit for bit); portable:
+    /// without AVX-512 even where the machine has it (tests).
+    static func mineInC(_ batch: LabelledBatch<Float>, portable: Bool = false) -> [Choice] {
+        let n = batch.n
+        let indices = UnsafeMutableBufferPointer<Int64>.allocate(capacity: 3 * max(n, 1))
+        let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2 * max(n, 1))
+        defer {
+            indices.deallocate()
+            values.deallocate()
+        }
+        let kernel = portable ? batch_hard_mine_portable : batch_hard_mine
+        let out = (SharedPointer(indices), SharedPointer(values))
+        batch.distances.withUnsafeBufferPointer { d in
+            batch.labels.withUnsafeBufferPointer { labels in
+                let dp = SharedReadPointer(d), lp = SharedReadPointer(labels)
+                ParallelRows.run(rows: n, elementsPerRow: 2 * n) { anchors in
+                    kernel(dp.base, lp.base, Int64(n), Int64(anchors.lowerBound), Int64(anchors.upperBound),
+                           out.0.base, out.0.base + n, out.0.base + 2 * n, out.1.base, out.1.base + n)
+                }
+            }
+        }
+        return (0..<n).map { a in
+            Choice(positive: Int(indices[a]), negative: Int(indices[n + a]), rowMaximum: indices[2 * n + a] < 0 ? nil : Int(indices[2 * n + a]),
+                   positiveDistance: values[a], negativeDistance: values[n + a])
         }
     }
 }

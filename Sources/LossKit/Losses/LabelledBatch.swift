@@ -1,3 +1,5 @@
+import CBatchKernels
+
 /// A batch of embeddings with one class label per row, seen from each anchor: which rows are
 /// its positives (same label, other row) and negatives (other label), and the distances to
 /// them. Shared by the four batch triplet losses.
@@ -42,6 +44,12 @@ struct LabelledBatch<T: Scalar> {
     /// negatives below d(a,p) and below d(a,p) + margin in vectorised passes; with many, each
     /// negative is located among the sorted positives.
     func census(margin: Double) -> MiningCounts {
+        if T.self == Float.self { return unsafeBitCast(self, to: LabelledBatch<Float>.self).censusInC(margin: Float(margin)) }
+        return censusInSwift(margin: margin)
+    }
+
+    /// The definition, for any scalar type (the tests hold the C kernel to it).
+    func censusInSwift(margin: Double) -> MiningCounts {
         let m = T(margin)
         let n = self.n
         // Per anchor: valid, hard and not-easy triplets.
@@ -77,12 +85,17 @@ struct LabelledBatch<T: Scalar> {
                 }
             }
         }
+        return Self.counts(valid: valid, hard: hard, notEasy: notEasy)
+    }
+
+    static func counts<I: BinaryInteger>(valid: [I], hard: [I], notEasy: [I]) -> MiningCounts {
         var counts = MiningCounts()
-        for a in 0..<n {
-            counts.valid += valid[a]
-            counts.hard += hard[a]
-            counts.semiHard += max(notEasy[a] - hard[a], 0)
-            counts.easy += valid[a] - max(notEasy[a], hard[a])
+        for a in valid.indices {
+            let (valid, hard, notEasy) = (Int(valid[a]), Int(hard[a]), Int(notEasy[a]))
+            counts.valid += valid
+            counts.hard += hard
+            counts.semiHard += max(notEasy - hard, 0)
+            counts.easy += valid - max(notEasy, hard)
         }
         return counts
     }
@@ -109,6 +122,34 @@ struct LabelledBatch<T: Scalar> {
             }
         }
         return (hard, notEasy)
+    }
+}
+
+extension LabelledBatch where T == Float {
+    /// `censusInSwift` by CBatchKernels: the same counts for finite distances. portable:
+    /// without AVX-512 even where the machine has it (tests).
+    func censusInC(margin: Float, portable: Bool = false) -> MiningCounts {
+        let n = self.n
+        var valid = [Int64](repeating: 0, count: n), hard = valid, notEasy = valid
+        valid.withUnsafeMutableBufferPointer { validBuffer in
+            hard.withUnsafeMutableBufferPointer { hardBuffer in
+                notEasy.withUnsafeMutableBufferPointer { notEasyBuffer in
+                    distances.withUnsafeBufferPointer { d in
+                        labels.withUnsafeBufferPointer { labelBuffer in
+                            let out = (SharedPointer(validBuffer), SharedPointer(hardBuffer), SharedPointer(notEasyBuffer))
+                            let dp = SharedReadPointer(d), lp = SharedReadPointer(labelBuffer)
+                            ParallelRows.run(rows: n, elementsPerRow: 4 * n) { anchors in
+                                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(n, 1))
+                                defer { scratch.deallocate() }
+                                batch_census(dp.base, lp.base, Int64(n), margin, Int64(anchors.lowerBound), Int64(anchors.upperBound),
+                                             out.0.base, out.1.base, out.2.base, scratch, portable ? 1 : 0)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Self.counts(valid: valid, hard: hard, notEasy: notEasy)
     }
 }
 

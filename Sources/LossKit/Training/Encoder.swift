@@ -164,6 +164,25 @@ public struct Encoder<T: Scalar>: Sendable {
         return forwardKernel(items)
     }
 
+    /// The items' input vectors, for `forward(items:inputs:)`; nil for the encoders that read
+    /// none (table, bagOfWords).
+    public func gatherInputs(_ items: [Int]) -> Matrix<T>? {
+        switch (kind, input) {
+        case (.linear, .vectors(let vectors)), (.mlp, .vectors(let vectors)): return vectors.gatherRows(items)
+        default: return nil
+        }
+    }
+
+    /// `forward(items:)` from input vectors the caller gathered once with `gatherInputs` and
+    /// keeps (the explorer's display sample): the same pass, without reading the data again.
+    public func forward(items: [Int], inputs: Matrix<T>) -> EncoderPass<T> {
+        if T.self == Float.self {
+            let pass = unsafeBitCast(self, to: Encoder<Float>.self).forwardKernel(items, gathered: unsafeBitCast(inputs, to: Matrix<Float>.self))
+            return unsafeBitCast(pass, to: EncoderPass<T>.self)
+        }
+        return forwardKernel(items, gathered: inputs)
+    }
+
     /// dL/d(parameter) for every parameter, from dL/d(embeddings) of a pass made by this
     /// encoder with its current parameters, and dL/d(`pass.layerEmbeddings`) when the loss read
     /// the earlier layers (empty: it did not). Parameters the pass did not touch get zeros; an

@@ -2,10 +2,12 @@
 // `Encoder.backward` with a concrete scalar type, so they compile specialised.
 
 extension Encoder {
-    func forwardKernel(_ items: [Int]) -> EncoderPass<T> {
+    /// gathered: the items' input vectors when the caller already holds them (`gatherInputs`).
+    func forwardKernel(_ items: [Int], gathered: Matrix<T>? = nil) -> EncoderPass<T> {
         for item in items {
             precondition(item >= 0 && item < itemCount, "encoder item \(item) is outside 0..<\(itemCount)")
         }
+        precondition(gathered.map { $0.rows == items.count } ?? true, "encoder: \(gathered?.rows ?? 0) gathered inputs for \(items.count) items")
         var inputs: Matrix<T>? = nil
         var hidden: [Matrix<T>] = []
         var layerRaw: [Matrix<T>] = []
@@ -14,11 +16,11 @@ extension Encoder {
         case .table:
             raw = parameters["table"]!.gatherRows(items)
         case .linear:
-            let x = inputVectors.gatherRows(items)
+            let x = gathered ?? inputVectors.gatherRows(items)
             raw = Self.affine(x, parameters["linear.weight"]!, parameters["linear.bias"]!)
             inputs = x
         case .mlp(_, _, let layers):
-            let x = inputVectors.gatherRows(items)
+            let x = gathered ?? inputVectors.gatherRows(items)
             var h = x
             for layer in 0..<layers {
                 h = Self.affine(h, parameters["mlp.\(2 * layer).weight"]!, parameters["mlp.\(2 * layer).bias"]!)

@@ -26,19 +26,11 @@ public struct EmbeddingHealth: Sendable, Equatable {
         func cosine(_ i: Int, _ j: Int) -> Double { raw[i, j] / (max(norms[i], 1e-12) * max(norms[j], 1e-12)) }
         health.meanNorm = norms.reduce(0, +) / Double(n)
         if n > 1 {
-            var cosines = 0.0, distance = 0.0, uniform = 0.0
-            for i in 0..<n {
-                for j in (i + 1)..<n {
-                    let c = cosine(i, j)
-                    cosines += c
-                    distance += max(raw[i, i] + raw[j, j] - 2 * raw[i, j], 0).squareRoot()
-                    uniform += Double.exp(-2 * max(2 - 2 * c, 0))
-                }
-            }
+            let sums = GramPairSums.of(gram: raw, norms: norms)
             let pairs = Double(n * (n - 1) / 2)
-            health.meanCosine = cosines / pairs
-            health.meanDistance = distance / pairs
-            health.uniformity = Double.log(uniform / pairs)
+            health.meanCosine = sums.cosines / pairs
+            health.meanDistance = sums.distances / pairs
+            health.uniformity = Double.log(sums.uniform / pairs)
         }
         if !positives.isEmpty {
             health.alignment = positives.reduce(0.0) { $0 + max(2 - 2 * cosine($1.0, $1.1), 0) } / Double(positives.count)

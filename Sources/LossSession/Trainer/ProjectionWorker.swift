@@ -48,6 +48,10 @@ final class ProjectionWorker: @unchecked Sendable {
     /// The worker's own: the projection refined from one view to the next.
     private var projection = Projection()
     private var projectedIdentity = ""
+    /// The display sample's input vectors, gathered once per view identity: at a million
+    /// mapped rows, reading the sample's 20,000 rows again for every frame cost more than the
+    /// trainer's steps.
+    private var sampleInputs = SampleInputs()
 
     init(onNews: @escaping @Sendable () -> Void) {
         self.onNews = onNews
@@ -109,9 +113,11 @@ final class ProjectionWorker: @unchecked Sendable {
             let started = Self.now()
             if job.identity != projectedIdentity {
                 projection = Projection()
+                sampleInputs = SampleInputs()
                 projectedIdentity = job.identity
             }
-            let view = Self.project(job, with: &projection)
+            // One BLAS thread: the other core is the trainer's.
+            let view = BLASThreads.onOneThread { Self.project(job, with: &projection, inputs: &sampleInputs) }
             state.lock()
             finished = (job.identity, view)
             finishedCount += 1
@@ -130,11 +136,12 @@ final class ProjectionWorker: @unchecked Sendable {
 
     /// One view: the items embedded (by the job's encoder, or as given), projected with the
     /// directions fitted on the sample alone (the batch changing each step must not turn the
-    /// view), and the cursor's neighbours among them. Pure apart from `projection`'s state.
-    static func project(_ job: Job, with projection: inout Projection) -> EmbeddingView {
+    /// view), and the cursor's neighbours among them. Pure apart from `projection`'s state and
+    /// the cache of the sample's inputs.
+    static func project(_ job: Job, with projection: inout Projection, inputs: inout SampleInputs) -> EmbeddingView {
         let embeddings: Matrix<Float>
         switch job.source {
-        case .encoder(let encoder): embeddings = encoder.forward(items: job.items).embeddings
+        case .encoder(let encoder): embeddings = inputs.embed(job.items, sampleCount: job.sample.items.count, with: encoder)
         case .embeddings(let given): embeddings = given
         }
         let positions = projection.update(embeddings, fittingFirst: job.sample.items.count)
@@ -147,5 +154,31 @@ final class ProjectionWorker: @unchecked Sendable {
                              axes: projection.axes, directions: projection.directions, cursor: cursor)
     }
 
+    /// One view with nothing cached (tests).
+    static func project(_ job: Job, with projection: inout Projection) -> EmbeddingView {
+        var inputs = SampleInputs()
+        return project(job, with: &projection, inputs: &inputs)
+    }
+
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}
+
+/// The display sample's input vectors, kept between views: the sample is fixed for a view
+/// identity, only the looked-at items after it change from frame to frame.
+struct SampleInputs {
+    private var items: [Int] = []
+    private var inputs: Matrix<Float>?
+
+    /// The embeddings of `items`, whose first `sampleCount` are the display sample.
+    mutating func embed(_ all: [Int], sampleCount: Int, with encoder: Encoder<Float>) -> Matrix<Float> {
+        let sample = Array(all.prefix(sampleCount))
+        if sample != items || inputs == nil {
+            items = sample
+            inputs = encoder.gatherInputs(sample)
+        }
+        guard let inputs else { return encoder.forward(items: all).embeddings }
+        let embedded = encoder.forward(items: sample, inputs: inputs).embeddings
+        guard all.count > sampleCount else { return embedded }
+        return Matrix.vstack([embedded, encoder.forward(items: Array(all.dropFirst(sampleCount))).embeddings])
+    }
 }
