@@ -142,6 +142,39 @@ void batch_hard_mine(const float *distances, const double *labels, int64_t n, in
         batch_hard_mine_portable(distances, labels, n, first, end, positive, negative, rowMaximum, positiveDistance, negativeDistance);
 }
 
+// MARK: euclidean distances
+
+static void euclidean_portable(const float *gram, const float *diagonal, int64_t n, int64_t first, int64_t end, float *out) {
+    for (int64_t i = first; i < end; i++) {
+        for (int64_t j = 0; j < n; j++) {
+            float squared = (diagonal[j] - 2 * gram[i * n + j]) + diagonal[i];
+            out[i * n + j] = squared > 0 ? sqrtf(squared) : (squared != squared ? squared : 0);
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+static void euclidean_avx512(const float *gram, const float *diagonal, int64_t n, int64_t first, int64_t end, float *out) {
+    const __m512 two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
+    for (int64_t i = first; i < end; i++) {
+        __m512 own = _mm512_set1_ps(diagonal[i]);
+        for (int64_t j = 0; j < n; j += lanes) {
+            __mmask16 valid = tail_mask(n, j);
+            __m512 g = _mm512_maskz_loadu_ps(valid, gram + i * n + j), other = _mm512_maskz_loadu_ps(valid, diagonal + j);
+            __m512 squared = _mm512_add_ps(_mm512_sub_ps(other, _mm512_mul_ps(two, g)), own);
+            // Positive: its root; NaN: itself; else 0.
+            __mmask16 positive = _mm512_cmp_ps_mask(squared, zero, _CMP_GT_OQ), nan = _mm512_cmp_ps_mask(squared, squared, _CMP_UNORD_Q);
+            __m512 d = _mm512_mask_mov_ps(_mm512_maskz_mov_ps(nan, squared), positive, _mm512_sqrt_ps(squared));
+            _mm512_mask_storeu_ps(out + i * n + j, valid, d);
+        }
+    }
+}
+
+void batch_euclidean(const float *gram, const float *diagonal, int64_t n, int64_t first, int64_t end, float *out, int portable) {
+    if (uses_avx512() && !portable) euclidean_avx512(gram, diagonal, n, first, end, out);
+    else euclidean_portable(gram, diagonal, n, first, end, out);
+}
+
 // MARK: the triplet census
 
 static int ascending(const void *x, const void *y) {
@@ -176,18 +209,50 @@ static int64_t count_below_portable(const float *v, int64_t count, float limit) 
     return total;
 }
 
+// The anchor's distances to its positives and to its negatives, each in row order.
+static void partition_portable(const float *row, const double *labels, int64_t n, int64_t a, float *positives, int64_t *p,
+                               float *negatives, int64_t *m) {
+    double own = labels[a];
+    *p = *m = 0;
+    for (int64_t k = 0; k < n; k++) {
+        if (labels[k] != own) negatives[(*m)++] = row[k];
+        else if (k != a) positives[(*p)++] = row[k];
+    }
+}
+
+__attribute__((target("avx512f")))
+static void partition_avx512(const float *row, const double *labels, int64_t n, int64_t a, float *positives, int64_t *p,
+                             float *negatives, int64_t *m) {
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512d own = _mm512_set1_pd(labels[a]);
+    __m512i self = _mm512_set1_epi32((int32_t)a);
+    int64_t kept = 0, other = 0;
+    for (int64_t k = 0; k < n; k += lanes) {
+        __mmask16 valid = tail_mask(n, k);
+        __m512 d = _mm512_maskz_loadu_ps(valid, row + k);
+        __mmask16 same = same_label(labels, k, own, valid);
+        __mmask16 isPositive = same & _mm512_cmpneq_epi32_mask(_mm512_add_epi32(_mm512_set1_epi32((int32_t)k), lane), self);
+        __mmask16 isNegative = valid & ~same;
+        // Whole-vector stores of the compressed lanes: the lists have 16 floats of slack.
+        _mm512_storeu_ps(positives + kept, _mm512_maskz_compress_ps(isPositive, d));
+        _mm512_storeu_ps(negatives + other, _mm512_maskz_compress_ps(isNegative, d));
+        kept += __builtin_popcount(isPositive);
+        other += __builtin_popcount(isNegative);
+    }
+    *p = kept;
+    *m = other;
+}
+
 void batch_census(const float *distances, const double *labels, int64_t n, float margin, int64_t first, int64_t end,
                   int64_t *valid, int64_t *hard, int64_t *notEasy, float *scratch, int portable) {
-    int64_t (*count_below)(const float *, int64_t, float) = uses_avx512() && !portable ? count_below_avx512 : count_below_portable;
-    float *positives = scratch, *negatives = scratch + n;
+    int wide = uses_avx512() && !portable && n <= INT32_MAX;
+    int64_t (*count_below)(const float *, int64_t, float) = wide ? count_below_avx512 : count_below_portable;
+    float *positives = scratch, *negatives = scratch + n + lanes;
     for (int64_t a = first; a < end; a++) {
         const float *row = distances + a * n;
-        double own = labels[a];
         int64_t p = 0, m = 0;
-        for (int64_t k = 0; k < n; k++) {
-            if (labels[k] != own) negatives[m++] = row[k];
-            else if (k != a) positives[p++] = row[k];
-        }
+        if (wide) partition_avx512(row, labels, n, a, positives, &p, negatives, &m);
+        else partition_portable(row, labels, n, a, positives, &p, negatives, &m);
         valid[a] = hard[a] = notEasy[a] = 0;
         if (p == 0 || m == 0) continue;
         valid[a] = p * m;

@@ -90,4 +90,23 @@ import Testing
             }
         }
     }
+
+    @Test func euclideanDistancesAreTheSwiftLoopsBits() {
+        var random = SeededRandom(seed: 9)
+        for n in [1, 2, 15, 16, 17, 100] {
+            var x = Matrix<Float>(zeros: n, 5)
+            for k in x.values.indices { x.values[k] = Float(random.next() % 7) - 3 }
+            if n > 3 {
+                x.values[5] = .infinity
+                x.values[10] = .nan
+                for k in 0..<5 { x[2, k] = x[3, k] }
+            }
+            let gram = x.gram()
+            let swift = AllPairsDistances<Float>.euclideanInSwift(fromGram: gram)
+            for portable in [false, true] {
+                let c = EuclideanKernel.distances(fromGram: gram, portable: portable)
+                #expect(c.values.map(\.bitPattern) == swift.values.map(\.bitPattern), "n \(n) portable \(portable)")
+            }
+        }
+    }
 }

@@ -24,7 +24,7 @@ void batch_hard_mine_portable(const float *distances, const double *labels, int6
 /// The triplet census of anchors [first, end): for anchor a with positives p (same label, p != a)
 /// and negatives m (other label), valid[a] = #p * #m, hard[a] = #(p, m) with d[a][m] < d[a][p],
 /// notEasy[a] = #(p, m) with d[a][m] < d[a][p] + margin (the sum in float). An anchor without a
-/// positive or a negative counts 0 everywhere. scratch: room for 2n floats; portable: without
+/// positive or a negative counts 0 everywhere. scratch: room for 2n + 32 floats; portable: without
 /// AVX-512 even where the machine has it.
 void batch_census(const float *distances, const double *labels, int64_t n, float margin, int64_t first, int64_t end,
                   int64_t *valid, int64_t *hard, int64_t *notEasy, float *scratch, int portable);
@@ -35,5 +35,10 @@ void batch_census(const float *distances, const double *labels, int64_t n, float
 /// sqrt(max(gram[i][i] + gram[j][j] - 2 gram[i][j], 0)). The exponential is within a few units
 /// in the last place of libm's. portable: without AVX-512 even where the machine has it.
 void batch_pair_sums(const double *gram, const double *norms, int64_t n, double *sums, int portable);
+
+/// Rows [first, end) of the euclidean distances from an n x n Gram matrix (row-major) and its
+/// diagonal: s = (diagonal[j] - 2 gram[i][j]) + diagonal[i], out[i][j] = sqrt(s) where s > 0, s
+/// where s is NaN, else 0.
+void batch_euclidean(const float *gram, const float *diagonal, int64_t n, int64_t first, int64_t end, float *out, int portable);
 
 #endif

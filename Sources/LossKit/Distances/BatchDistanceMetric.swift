@@ -1,3 +1,5 @@
+import CBatchKernels
+
 /// The all-pairs distance of the four batch triplet losses, as sentence-transformers'
 /// `BatchHardTripletLossDistanceFunction` computes it.
 public enum BatchDistanceMetric: String, Sendable, CaseIterable {
@@ -40,9 +42,16 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
     private let norms: [T]
 
     static func euclidean(_ e: Matrix<T>) -> AllPairsDistances<T> {
-        let n = e.rows
         let gram = e.gram()
-        let d = Matrix<T>(rows: n, cols: n) { out in
+        let d = T.self == Float.self ? unsafeBitCast(EuclideanKernel.distances(fromGram: unsafeBitCast(gram, to: Matrix<Float>.self)), to: Matrix<T>.self)
+            : euclideanInSwift(fromGram: gram)
+        return AllPairsDistances(metric: .euclidean, distances: d, rows: e, inputs: nil, norms: [])
+    }
+
+    /// The distances from the Gram matrix, for any scalar type (the tests hold the C kernel to it).
+    static func euclideanInSwift(fromGram gram: Matrix<T>) -> Matrix<T> {
+        let n = gram.rows
+        return Matrix<T>(rows: n, cols: n) { out in
             gram.values.withUnsafeBufferPointer { g in
                 let gs = SharedReadPointer(g), ds = SharedPointer(out)
                 ParallelRows.run(rows: n, elementsPerRow: n) { rows in
@@ -59,7 +68,6 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
                 }
             }
         }
-        return AllPairsDistances(metric: .euclidean, distances: d, rows: e, inputs: nil, norms: [])
     }
 
     static func cosine(_ e: Matrix<T>) -> AllPairsDistances<T> {
@@ -115,47 +123,32 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
         }
     }
 
-    /// The non-zero entries of an (N, N) matrix gathered by row for a symmetric chain rule:
-    /// row i gets (j, m[i, j]) for each non-zero in its row and (j, m[j, i]) for each in its
-    /// column. Rows are scanned in parallel.
-    private static func symmetricNeighbours(_ m: Matrix<T>, skipDiagonal: Bool) -> [[(Int, T)]] {
-        let n = m.rows
-        var byRow = [[(Int, T)]](repeating: [], count: n)
-        m.values.withUnsafeBufferPointer { mv in
-            byRow.withUnsafeMutableBufferPointer { rv in
-                let values = SharedReadPointer(mv), rows = SharedPointer(rv)
-                ParallelRows.run(rows: n, elementsPerRow: n) { range in
-                    for i in range {
-                        var list: [(Int, T)] = []
-                        let row = values.base + i * n
-                        for j in 0..<n where row[j] != 0 && !(skipDiagonal && i == j) { list.append((j, row[j])) }
-                        rows[i] = list
-                    }
-                }
-            }
-        }
-        var neighbours = byRow
-        for i in 0..<n {
-            for (j, value) in byRow[i] { neighbours[j].append((i, value)) }
-        }
-        return neighbours
+    /// Calls body(j, value) for the non-zero entries of a symmetric chain rule's output row i
+    /// of an (N, N) matrix m: first (j, m[i, j]) along row i, then (j, m[j, i]) down column i,
+    /// j ascending in both (the diagonal skipped in both when `skipDiagonal`, else met twice).
+    @inline(__always)
+    private static func forEachNeighbour(of i: Int, in m: UnsafePointer<T>, n: Int, skipDiagonal: Bool, _ body: (Int, T) -> Void) {
+        let row = m + i * n
+        for j in 0..<n where row[j] != 0 && !(skipDiagonal && i == j) { body(j, row[j]) }
+        for j in 0..<n where m[j * n + i] != 0 && !(skipDiagonal && i == j) { body(j, m[j * n + i]) }
     }
 
     /// ds_ij reaches e_i as 2·ds_ij·(e_i - e_j) and e_j as 2·ds_ij·(e_j - e_i); each output row
     /// gathers its own terms, so rows run in parallel.
     private static func sparseEuclideanBackward(_ ds: Matrix<T>, _ e: Matrix<T>) -> Matrix<T> {
         let n = ds.rows, dim = e.cols
-        let neighbours = symmetricNeighbours(ds, skipDiagonal: true)
         return Matrix(rows: n, cols: dim) { out in
             e.values.withUnsafeBufferPointer { ev in
-                let es = SharedReadPointer(ev), o = SharedPointer(out)
-                ParallelRows.run(rows: n, elementsPerRow: 4 * dim) { range in
-                    for i in range {
-                        let row = o.base + i * dim, ei = es.base + i * dim
-                        row.update(repeating: 0, count: dim)
-                        for (j, g) in neighbours[i] {
-                            let twice = 2 * g, ej = es.base + j * dim
-                            for k in 0..<dim { row[k] += twice * (ei[k] - ej[k]) }
+                ds.values.withUnsafeBufferPointer { dv in
+                    let es = SharedReadPointer(ev), dss = SharedReadPointer(dv), o = SharedPointer(out)
+                    ParallelRows.run(rows: n, elementsPerRow: 4 * dim) { range in
+                        for i in range {
+                            let row = o.base + i * dim, ei = es.base + i * dim
+                            row.update(repeating: 0, count: dim)
+                            forEachNeighbour(of: i, in: dss.base, n: n, skipDiagonal: true) { j, g in
+                                let twice = 2 * g, ej = es.base + j * dim
+                                for k in 0..<dim { row[k] += twice * (ei[k] - ej[k]) }
+                            }
                         }
                     }
                 }
@@ -166,18 +159,38 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
     /// dN = -(dD + dDᵀ) N over the non-zero entries of dD, gathered by output row.
     private static func sparseCosineBackward(_ gradient: Matrix<T>, _ normalized: Matrix<T>) -> Matrix<T> {
         let n = gradient.rows, dim = normalized.cols
-        let neighbours = symmetricNeighbours(gradient, skipDiagonal: false)
         return Matrix(rows: n, cols: dim) { out in
             normalized.values.withUnsafeBufferPointer { v in
-                let vs = SharedReadPointer(v), o = SharedPointer(out)
-                ParallelRows.run(rows: n, elementsPerRow: 4 * dim) { range in
-                    for i in range {
-                        let row = o.base + i * dim
-                        row.update(repeating: 0, count: dim)
-                        for (j, g) in neighbours[i] {
-                            let vj = vs.base + j * dim
-                            for k in 0..<dim { row[k] -= g * vj[k] }
+                gradient.values.withUnsafeBufferPointer { gv in
+                    let vs = SharedReadPointer(v), gs = SharedReadPointer(gv), o = SharedPointer(out)
+                    ParallelRows.run(rows: n, elementsPerRow: 4 * dim) { range in
+                        for i in range {
+                            let row = o.base + i * dim
+                            row.update(repeating: 0, count: dim)
+                            forEachNeighbour(of: i, in: gs.base, n: n, skipDiagonal: false) { j, g in
+                                let vj = vs.base + j * dim
+                                for k in 0..<dim { row[k] -= g * vj[k] }
+                            }
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The euclidean distances of a Float Gram matrix by CBatchKernels: the same arithmetic as the
+/// generic loop of `AllPairsDistances.euclidean`, so the same bits.
+enum EuclideanKernel {
+    static func distances(fromGram gram: Matrix<Float>, portable: Bool = false) -> Matrix<Float> {
+        let n = gram.rows
+        let diagonal = (0..<n).map { gram.values[$0 * (n + 1)] }
+        return Matrix<Float>(rows: n, cols: n) { out in
+            gram.values.withUnsafeBufferPointer { g in
+                diagonal.withUnsafeBufferPointer { dg in
+                    let gs = SharedReadPointer(g), ds = SharedReadPointer(dg), o = SharedPointer(out)
+                    ParallelRows.run(rows: n, elementsPerRow: n) { rows in
+                        batch_euclidean(gs.base, ds.base, Int64(n), Int64(rows.lowerBound), Int64(rows.upperBound), o.base, portable ? 1 : 0)
                     }
                 }
             }

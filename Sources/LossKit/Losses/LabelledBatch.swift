@@ -139,7 +139,7 @@ extension LabelledBatch where T == Float {
                             let out = (SharedPointer(validBuffer), SharedPointer(hardBuffer), SharedPointer(notEasyBuffer))
                             let dp = SharedReadPointer(d), lp = SharedReadPointer(labelBuffer)
                             ParallelRows.run(rows: n, elementsPerRow: 4 * n) { anchors in
-                                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(n, 1))
+                                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n + 32)
                                 defer { scratch.deallocate() }
                                 batch_census(dp.base, lp.base, Int64(n), margin, Int64(anchors.lowerBound), Int64(anchors.upperBound),
                                              out.0.base, out.1.base, out.2.base, scratch, portable ? 1 : 0)

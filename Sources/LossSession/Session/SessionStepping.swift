@@ -194,8 +194,9 @@ extension Session {
         let n = batch.count
         switch dataset.shape {
         case .labelledItems:
+            let labels = batch.map { dataset.labels[$0] }
             var pairs: [(Int, Int)] = []
-            for i in 0..<n { for j in (i + 1)..<max(i + 1, n) where dataset.labels[batch[i]] == dataset.labels[batch[j]] { pairs.append((i, j)) } }
+            for i in 0..<n { for j in (i + 1)..<max(i + 1, n) where labels[i] == labels[j] { pairs.append((i, j)) } }
             return pairs
         case .anchorPositive, .triplets, .teacherScored:
             return (0..<n).map { ($0, $0 + n) }
