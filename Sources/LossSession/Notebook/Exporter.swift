@@ -48,16 +48,24 @@ public enum Exporter {
     }
 
     /// One row per step: the step's metrics, the gradient norm of each parameter, and the
-    /// held-out metrics in the row of the step they were taken at.
+    /// held-out metrics in the row of the step they were taken at. A notebook that changes its
+    /// loss or encoder changes what a step records: the columns are every name any step has,
+    /// in the order they first appear, and a step without one leaves its field empty.
     static func metricsTable(_ session: Session) -> (header: [String], rows: [[String]]) {
-        let stepNames = session.history.first?.metrics.map(\.0) ?? StepRecord.emptyNames
-        let groups = session.history.first?.groupNorms.keys.sorted() ?? []
-        var evalNames: [String] = []
+        var stepNames: [String] = [], groups: [String] = [], evalNames: [String] = []
+        var seenStep = Set<String>(), seenGroup = Set<String>()
+        for record in session.history {
+            for (name, _) in record.metrics where seenStep.insert(name).inserted { stepNames.append(name) }
+            for name in record.groupNorms.keys.sorted() where seenGroup.insert(name).inserted { groups.append(name) }
+        }
+        if session.history.isEmpty { stepNames = StepRecord.emptyNames }
         for record in session.evaluations { for metric in record.metrics where !evalNames.contains(metric.name) { evalNames.append(metric.name) } }
         let evaluations = Dictionary(session.evaluations.map { ($0.step, $0) }, uniquingKeysWith: { $1 })
         let rows = session.history.map { record -> [String] in
             let evaluation = evaluations[record.step]
-            return record.metrics.map { format($0.1) } + groups.map { record.groupNorms[$0].map(format) ?? "" }
+            let values = record.metrics.map(\.0) == stepNames ? record.metrics.map(\.1).map(format)
+                : stepNames.map { name in record.metrics.first { $0.0 == name }.map { format($0.1) } ?? "" }
+            return values + groups.map { record.groupNorms[$0].map(format) ?? "" }
                 + evalNames.map { name in evaluation?.value(name).map(format) ?? "" }
         }
         return (stepNames + groups.map { "grad_norm." + $0 } + evalNames.map { "heldout_" + $0 }, rows)
