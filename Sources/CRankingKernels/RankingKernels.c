@@ -70,11 +70,14 @@ static inline __mmask16 valid_lanes(int64_t itemCount, int64_t panel) {
 }
 
 // Two panels at a time: each broadcast query value feeds two products, and the sixteen
-// accumulators are independent chains, enough to hide the multiply-add's latency.
-__attribute__((target("avx512f")))
-static void scan_avx512(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
-                        int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
-                        RankingCandidates *out) {
+// accumulators are independent chains, enough to hide the multiply-add's latency. `sparse`:
+// when a query keeps few items, most of its masks are empty and skipping them (a well
+// predicted branch) saves the stores; when it keeps many, the branch is a coin toss and the
+// unconditional stores are cheaper.
+__attribute__((target("avx512f"), always_inline))
+static inline void scan_avx512(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                               int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                               RankingCandidates *out, int sparse) {
     __m512 t[group];
     __m512i self[group];
     for (int j = 0; j < group; j++) {
@@ -107,6 +110,7 @@ static void scan_avx512(const float *panels, const int32_t *codes, int64_t itemC
             // Ordered comparisons: a NaN score or threshold keeps nothing.
             __mmask16 m0 = _mm512_mask_cmp_ps_mask(valid0, a[j], t[j], _CMP_GE_OQ);
             __mmask16 m1 = _mm512_mask_cmp_ps_mask(valid1, b[j], t[j], _CMP_GE_OQ);
+            if (sparse && __builtin_expect((m0 | m1) == 0, 1)) continue;
             keep(out + j, a[j], _mm512_mask_cmpneq_epi32_mask(m0, items0, self[j]), codes0, spillScores, spillCodes);
             keep(out + j, b[j], _mm512_mask_cmpneq_epi32_mask(m1, items1, self[j]), codes1, spillScores, spillCodes);
         }
@@ -119,9 +123,30 @@ int ranking_uses_avx512(void) {
     return supported;
 }
 
+__attribute__((target("avx512f")))
+static void scan_avx512_dense(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                              int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                              RankingCandidates *out) {
+    scan_avx512(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out, 0);
+}
+
+__attribute__((target("avx512f")))
+static void scan_avx512_sparse(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                               int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                               RankingCandidates *out) {
+    scan_avx512(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out, 1);
+}
+
 void ranking_scan(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
                   int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
                   RankingCandidates *out) {
-    if (ranking_uses_avx512()) scan_avx512(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+    if (ranking_uses_avx512()) scan_avx512_dense(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+    else ranking_scan_portable(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+}
+
+void ranking_scan_sparse(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                         int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                         RankingCandidates *out) {
+    if (ranking_uses_avx512()) scan_avx512_sparse(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
     else ranking_scan_portable(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
 }

@@ -91,7 +91,9 @@ struct RetrievalScan {
     /// The items each query keeps, in item order. `portable`: without AVX-512 even where the
     /// machine has it (for the tests that compare the two).
     func scan(queries: [Int], thresholds: [Float], capacities: [Int], portable: Bool = false) -> KeptItems {
-        let kernel = portable ? ranking_scan_portable : ranking_scan
+        // Fewer than 1% of the scores kept: the scan that skips empty masks.
+        let sparse = capacities.reduce(0, +) * 100 < queries.count * rows.rows
+        let kernel = portable ? ranking_scan_portable : sparse ? ranking_scan_sparse : ranking_scan
         let padded = (queries.count + Self.group - 1) / Self.group * Self.group
         let dim = rows.cols
         // Each group of 8 queries coordinate by coordinate, as the kernel reads them.

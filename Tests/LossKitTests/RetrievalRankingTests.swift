@@ -132,6 +132,31 @@ import Testing
         }
     }
 
+    /// With thresholds that keep under 1% of the gallery, the scan that skips empty masks runs,
+    /// and keeps exactly what the portable one keeps.
+    @Test func theSparseScanKeepsTheSameItems() {
+        let (rows, labels) = Self.data(items: 20_011, dim: 16, classes: 9, seed: 6)
+        let scan = RetrievalScan(rows: rows, codes: RetrievalRanking.codes(labels))
+        let queries = Array(stride(from: 0, to: 20_011, by: 211))
+        // Each query's 40th best score: it keeps about 0.2% of the gallery.
+        let thresholds = queries.map { q in
+            (0..<20_011).filter { $0 != q }.map { RetrievalRanking.score(q, $0, in: rows) }.sorted(by: >)[39]
+        }
+        let capacities = [Int](repeating: 64, count: queries.count)
+        #expect(capacities.reduce(0, +) * 100 < queries.count * rows.rows)
+        let native = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities)
+        let portable = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, portable: true)
+        for k in queries.indices {
+            #expect(native.count(k) == portable.count(k) && native.count(k) >= 40)
+            native.withItems(k) { scores, codes in
+                portable.withItems(k) { otherScores, otherCodes in
+                    #expect(Array(scores).map(\.bitPattern) == Array(otherScores).map(\.bitPattern))
+                    #expect(Array(codes) == Array(otherCodes))
+                }
+            }
+        }
+    }
+
     /// Queries that keep most of a big gallery go in smaller blocks, so that one block never
     /// holds much more than its budget of kept items.
     @Test func blocksStayWithinTheirBudget() {

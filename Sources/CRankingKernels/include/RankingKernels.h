@@ -26,6 +26,11 @@ void ranking_scan(const float *panels, const int32_t *codes, int64_t itemCount, 
                   int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
                   RankingCandidates *out);
 
+/// `ranking_scan` for queries that keep few items (under about 1%): the same items, faster then.
+void ranking_scan_sparse(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                         int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                         RankingCandidates *out);
+
 /// `ranking_scan` without AVX-512, as it runs on machines without it.
 void ranking_scan_portable(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
                            int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,

@@ -223,6 +223,15 @@ public struct Encoder<T: Scalar>: Sendable {
     /// Every item's embedding, (itemCount, outputDimension), computed a chunk at a time.
     public func embedAll() -> Matrix<T> {
         if kind == .table && !normalize { return parameters["table"]! }
+        if case .linear = kind, case .vectors(let vectors) = input, T.self == Float.self {
+            let all = unsafeBitCast(self, to: Encoder<Float>.self).embedAllLinear(unsafeBitCast(vectors, to: ReadOnlyRows<Float>.self))
+            return unsafeBitCast(all, to: Matrix<T>.self)
+        }
+        return embedAllByChunks()
+    }
+
+    /// `embedAll` as `forward` computes it, a chunk of items at a time (the tests' reference).
+    func embedAllByChunks() -> Matrix<T> {
         var parts: [Matrix<T>] = []
         for start in stride(from: 0, to: itemCount, by: Self.embedChunk) {
             parts.append(forward(items: Array(start..<min(start + Self.embedChunk, itemCount))).embeddings)

@@ -122,6 +122,34 @@ extension Encoder {
         return gradients
     }
 
+    /// Every item through a linear encoder: each chunk's product reads the input rows where
+    /// they lie (a mapped file's pages), instead of gathering a copy of them first. The same
+    /// products as `forward` on the same chunks, so the same values.
+    func embedAllLinear(_ vectors: ReadOnlyRows<T>) -> Matrix<T> {
+        let weight = parameters["linear.weight"]!, bias = parameters["linear.bias"]!
+        let width = weight.cols, inputWidth = vectors.cols, chunk = Self.embedChunk
+        precondition(vectors.rows == itemCount && weight.rows == inputWidth, "linear encoder: the input does not match the weight")
+        var raw = Matrix<T>(rows: itemCount, cols: width) { out in
+            bias.values.withUnsafeBufferPointer { b in
+                for row in 0..<itemCount { (out.baseAddress! + row * width).update(from: b.baseAddress!, count: width) }
+            }
+        }
+        if inputWidth > 0 && width > 0 {
+            vectors.withUnsafeBufferPointer { x in
+                weight.values.withUnsafeBufferPointer { w in
+                    raw.values.withUnsafeMutableBufferPointer { y in
+                        for start in stride(from: 0, to: itemCount, by: chunk) {
+                            T.gemm(transA: false, transB: false, m: min(chunk, itemCount - start), n: width, k: inputWidth, alpha: 1,
+                                   a: x.baseAddress! + start * inputWidth, lda: inputWidth, b: w.baseAddress!, ldb: width,
+                                   beta: 1, c: y.baseAddress! + start * width, ldc: width)
+                        }
+                    }
+                }
+            }
+        }
+        return normalize ? L2Normalization.forward(raw).output : raw
+    }
+
     var inputVectors: ReadOnlyRows<T> {
         guard case .vectors(let vectors) = input else { preconditionFailure("this encoder kind reads vectors") }
         return vectors
