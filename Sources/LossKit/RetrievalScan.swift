@@ -37,28 +37,37 @@ struct RetrievalScan {
     /// relevant[q]: its R.
     func rank(queries: [Int], bounds: [RetrievalRanking.Bound], wanted: [Int], relevant: [Int]) -> [Outcome] {
         var outcomes = [Outcome](repeating: Outcome(), count: queries.count)
-        // Room for a quarter more than the sample expects; a query that needs more scans again.
-        let capacities = bounds.map { min($0.expected + $0.expected / 4 + 64, rows.rows) }
+        // Room for twice what the sample expects: its estimate of a few thousand items is off
+        // by tens of percent for some queries, and each query that overflows scans again.
+        let capacities = bounds.map { min(2 * $0.expected + 64, rows.rows) }
         let blocks = Self.blocks(capacities: capacities)
         outcomes.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer)
             ParallelRows.run(rows: blocks.count, elementsPerRow: rows.rows * rows.cols * Self.queryBlock) { range in
                 let order = RetrievalOrder()
                 for block in range {
-                    let part = blocks[block]
-                    let first = scan(queries: Array(queries[part]), thresholds: part.map { bounds[$0].threshold },
-                                     capacities: Array(capacities[part]))
+                    let part = Array(blocks[block])
+                    var kept = [(items: KeptItems, slot: Int)](repeating: (KeptItems(capacities: []), 0), count: part.count)
+                    let first = scan(queries: part.map { queries[$0] }, thresholds: part.map { bounds[$0].threshold },
+                                     capacities: part.map { capacities[$0] })
+                    for k in part.indices { kept[k] = (first, k) }
+                    // Scans again, eight queries at a time (the kernel's group), the block's
+                    // queries k with the given thresholds and room.
+                    func rescan(_ ks: [Int], threshold: (Int) -> Float, capacity: (Int) -> Int) {
+                        for start in stride(from: 0, to: ks.count, by: Self.group) {
+                            let group = Array(ks[start..<min(start + Self.group, ks.count)])
+                            let again = scan(queries: group.map { queries[part[$0]] }, thresholds: group.map(threshold), capacities: group.map(capacity))
+                            for (slot, k) in group.enumerated() { kept[k] = (again, slot) }
+                        }
+                    }
+                    // The queries that overflowed, each with room for what it found.
+                    rescan(part.indices.filter { first.count($0) > first.capacity($0) },
+                           threshold: { bounds[part[$0]].threshold }, capacity: { first.count($0) })
+                    // The queries whose bound kept fewer than they rank: everything.
+                    rescan(part.indices.filter { kept[$0].items.count(kept[$0].slot) < wanted[part[$0]] && bounds[part[$0]].threshold > -.infinity },
+                           threshold: { _ in -.infinity }, capacity: { _ in rows.rows })
                     for (k, q) in part.enumerated() {
-                        var kept = first, slot = k
-                        if first.count(k) > first.capacity(k) {
-                            kept = scan(queries: [queries[q]], thresholds: [bounds[q].threshold], capacities: [first.count(k)])
-                            slot = 0
-                        }
-                        if kept.count(slot) < wanted[q] && bounds[q].threshold > -.infinity {
-                            kept = scan(queries: [queries[q]], thresholds: [-.infinity], capacities: [rows.rows])
-                            slot = 0
-                        }
-                        out[q] = kept.withItems(slot) { scores, codes in
+                        out[q] = kept[k].items.withItems(kept[k].slot) { scores, codes in
                             order.outcome(scores: scores, codes: codes, own: self.codes[queries[q]], wanted: wanted[q], relevant: relevant[q])
                         }
                     }

@@ -80,7 +80,8 @@ import Testing
     /// the query is scanned again with room for all it kept.
     @Test func wrongBoundsFallBackToExactScans() {
         let (rows, labels) = Self.data(items: 1600, dim: 8, classes: 40, seed: 11)
-        let queries = [1, 2, 3, 500]
+        // More than one group of eight, so the second scans run in groups too.
+        let queries = [1, 2, 3, 500] + Array(stride(from: 600, to: 1600, by: 60))
         var classSizes: [Int: Int] = [:]
         for c in labels { classSizes[c, default: 0] += 1 }
         let relevant = queries.map { classSizes[labels[$0]]! - 1 }
