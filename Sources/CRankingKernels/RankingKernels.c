@@ -150,3 +150,76 @@ void ranking_scan_sparse(const float *panels, const int32_t *codes, int64_t item
     if (ranking_uses_avx512()) scan_avx512_sparse(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
     else ranking_scan_portable(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
 }
+
+// A float's bits made monotone and flipped: ascending keys are descending scores (-0 as 0).
+static inline uint32_t order_key(float score) {
+    float value = score + 0.0f;
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    return ~((bits & 0x80000000u) ? ~bits : (bits | 0x80000000u));
+}
+
+// One bucket pass on the keys' leading bits (about one bucket per item, 2^12 to 2^16), only
+// the buckets up to the one holding the wanted-th item kept, then an insertion sort inside the
+// runs; both steps are stable, so equal scores stay in item order.
+void ranking_order(const float *scores, const int32_t *codes, int64_t count, int32_t own, int64_t wanted, int64_t relevant,
+                   uint32_t *keys, uint8_t *marks, uint32_t *orderedKeys, uint8_t *orderedMarks, int64_t *starts,
+                   int32_t *hitAt1, int32_t *hitAt5, double *precisionSum) {
+    *hitAt1 = *hitAt5 = 0;
+    *precisionSum = 0;
+    uint32_t low = UINT32_MAX, high = 0;
+    for (int64_t i = 0; i < count; i++) {
+        uint32_t key = order_key(scores[i]);
+        keys[i] = key;
+        marks[i] = codes[i] == own;
+        low = key < low ? key : low;
+        high = key > high ? key : high;
+    }
+    int64_t take = wanted < count ? wanted : count;
+    if (take <= 0) return;
+    uint32_t span = high - low;
+    int width = 64 - __builtin_clzll((unsigned long long)count);
+    int bits = width < 12 ? 12 : width > 16 ? 16 : width;
+    int spanBits = span == 0 ? 0 : 32 - __builtin_clz(span);
+    int shift = spanBits - bits > 0 ? spanBits - bits : 0;
+    int64_t used = (int64_t)(span >> shift) + 1;
+    memset(starts, 0, (size_t)used * sizeof *starts);
+    for (int64_t i = 0; i < count; i++) starts[(keys[i] - low) >> shift]++;
+    int64_t cut = 0, total = 0;
+    for (;;) {
+        int64_t size = starts[cut];
+        starts[cut] = total;
+        total += size;
+        if (total >= take) break;
+        cut++;
+    }
+    for (int64_t i = 0; i < count; i++) {
+        int64_t b = (keys[i] - low) >> shift;
+        if (b > cut) continue;
+        orderedKeys[starts[b]] = keys[i];
+        orderedMarks[starts[b]] = marks[i];
+        starts[b]++;
+    }
+    for (int64_t i = 1; i < total; i++) {
+        uint32_t key = orderedKeys[i];
+        uint8_t mark = orderedMarks[i];
+        int64_t j = i;
+        while (j > 0 && orderedKeys[j - 1] > key) {
+            orderedKeys[j] = orderedKeys[j - 1];
+            orderedMarks[j] = orderedMarks[j - 1];
+            j--;
+        }
+        orderedKeys[j] = key;
+        orderedMarks[j] = mark;
+    }
+    int64_t hits = 0;
+    for (int64_t i = 0; i < take; i++) {
+        if (!orderedMarks[i]) continue;
+        if (i == 0) *hitAt1 = 1;
+        if (i < 5) *hitAt5 = 1;
+        if (i < relevant) {
+            hits++;
+            *precisionSum += (double)hits / (double)(i + 1);
+        }
+    }
+}

@@ -42,4 +42,13 @@ float ranking_score(const float *query, const float *item, int64_t dim);
 /// 1 when the scan runs on AVX-512, 0 on the portable loop.
 int ranking_uses_avx512(void);
 
+/// One query's metrics from its kept items, in item order (`RetrievalOrder`): ordered best
+/// first (higher score, then lower item), the first `wanted` read for a hit at 1, a hit at 5 and
+/// Σ over the relevant items among the first `relevant` of (relevant so far) / rank. An item is
+/// relevant when its code is `own`. keys, orderedKeys: room for `count`; marks, orderedMarks:
+/// `count` bytes; starts: room for 65536.
+void ranking_order(const float *scores, const int32_t *codes, int64_t count, int32_t own, int64_t wanted, int64_t relevant,
+                   uint32_t *keys, uint8_t *marks, uint32_t *orderedKeys, uint8_t *orderedMarks, int64_t *starts,
+                   int32_t *hitAt1, int32_t *hitAt5, double *precisionSum);
+
 #endif
