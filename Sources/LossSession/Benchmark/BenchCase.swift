@@ -86,7 +86,11 @@ public enum BenchRunner {
                 seed += 1
                 try step.run(samplingSeed: seed)
             }
-            embeddings = step.encoder.forward(items: step.columns[0]).embeddings
+            // The floor of a layer loss's step is the encoder's own passes, whatever the loss.
+            var encoderTime = 0.0
+            if floor { encoderTime = try medianTime(budget: budget / 2) { _ = step.encoderAlone() }.median }
+            return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, fastestMilliseconds: lossTime.fastest,
+                                    repeats: lossTime.repeats, peakMegabytes: 0, gemmFloorMilliseconds: encoderTime)
         } else {
             let loss = try LossCatalog.make(benchCase.loss, reference: benchCase.reference)
             let batch = benchCase.makeBatch(for: loss)
@@ -160,6 +164,18 @@ public struct LayeredBenchStep {
         let vectors = Matrix<Float>(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in Float(random.normal()) })
         encoder = try Encoder(kind: .mlp(hidden: dim, output: dim, layers: Self.layers), input: .vectors(ReadOnlyRows(vectors)), seed: 1)
         columns = [Array(0..<benchCase.batch), Array(benchCase.batch..<rows)]
+    }
+
+    /// The encoder's part of a step alone, the floor of any layer loss's step: the forward pass
+    /// and the backward pass of a gradient on the last layer and on one earlier layer (what a
+    /// loss sampling one earlier layer sends back), no loss in between.
+    @discardableResult
+    public func encoderAlone() -> [String: Matrix<Float>] {
+        let pass = encoder.forward(items: columns.flatMap { $0 })
+        let gradient = Matrix<Float>(rows: pass.embeddings.rows, cols: pass.embeddings.cols,
+                                     values: pass.embeddings.values.map { 1e-3 * $0 })
+        let layers = pass.layerEmbeddings.indices.map { $0 == 0 ? gradient : Matrix<Float>(zeros: gradient.rows, gradient.cols) }
+        return encoder.backward(pass, gradient, layers: layers)
     }
 
     /// One step: forward, loss, backward; the gradients of every encoder weight.
