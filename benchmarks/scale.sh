@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How LossLab's cost depends on the dataset's size: for N = 1k, 10k, 100k (and 1M with --million),
-# generates N x 768 float32 vectors with 50 classes (never committed), then, in one go on the same
+# generates N x 768 float32 vectors in C classes (50 unless --classes; never committed), then, in one go on the same
 # machine:
 # - open: the `load` cell's wall time (`losslab run --timings`), and the peak memory of the run;
 # - steps/s headless: three `step 1000` cells of BatchHardTripletLoss, batch 128, `encoder linear
@@ -11,15 +11,19 @@
 # - eval: the `eval` cell after `set test_fraction=F`, F = min(0.9, 10000 / N): 900 held-out
 #   queries at 1k, 9,000 at 10k and 10,000 at 100k and 1M, each against all N items.
 # Each figure is printed with its ratio to N = 1k.
-# Usage: benchmarks/scale.sh [--million] [--bin PATH/TO/losslab] [--python PY]
+# --classes C (default 50) sets the number of classes: MAP@R ranks each query's R = N / C - 1
+# best items exactly, so fewer, bigger classes make the evaluation's ordering work grow.
+# Usage: benchmarks/scale.sh [--million] [--classes C] [--bin PATH/TO/losslab] [--python PY]
 set -eu
 bin=.build/release/losslab
 python=${ST_PYTHON:-python3}
 sizes="1000 10000 100000"
+classes=50
 while [ $# -gt 0 ]; do
   case "$1" in
     --million) sizes="$sizes 1000000" ;;
     --bin) bin=$2; shift ;;
+    --classes) classes=$2; shift ;;
     --python) python=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -39,16 +43,16 @@ median_cell() {
 ratio() { echo "$1 / $2" | bc -l; }
 printf '%9s %8s %8s %11s %6s %11s %6s %8s %6s %8s\n' N open_s ratio steps/s ratio explorer/s ratio eval_s ratio peak_MB
 for n in $sizes; do
-  "$python" - "$work" "$n" <<'PY'
+  "$python" - "$work" "$n" "$classes" <<'PY'
 import sys, numpy as np
-work, n = sys.argv[1], int(sys.argv[2])
+work, n, classes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = np.random.default_rng(0)
 x = np.lib.format.open_memmap(f"{work}/x.npy", mode="w+", dtype=np.float32, shape=(n, 768))
 for start in range(0, n, 100_000):
     stop = min(n, start + 100_000)
     x[start:stop] = rng.standard_normal((stop - start, 768), dtype=np.float32)
 x.flush()
-np.save(f"{work}/y.npy", rng.integers(0, 50, n))
+np.save(f"{work}/y.npy", rng.integers(0, classes, n))
 PY
   setup="load x.npy labels=y.npy\nencoder linear dim=16\nset batch_size=128 sampler=random eval_every=0\n"
   printf "$setup" >"$work/setup.lab"

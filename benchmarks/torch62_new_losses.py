@@ -3,6 +3,13 @@ distillation and contrastive-tension losses, and MatryoshkaLoss around MultipleN
 (dims: the width, its half, quarter and eighth, LossLab's default), on random float32 embeddings,
 the PyTorch side of LossLab's `losslab bench` for them.
 
+The layer losses (AdaptiveLayerLoss, and Matryoshka2dLoss with every dimension at each layer) train
+a model's layers, so their case is one whole training step instead: a SentenceTransformer equal to
+LossLab's `encoder mlp hidden=D dim=D layers=3` on random (rows, D) input vectors, built as the
+layer losses' golden cases build it (Tests/Fixtures/golden62-layers/generate.py), in float32; the
+forward pass, the loss and the backward pass into every weight are timed. Each side samples its
+one earlier layer per step from its own seeded generator (Python's `random`, seeded once).
+
 The "model" is a small nn.Module whose forward hands back the embedding tensor of its feature
 dict (a leaf that requires grad), so the loss is timed on the embeddings alone; cached losses
 slice that dict per mini-batch, as their GradCache code does. Prints one JSON object per case:
@@ -17,9 +24,11 @@ Usage: python torch62_new_losses.py [--loss NAME ...] [--batch N ...] [--dim D] 
 import argparse
 import gc
 import json
+import random
 import resource
 import statistics
 import time
+import types
 
 import torch
 from torch import nn
@@ -29,7 +38,11 @@ LOSSES = ["MultipleNegativesRankingLoss", "MultipleNegativesSymmetricRankingLoss
           "CachedMultipleNegativesRankingLoss", "CachedMultipleNegativesSymmetricRankingLoss",
           "GISTEmbedLoss", "CachedGISTEmbedLoss", "GlobalOrthogonalRegularizationLoss",
           "MarginMSELoss", "DistillKLDivLoss", "EmbedDistillLoss", "ContrastiveTensionLoss",
-          "ContrastiveTensionLossInBatchNegatives", "MatryoshkaLoss", "CoSENTLoss", "AnglELoss"]
+          "ContrastiveTensionLossInBatchNegatives", "MatryoshkaLoss", "CoSENTLoss", "AnglELoss",
+          "AdaptiveLayerLoss", "Matryoshka2dLoss"]
+# The layer losses' model: LossLab's BenchCase.layeredEncoder (mlp, hidden = output = input = dim).
+LAYER_LOSSES = ("AdaptiveLayerLoss", "Matryoshka2dLoss")
+LAYERS = 3
 # The columns and labels `losslab bench` gives each loss (BenchCase.makeBatch): the query and
 # two candidates with the teacher's score of each, one column with a teacher embedding per row,
 # pairs with 1/0 labels, pairs with uniform scores in [0, 1).
@@ -94,6 +107,62 @@ def make_loss(name, tokenizer, dim):
     return getattr(losses, name)(model)
 
 
+def layered_model(dim, layers):
+    """A SentenceTransformer computing LossLab's `mlp` encoder with `layers` ReLU layers, all
+    `dim` wide: the golden cases' construction (a Transformer stand-in giving hidden states,
+    mean pooling over one token, a Dense output layer), float32, nn.Linear's own initialisation."""
+    from sentence_transformers.base.modules import Dense, Transformer
+    from sentence_transformers.sentence_transformer import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
+    class LayeredVectors(Transformer):
+        def __init__(self):
+            nn.Module.__init__(self)
+            self.model = nn.Module()
+            self.model.config = types.SimpleNamespace(output_hidden_states=False)
+            self.model.layers = nn.ModuleList([nn.Linear(dim, dim) for _ in range(layers)])
+
+        def forward(self, features, **kwargs):
+            h = features["vectors"]
+            states = []
+            for linear in self.model.layers:
+                h = torch.relu(linear(h))
+                states.append(h.unsqueeze(1))
+            features["token_embeddings"] = states[-1]
+            if self.model.config.output_hidden_states:
+                features["all_layer_embeddings"] = tuple(states)
+            return features
+
+    modules = [LayeredVectors(), Pooling(dim, "mean"), Dense(dim, dim, activation_function=nn.Identity())]
+    return SentenceTransformer(modules=modules, device="cpu")
+
+
+def make_layer_loss(name, dim):
+    model = layered_model(dim, LAYERS)
+    inner = losses.MultipleNegativesRankingLoss(model)
+    if name == "AdaptiveLayerLoss":
+        return model, losses.AdaptiveLayerLoss(model, inner)
+    # Every dimension at each layer (n_dims_per_step=-1), so that both sides do the same work
+    # whichever dimensions a sampler would pick; one earlier layer per step, as by default.
+    return model, losses.Matryoshka2dLoss(model, inner, matryoshka_dims(dim), n_dims_per_step=-1)
+
+
+def layer_step(name, batch, dim):
+    """One training step's forward + loss + backward, as a closure, and what to free after."""
+    model, loss = make_layer_loss(name, dim)
+    vectors = [torch.randn(batch, dim) for _ in range(2)]
+    ones = torch.ones(batch, 1, dtype=torch.int64)
+    labels = torch.zeros(batch)
+
+    def step():
+        features = [{"vectors": v, "attention_mask": ones} for v in vectors]
+        loss(features, labels).backward()
+        for parameter in model.parameters():
+            parameter.grad = None
+
+    return step, (model, loss, vectors)
+
+
 def median_ms(budget, body):
     body()
     times = []
@@ -119,8 +188,18 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     tokenizer = one_word_tokenizer()
+    random.seed(0)
     for name in args.loss or LOSSES:
         for batch in args.batch or [256, 1024]:
+            if name in LAYER_LOSSES:
+                step, held = layer_step(name, batch, args.dim)
+                result = {"loss": name, "batch": batch, "dim": args.dim, "layers": LAYERS}
+                ms, repeats = median_ms(args.seconds, step)
+                result.update(median_ms=round(ms, 3), repeats=repeats, status="ok")
+                del step, held
+                gc.collect()
+                print(json.dumps(result), flush=True)
+                continue
             loss = make_loss(name, tokenizer, args.dim)
             columns = [torch.randn(batch, args.dim, requires_grad=True) for _ in range(COLUMNS.get(name, 2))]
             guides = [torch.randn(batch, args.dim) for _ in columns]

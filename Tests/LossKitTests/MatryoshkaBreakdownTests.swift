@@ -54,3 +54,18 @@ import Testing
         #expect(try MultipleNegativesRankingLoss(settings: [:]).truncationDimensions(width: 8) == [])
     }
 }
+
+/// The layer losses that wrap a MatryoshkaLoss train its dimensions too, at every layer.
+@Suite struct LayerTruncationTests {
+    @Test func matryoshka2dAndAWrappedMatryoshkaTrainTheirDimensions() throws {
+        let twoD = try Matryoshka2dLoss(settings: ["matryoshka_dims": "4,16,8,8"], reference: .latest)
+        #expect(twoD.truncationDimensions(width: 16) == [16, 8, 4])
+        #expect(twoD.truncationDimensions(width: 12) == [], "a dimension wider than the embeddings trains nothing")
+        #expect(try LossCatalog.make("Matryoshka2dLoss").truncationDimensions(width: 768) == [768, 384, 192, 96])
+        let adaptive = try AdaptiveLayerLoss(settings: ["loss": "MatryoshkaLoss", "loss.matryoshka_dims": "16,4"], reference: .latest)
+        #expect(adaptive.truncationDimensions(width: 16) == [16, 4])
+        #expect(try LossCatalog.make("AdaptiveLayerLoss").truncationDimensions(width: 768) == [])
+        let names = LossCatalog.truncatingNames.components(separatedBy: ", ")
+        #expect(names.contains("Matryoshka2dLoss") && names.contains("MatryoshkaLoss") && !names.contains("AdaptiveLayerLoss"))
+    }
+}

@@ -67,6 +67,25 @@ import Testing
         #expect(extras.filter { $0.0.hasSuffix("_loss") && $0.1.isNaN }.count == 2)
     }
 
+    @Test func matryoshka2dIsMeasuredAtItsDimensions() throws {
+        let runner = try run([Self.data, "encoder mlp dim=8 hidden=8 layers=3", "loss Matryoshka2dLoss matryoshka_dims=8,4",
+                              "set batch_size=16 eval_every=0", "step 4", "eval"])
+        let session = runner.session
+        #expect(session.evaluationDimensions == [8, 4, 2])
+        let record = try #require(session.evaluations.last)
+        let curve = try #require(record.byDimension.first)
+        #expect(curve.points.map(\.dimension) == [8, 4, 2])
+        // The full width is the plain metric; the layers keep theirs.
+        #expect(record.value("\(curve.metric)@8") == record.value(curve.metric))
+        #expect(curve.points.allSatisfy { (0...1).contains($0.value) })
+        #expect(record.value("layer_1_test_loss") != nil)
+        try runner.execute("expect \(curve.metric)@2 <= 1")
+        #expect(runner.failedExpectations.isEmpty)
+        let lines = try runner.execute("show dimensions").split(separator: "\n").map(String.init)
+        #expect(lines.first == "by dimension, on the first d coordinates re-normalised: Matryoshka2dLoss (held-out at step 4)")
+        #expect(lines.dropFirst(2).map { $0.split(separator: " ").first.map(String.init) } == ["8", "4", "2"])
+    }
+
     @Test func withoutLayersTheLossSaysWhereItTrains() throws {
         let runner = try run([Self.data, "encoder mlp dim=4 hidden=8", "loss AdaptiveLayerLoss"])
         #expect { try runner.execute("step 1") } throws: { "\($0)".contains("encoder mlp layers=N") }

@@ -57,4 +57,63 @@ public enum L2Normalization {
             }
         }
     }
+
+    /// `forward` of the first `count` columns of every row of `x`, without copying them out
+    /// first: the same sums and products, so the same values.
+    public static func forward<T: Scalar>(_ x: Matrix<T>, prefix count: Int) -> (output: Matrix<T>, norms: [T]) {
+        precondition(count >= 0 && count <= x.cols, "a prefix of \(count) columns of a \(x.cols)-column matrix")
+        if count == x.cols { return forward(x) }
+        var norms = [T](repeating: 0, count: x.rows)
+        let eps = T(Self.eps)
+        let stride = x.cols
+        let output = Matrix<T>(rows: x.rows, cols: count) { out in
+            x.values.withUnsafeBufferPointer { input in
+                norms.withUnsafeMutableBufferPointer { normBuffer in
+                    let xs = SharedReadPointer(input), os = SharedPointer(out), ns = SharedPointer(normBuffer)
+                    ParallelRows.run(rows: x.rows, elementsPerRow: count) { rows in
+                        for i in rows {
+                            let row = xs.base + i * stride, o = os.base + i * count
+                            let norm = VectorKernels.sumOfSquares(row, count: count).squareRoot()
+                            ns[i] = norm
+                            let inverse = 1 / max(norm, eps)
+                            for k in 0..<count { o[k] = row[k] * inverse }
+                        }
+                    }
+                }
+            }
+        }
+        return (output, norms)
+    }
+
+    /// target[:, :output.cols] += `backward(gradient, output:, norms:)`, computed row by row into
+    /// the wider matrix instead of into a matrix of its own and added after: each value is
+    /// computed as there and then added, so the sums are the same.
+    public static func backward<T: Scalar>(_ gradient: Matrix<T>, output: Matrix<T>, norms: [T], addingInto target: inout Matrix<T>) {
+        let eps = T(Self.eps)
+        let dim = output.cols, stride = target.cols
+        precondition(gradient.rows == output.rows && gradient.cols == dim && target.rows == output.rows && stride >= dim,
+                     "the gradient, the output and the wider target must agree")
+        target.values.withUnsafeMutableBufferPointer { out in
+            gradient.values.withUnsafeBufferPointer { g in
+                output.values.withUnsafeBufferPointer { y in
+                    norms.withUnsafeBufferPointer { normBuffer in
+                        let gs = SharedReadPointer(g), ys = SharedReadPointer(y), os = SharedPointer(out)
+                        let ns = SharedReadPointer(normBuffer)
+                        ParallelRows.run(rows: output.rows, elementsPerRow: dim) { rows in
+                            for i in rows {
+                                let gr = gs.base + i * dim, yr = ys.base + i * dim, o = os.base + i * stride
+                                let norm = ns[i]
+                                if norm >= eps {
+                                    let dot = VectorKernels.dot(gr, yr, count: dim), inverse = 1 / norm
+                                    for k in 0..<dim { o[k] += (gr[k] - yr[k] * dot) * inverse }
+                                } else {
+                                    for k in 0..<dim { o[k] += gr[k] / eps }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

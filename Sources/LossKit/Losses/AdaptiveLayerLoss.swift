@@ -190,6 +190,8 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
     // MARK: - What the session asks of the wrapped loss
 
     public var lossAtEachLayer: any EmbeddingLoss { inner }
+    /// A wrapped MatryoshkaLoss's dimensions: every layer trains them.
+    public func truncationDimensions(width: Int) -> [Int] { inner.truncationDimensions(width: width) }
     public var weightNames: [String] { inner.weightNames.map(Self.nestedName) }
     public func teacherWidth(dimension: Int) -> Int { inner.teacherWidth(dimension: dimension) }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] {

@@ -41,26 +41,14 @@ public struct MarginMSELoss: EmbeddingLoss {
         let n = query.rows, k = negatives.count
         let target = try Self.margins(batch.teacherScores!, negatives: k)
 
-        let scores = similarity.forward(query, candidates: [positive] + negatives)
-        let positiveScores = scores[0], negativeScores = Array(scores.dropFirst())
-        // d/d(margin) of the mean of squares, and each row's mean squared error.
-        var dPositive = [T](repeating: 0, count: n)
-        var dNegatives = [[T]](repeating: [T](repeating: 0, count: n), count: k)
-        var rowErrors = [T](repeating: 0, count: n)
+        // One pass over the rows: a row's margins' errors, and so its gradients, depend on that
+        // row alone, so each row is scored and differentiated while it is in the cache.
+        let pass = rowPass(query, candidates: [positive] + negatives, target: target)
+        let positiveScores = pass.scores[0], negativeScores = Array(pass.scores.dropFirst())
+        let rowErrors = pass.rowErrors
         var total: T = 0
-        let scale = 2 / T(n * k)
-        for i in 0..<n {
-            for j in 0..<k {
-                let error = positiveScores[i] - negativeScores[j][i] - target[i * k + j]
-                rowErrors[i] += error * error
-                dPositive[i] += scale * error
-                dNegatives[j][i] = -scale * error
-            }
-            total += rowErrors[i]
-        }
-
-        let backward = similarity.backward(query, candidates: [positive] + negatives, [dPositive] + dNegatives)
-        let gradients = [backward.query] + backward.candidates
+        for i in 0..<n { total += rowErrors[i] }
+        let gradients = pass.gradients
 
         let tuples = (0..<n).map { i in
             MinedTuple(anchor: i, positive: i, negative: i, positiveScore: Double(positiveScores[i]),
@@ -76,6 +64,69 @@ public struct MarginMSELoss: EmbeddingLoss {
             report.namedCounts = report.distillation!.metrics
         }
         return LossResult(value: total / T(n * k), columnGradients: gradients, mining: report)
+    }
+
+    /// Per row i: the similarity of the query with each candidate, the errors
+    /// e_j = (s_pos - s_neg_j) - target_ij, their sum of squares, and the gradients of the mean
+    /// of squares (d/d s_pos = 2/(n k) Σ_j e_j, d/d s_neg_j = -2/(n k) e_j) taken back through
+    /// the similarity into the query and every candidate. The arithmetic is that of the separate
+    /// passes (`forward(_:candidates:)`, then `backward(_:candidates:_:)`), in the same order, so
+    /// the values are the same to the bit; it only reads each row once.
+    func rowPass<T: Scalar>(_ query: Matrix<T>, candidates: [Matrix<T>], target: [T])
+        -> (scores: [[T]], rowErrors: [T], gradients: [Matrix<T>]) {
+        let n = query.rows, d = query.cols, columns = candidates.count, k = columns - 1
+        let scale = 2 / T(n * k)
+        var scores = [T](repeating: 0, count: columns * n)
+        var rowErrors = [T](repeating: 0, count: n)
+        // Rows the similarity's backward may leave unwritten (a zero distance, a zero |cos + sin|).
+        let mayLeaveRows = similarity == .euclideanSim || similarity == .angleSim
+        let similarity = self.similarity
+        let gradients = Matrix<T>.uninitialized(count: columns + 1, rows: n, cols: d) { targets in
+            query.values.withUnsafeBufferPointer { q in
+                target.withUnsafeBufferPointer { t in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        rowErrors.withUnsafeMutableBufferPointer { e in
+                            Matrix.withReadPointers(candidates) { sources in
+                                let qs = SharedReadPointer(q), ts = SharedReadPointer(t), ss = SharedPointer(s), es = SharedPointer(e)
+                                let cs = sources.map(RowSource.init), outs = targets.map(RowTarget.init)
+                                ParallelRows.run(rows: n, elementsPerRow: (2 * columns + 1) * d) { rows in
+                                    let scratch = UnsafeMutablePointer<T>.allocate(capacity: max(d, 1))
+                                    let upstream = UnsafeMutablePointer<T>.allocate(capacity: columns)
+                                    defer { scratch.deallocate(); upstream.deallocate() }
+                                    for i in rows {
+                                        let qi = qs.base + i * d
+                                        for c in 0..<columns { ss[c * n + i] = similarity.rowForward(qi, cs[c].base + i * d, count: d) }
+                                        var rowError: T = 0, dPositive: T = 0
+                                        for j in 0..<k {
+                                            let error = ss[i] - ss[(j + 1) * n + i] - ts[i * k + j]
+                                            rowError += error * error
+                                            dPositive += scale * error
+                                            upstream[j + 1] = -scale * error
+                                        }
+                                        upstream[0] = dPositive
+                                        es[i] = rowError
+                                        let dq = outs[0].base + i * d
+                                        for c in 0..<columns {
+                                            let weight = upstream[c], ci = cs[c].base + i * d, dc = outs[c + 1].base + i * d
+                                            let into = c > 0 ? scratch : dq
+                                            if weight == 0 || mayLeaveRows {
+                                                dc.update(repeating: 0, count: d)
+                                                into.update(repeating: 0, count: d)
+                                            }
+                                            if weight != 0 { similarity.rowBackward(qi, ci, count: d, upstream: weight, into, dc) }
+                                            if c > 0 {
+                                                for x in 0..<d { dq[x] += scratch[x] }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return ((0..<columns).map { c in Array(scores[(c * n)..<((c + 1) * n)]) }, rowErrors, gradients)
     }
 
     /// The teacher's margins, (rows, negatives) row-major, from either label layout.
@@ -99,4 +150,13 @@ extension PairwiseSimilarity {
         allCases.map(\.rawValue).joined(separator: ", ")
             + " (a pairwise function: cos_sim and the other matrix functions compare every row with every row)"
     }
+}
+
+/// Row addresses handed to the row pass's threads.
+private struct RowSource<T>: @unchecked Sendable {
+    let base: UnsafePointer<T>
+}
+
+private struct RowTarget<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
 }

@@ -89,6 +89,9 @@ public struct Matryoshka2dLoss: EmbeddingLoss {
     }
 
     public var lossAtEachLayer: any EmbeddingLoss { matryoshka }
+    /// Its Matryoshka dimensions, which every layer trains (the held-out evaluation and
+    /// `show dimensions` measure the last layer's embeddings at each).
+    public func truncationDimensions(width: Int) -> [Int] { matryoshka.truncationDimensions(width: width) }
     public var weightNames: [String] { adaptive.weightNames }
     public func teacherWidth(dimension: Int) -> Int { adaptive.teacherWidth(dimension: dimension) }
     public func initialWeights(dimension: Int, classes: Int, seed: UInt64) -> [String: Matrix<Float>] {

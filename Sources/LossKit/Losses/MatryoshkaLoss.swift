@@ -227,7 +227,6 @@ public struct MatryoshkaLoss: EmbeddingLoss {
         var weight: Double
         /// nil: the raw embeddings; else the index of the step whose output was cut.
         var source: Int?
-        var inputs: [Matrix<T>]
         var outputs: [Matrix<T>]
         var norms: [[T]]
     }
@@ -255,10 +254,10 @@ public struct MatryoshkaLoss: EmbeddingLoss {
             // Which embeddings are cut: see the type's comment.
             let source = chained && !steps.isEmpty && dimension != steps[0].dimension ? chain : nil
             let raw = source.map { steps[$0].outputs } ?? batch.columns
-            let inputs = raw.map { prefix($0, dimension) }
-            let normalised = inputs.map(L2Normalization.forward)
+            // The first d columns normalised where they lie, with no copy of them first.
+            let normalised = raw.map { L2Normalization.forward($0, prefix: dimension) }
             if chained && (steps.isEmpty || source != nil) { chain = steps.count }
-            steps.append(Truncation(dimension: dimension, weight: weight, source: source, inputs: inputs,
+            steps.append(Truncation(dimension: dimension, weight: weight, source: source,
                                     outputs: normalised.map(\.output), norms: normalised.map(\.norms)))
 
             var truncated = batch
@@ -298,21 +297,24 @@ public struct MatryoshkaLoss: EmbeddingLoss {
 
         // Back along the truncations, latest first: each step's gradient reaches its source.
         // Each column's gradient starts as the first full-width part to reach it (0 + x is x).
+        // A part that reaches a wider gradient is added into its first d columns as it is
+        // computed (`backward(_:output:norms:addingInto:)`), never held in a matrix of its own.
         var columnGradients = [Matrix<T>?](repeating: nil, count: batch.columns.count)
         for index in steps.indices.reversed() {
             let step = steps[index]
-            for c in step.inputs.indices {
-                let dInput = L2Normalization.backward(dOutputs[index][c], output: step.outputs[c], input: step.inputs[c], norms: step.norms[c])
+            for c in step.outputs.indices {
+                let dOutput = dOutputs[index][c]
                 if let source = step.source {
-                    addPrefix(dInput, into: &dOutputs[source][c])
-                } else if columnGradients[c] == nil && dInput.cols == width {
-                    columnGradients[c] = dInput
+                    L2Normalization.backward(dOutput, output: step.outputs[c], norms: step.norms[c], addingInto: &dOutputs[source][c])
+                } else if columnGradients[c] == nil && step.dimension == width {
+                    columnGradients[c] = L2Normalization.backward(dOutput, output: step.outputs[c], input: step.outputs[c], norms: step.norms[c])
                 } else {
-                    var total = columnGradients[c] ?? Matrix<T>(zeros: dInput.rows, width)
+                    var total = columnGradients[c] ?? Matrix<T>(zeros: dOutput.rows, width)
                     columnGradients[c] = nil  // so that `total` is the only reference, added into in place
-                    addPrefix(dInput, into: &total)
+                    L2Normalization.backward(dOutput, output: step.outputs[c], norms: step.norms[c], addingInto: &total)
                     columnGradients[c] = total
                 }
+                dOutputs[index][c] = Matrix(zeros: 0, 0)  // spent: its memory goes back before the next one is made
             }
         }
         let gradients = zip(columnGradients, batch.columns).map { $0 ?? Matrix<T>(zeros: $1.rows, $1.cols) }
@@ -338,18 +340,6 @@ public struct MatryoshkaLoss: EmbeddingLoss {
             matrix.values.withUnsafeBufferPointer { input in
                 for i in 0..<matrix.rows {
                     for k in 0..<count { out[i * count + k] = input[i * matrix.cols + k] }
-                }
-            }
-        }
-    }
-
-    /// target[:, :gradient.cols] += gradient.
-    private func addPrefix<T: Scalar>(_ gradient: Matrix<T>, into target: inout Matrix<T>) {
-        let width = target.cols, count = gradient.cols
-        target.values.withUnsafeMutableBufferPointer { out in
-            gradient.values.withUnsafeBufferPointer { g in
-                for i in 0..<gradient.rows {
-                    for k in 0..<count { out[i * width + k] += g[i * count + k] }
                 }
             }
         }

@@ -99,7 +99,9 @@ extension Encoder {
         var dOutBias = d.columnSums()
         var dh = Matrix.product(d, outWeight, transposeB: true)
         var fromOutput: [Matrix<T>?] = Array(repeating: nil, count: layers)
-        for (k, dLayer) in dLayers.enumerated() {
+        // A layer the loss did not sample this batch (AdaptiveLayerLoss's n_layers_per_step)
+        // sends a gradient of zeros: its two products would add nothing, so they are skipped.
+        for (k, dLayer) in dLayers.enumerated() where !Self.allZero(dLayer) {
             Matrix.multiplyAdd(h[k], transposeA: true, dLayer, into: &dOutWeight)
             dOutBias.addScaled(dLayer.columnSums(), 1)
             fromOutput[k] = Matrix.product(dLayer, outWeight, transposeB: true)
@@ -148,6 +150,14 @@ extension Encoder {
             }
         }
         return normalize ? L2Normalization.forward(raw).output : raw
+    }
+
+    /// Whether every value is zero (the scan stops at the first that is not).
+    static func allZero(_ matrix: Matrix<T>) -> Bool {
+        matrix.values.withUnsafeBufferPointer { values in
+            for value in values where value != 0 { return false }
+            return true
+        }
     }
 
     var inputVectors: ReadOnlyRows<T> {

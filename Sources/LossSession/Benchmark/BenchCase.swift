@@ -74,11 +74,29 @@ public struct BenchMeasurement: Sendable {
 public enum BenchRunner {
     /// Times forward + backward: one warm-up, then repeats until `budget` seconds or 50 runs
     /// (at least 3); the median.
+    /// A layer loss (`inputSpec.needsLayers`) is timed as one training step of an mlp encoder
+    /// (`LayeredBenchStep`), each run with its own sampling seed.
     public static func measure(_ benchCase: BenchCase, budget: Double, floor: Bool = true) throws -> BenchMeasurement {
-        let loss = try LossCatalog.make(benchCase.loss, reference: benchCase.reference)
-        let batch = benchCase.makeBatch(for: loss)
-        let lossTime = try medianTime(budget: budget) { _ = try loss.evaluate(batch) }
-        let embeddings = batch.columns[0]
+        let lossTime: (median: Double, fastest: Double, repeats: Int)
+        let embeddings: Matrix<Float>
+        if LossCatalog.type(named: benchCase.loss)?.inputSpec.needsLayers == true {
+            let step = try LayeredBenchStep(benchCase)
+            var seed: UInt64 = 0
+            lossTime = try medianTime(budget: budget) {
+                seed += 1
+                try step.run(samplingSeed: seed)
+            }
+            // The floor of a layer loss's step is the encoder's own passes, whatever the loss.
+            var encoderTime = 0.0
+            if floor { encoderTime = try medianTime(budget: budget / 2) { _ = step.encoderAlone() }.median }
+            return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, fastestMilliseconds: lossTime.fastest,
+                                    repeats: lossTime.repeats, peakMegabytes: 0, gemmFloorMilliseconds: encoderTime)
+        } else {
+            let loss = try LossCatalog.make(benchCase.loss, reference: benchCase.reference)
+            let batch = benchCase.makeBatch(for: loss)
+            lossTime = try medianTime(budget: budget) { _ = try loss.evaluate(batch) }
+            embeddings = batch.columns[0]
+        }
         if !floor {
             return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, fastestMilliseconds: lossTime.fastest,
                                     repeats: lossTime.repeats, peakMegabytes: 0, gemmFloorMilliseconds: 0)
@@ -113,5 +131,62 @@ public enum BenchRunner {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
+    }
+}
+
+/// The layer losses' case (AdaptiveLayerLoss, Matryoshka2dLoss): they train an encoder's
+/// layers, so a batch of embeddings is not enough. Their case is one whole training step
+/// without the update: `encoder mlp hidden=dim dim=dim layers=3` on random (rows, dim) input
+/// vectors, its forward pass, the loss, and the backward pass into every weight.
+/// benchmarks/torch62_new_losses.py builds the same model for 6.2.0 (as the layer losses'
+/// golden cases do) and times the same step.
+public struct LayeredBenchStep {
+    /// The mlp's ReLU layers: two earlier layers to sample from, and the last.
+    public static let layers = 3
+    public let loss: any EmbeddingLoss
+    public let encoder: Encoder<Float>
+    /// The items of each column: anchors, then positives.
+    public let columns: [[Int]]
+
+    /// The loss as the case times it: 6.2.0's defaults, except that Matryoshka2dLoss takes
+    /// every dimension at each layer (`n_dims_per_step=-1`), so that both sides do the same
+    /// work whichever dimensions a sampler would draw. One earlier layer per step is sampled,
+    /// seeded, on each side: all are as wide, so which one does not change the cost.
+    public static func makeLoss(_ name: String, reference: LossReference) throws -> any EmbeddingLoss {
+        let settings = name == Matryoshka2dLoss.className ? ["n_dims_per_step": "-1"] : [:]
+        return try LossCatalog.make(name, settings: settings, reference: reference)
+    }
+
+    public init(_ benchCase: BenchCase) throws {
+        loss = try Self.makeLoss(benchCase.loss, reference: benchCase.reference)
+        let dim = benchCase.dim, rows = 2 * benchCase.batch
+        var random = SeededRandom(seed: UInt64(benchCase.batch * 7919 + dim))
+        let vectors = Matrix<Float>(rows: rows, cols: dim, values: (0..<(rows * dim)).map { _ in Float(random.normal()) })
+        encoder = try Encoder(kind: .mlp(hidden: dim, output: dim, layers: Self.layers), input: .vectors(ReadOnlyRows(vectors)), seed: 1)
+        columns = [Array(0..<benchCase.batch), Array(benchCase.batch..<rows)]
+    }
+
+    /// The encoder's part of a step alone, the floor of any layer loss's step: the forward pass
+    /// and the backward pass of a gradient on the last layer and on one earlier layer (what a
+    /// loss sampling one earlier layer sends back), no loss in between.
+    @discardableResult
+    public func encoderAlone() -> [String: Matrix<Float>] {
+        let pass = encoder.forward(items: columns.flatMap { $0 })
+        let gradient = Matrix<Float>(rows: pass.embeddings.rows, cols: pass.embeddings.cols,
+                                     values: pass.embeddings.values.map { 1e-3 * $0 })
+        let layers = pass.layerEmbeddings.indices.map { $0 == 0 ? gradient : Matrix<Float>(zeros: gradient.rows, gradient.cols) }
+        return encoder.backward(pass, gradient, layers: layers)
+    }
+
+    /// One step: forward, loss, backward; the gradients of every encoder weight.
+    @discardableResult
+    public func run(samplingSeed: UInt64) throws -> [String: Matrix<Float>] {
+        let sizes = columns.map(\.count)
+        let pass = encoder.forward(items: columns.flatMap { $0 })
+        var batch = LossBatch(columns: pass.embeddings.splitRows(sizes))
+        batch.layers = pass.layerEmbeddings.map { $0.splitRows(sizes) }
+        batch.samplingSeed = samplingSeed
+        let result = try loss.evaluate(batch)
+        return encoder.backward(pass, Matrix.vstack(result.columnGradients), layers: result.layerGradients.map { Matrix.vstack($0) })
     }
 }
