@@ -57,6 +57,25 @@ import Testing
 
     @Test func floatAgreesWithTheSeparateDirections() { check(Float.self, tolerance: 2e-5) }
 
+    /// A symmetric logits matrix (both encoders fed the same sentences) gives an exactly
+    /// symmetric gradient: the column statistics are the rows' own numbers, bit for bit.
+    func checkExactSymmetry<T: Scalar>(_: T.Type) {
+        for n in [5, 64, 77, 300] {
+            var z: Matrix<T> = Self.logits(rows: n, cols: n, spread: 6, seed: UInt64(n))
+            for i in 0..<n { for j in 0..<i { z[i, j] = z[j, i] } }
+            let fused = CrossEntropy.symmetric(logits: z, meanOver: 2 * n)
+            var asymmetric = 0
+            for i in 0..<n { for j in 0..<n where fused.gradient[i, j] != fused.gradient[j, i] { asymmetric += 1 } }
+            #expect(asymmetric == 0, "\(T.self) \(n): \(asymmetric) entries differ from their transposes")
+            #expect(fused.rowLosses == fused.columnLosses, "\(T.self) \(n): the two directions' losses")
+        }
+    }
+
+    @Test func aSymmetricMatrixGivesASymmetricGradient() {
+        checkExactSymmetry(Float.self)
+        checkExactSymmetry(Double.self)
+    }
+
     /// MultipleNegativesSymmetricRankingLoss, which now takes the fused path, against its
     /// formula written out in Double.
     @Test func symmetricRankingLossMatchesItsFormula() throws {

@@ -144,7 +144,7 @@ enum CrossEntropy {
                             let columns = SharedPointer(columnBuffer)
                             // The columns' maxima and sums of exponentials, a band of columns per
                             // task, every row streamed through it.
-                            let band = 128, bands = (n + band - 1) / band
+                            let band = 32, bands = (n + band - 1) / band
                             ParallelRows.run(rows: bands, elementsPerRow: band * n * 8) { range in
                                 for index in range {
                                     let j0 = index * band, j1 = Swift.min(j0 + band, n)
@@ -196,55 +196,27 @@ enum CrossEntropy {
     }
 
     /// For each column j in `columns`: tops[j] = the largest z[i, j] over the rows, factors[j] =
-    /// Σ_i exp(z[i, j] - tops[j]) (the same exponentials and e^-60 cut-off as `softmaxRow`).
-    /// The rows are streamed through the band (each row's part is contiguous; walking down one
-    /// column would step a page per row and defeat the prefetcher), the terms added in blocks of
-    /// 128 rows per column.
+    /// Σ_i exp(z[i, j] - tops[j]). The band is transposed into a scratch tile in 32 x 32 blocks
+    /// and each column read as a row by `exponentials`, the rows' own code: the same sums, in the
+    /// same order, as the rows of the transposed matrix give (so a symmetric matrix's two
+    /// directions agree bit for bit, and two encoders fed the same sentences stay equal).
     @inline(__always)
     private static func columnStatistics<T: Scalar>(_ z: UnsafePointer<T>, rowCount n: Int, stride c: Int, columns: Range<Int>,
                                                     tops: UnsafeMutablePointer<T>, factors: UnsafeMutablePointer<T>) {
-        let block = 128, j0 = columns.lowerBound, width = columns.count
-        let top = tops + j0, total = factors + j0
-        for j in 0..<width { top[j] = -.infinity; total[j] = 0 }
-        for i in 0..<n {
-            let zr = z + i * c + j0
-            // A select, not a conditional store, so the loop vectorises.
-            for j in 0..<width { top[j] = zr[j] > top[j] ? zr[j] : top[j] }
-        }
-        withUnsafeTemporaryAllocation(of: T.self, capacity: width) { partialBuffer in
-            let partial = partialBuffer.baseAddress!
-            var i0 = 0
-            while i0 < n {
-                for j in 0..<width { partial[j] = 0 }
-                if T.self == Float.self {
-                    let pf = UnsafeMutableRawPointer(partial).assumingMemoryBound(to: Float.self)
-                    let tf = UnsafeRawPointer(top).assumingMemoryBound(to: Float.self)
-                    let cutoff = SIMD8<Float>(repeating: -60)
-                    for i in i0..<Swift.min(i0 + block, n) {
-                        let zr = UnsafeRawPointer(z + i * c + j0).assumingMemoryBound(to: Float.self)
-                        var j = 0
-                        while j + 8 <= width {
-                            let x = UnsafeRawPointer(zr + j).loadUnaligned(as: SIMD8<Float>.self)
-                                - UnsafeRawPointer(tf + j).loadUnaligned(as: SIMD8<Float>.self)
-                            let e = FastExp.exp(x).replacing(with: 0, where: x .< cutoff)
-                            let sum = UnsafeRawPointer(pf + j).loadUnaligned(as: SIMD8<Float>.self) + e
-                            UnsafeMutableRawPointer(pf + j).storeBytes(of: sum, as: SIMD8<Float>.self)
-                            j += 8
-                        }
-                        while j < width {
-                            let x = zr[j] - tf[j]
-                            pf[j] += x < -60 ? 0 : FastExp.exp(x)
-                            j += 1
-                        }
-                    }
-                } else {
-                    for i in i0..<Swift.min(i0 + block, n) {
-                        let zr = z + i * c + j0
-                        for j in 0..<width { partial[j] += T.exp(zr[j] - top[j]) }
-                    }
+        let width = columns.count, j0 = columns.lowerBound, block = 32
+        withUnsafeTemporaryAllocation(of: T.self, capacity: width * n + n) { scratch in
+            let tile = scratch.baseAddress!, exps = tile + width * n
+            for i0 in stride(from: 0, to: n, by: block) {
+                let i1 = Swift.min(i0 + block, n)
+                for i in i0..<i1 {
+                    let zr = z + i * c + j0
+                    for j in 0..<width { tile[j * n + i] = zr[j] }
                 }
-                for j in 0..<width { total[j] += partial[j] }
-                i0 += block
+            }
+            for j in 0..<width {
+                let (top, sum) = exponentials(UnsafePointer(tile + j * n), into: exps, count: n)
+                tops[j0 + j] = top
+                factors[j0 + j] = sum
             }
         }
     }
@@ -290,8 +262,19 @@ enum CrossEntropy {
     @inline(__always)
     private static func softmaxRow<T: Scalar>(_ z: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, count c: Int,
                                               target: Int, meanScale: T) -> (loss: T, top: T) {
+        let (top, sum) = exponentials(z, into: g, count: c)
+        let factor = meanScale / sum
+        for j in 0..<c { g[j] *= factor }
+        g[target] -= meanScale
+        return ((T.log(sum) + top) - z[target], top)
+    }
+
+    /// Writes exp(z[j] - max z) into e; returns the maximum and the exponentials' sum. One
+    /// function for rows and (transposed) columns, so that a symmetric matrix's row and column
+    /// statistics are the same numbers bit for bit.
+    @inline(__always)
+    private static func exponentials<T: Scalar>(_ z: UnsafePointer<T>, into g: UnsafeMutablePointer<T>, count c: Int) -> (top: T, sum: T) {
         let top = VectorKernels.maximum(z, count: c)
-        let sumOfExponentials: T
         if T.self == Float.self {
             // Float training: a vectorisable exp (within 2 ulp); Double keeps libm for the golden checks.
             let zf = UnsafeRawPointer(z).assumingMemoryBound(to: Float.self)
@@ -318,16 +301,11 @@ enum CrossEntropy {
                 total += gf[j]
                 j += 1
             }
-            sumOfExponentials = T(Double(total))
+            return (top, T(Double(total)))
         } else {
             for j in 0..<c { g[j] = T.exp(z[j] - top) }
-            sumOfExponentials = VectorKernels.sum(UnsafePointer(g), count: c)
+            return (top, VectorKernels.sum(UnsafePointer(g), count: c))
         }
-        let sum = sumOfExponentials
-        let factor = meanScale / sum
-        for j in 0..<c { g[j] *= factor }
-        g[target] -= meanScale
-        return ((T.log(sum) + top) - z[target], top)
     }
 
     @inline(__always)
