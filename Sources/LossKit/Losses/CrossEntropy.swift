@@ -196,25 +196,27 @@ enum CrossEntropy {
     }
 
     /// For each column j in `columns`: tops[j] = the largest z[i, j] over the rows, factors[j] =
-    /// Σ_i exp(z[i, j] - tops[j]). The band is transposed into a scratch tile in 32 x 32 blocks
-    /// and each column read as a row by `exponentials`, the rows' own code: the same sums, in the
+    /// Σ_i exp(z[i, j] - tops[j]). The band is transposed into a scratch tile and each column read as a row by `exponentials`, the rows' own code: the same sums, in the
     /// same order, as the rows of the transposed matrix give (so a symmetric matrix's two
     /// directions agree bit for bit, and two encoders fed the same sentences stay equal).
     @inline(__always)
     private static func columnStatistics<T: Scalar>(_ z: UnsafePointer<T>, rowCount n: Int, stride c: Int, columns: Range<Int>,
                                                     tops: UnsafeMutablePointer<T>, factors: UnsafeMutablePointer<T>) {
-        let width = columns.count, j0 = columns.lowerBound, block = 32
-        withUnsafeTemporaryAllocation(of: T.self, capacity: width * n + n) { scratch in
-            let tile = scratch.baseAddress!, exps = tile + width * n
-            for i0 in stride(from: 0, to: n, by: block) {
-                let i1 = Swift.min(i0 + block, n)
-                for i in i0..<i1 {
-                    let zr = z + i * c + j0
-                    for j in 0..<width { tile[j * n + i] = zr[j] }
+        // The tile's rows are n + 16 apart: n apart, a 4 KiB multiple at n = 1024, every store of
+        // one source row would land in the same cache set.
+        let width = columns.count, j0 = columns.lowerBound, ld = n + 16
+        withUnsafeTemporaryAllocation(of: T.self, capacity: width * ld + n) { scratch in
+            let tile = scratch.baseAddress!, exps = tile + width * ld
+            for i in 0..<n {
+                let zr = z + (i &* c &+ j0)
+                var j = 0
+                while j < width {
+                    tile[j &* ld &+ i] = zr[j]
+                    j &+= 1
                 }
             }
             for j in 0..<width {
-                let (top, sum) = exponentials(UnsafePointer(tile + j * n), into: exps, count: n)
+                let (top, sum) = exponentials(UnsafePointer(tile + j * ld), into: exps, count: n)
                 tops[j0 + j] = top
                 factors[j0 + j] = sum
             }
