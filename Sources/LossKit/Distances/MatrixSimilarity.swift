@@ -24,6 +24,9 @@ public enum MatrixSimilarity: String, Sendable, CaseIterable {
         }
     }
 
+    /// Whether S is a dot product of the prepared rows, so `backward` is two plain products.
+    public var isBilinear: Bool { self == .cosSim || self == .dotScore }
+
     /// Rows as the products see them, with what `finish` needs.
     public struct Prepared<T: Scalar>: Sendable {
         public let input: Matrix<T>

@@ -70,28 +70,20 @@ public struct ContrastiveTensionLossInBatchNegatives: EmbeddingLoss {
         let n = a.rows.rows
         // GEMM's alpha scales each sum once, as multiplying the similarity by the scale does.
         let logits = similarity.scores(a.rows, b.rows, alpha: multiplier)
-        let targets = Array(0..<n)
-        let byRow = CrossEntropy.evaluate(logits: logits, targets: targets, rankTargets: true)
-        let byColumn = CrossEntropy.evaluate(logits: logits.transposed(), targets: targets)
-        // dL/dlogits = (rows' gradient + the columns' gradient transposed) / 2.
-        var dLogits = byRow.gradient
-        dLogits.addTransposed(byColumn.gradient)
-        for k in dLogits.values.indices { dLogits.values[k] /= 2 }
-        let dLogitScale = dLogits.values.withUnsafeBufferPointer { g in
-            logits.values.withUnsafeBufferPointer { l -> T in
-                guard let x = g.baseAddress, let y = l.baseAddress else { return 0 }
-                return VectorKernels.dot(x, y, count: g.count)
-            }
-        }
+        // Rows and columns in one pass over the logits, each direction's gradient already divided
+        // by 2n: dL/dlogits = (the rows' gradient + the columns' gradient transposed) / 2.
+        let both = CrossEntropy.symmetric(logits: logits, meanOver: 2 * n, dotWithLogits: true)
+        let dLogits = both.gradient
+        let dLogitScale = both.gradientDotLogits
         let (da, db) = similarity.backward(dLogits, a.rows, b.rows, alpha: multiplier)
-        let value = (byRow.value + byColumn.value) / 2
+        let value = both.rowLosses.reduce(0, +) / T(2 * n) + both.columnLosses.reduce(0, +) / T(2 * n)
 
         let tuples = (0..<n).map { i in
             MinedTuple(anchor: i, positive: i, positiveScore: Double(logits[i, i]) / Double(multiplier),
-                       loss: Double((byRow.rowLosses[i] + byColumn.rowLosses[i]) / 2))
+                       loss: Double((both.rowLosses[i] + both.columnLosses[i]) / 2))
         }
         var report = MiningReport(kind: .ranking, tuples: tuples,
-                                  counts: MiningCounts(valid: n, used: n, active: byRow.ranks.filter { $0 > 1 }.count))
+                                  counts: MiningCounts(valid: n, used: n, active: both.ranks.filter { $0 > 1 }.count))
         if n * n <= MiningReport.scoreLimit {
             report.scores = logits.values.map { Double($0) / Double(multiplier) }
             report.scoreColumns = n

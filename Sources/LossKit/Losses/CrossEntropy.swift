@@ -109,13 +109,174 @@ enum CrossEntropy {
                       ranks: [], strongestRivals: [])
     }
 
+    /// Both directions of an in-batch softmax in one call, without transposing the logits:
+    /// row i of z (n, c), c ≥ n, against target i over all c columns, and column j of the first
+    /// n columns (its n rows) against target j. The gradient is the sum of the two directions'
+    /// gradients, each divided by `meanOver`: what evaluating the rows and the transposed first
+    /// n columns separately and adding the second gradient transposed gives, up to rounding
+    /// (the column sums are added in another order).
+    struct Symmetric<T: Scalar> {
+        var gradient: Matrix<T>
+        /// -log p(target) of each row over its c columns, and of each of the first n columns over its n rows.
+        var rowLosses: [T]
+        var columnLosses: [T]
+        /// The rows' ranks and strongest rivals, as `evaluate(rankTargets: true)` gives them.
+        var ranks: [Int]
+        var strongestRivals: [Int?]
+        /// Σ gradient ∘ z, when asked for (a trained scale's gradient).
+        var gradientDotLogits: T
+    }
+
+    static func symmetric<T: Scalar>(logits: Matrix<T>, meanOver: Int, dotWithLogits: Bool = false) -> Symmetric<T> {
+        let n = logits.rows, c = logits.cols
+        precondition(c >= n, "a symmetric softmax needs at least as many columns as rows")
+        let meanScale = 1 / T(meanOver)
+        var columnTops = [T](repeating: -.infinity, count: n), columnFactors = [T](repeating: 0, count: n)
+        var columnLosses = [T](repeating: 0, count: n), rowLosses = [T](repeating: 0, count: n)
+        var ranks = [Int](repeating: 1, count: n), rivals = [Int](repeating: -1, count: n)
+        var rowDots = [T](repeating: 0, count: dotWithLogits ? n : 0)
+        let gradient = Matrix<T>(rows: n, cols: c) { g in
+            logits.values.withUnsafeBufferPointer { zv in
+                columnTops.withUnsafeMutableBufferPointer { topBuffer in
+                    columnFactors.withUnsafeMutableBufferPointer { factorBuffer in
+                        columnLosses.withUnsafeMutableBufferPointer { columnBuffer in
+                            let z = SharedReadPointer(zv), tops = SharedPointer(topBuffer), factors = SharedPointer(factorBuffer)
+                            let columns = SharedPointer(columnBuffer)
+                            // The columns' maxima and sums of exponentials, a band of columns per
+                            // task, every row streamed through it.
+                            let band = 32, bands = (n + band - 1) / band
+                            ParallelRows.run(rows: bands, elementsPerRow: band * n * 8) { range in
+                                for index in range {
+                                    let j0 = index * band, j1 = Swift.min(j0 + band, n)
+                                    columnStatistics(z.base, rowCount: n, stride: c, columns: j0..<j1, tops: tops.base,
+                                                     factors: factors.base)
+                                    for j in j0..<j1 {
+                                        // factors held the sums until here.
+                                        let sum = factors[j]
+                                        columns[j] = (T.log(sum) + tops[j]) - z[j * c + j]
+                                        factors[j] = meanScale / sum
+                                    }
+                                }
+                            }
+                            rowLosses.withUnsafeMutableBufferPointer { lv in
+                                ranks.withUnsafeMutableBufferPointer { rv in
+                                    rivals.withUnsafeMutableBufferPointer { sv in
+                                        rowDots.withUnsafeMutableBufferPointer { dv in
+                                            let out = SharedPointer(g), losses = SharedPointer(lv), rankOut = SharedPointer(rv)
+                                            let rivalOut = SharedPointer(sv), dots = SharedPointer(dv)
+                                            let columnTops = SharedReadPointer(UnsafeBufferPointer(topBuffer))
+                                            let columnFactors = SharedReadPointer(UnsafeBufferPointer(factorBuffer))
+                                            ParallelRows.run(rows: n, elementsPerRow: c * 8) { rows in
+                                                for i in rows {
+                                                    let zr = z.base + i * c, gr = out.base + i * c
+                                                    let row = softmaxRow(zr, gr, count: c, target: i, meanScale: meanScale)
+                                                    losses[i] = row.loss
+                                                    let ranking = rank(zr, count: c, target: i, top: row.top)
+                                                    rankOut[i] = ranking.rank
+                                                    rivalOut[i] = ranking.rival
+                                                    addColumnSoftmax(zr, gr, count: n, row: i, tops: columnTops.base,
+                                                                     factors: columnFactors.base, meanScale: meanScale)
+                                                    if dotWithLogits { dots[i] = VectorKernels.dot(UnsafePointer(gr), zr, count: c) }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Added in row order, so the thread split does not change it.
+        var dot: T = 0
+        for value in rowDots { dot += value }
+        return Symmetric(gradient: gradient, rowLosses: rowLosses, columnLosses: columnLosses, ranks: ranks,
+                         strongestRivals: rivals.map { $0 < 0 ? nil : $0 }, gradientDotLogits: dot)
+    }
+
+    /// For each column j in `columns`: tops[j] = the largest z[i, j] over the rows, factors[j] =
+    /// Σ_i exp(z[i, j] - tops[j]). The band is transposed into a scratch tile and each column read as a row by `exponentials`, the rows' own code: the same sums, in the
+    /// same order, as the rows of the transposed matrix give (so a symmetric matrix's two
+    /// directions agree bit for bit, and two encoders fed the same sentences stay equal).
+    @inline(__always)
+    private static func columnStatistics<T: Scalar>(_ z: UnsafePointer<T>, rowCount n: Int, stride c: Int, columns: Range<Int>,
+                                                    tops: UnsafeMutablePointer<T>, factors: UnsafeMutablePointer<T>) {
+        // The tile's rows are n + 16 apart: n apart, a 4 KiB multiple at n = 1024, every store of
+        // one source row would land in the same cache set.
+        let width = columns.count, j0 = columns.lowerBound, ld = n + 16
+        withUnsafeTemporaryAllocation(of: T.self, capacity: width * ld + n) { scratch in
+            let tile = scratch.baseAddress!, exps = tile + width * ld
+            for i in 0..<n {
+                let zr = z + (i &* c &+ j0)
+                var j = 0
+                while j < width {
+                    tile[j &* ld &+ i] = zr[j]
+                    j &+= 1
+                }
+            }
+            for j in 0..<width {
+                let (top, sum) = exponentials(UnsafePointer(tile + j * ld), into: exps, count: n)
+                tops[j0 + j] = top
+                factors[j0 + j] = sum
+            }
+        }
+    }
+
+    /// g[j] += (exp(z[j] - tops[j]) · factors[j]) for j < count, the column softmax's share of row
+    /// `row`, minus meanScale at the row's own column (column `row`'s target).
+    @inline(__always)
+    private static func addColumnSoftmax<T: Scalar>(_ z: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, count n: Int, row: Int,
+                                                    tops: UnsafePointer<T>, factors: UnsafePointer<T>, meanScale: T) {
+        // The own column's term is added as (p · factor - meanScale), as the separate gradient held it.
+        let own = g[row]
+        if T.self == Float.self {
+            let zf = UnsafeRawPointer(z).assumingMemoryBound(to: Float.self)
+            let gf = UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self)
+            let topsF = UnsafeRawPointer(tops).assumingMemoryBound(to: Float.self)
+            let factorsF = UnsafeRawPointer(factors).assumingMemoryBound(to: Float.self)
+            let cutoff = SIMD8<Float>(repeating: -60)
+            var j = 0
+            while j + 8 <= n {
+                let x = UnsafeRawPointer(zf + j).loadUnaligned(as: SIMD8<Float>.self)
+                    - UnsafeRawPointer(topsF + j).loadUnaligned(as: SIMD8<Float>.self)
+                let e = FastExp.exp(x).replacing(with: 0, where: x .< cutoff)
+                let f = UnsafeRawPointer(factorsF + j).loadUnaligned(as: SIMD8<Float>.self)
+                let old = UnsafeRawPointer(gf + j).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(gf + j).storeBytes(of: old + e * f, as: SIMD8<Float>.self)
+                j += 8
+            }
+            while j < n {
+                let x = zf[j] - topsF[j]
+                gf[j] += (x < -60 ? 0 : FastExp.exp(x)) * factorsF[j]
+                j += 1
+            }
+            let x = zf[row] - topsF[row]
+            gf[row] = Float(own) + ((x < -60 ? 0 : FastExp.exp(x)) * factorsF[row] - Float(meanScale))
+        } else {
+            for j in 0..<n { g[j] += T.exp(z[j] - tops[j]) * factors[j] }
+            g[row] = own + (T.exp(z[row] - tops[row]) * factors[row] - meanScale)
+        }
+    }
+
     /// Writes (softmax(z) - onehot(target)) · meanScale into g; returns -log softmax(z)[target]
     /// and the row's largest logit.
     @inline(__always)
     private static func softmaxRow<T: Scalar>(_ z: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, count c: Int,
                                               target: Int, meanScale: T) -> (loss: T, top: T) {
+        let (top, sum) = exponentials(z, into: g, count: c)
+        let factor = meanScale / sum
+        for j in 0..<c { g[j] *= factor }
+        g[target] -= meanScale
+        return ((T.log(sum) + top) - z[target], top)
+    }
+
+    /// Writes exp(z[j] - max z) into e; returns the maximum and the exponentials' sum. One
+    /// function for rows and (transposed) columns, so that a symmetric matrix's row and column
+    /// statistics are the same numbers bit for bit.
+    @inline(__always)
+    private static func exponentials<T: Scalar>(_ z: UnsafePointer<T>, into g: UnsafeMutablePointer<T>, count c: Int) -> (top: T, sum: T) {
         let top = VectorKernels.maximum(z, count: c)
-        let sumOfExponentials: T
         if T.self == Float.self {
             // Float training: a vectorisable exp (within 2 ulp); Double keeps libm for the golden checks.
             let zf = UnsafeRawPointer(z).assumingMemoryBound(to: Float.self)
@@ -142,16 +303,11 @@ enum CrossEntropy {
                 total += gf[j]
                 j += 1
             }
-            sumOfExponentials = T(Double(total))
+            return (top, T(Double(total)))
         } else {
             for j in 0..<c { g[j] = T.exp(z[j] - top) }
-            sumOfExponentials = VectorKernels.sum(UnsafePointer(g), count: c)
+            return (top, VectorKernels.sum(UnsafePointer(g), count: c))
         }
-        let sum = sumOfExponentials
-        let factor = meanScale / sum
-        for j in 0..<c { g[j] *= factor }
-        g[target] -= meanScale
-        return ((T.log(sum) + top) - z[target], top)
     }
 
     @inline(__always)
@@ -198,9 +354,17 @@ enum FastExp {
     }
 
     /// The same, eight lanes at once (the same operations, so the same results lane by lane).
-    @inline(__always)
+    /// Transparent: with `@inline(__always)` the optimiser still left it out of line in the
+    /// softmax loops, a call per eight exponentials.
+    @_transparent
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
+        // Two compare-and-selects rather than `clamped(lowerBound:upperBound:)`, which the
+        // compiler leaves as calls to the generic pointwiseMax and pointwiseMin (a profile of
+        // the ranking losses found them outside the inlined loop); the same values for every
+        // non-NaN lane.
+        let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.7)
+        let raised = x.replacing(with: low, where: x .< low)
+        let clamped = raised.replacing(with: high, where: raised .> high)
         let magic = SIMD8<Float>(repeating: roundingMagic)
         let shifted = clamped * 1.442695041 + magic
         let n = shifted - magic

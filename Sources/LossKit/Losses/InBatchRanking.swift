@@ -205,7 +205,11 @@ public struct InBatchRanking: Sendable, Equatable {
             // Blocks, each (n, its width).
             var qd = similarity.scores(queries, docs.rows, alpha: alpha)
             var dq: Matrix<T>? = nil
-            if directions.contains(.docToQuery) {
+            // A whole batch's doc_to_query block is the first b columns of query_to_doc, read
+            // down the columns; per direction, without a penalty (which changes query_to_doc
+            // after the block is taken), both softmaxes run in one pass over qd instead.
+            let fusedSymmetric = whole && partition == .perDirection && directions.contains(.docToQuery) && penaltyScale == 0
+            if directions.contains(.docToQuery) && !fusedSymmetric {
                 dq = whole ? qd.transposed(firstColumns: b) : similarity.scores(ownPositives, q.rows, alpha: alpha)
             }
             if keepScores { reportScores += qd.values.map { Double($0 / alpha) } }
@@ -244,6 +248,20 @@ public struct InBatchRanking: Sendable, Equatable {
                 if qq != nil { gQQ = parts.removeFirst() }
                 if dq != nil { gDQ = parts.removeFirst() }
                 if dd != nil { gDD = parts.removeFirst() }
+            case .perDirection where fusedSymmetric:
+                let both = CrossEntropy.symmetric(logits: qd, meanOver: b * 2)
+                let forwardSum = both.rowLosses.reduce(0, +), reverseSum = both.columnLosses.reduce(0, +)
+                let forward = forwardSum / T(b * 2)
+                value += forward
+                value += reverseSum / T(b * 2)
+                if explainParts {
+                    partValues[.queryToDoc, default: 0] += Double(forwardSum) / Double(b * 2)
+                    partValues[.docToQuery, default: 0] += Double(reverseSum) / Double(b * 2)
+                }
+                rowLosses = zip(both.rowLosses, both.columnLosses).map { ($0 + $1) / 2 }
+                ranked = CrossEntropy.Output(value: forward, gradient: both.gradient, rowLosses: both.rowLosses, probabilities: nil,
+                                             ranks: both.ranks, strongestRivals: both.strongestRivals)
+                gQD = both.gradient
             case .perDirection:
                 let k = dq == nil ? 1 : 2
                 ranked = CrossEntropy.evaluate(logits: qd, targets: targets, rankTargets: true, meanOver: b * k)
@@ -284,6 +302,29 @@ public struct InBatchRanking: Sendable, Equatable {
             if whole, let g = gDQ {
                 gQD.addTransposed(g)
                 gDQ = nil
+            }
+            if !whole && similarity.isBilinear {
+                // A mini-batch's products go straight into the accumulated gradients (GEMM with
+                // beta 1): no product matrix per block, no separate pass adding it.
+                let (x, y) = (queries, ownPositives)
+                Self.accumulate(gQD, docs.rows, alpha: alpha, into: &dQ, rows: b, atRow: start)
+                Self.accumulate(gQD, transposed: true, x, alpha: alpha, into: &dD, rows: width, atRow: 0)
+                if let g = gQQ {
+                    Self.accumulate(g, q.rows, alpha: alpha, into: &dQ, rows: b, atRow: start)
+                    Self.accumulate(g, transposed: true, x, alpha: alpha, into: &dQ, rows: b, atRow: 0)
+                }
+                if let g = gDQ {
+                    Self.accumulate(g, q.rows, alpha: alpha, into: &dD, rows: width, atRow: start)
+                    Self.accumulate(g, transposed: true, y, alpha: alpha, into: &dQ, rows: b, atRow: 0)
+                }
+                if let g = gDD {
+                    Self.accumulate(g, docs.rows, alpha: alpha, into: &dD, rows: width, atRow: start)
+                    Self.accumulate(g, transposed: true, y, alpha: alpha, into: &dD, rows: width, atRow: 0)
+                }
+                meter.sample([q.input, q.rows, docs.input, docs.rows, queries, ownPositives, qd, qq, dq, dd, ranked.gradient, gQD, gQQ, gDQ,
+                              gDD, dQ, dD],
+                             otherBytes: reportBytes)
+                continue
             }
             let fromQD = similarity.backward(gQD, queries, docs.rows, alpha: alpha)
             meter.sample([q.input, q.rows, docs.input, docs.rows, queries, ownPositives, qd, qq, dq, dd, ranked.gradient, gQD, gQQ, gDQ, gDD,
@@ -422,6 +463,20 @@ public struct InBatchRanking: Sendable, Equatable {
             values.reserveCapacity(m.rows * width)
             for i in 0..<m.rows { values += m.values[(i * m.cols + start)..<(i * m.cols + start + width)] }
             return Matrix(rows: m.rows, cols: width, values: values)
+        }
+    }
+
+    /// target[row..., :] += alpha · op(g) · y, op(g) = gᵀ when `transposed`, computed into the
+    /// target by the product itself (beta 1); target (rows, y.cols) starting at zero.
+    private static func accumulate<T: Scalar>(_ g: Matrix<T>, transposed: Bool = false, _ y: Matrix<T>, alpha: T,
+                                              into accumulated: inout Matrix<T>?, rows: Int, atRow row: Int) {
+        if accumulated == nil { accumulated = Matrix(zeros: rows, y.cols) }
+        let m = transposed ? g.cols : g.rows, k = transposed ? g.rows : g.cols, n = y.cols
+        precondition(row + m <= rows && y.rows == k, "a (\(m), \(n)) product does not fit at row \(row) of \(rows)")
+        if m == 0 || n == 0 || k == 0 { return }
+        accumulated!.values.withUnsafeMutableBufferPointer { target in
+            Matrix.gemm(g, transposeA: transposed, y, transposeB: false, into: target.baseAddress! + row * n, m: m, n: n, k: k,
+                        alpha: alpha, beta: 1)
         }
     }
 
