@@ -144,7 +144,10 @@ extension ExplorerModel {
                 overlay = .none
                 openLine(.savePath, prompt: "save to: ", text: savePath)
                 return []
-            case .character("d"), .character("q"), .character("n"): return [.quit(.clean)]
+            case .character("d"), .character("n"): return [.quit(.clean)]
+            // q again (a user pressing quit twice has not chosen to discard): as a second
+            // Ctrl-C, quit now and keep the journal for the next start.
+            case .character("q"): return [.quit(.keepJournal)]
             default: overlay = .none; return []
             }
         case .savingForQuit:

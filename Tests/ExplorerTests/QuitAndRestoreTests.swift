@@ -76,6 +76,12 @@ import Testing
         #expect(effects == [.send(.saveForQuit(path: "my runs/first try.lab", overwrite: false))])
     }
 
+    @Test func quitPressedTwiceKeepsTheJournal() {
+        var model = Self.modelWithUnsavedWork()
+        _ = model.update(.key(.character("q")))
+        #expect(model.update(.key(.character("q"))) == [.quit(.keepJournal)])
+    }
+
     @Test func discardQuitsCleanly() {
         var model = Self.modelWithUnsavedWork()
         _ = model.update(.key(.character("q")))
