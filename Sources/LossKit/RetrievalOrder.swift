@@ -11,14 +11,16 @@ final class RetrievalOrder {
     private var marks = UnsafeMutablePointer<UInt8>.allocate(capacity: 1), orderedMarks = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
     private let starts = UnsafeMutablePointer<Int64>.allocate(capacity: 1 << 16)
 
-    deinit { release() }
+    deinit {
+        freeItemBuffers()
+        starts.deallocate()
+    }
 
-    private func release() {
+    private func freeItemBuffers() {
         keys.deallocate()
         orderedKeys.deallocate()
         marks.deallocate()
         orderedMarks.deallocate()
-        starts.deallocate()
     }
 
     /// codes: the kept items' class codes; own: the query's; r: its relevant count.
@@ -26,10 +28,7 @@ final class RetrievalOrder {
                  wanted: Int, relevant r: Int) -> RetrievalScan.Outcome {
         let count = kept.count
         if capacity < count {
-            keys.deallocate()
-            orderedKeys.deallocate()
-            marks.deallocate()
-            orderedMarks.deallocate()
+            freeItemBuffers()
             capacity = count
             keys = .allocate(capacity: count)
             orderedKeys = .allocate(capacity: count)
