@@ -223,10 +223,33 @@ enum CrossEntropy {
         }
     }
 
+    /// Adds the column softmax's share to the gradient rows of `rows` (a mini-batch of query rows,
+    /// the first `columns` columns of `logits` and `gradient`), with each column's final maximum
+    /// and meanScale / sum of exponentials: what the fused symmetric pass adds to a whole batch.
+    static func addColumnShares<T: Scalar>(logits: Matrix<T>, into gradient: inout Matrix<T>, rows: Range<Int>, columns: Int,
+                                           tops: [T], factors: [T], meanScale: T) {
+        let c = logits.cols
+        precondition(logits.rows == rows.count && gradient.rows == rows.count && gradient.cols == c && columns <= c
+                     && tops.count >= columns && factors.count >= columns, "column shares of a mini-batch need its logits and gradient")
+        logits.values.withUnsafeBufferPointer { zv in
+            gradient.values.withUnsafeMutableBufferPointer { gv in
+                tops.withUnsafeBufferPointer { tv in
+                    factors.withUnsafeBufferPointer { fv in
+                        for local in 0..<rows.count {
+                            addColumnSoftmax(zv.baseAddress! + local * c, gv.baseAddress! + local * c, count: columns,
+                                             row: rows.lowerBound + local, tops: tv.baseAddress!, factors: fv.baseAddress!,
+                                             meanScale: meanScale)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// g[j] += (exp(z[j] - tops[j]) · factors[j]) for j < count, the column softmax's share of row
     /// `row`, minus meanScale at the row's own column (column `row`'s target).
     @inline(__always)
-    private static func addColumnSoftmax<T: Scalar>(_ z: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, count n: Int, row: Int,
+    static func addColumnSoftmax<T: Scalar>(_ z: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, count n: Int, row: Int,
                                                     tops: UnsafePointer<T>, factors: UnsafePointer<T>, meanScale: T) {
         // The own column's term is added as (p · factor - meanScale), as the separate gradient held it.
         let own = g[row]

@@ -169,6 +169,9 @@ public struct InBatchRanking: Sendable, Equatable {
     /// (the whole batch when `chunk` ≥ its rows); the result does not depend on `chunk` beyond
     /// rounding. `meter` counts what the computation holds at its fullest points.
     func compute<T: Scalar>(_ batch: LossBatch<T>, chunk: Int, meter: ScratchMeter = ScratchMeter()) -> LossResult<T> {
+        if usesTwoPassSymmetric(rows: batch.columns[0].rows, chunk: chunk) {
+            return computeTwoPassSymmetric(batch, chunk: chunk, meter: meter)
+        }
         meter.exclude(batch.columns)
         var miniBatches = 0
         let documentColumns = Array(batch.columns.dropFirst())
@@ -386,7 +389,7 @@ public struct InBatchRanking: Sendable, Equatable {
     }
 
     /// Each query's rank among its query_to_doc logits and its strongest rival document.
-    private func appendTuples<T: Scalar>(_ tuples: inout [MinedTuple], _ counts: inout MiningCounts, qd: Matrix<T>,
+    func appendTuples<T: Scalar>(_ tuples: inout [MinedTuple], _ counts: inout MiningCounts, qd: Matrix<T>,
                                          ranked: CrossEntropy.Output<T>, rowLosses: [T], rows: Range<Int>, b: Int, alpha: T,
                                          strength: T) {
         let width = qd.cols
@@ -468,7 +471,7 @@ public struct InBatchRanking: Sendable, Equatable {
 
     /// target[row..., :] += alpha · op(g) · y, op(g) = gᵀ when `transposed`, computed into the
     /// target by the product itself (beta 1); target (rows, y.cols) starting at zero.
-    private static func accumulate<T: Scalar>(_ g: Matrix<T>, transposed: Bool = false, _ y: Matrix<T>, alpha: T,
+    static func accumulate<T: Scalar>(_ g: Matrix<T>, transposed: Bool = false, _ y: Matrix<T>, alpha: T,
                                               into accumulated: inout Matrix<T>?, rows: Int, atRow row: Int) {
         if accumulated == nil { accumulated = Matrix(zeros: rows, y.cols) }
         let m = transposed ? g.cols : g.rows, k = transposed ? g.rows : g.cols, n = y.cols
@@ -482,7 +485,7 @@ public struct InBatchRanking: Sendable, Equatable {
 
     /// target[row..., :] += part, target (rows, part.cols) starting at zero; a first part that
     /// covers it all is taken as it is.
-    private static func add<T: Scalar>(_ part: Matrix<T>, into accumulated: inout Matrix<T>?, rows: Int, atRow row: Int) {
+    static func add<T: Scalar>(_ part: Matrix<T>, into accumulated: inout Matrix<T>?, rows: Int, atRow row: Int) {
         if accumulated == nil {
             if row == 0 && part.rows == rows { accumulated = part; return }
             accumulated = Matrix(zeros: rows, part.cols)
