@@ -112,9 +112,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     static func json(_ m: BenchMeasurement) -> String {
-        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"fastest_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"repeats\": %d, \"reference\": \"%@\", \"blas_kernels\": \"%@\"}",
+        String(format: "{\"loss\": \"%@\", \"batch\": %d, \"dim\": %d, \"median_ms\": %.4f, \"fastest_ms\": %.4f, \"peak_mb\": %.1f, \"gemm_floor_ms\": %.4f, \"mini_batch_floor_ms\": %.4f, \"repeats\": %d, \"reference\": \"%@\", \"blas_kernels\": \"%@\"}",
                m.benchCase.loss, m.benchCase.batch, m.benchCase.dim, m.medianMilliseconds, m.fastestMilliseconds, m.peakMegabytes,
-               m.gemmFloorMilliseconds, m.repeats, m.benchCase.reference.rawValue, BLASKernels.coreName)
+               m.gemmFloorMilliseconds, m.miniBatchFloorMilliseconds, m.repeats, m.benchCase.reference.rawValue, BLASKernels.coreName)
     }
 
     static func tableRow(_ line: String) -> String {
@@ -125,5 +125,8 @@ struct BenchCommand: ParsableCommand {
         let release = (object["reference"] as? String).flatMap { $0 == LossReference.latest.rawValue ? nil : " @\($0)" } ?? ""
         return (loss + release).padding(toLength: 32, withPad: " ", startingAt: 0)
             + String(format: "%7d %5d %11.3f %15.3f %9.2f %10.1f", batch, dim, median, floor, median / max(floor, 1e-9), peak)
+            + ((object["mini_batch_floor_ms"] as? Double).flatMap { mini in
+                mini > 0 ? String(format: "   mini-batch floor %.3f ms, x %.2f", mini, median / mini) : nil
+            } ?? "")
     }
 }

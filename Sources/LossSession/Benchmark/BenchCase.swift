@@ -69,6 +69,11 @@ public struct BenchMeasurement: Sendable {
     /// Median of the three GEMMs of an all-pairs loss at this shape (the scores E·Eᵀ, then
     /// both sides' gradients U·E and Uᵀ·E): the floor for the losses built on that matrix.
     public var gemmFloorMilliseconds: Double
+    /// For a loss that computes its batch in mini-batches (the cached losses): the same three
+    /// products made as it makes them, a mini-batch of query rows at a time (its scores against
+    /// every candidate, its rows' gradient, and its share of the candidates' gradient added into
+    /// one accumulator); 0 for a loss that computes the batch whole.
+    public var miniBatchFloorMilliseconds: Double = 0
 }
 
 public enum BenchRunner {
@@ -109,8 +114,23 @@ public enum BenchRunner {
             _ = Matrix.product(upstream, embeddings)
             _ = Matrix.product(upstream, transposeA: true, embeddings)
         }
-        return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, fastestMilliseconds: lossTime.fastest,
-                                repeats: lossTime.repeats, peakMegabytes: 0, gemmFloorMilliseconds: floorTime.median)
+        var measurement = BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, fastestMilliseconds: lossTime.fastest,
+                                           repeats: lossTime.repeats, peakMegabytes: 0, gemmFloorMilliseconds: floorTime.median)
+        let loss = try LossCatalog.make(benchCase.loss, reference: benchCase.reference)
+        if loss.usesGradientCache, let text = loss.settings.first(where: { $0.name == "mini_batch_size" })?.value,
+           let chunk = Int(text), chunk >= 1, chunk < benchCase.batch {
+            var accumulated = Matrix<Float>(zeros: embeddings.rows, embeddings.cols)
+            measurement.miniBatchFloorMilliseconds = try medianTime(budget: budget / 4) {
+                for start in stride(from: 0, to: embeddings.rows, by: chunk) {
+                    let range = start..<min(start + chunk, embeddings.rows)
+                    let rows = embeddings.rows(range), share = upstream.rows(range)
+                    _ = Matrix.product(rows, embeddings, transposeB: true)
+                    _ = Matrix.product(share, embeddings)
+                    Matrix.multiplyAdd(share, transposeA: true, rows, into: &accumulated)
+                }
+            }.median
+        }
+        return measurement
     }
 
     static func medianTime(budget: Double, _ body: () throws -> Void) throws -> (median: Double, fastest: Double, repeats: Int) {
