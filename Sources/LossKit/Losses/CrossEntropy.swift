@@ -235,10 +235,12 @@ enum CrossEntropy {
             gradient.values.withUnsafeMutableBufferPointer { gv in
                 tops.withUnsafeBufferPointer { tv in
                     factors.withUnsafeBufferPointer { fv in
-                        for local in 0..<rows.count {
-                            addColumnSoftmax(zv.baseAddress! + local * c, gv.baseAddress! + local * c, count: columns,
-                                             row: rows.lowerBound + local, tops: tv.baseAddress!, factors: fv.baseAddress!,
-                                             meanScale: meanScale)
+                        let z = SharedReadPointer(zv), g = SharedPointer(gv), t = SharedReadPointer(tv), f = SharedReadPointer(fv)
+                        ParallelRows.run(rows: rows.count, elementsPerRow: columns * 8) { locals in
+                            for local in locals {
+                                addColumnSoftmax(z.base + local * c, g.base + local * c, count: columns, row: rows.lowerBound + local,
+                                                 tops: t.base, factors: f.base, meanScale: meanScale)
+                            }
                         }
                     }
                 }

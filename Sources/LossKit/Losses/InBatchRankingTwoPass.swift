@@ -101,30 +101,36 @@ extension InBatchRanking {
 
     /// Folds the first `columns` columns of `z` into each column's running maximum and sum of
     /// exponentials relative to it: the sum so far is rescaled to the new maximum, then the
-    /// block's terms are added. Float terms below e^-60 of the maximum are 0, as in the softmax.
+    /// block's terms are added in row order. Float terms below e^-60 of the maximum are 0, as in
+    /// the softmax. Columns are independent, so bands of them run in parallel with the same
+    /// results however the bands fall.
     static func mergeColumnStatistics<T: Scalar>(_ z: Matrix<T>, columns b: Int, tops: inout [T], sums: inout [T]) {
-        let n = z.rows, c = z.cols
-        var blockTops = [T](repeating: -.infinity, count: b)
+        let n = z.rows, c = z.cols, band = 64
         z.values.withUnsafeBufferPointer { zv in
-            blockTops.withUnsafeMutableBufferPointer { bt in
-                for i in 0..<n {
-                    let row = zv.baseAddress! + i * c
-                    for j in 0..<b { bt[j] = row[j] > bt[j] ? row[j] : bt[j] }
-                }
-            }
-        }
-        for j in 0..<b {
-            let top = max(tops[j], blockTops[j])
-            // -inf - -inf would be NaN; a column with no finite logit yet has nothing to rescale.
-            if sums[j] != 0 { sums[j] *= Self.columnExp(tops[j] - top) }
-            tops[j] = top
-        }
-        z.values.withUnsafeBufferPointer { zv in
-            tops.withUnsafeBufferPointer { tv in
+            tops.withUnsafeMutableBufferPointer { tv in
                 sums.withUnsafeMutableBufferPointer { sv in
-                    for i in 0..<n {
-                        let row = zv.baseAddress! + i * c
-                        Self.addExponentials(row, tops: tv.baseAddress!, into: sv.baseAddress!, count: b)
+                    let zs = SharedReadPointer(zv), ts = SharedPointer(tv), ss = SharedPointer(sv)
+                    ParallelRows.run(rows: (b + band - 1) / band, elementsPerRow: band * n * 8) { bands in
+                        withUnsafeTemporaryAllocation(of: T.self, capacity: band) { scratch in
+                            let blockTops = scratch.baseAddress!
+                            for index in bands {
+                                let j0 = index * band, w = min(band, b - j0)
+                                for j in 0..<w { blockTops[j] = -.infinity }
+                                for i in 0..<n {
+                                    let row = zs.base + i * c + j0
+                                    for j in 0..<w { blockTops[j] = row[j] > blockTops[j] ? row[j] : blockTops[j] }
+                                }
+                                for j in j0..<(j0 + w) {
+                                    let top = max(ts[j], blockTops[j - j0])
+                                    // -inf - -inf would be NaN; a column with no finite logit yet has nothing to rescale.
+                                    if ss[j] != 0 { ss[j] *= Self.columnExp(ts[j] - top) }
+                                    ts[j] = top
+                                }
+                                for i in 0..<n {
+                                    Self.addExponentials(zs.base + i * c + j0, tops: UnsafePointer(ts.base + j0), into: ss.base + j0, count: w)
+                                }
+                            }
+                        }
                     }
                 }
             }
