@@ -229,26 +229,6 @@ enum VectorKernels {
         return top
     }
 
-    /// The first k ≠ `skip` with a[k] == value, or nil: what a plain scan returns, eight
-    /// entries compared at once until a block holds a match (the scan runs to the row's
-    /// largest entry, on average half the row).
-    @inline(__always)
-    static func firstIndex<T: Scalar>(of value: T, _ a: UnsafePointer<T>, count: Int, skipping skip: Int) -> Int? {
-        let target = SIMD8<T>(repeating: value)
-        var k = 0
-        while k &+ 8 <= count {
-            if any(load(a + k) .== target) {
-                for j in k..<(k &+ 8) where j != skip && a[j] == value { return j }
-            }
-            k &+= 8
-        }
-        while k < count {
-            if k != skip && a[k] == value { return k }
-            k &+= 1
-        }
-        return nil
-    }
-
     /// How many of a[0..<count] satisfy `test`. (A plain `while` loop with wrapping adds: the
     /// shape the compiler vectorises once the test is inlined.)
     @inline(__always)

@@ -347,7 +347,7 @@ enum CrossEntropy {
             let after = target + 1 < c ? VectorKernels.maximum(z + target + 1, count: c - target - 1) : -T.infinity
             best = Swift.max(before, after)
         }
-        if let j = VectorKernels.firstIndex(of: best, z, count: c, skipping: target) { return (rank, j) }
+        for j in 0..<c where j != target && z[j] == best { return (rank, j) }
         // NaN or -infinity everywhere else: the first other column, as a plain scan would keep it.
         return (rank, target == 0 ? 1 : 0)
     }
