@@ -186,8 +186,10 @@ public struct InBatchRanking: Sendable, Equatable {
         var tuples: [MinedTuple] = []
         var counts = MiningCounts(valid: b * max(width - 1, 0), used: b)
         var reportScores: [Double] = []
-        // A cached loss exists not to hold the batch's scores at once; the report would.
-        let keepScores = whole && b * width <= MiningReport.scoreLimit
+        // A cached loss exists not to hold the batch's scores at once; the report would. Only
+        // the views read them (the softmax inspector), so a batch no view shows goes without:
+        // at 256 rows the Double copy was ~3% of the loss's CPU time.
+        let keepScores = batch.explain && whole && b * width <= MiningReport.scoreLimit
         let penaltyScale = T(hardness != nil ? hardnessStrength : 0)
         // For the views: each direction's part of the value, and the hardness weights.
         let explainParts = batch.explain && directions.count > 1
