@@ -32,6 +32,7 @@ import Testing
     static let measured: [(name: String, chunk: Int, columns: Int, guided: Bool)] = [
         ("MultipleNegativesRankingLoss", 1024, 2, false), ("CachedMultipleNegativesRankingLoss", 128, 2, false),
         ("CachedMultipleNegativesRankingLoss", 64, 3, false), ("GISTEmbedLoss", 512, 2, true), ("CachedGISTEmbedLoss", 64, 2, true),
+        ("CachedMultipleNegativesSymmetricRankingLoss", 128, 2, false),
     ]
 
     /// Run in a child process, whose heap no other test shares: measured in the test process,
@@ -59,6 +60,10 @@ import Testing
             runs.append(fullestSample { meter in
                 if entry.guided {
                     _ = GuidedInBatchNegatives(temperature: 0.01, marginStrategy: .absolute, margin: 0, contrastAnchors: true, contrastPositives: true, gatherAcrossDevices: false).compute(batch, chunk: entry.chunk, meter: meter)
+                } else if entry.name.contains("Symmetric") {
+                    // The two-pass path of the cached symmetric softmax.
+                    _ = InBatchRanking(directions: [.queryToDoc, .docToQuery], partition: .perDirection)
+                        .compute(batch, chunk: entry.chunk, meter: meter)
                 } else {
                     _ = InBatchRanking().compute(batch, chunk: entry.chunk, meter: meter)
                 }

@@ -35,7 +35,7 @@ extension InBatchRanking {
         // sum of exponentials relative to it; then, once both are final, the column's loss.
         var tops = [T](repeating: -.infinity, count: b), sums = [T](repeating: 0, count: b)
         var columnLosses = [T](repeating: 0, count: b)
-        let otherBytes = ScratchMeter.bytes(MinedTuple.self, b) + ScratchMeter.bytes(T.self, 3 * b)
+        let otherBytes = ScratchMeter.bytes(MinedTuple.self, b) + ScratchMeter.bytes(T.self, 4 * b)
 
         // Pass 1: the columns' statistics.
         var miniBatches = 0
