@@ -84,6 +84,8 @@ public enum BenchRunner {
     public static func measure(_ benchCase: BenchCase, budget: Double, floor: Bool = true) throws -> BenchMeasurement {
         let lossTime: (median: Double, fastest: Double, repeats: Int)
         let embeddings: Matrix<Float>
+        // A cached loss's mini-batch size, for its mini-batch floor.
+        var miniBatch: Int? = nil
         if LossCatalog.type(named: benchCase.loss)?.inputSpec.needsLayers == true {
             let step = try LayeredBenchStep(benchCase)
             var seed: UInt64 = 0
@@ -101,6 +103,9 @@ public enum BenchRunner {
             let batch = benchCase.makeBatch(for: loss)
             lossTime = try medianTime(budget: budget) { _ = try loss.evaluate(batch) }
             embeddings = batch.columns[0]
+            if loss.usesGradientCache, let text = loss.settings.first(where: { $0.name == "mini_batch_size" })?.value {
+                miniBatch = Int(text)
+            }
         }
         if !floor {
             return BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, fastestMilliseconds: lossTime.fastest,
@@ -116,9 +121,7 @@ public enum BenchRunner {
         }
         var measurement = BenchMeasurement(benchCase: benchCase, medianMilliseconds: lossTime.median, fastestMilliseconds: lossTime.fastest,
                                            repeats: lossTime.repeats, peakMegabytes: 0, gemmFloorMilliseconds: floorTime.median)
-        let loss = try LossCatalog.make(benchCase.loss, reference: benchCase.reference)
-        if loss.usesGradientCache, let text = loss.settings.first(where: { $0.name == "mini_batch_size" })?.value,
-           let chunk = Int(text), chunk >= 1, chunk < benchCase.batch {
+        if let chunk = miniBatch, chunk >= 1, chunk < benchCase.batch {
             var accumulated = Matrix<Float>(zeros: embeddings.rows, embeddings.cols)
             measurement.miniBatchFloorMilliseconds = try medianTime(budget: budget / 4) {
                 for start in stride(from: 0, to: embeddings.rows, by: chunk) {
