@@ -1,6 +1,6 @@
 // The retrieval metrics' inner loop: every query against every gallery item, keeping only the
 // items at or above each query's threshold. Swift has no per-function target attributes, so
-// the AVX-512 loop lives here, picked at run time; the portable loop computes the same
+// the AVX-512 and AVX2 loops live here, picked at run time; the portable loop computes the same
 // fused multiply-add chain, so both keep exactly the same items with the same scores.
 #include "RankingKernels.h"
 #include <math.h>
@@ -117,6 +117,105 @@ static inline void scan_avx512(const float *panels, const int32_t *codes, int64_
     }
 }
 
+// The same scan for machines with AVX2 and FMA but no AVX-512: a panel's 16 items as two halves
+// of 8 lanes, eight queries' accumulators per half. The FMA chain is the portable loop's, so
+// the scores are the same bits. AVX2 has no compressing store: a table of permutations moves
+// the kept lanes to the front, and the whole 8 lanes are stored into the slack.
+static int32_t pack_order[256][8];
+
+// Filled when the library loads, before any thread can scan.
+__attribute__((constructor)) static void fill_pack_order(void) {
+    for (int mask = 0; mask < 256; mask++) {
+        int next = 0;
+        for (int l = 0; l < 8; l++) if (mask & (1 << l)) pack_order[mask][next++] = l;
+        while (next < 8) pack_order[mask][next++] = 0;
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static inline void keep8(RankingCandidates *c, __m256 scores, int mask, __m256i codes, float *spillScores, int32_t *spillCodes) {
+    int64_t kept = __builtin_popcount((unsigned)mask);
+    int fits = c->count + kept <= c->capacity;
+    float *scoreTarget = fits ? c->scores + c->count : spillScores;
+    int32_t *codeTarget = fits ? c->codes + c->count : spillCodes;
+    __m256i order = _mm256_loadu_si256((const __m256i *)pack_order[mask]);
+    _mm256_storeu_ps(scoreTarget, _mm256_permutevar8x32_ps(scores, order));
+    _mm256_storeu_si256((__m256i *)codeTarget, _mm256_permutevar8x32_epi32(codes, order));
+    c->count += kept;
+}
+
+// Four queries at a time against both halves of a panel: eight independent accumulator chains,
+// enough to hide the multiply-add's latency, with two panel loads and four broadcasts per
+// coordinate. `sparse` as for AVX-512.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void scan_avx2(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                             int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                             RankingCandidates *out, int sparse) {
+    float spillScores[8];
+    int32_t spillCodes[8];
+    for (int64_t p = firstPanel; p < endPanel; p++) {
+        const float *x = panels + p * dim * lanes;
+        int64_t first = p * lanes, remaining = itemCount - first;
+        int valid0 = remaining >= 8 ? 0xFF : (1 << remaining) - 1;
+        int valid1 = remaining >= 16 ? 0xFF : remaining <= 8 ? 0 : (1 << (remaining - 8)) - 1;
+        __m256i codes0 = _mm256_loadu_si256((const __m256i *)(codes + first));
+        __m256i codes1 = _mm256_loadu_si256((const __m256i *)(codes + first + 8));
+        for (int set = 0; set < group; set += 4) {
+            __m256 a[4], b[4];
+            for (int j = 0; j < 4; j++) a[j] = b[j] = _mm256_setzero_ps();
+            for (int64_t k = 0; k < dim; k++) {
+                __m256 u = _mm256_loadu_ps(x + k * lanes), v = _mm256_loadu_ps(x + k * lanes + 8);
+                const float *column = queries + k * group + set;
+                for (int j = 0; j < 4; j++) {
+                    __m256 w = _mm256_broadcast_ss(column + j);
+                    a[j] = _mm256_fmadd_ps(w, u, a[j]);
+                    b[j] = _mm256_fmadd_ps(w, v, b[j]);
+                }
+            }
+            for (int j = 0; j < 4; j++) {
+                int q = set + j;
+                __m256 t = _mm256_broadcast_ss(thresholds + q);
+                // Ordered comparisons: a NaN score or threshold keeps nothing.
+                int m0 = _mm256_movemask_ps(_mm256_cmp_ps(a[j], t, _CMP_GE_OQ)) & valid0;
+                int m1 = _mm256_movemask_ps(_mm256_cmp_ps(b[j], t, _CMP_GE_OQ)) & valid1;
+                if (sparse && __builtin_expect((m0 | m1) == 0, 1)) continue;
+                // The query's own item, if it is in this panel, as a bit of the 16 lanes.
+                uint64_t offset = (uint64_t)(queryItems[q] - first);
+                int self = offset < 16 ? 1 << offset : 0;
+                keep8(out + q, a[j], m0 & ~self, codes0, spillScores, spillCodes);
+                keep8(out + q, b[j], m1 & ~(self >> 8), codes1, spillScores, spillCodes);
+            }
+        }
+    }
+}
+
+int ranking_uses_avx2(void) {
+    static int supported = -1;
+    if (supported < 0) supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+    return supported;
+}
+
+__attribute__((target("avx2,fma")))
+static void scan_avx2_dense(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                            int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                            RankingCandidates *out) {
+    scan_avx2(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out, 0);
+}
+
+__attribute__((target("avx2,fma")))
+static void scan_avx2_sparse(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                             int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                             RankingCandidates *out) {
+    scan_avx2(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out, 1);
+}
+
+void ranking_scan_avx2(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                       int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                       RankingCandidates *out) {
+    if (ranking_uses_avx2()) scan_avx2_dense(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+    else ranking_scan_portable(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+}
+
 int ranking_uses_avx512(void) {
     static int supported = -1;
     if (supported < 0) supported = __builtin_cpu_supports("avx512f") ? 1 : 0;
@@ -141,6 +240,7 @@ void ranking_scan(const float *panels, const int32_t *codes, int64_t itemCount, 
                   int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
                   RankingCandidates *out) {
     if (ranking_uses_avx512()) scan_avx512_dense(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+    else if (ranking_uses_avx2()) scan_avx2_dense(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
     else ranking_scan_portable(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
 }
 
@@ -148,6 +248,7 @@ void ranking_scan_sparse(const float *panels, const int32_t *codes, int64_t item
                          int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
                          RankingCandidates *out) {
     if (ranking_uses_avx512()) scan_avx512_sparse(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
+    else if (ranking_uses_avx2()) scan_avx2_sparse(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
     else ranking_scan_portable(panels, codes, itemCount, dim, firstPanel, endPanel, queries, queryItems, thresholds, out);
 }
 

@@ -97,12 +97,21 @@ struct RetrievalScan {
     /// Kept entries (a score and a class code, 8 bytes) one block may hold: 256 MB.
     static let keptBudget = 1 << 25
 
-    /// The items each query keeps, in item order. `portable`: without AVX-512 even where the
-    /// machine has it (for the tests that compare the two).
-    func scan(queries: [Int], thresholds: [Float], capacities: [Int], portable: Bool = false) -> KeptItems {
+    /// Which loop scans: the fastest the machine has, or (for the tests that compare them) the
+    /// AVX2 one or the plain one whatever the machine has.
+    enum Kernel { case fastest, avx2, portable }
+
+    /// The items each query keeps, in item order.
+    func scan(queries: [Int], thresholds: [Float], capacities: [Int], kernel choice: Kernel = .fastest) -> KeptItems {
         // Fewer than 1% of the scores kept: the scan that skips empty masks.
         let sparse = capacities.reduce(0, +) * 100 < queries.count * rows.rows
-        let kernel = portable ? ranking_scan_portable : sparse ? ranking_scan_sparse : ranking_scan
+        let kernel: @convention(c) (UnsafePointer<Float>?, UnsafePointer<Int32>?, Int64, Int64, Int64, Int64, UnsafePointer<Float>?,
+                                    UnsafePointer<Int64>?, UnsafePointer<Float>?, UnsafeMutablePointer<RankingCandidates>?) -> Void
+        switch choice {
+        case .fastest: kernel = sparse ? ranking_scan_sparse : ranking_scan
+        case .avx2: kernel = ranking_scan_avx2
+        case .portable: kernel = ranking_scan_portable
+        }
         let padded = (queries.count + Self.group - 1) / Self.group * Self.group
         let dim = rows.cols
         // Each group of 8 queries coordinate by coordinate, as the kernel reads them.

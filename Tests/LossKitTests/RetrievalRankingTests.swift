@@ -109,26 +109,64 @@ import Testing
         }
     }
 
-    /// The AVX-512 scan and the portable one keep the same items with bit-equal scores, in
-    /// item order, the query itself left out; a gallery that ends inside a panel included.
-    @Test func bothScansKeepTheSameItems() {
-        let (rows, labels) = Self.data(items: 1013, dim: 5, classes: 9, seed: 4)
+    /// The machine's fastest scan, the AVX2 one and the portable one keep the same items with
+    /// bit-equal scores, in item order, the query itself left out; a gallery that ends inside a
+    /// panel (and inside its second half) included.
+    @Test(arguments: [1013, 1005])
+    func everyScanKeepsTheSameItems(items: Int) {
+        let (rows, labels) = Self.data(items: items, dim: 5, classes: 9, seed: 4)
         let scan = RetrievalScan(rows: rows, codes: RetrievalRanking.codes(labels))
-        let queries = Array(stride(from: 0, to: 1013, by: 97))
+        let queries = Array(stride(from: 0, to: items, by: 97))
         let thresholds = queries.indices.map { Float($0 % 3) * 0.3 - 0.2 }
-        let capacities = [Int](repeating: 1013, count: queries.count)
-        let native = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities)
-        let portable = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, portable: true)
-        for (k, query) in queries.enumerated() {
-            let expected = (0..<1013).filter { $0 != query && RetrievalRanking.score(query, $0, in: rows) >= thresholds[k] }
-            #expect(native.count(k) == expected.count && portable.count(k) == expected.count)
-            native.withItems(k) { scores, codes in
-                portable.withItems(k) { otherScores, otherCodes in
-                    #expect(Array(scores).map(\.bitPattern) == Array(otherScores).map(\.bitPattern))
-                    #expect(Array(codes) == Array(otherCodes))
-                    #expect(Array(scores).map(\.bitPattern) == expected.map { RetrievalRanking.score(query, $0, in: rows).bitPattern })
-                    #expect(Array(codes) == expected.map { Int32(labels[$0]) })
+        let capacities = [Int](repeating: items, count: queries.count)
+        let portable = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, kernel: .portable)
+        for kernel in [RetrievalScan.Kernel.fastest, .avx2] {
+            let kept = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, kernel: kernel)
+            for (k, query) in queries.enumerated() {
+                let expected = (0..<items).filter { $0 != query && RetrievalRanking.score(query, $0, in: rows) >= thresholds[k] }
+                #expect(kept.count(k) == expected.count && portable.count(k) == expected.count, "\(kernel)")
+                kept.withItems(k) { scores, codes in
+                    portable.withItems(k) { otherScores, otherCodes in
+                        #expect(Array(scores).map(\.bitPattern) == Array(otherScores).map(\.bitPattern), "\(kernel)")
+                        #expect(Array(codes) == Array(otherCodes), "\(kernel)")
+                        #expect(Array(scores).map(\.bitPattern) == expected.map { RetrievalRanking.score(query, $0, in: rows).bitPattern })
+                        #expect(Array(codes) == expected.map { Int32(labels[$0]) })
+                    }
                 }
+            }
+        }
+    }
+
+    /// The sample histogram's bins: the floor of (score + 1) / 2 · bins, clamped into the end
+    /// bins, NaN in the lowest; checked against `rounded(.down)` around every bin edge.
+    @Test func histogramBinsAreTheFloorOfTheScaledScore() {
+        let bins = RetrievalRanking.bins
+        func expected(_ score: Float) -> Int {
+            let position = ((score + 1) * 0.5 * Float(bins)).rounded(.down)
+            guard position >= 0 else { return 0 }
+            return position >= Float(bins - 1) ? bins - 1 : Int(position)
+        }
+        var scores: [Float] = [.nan, .infinity, -.infinity, -1, 1, 0, -0.0, -1.5, 1.5, .ulpOfOne, -.ulpOfOne]
+        for b in 0...bins {
+            let edge = Float(b) / Float(bins) * 2 - 1
+            scores += [edge, edge.nextUp, edge.nextDown]
+        }
+        for score in scores { #expect(RetrievalRanking.bin(score) == expected(score), "score \(score)") }
+    }
+
+    /// A query that keeps more than its room: every scan goes on counting past it (what it
+    /// stored is not read then: the query is scanned again with room for the count).
+    @Test func everyScanStopsStoringAtItsCapacity() {
+        let (rows, labels) = Self.data(items: 700, dim: 6, classes: 5, seed: 9)
+        let scan = RetrievalScan(rows: rows, codes: RetrievalRanking.codes(labels))
+        let queries = Array(0..<9)
+        let thresholds = [Float](repeating: -0.3, count: queries.count)
+        let capacities = queries.map { 5 + 7 * $0 }
+        let portable = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, kernel: .portable)
+        for kernel in [RetrievalScan.Kernel.fastest, .avx2] {
+            let kept = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, kernel: kernel)
+            for k in queries.indices {
+                #expect(kept.count(k) == portable.count(k) && kept.count(k) > capacities[k], "\(kernel)")
             }
         }
     }
@@ -146,7 +184,7 @@ import Testing
         let capacities = [Int](repeating: 64, count: queries.count)
         #expect(capacities.reduce(0, +) * 100 < queries.count * rows.rows)
         let native = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities)
-        let portable = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, portable: true)
+        let portable = scan.scan(queries: queries, thresholds: thresholds, capacities: capacities, kernel: .portable)
         for k in queries.indices {
             #expect(native.count(k) == portable.count(k) && native.count(k) >= 40)
             native.withItems(k) { scores, codes in

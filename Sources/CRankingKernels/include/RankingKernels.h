@@ -31,16 +31,24 @@ void ranking_scan_sparse(const float *panels, const int32_t *codes, int64_t item
                          int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
                          RankingCandidates *out);
 
-/// `ranking_scan` without AVX-512, as it runs on machines without it.
+/// `ranking_scan` without vector instructions, as it runs on machines with neither AVX-512 nor AVX2.
 void ranking_scan_portable(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
                            int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
                            RankingCandidates *out);
 
+/// `ranking_scan` on AVX2 and FMA even where AVX-512 is there (the portable loop without AVX2).
+void ranking_scan_avx2(const float *panels, const int32_t *codes, int64_t itemCount, int64_t dim, int64_t firstPanel,
+                       int64_t endPanel, const float *queries, const int64_t *queryItems, const float *thresholds,
+                       RankingCandidates *out);
+
 /// The score `ranking_scan` compares, for one query row and one item row.
 float ranking_score(const float *query, const float *item, int64_t dim);
 
-/// 1 when the scan runs on AVX-512, 0 on the portable loop.
+/// 1 when the scan runs on AVX-512, 0 otherwise.
 int ranking_uses_avx512(void);
+
+/// 1 when the machine has AVX2 and FMA (the scan's loop without AVX-512).
+int ranking_uses_avx2(void);
 
 /// One query's metrics from its kept items, in item order (`RetrievalOrder`): ordered best
 /// first (higher score, then lower item), the first `wanted` read for a hit at 1, a hit at 5 and
