@@ -84,7 +84,8 @@ public struct ContrastiveTensionLossInBatchNegatives: EmbeddingLoss {
         }
         var report = MiningReport(kind: .ranking, tuples: tuples,
                                   counts: MiningCounts(valid: n, used: n, active: both.ranks.filter { $0 > 1 }.count))
-        if n * n <= MiningReport.scoreLimit {
+        // Only the views read the scores (the softmax inspector); eval and bench go without.
+        if batch.explain && n * n <= MiningReport.scoreLimit {
             report.scores = logits.values.map { Double($0) / Double(multiplier) }
             report.scoreColumns = n
         }
