@@ -89,6 +89,12 @@ public enum RetrievalRanking {
             items = Array(Swift.stride(from: 0, to: rows.rows, by: stride))
             self.rows = rows.gatherRows(items)
         }
+
+        /// Where item sits in the sample, if it was sampled.
+        func index(of item: Int) -> Int? {
+            let position = item / stride
+            return item % stride == 0 && position < items.count && items[position] == item ? position : nil
+        }
     }
 
     /// Per query, a score that at least `wanted` other items should reach, from the histogram
@@ -101,18 +107,7 @@ public enum RetrievalRanking {
         let sampled = sample.items
         let queryRows = rows.gatherRows(queries)
         let scores = Matrix.product(queryRows, sample.rows, transposeB: true)
-        var histograms = [Int32](repeating: 0, count: queries.count * bins)
-        histograms.withUnsafeMutableBufferPointer { h in
-            scores.values.withUnsafeBufferPointer { s in
-                let hp = SharedPointer(h), sp = SharedReadPointer(s), width = sampled.count
-                ParallelRows.run(rows: queries.count, elementsPerRow: width * 4) { range in
-                    for q in range {
-                        let row = sp.base + q * width, counts = hp.base + q * bins
-                        for j in 0..<width where sampled[j] != queries[q] { counts[bin(row[j])] += 1 }
-                    }
-                }
-            }
-        }
+        let histograms = sampleHistograms(scores, sample: sample, queries: queries)
         return queries.indices.map { q in
             let share = Double(wanted[q]) / Double(sample.stride)
             let target = Int((share + 3 * share.squareRoot()).rounded(.up)) + 4
@@ -127,6 +122,41 @@ public enum RetrievalRanking {
             }
             return .everything(rows.rows)
         }
+    }
+
+    /// Per query (a row of `scores` against the sampled items), how many of the other sampled
+    /// items fall in each of the `bins` bins: queries.count · bins counts.
+    static func sampleHistograms(_ scores: Matrix<Float>, sample: Sample, queries: [Int]) -> [Int32] {
+        let sampled = sample.items
+        var histograms = [Int32](repeating: 0, count: queries.count * bins)
+        histograms.withUnsafeMutableBufferPointer { h in
+            scores.values.withUnsafeBufferPointer { s in
+                let hp = SharedPointer(h), sp = SharedReadPointer(s), width = sampled.count
+                ParallelRows.run(rows: queries.count, elementsPerRow: width * 4) { range in
+                    // Two queries at a time, so that two histograms' increments (each waits for
+                    // the one before it when a bin repeats) overlap; a query's own item, when
+                    // sampled, is counted with the rest and taken out after.
+                    var q = range.lowerBound
+                    while q + 1 < range.upperBound {
+                        let row0 = sp.base + q * width, counts0 = hp.base + q * bins
+                        let row1 = row0 + width, counts1 = counts0 + bins
+                        for j in 0..<width {
+                            counts0[bin(row0[j])] += 1
+                            counts1[bin(row1[j])] += 1
+                        }
+                        q += 2
+                    }
+                    if q < range.upperBound {
+                        let row = sp.base + q * width, counts = hp.base + q * bins
+                        for j in 0..<width { counts[bin(row[j])] += 1 }
+                    }
+                    for q in range {
+                        if let own = sample.index(of: queries[q]) { hp.base[q * bins + bin(sp.base[q * width + own])] -= 1 }
+                    }
+                }
+            }
+        }
+        return histograms
     }
 
     /// Cosines in [-1, 1] (a little beyond for rounding), clamped into the end bins.

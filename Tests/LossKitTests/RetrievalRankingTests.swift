@@ -137,6 +137,25 @@ import Testing
         }
     }
 
+    /// Each query's histogram over the other sampled items, counted two queries at a time, is
+    /// the plain count: queries in and out of the sample, an odd number of them, NaN scores.
+    @Test(arguments: [3000, 40_001])
+    func sampleHistogramsCountEveryOtherSampledItem(items: Int) {
+        var (rows, _) = Self.data(items: items, dim: 4, classes: 3, seed: 12)
+        rows[7, 0] = .nan
+        let sample = RetrievalRanking.Sample(rows)
+        let queries = [0, 1, 2, 7, 9, 10, items - 1]
+        let scores = Matrix.product(rows.gatherRows(queries), sample.rows, transposeB: true)
+        let counted = RetrievalRanking.sampleHistograms(scores, sample: sample, queries: queries)
+        let bins = RetrievalRanking.bins
+        var plain = [Int32](repeating: 0, count: queries.count * bins)
+        for (q, query) in queries.enumerated() {
+            for (j, item) in sample.items.enumerated() where item != query { plain[q * bins + RetrievalRanking.bin(scores[q, j])] += 1 }
+        }
+        #expect(counted == plain)
+        #expect(queries.contains { sample.index(of: $0) != nil } && queries.contains { sample.index(of: $0) == nil } == (sample.stride > 1))
+    }
+
     /// The sample histogram's bins: the floor of (score + 1) / 2 · bins, clamped into the end
     /// bins, NaN in the lowest; checked against `rounded(.down)` around every bin edge.
     @Test func histogramBinsAreTheFloorOfTheScaledScore() {
