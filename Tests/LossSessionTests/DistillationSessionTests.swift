@@ -60,8 +60,12 @@ import Testing
                     #expect(model1 != model2, "\(loss): the two encoders part")
                 } else {
                     // Both copies embed the same sentences and the loss is symmetric in them, so
-                    // without dropout (which 6.2.0's transformers have) their updates are equal.
-                    #expect(model1 == model2, "\(loss): the copies move together")
+                    // without dropout (which 6.2.0's transformers have) their updates are equal up
+                    // to rounding: each gradient is a product of its own, and how a product rounds
+                    // depends on the BLAS kernels of the machine (OpenBLAS's Zen ones differ here).
+                    let largest = model2.map { abs($0) }.max() ?? 0
+                    let apart = zip(model1, model2).map { abs($0 - $1) }.max() ?? 0
+                    #expect(apart <= 1e-5 * max(largest, 1), "\(loss): the copies move together (\(name) apart by \(apart))")
                 }
             }
             if loss.hasSuffix("InBatchNegatives") { #expect(after.lossParameters["logit_scale"] != start.lossParameters["logit_scale"]) }

@@ -172,10 +172,11 @@ import Testing
         #expect((metric(runner, "encoder_cosine") ?? 1) < 1)
         #expect((metric(runner, "weight_distance") ?? 0) > 0)
         // The in-batch form feeds both models the same sentences through a symmetric loss: without
-        // dropout their updates are equal, and the drift chart says so with a flat line.
+        // dropout their updates are equal up to the rounding of their separate gradient products,
+        // and the drift chart says so with a flat line.
         let inBatch = try run(["load text:pairs", "encoder bow dim=8", "loss ContrastiveTensionLossInBatchNegatives",
                                "set batch_size=16", "step 5"])
         #expect(abs((metric(inBatch, "encoder_cosine") ?? 0) - 1) < 1e-6)
-        #expect(metric(inBatch, "weight_distance") == 0)
+        #expect((metric(inBatch, "weight_distance") ?? 1) < 1e-5)
     }
 }
