@@ -2,9 +2,10 @@ import Foundation
 @testable import LossKit
 import Testing
 
-/// CBatchKernels against the Swift definitions they replace for Float batches: the same
-/// batch-hard choices and distances bit for bit (NaN, infinities, ties and signed zeros
-/// included), the same census counts for finite distances, and pair sums within rounding.
+/// CBatchKernels against the Swift definitions they replace for Float batches, on every path
+/// (the machine's best, AVX2 and the portable loops): the same batch-hard choices and distances
+/// bit for bit (NaN, infinities, ties and signed zeros included), the same census counts for
+/// finite distances, and pair sums within rounding.
 @Suite struct BatchKernelsTests {
     /// Distances with many ties (a few levels), some zeros of either sign; `special` adds
     /// NaN and infinities, the first column included.
@@ -42,8 +43,10 @@ import Testing
                     for seed in 1...3 as ClosedRange<UInt64> {
                         let batch = Self.batch(n: n, classes: classes, seed: seed &* 977 &+ UInt64(n), special: special)
                         let swift = BatchHardMining<Float>.mineInSwift(batch)
-                        #expect(Self.same(swift, BatchHardMining<Float>.mineInC(batch)), "n \(n) classes \(classes) special \(special)")
-                        #expect(Self.same(swift, BatchHardMining<Float>.mineInC(batch, portable: true)), "portable n \(n)")
+                        for kernel in BatchKernelLevel.allCases {
+                            #expect(Self.same(swift, BatchHardMining<Float>.mineInC(batch, kernel: kernel)),
+                                    "\(kernel) n \(n) classes \(classes) special \(special)")
+                        }
                     }
                 }
             }
@@ -57,8 +60,9 @@ import Testing
                 for margin in [0.0, 0.25, 0.6, 5.0] {
                     let batch = Self.batch(n: n, classes: classes, seed: UInt64(n * 31 + classes), special: false)
                     let swift = batch.censusInSwift(margin: margin)
-                    #expect(batch.censusInC(margin: Float(margin)) == swift, "n \(n) classes \(classes) margin \(margin)")
-                    #expect(batch.censusInC(margin: Float(margin), portable: true) == swift, "portable n \(n)")
+                    for kernel in BatchKernelLevel.allCases {
+                        #expect(batch.censusInC(margin: Float(margin), kernel: kernel) == swift, "\(kernel) n \(n) classes \(classes) margin \(margin)")
+                    }
                 }
             }
         }
@@ -81,12 +85,12 @@ import Testing
                     uniform += Foundation.exp(-2 * max(2 - 2 * c, 0))
                 }
             }
-            for portable in [false, true] {
-                let sums = GramPairSums.of(gram: gram, norms: norms, portable: portable)
+            for kernel in BatchKernelLevel.allCases {
+                let sums = GramPairSums.of(gram: gram, norms: norms, kernel: kernel)
                 let scale = Double(max(n * n, 1))
-                #expect(abs(sums.cosines - cosines) <= 1e-13 * scale, "n \(n) portable \(portable)")
-                #expect(abs(sums.distances - distances) <= 1e-13 * scale, "n \(n) portable \(portable)")
-                #expect(abs(sums.uniform - uniform) <= 1e-12 * max(uniform, 1), "n \(n) portable \(portable)")
+                #expect(abs(sums.cosines - cosines) <= 1e-13 * scale, "n \(n) \(kernel)")
+                #expect(abs(sums.distances - distances) <= 1e-13 * scale, "n \(n) \(kernel)")
+                #expect(abs(sums.uniform - uniform) <= 1e-12 * max(uniform, 1), "n \(n) \(kernel)")
             }
         }
     }
@@ -103,9 +107,9 @@ import Testing
             }
             let gram = x.gram()
             let swift = AllPairsDistances<Float>.euclideanInSwift(fromGram: gram)
-            for portable in [false, true] {
-                let c = EuclideanKernel.distances(fromGram: gram, portable: portable)
-                #expect(c.values.map(\.bitPattern) == swift.values.map(\.bitPattern), "n \(n) portable \(portable)")
+            for kernel in BatchKernelLevel.allCases {
+                let c = EuclideanKernel.distances(fromGram: gram, kernel: kernel)
+                #expect(c.values.map(\.bitPattern) == swift.values.map(\.bitPattern), "n \(n) \(kernel)")
             }
         }
     }

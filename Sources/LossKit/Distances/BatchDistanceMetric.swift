@@ -182,7 +182,7 @@ public struct AllPairsDistances<T: Scalar>: Sendable {
 /// The euclidean distances of a Float Gram matrix by CBatchKernels: the same arithmetic as the
 /// generic loop of `AllPairsDistances.euclidean`, so the same bits.
 enum EuclideanKernel {
-    static func distances(fromGram gram: Matrix<Float>, portable: Bool = false) -> Matrix<Float> {
+    static func distances(fromGram gram: Matrix<Float>, kernel: BatchKernelLevel = .best) -> Matrix<Float> {
         let n = gram.rows
         let diagonal = (0..<n).map { gram.values[$0 * (n + 1)] }
         return Matrix<Float>(rows: n, cols: n) { out in
@@ -190,7 +190,7 @@ enum EuclideanKernel {
                 diagonal.withUnsafeBufferPointer { dg in
                     let gs = SharedReadPointer(g), ds = SharedReadPointer(dg), o = SharedPointer(out)
                     ParallelRows.run(rows: n, elementsPerRow: n) { rows in
-                        batch_euclidean(gs.base, ds.base, Int64(n), Int64(rows.lowerBound), Int64(rows.upperBound), o.base, portable ? 1 : 0)
+                        batch_euclidean(gs.base, ds.base, Int64(n), Int64(rows.lowerBound), Int64(rows.upperBound), o.base, kernel.argument)
                     }
                 }
             }

@@ -112,9 +112,9 @@ struct BatchHardMining<T: Scalar> {
 }
 
 extension BatchHardMining where T == Float {
-    /// `mineInSwift` by CBatchKernels (the same choices and distances, bit for bit); portable:
-    /// without AVX-512 even where the machine has it (tests).
-    static func mineInC(_ batch: LabelledBatch<Float>, portable: Bool = false) -> [Choice] {
+    /// `mineInSwift` by CBatchKernels (the same choices and distances, bit for bit); kernel:
+    /// the portable loops or AVX2 even where the machine has more (tests).
+    static func mineInC(_ batch: LabelledBatch<Float>, kernel: BatchKernelLevel = .best) -> [Choice] {
         let n = batch.n
         let indices = UnsafeMutableBufferPointer<Int64>.allocate(capacity: 3 * max(n, 1))
         let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2 * max(n, 1))
@@ -122,13 +122,17 @@ extension BatchHardMining where T == Float {
             indices.deallocate()
             values.deallocate()
         }
-        let kernel = portable ? batch_hard_mine_portable : batch_hard_mine
+        let mine = switch kernel {
+        case .best: batch_hard_mine
+        case .avx2: batch_hard_mine_avx2
+        case .portable: batch_hard_mine_portable
+        }
         let out = (SharedPointer(indices), SharedPointer(values))
         batch.distances.withUnsafeBufferPointer { d in
             batch.labels.withUnsafeBufferPointer { labels in
                 let dp = SharedReadPointer(d), lp = SharedReadPointer(labels)
                 ParallelRows.run(rows: n, elementsPerRow: 2 * n) { anchors in
-                    kernel(dp.base, lp.base, Int64(n), Int64(anchors.lowerBound), Int64(anchors.upperBound),
+                    mine(dp.base, lp.base, Int64(n), Int64(anchors.lowerBound), Int64(anchors.upperBound),
                            out.0.base, out.0.base + n, out.0.base + 2 * n, out.1.base, out.1.base + n)
                 }
             }

@@ -126,9 +126,9 @@ struct LabelledBatch<T: Scalar> {
 }
 
 extension LabelledBatch where T == Float {
-    /// `censusInSwift` by CBatchKernels: the same counts for finite distances. portable:
-    /// without AVX-512 even where the machine has it (tests).
-    func censusInC(margin: Float, portable: Bool = false) -> MiningCounts {
+    /// `censusInSwift` by CBatchKernels: the same counts for finite distances. kernel: the
+    /// portable loops or AVX2 even where the machine has more (tests).
+    func censusInC(margin: Float, kernel: BatchKernelLevel = .best) -> MiningCounts {
         let n = self.n
         var valid = [Int64](repeating: 0, count: n), hard = valid, notEasy = valid
         valid.withUnsafeMutableBufferPointer { validBuffer in
@@ -142,7 +142,7 @@ extension LabelledBatch where T == Float {
                                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n + 32)
                                 defer { scratch.deallocate() }
                                 batch_census(dp.base, lp.base, Int64(n), margin, Int64(anchors.lowerBound), Int64(anchors.upperBound),
-                                             out.0.base, out.1.base, out.2.base, scratch, portable ? 1 : 0)
+                                             out.0.base, out.1.base, out.2.base, scratch, kernel.argument)
                             }
                         }
                     }
