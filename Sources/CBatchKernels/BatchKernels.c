@@ -321,7 +321,10 @@ static void euclidean_avx512(const float *gram, const float *diagonal, int64_t n
         for (int64_t j = 0; j < n; j += lanes) {
             __mmask16 valid = tail_mask(n, j);
             __m512 g = _mm512_maskz_loadu_ps(valid, gram + i * n + j), other = _mm512_maskz_loadu_ps(valid, diagonal + j);
-            __m512 squared = _mm512_add_ps(_mm512_sub_ps(other, _mm512_mul_ps(two, g)), own);
+            __m512 partial = _mm512_sub_ps(other, _mm512_mul_ps(two, g));
+            // A NaN partial sum is what the scalar add returns (its first operand), whichever
+            // operand order the compiler gives the vector add.
+            __m512 squared = _mm512_mask_mov_ps(_mm512_add_ps(partial, own), _mm512_cmp_ps_mask(partial, partial, _CMP_UNORD_Q), partial);
             // Positive: its root; NaN: itself; else 0.
             __mmask16 positive = _mm512_cmp_ps_mask(squared, zero, _CMP_GT_OQ), nan = _mm512_cmp_ps_mask(squared, squared, _CMP_UNORD_Q);
             __m512 d = _mm512_mask_mov_ps(_mm512_maskz_mov_ps(nan, squared), positive, _mm512_sqrt_ps(squared));

@@ -113,4 +113,22 @@ import Testing
             }
         }
     }
+
+    /// NaNs with different bits on the diagonal and off it: every kernel returns the NaN the
+    /// scalar loop returns (its adds keep the first operand's NaN, whatever order a vector add
+    /// takes its operands in).
+    @Test func euclideanDistancesKeepTheScalarLoopsNaN() {
+        let n = 21
+        var gram = Matrix<Float>(zeros: n, n)
+        for i in 0..<n { for j in 0..<n { gram[i, j] = Float((i * 7 + j * 3) % 5) - 2 } }
+        let payloads: [UInt32] = [0x7FC0_0001, 0xFFC0_0002, 0x7FC0_0003, 0xFFC0_0004]
+        for i in stride(from: 0, to: n, by: 3) { gram[i, i] = Float(bitPattern: payloads[i % 4]) }
+        for i in 0..<n where i % 4 == 1 { gram[i, (i + 5) % n] = Float(bitPattern: payloads[(i + 1) % 4]) }
+        let swift = AllPairsDistances<Float>.euclideanInSwift(fromGram: gram)
+        #expect(Set(swift.values.filter(\.isNaN).map(\.bitPattern)).count > 1)
+        for kernel in BatchKernelLevel.allCases {
+            let c = EuclideanKernel.distances(fromGram: gram, kernel: kernel)
+            #expect(c.values.map(\.bitPattern) == swift.values.map(\.bitPattern), "\(kernel)")
+        }
+    }
 }
