@@ -203,9 +203,14 @@ extension Matrix {
 
     mutating func addScaled(_ other: Matrix, _ factor: T) {
         precondition(values.count == other.values.count, "gradients of one column have one shape")
+        let width = cols
         values.withUnsafeMutableBufferPointer { out in
             other.values.withUnsafeBufferPointer { input in
-                for k in out.indices { out[k] += factor * input[k] }
+                let shared = SharedPointer(out), read = SharedReadPointer(input)
+                ParallelRows.run(rows: rows, elementsPerRow: width) { range in
+                    let start = range.lowerBound * width
+                    VectorKernels.addScaled(read.base + start, factor, into: shared.base + start, count: range.count * width)
+                }
             }
         }
     }

@@ -316,49 +316,4 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
         renamed.parameterGradients = Self.renamed(result.parameterGradients, nestedName)
         return renamed
     }
-
-    /// softmax(x / t) of every row, computed stably.
-    static func softmaxRows<T: Scalar>(_ x: Matrix<T>, temperature: T) -> Matrix<T> {
-        var out = Matrix<T>(zeros: x.rows, x.cols)
-        for r in 0..<x.rows {
-            var largest = -T.infinity
-            for k in 0..<x.cols { largest = max(largest, x[r, k] / temperature) }
-            var total = T(0)
-            for k in 0..<x.cols {
-                let e = T.exp(x[r, k] / temperature - largest)
-                out[r, k] = e
-                total += e
-            }
-            for k in 0..<x.cols { out[r, k] /= total }
-        }
-        return out
-    }
-
-    /// torch's kl_div(log_softmax(student / t), teacher, reduction "batchmean") over `rows`
-    /// rows in all, for one column; adds the gradient of weight · t · (that) to `gradient`.
-    /// A teacher probability of 0 adds nothing (torch's xlogy).
-    static func klDivergence<T: Scalar>(teacher: Matrix<T>, student: Matrix<T>, temperature: T, rows: Int, weight: T,
-                                        gradient: inout Matrix<T>) -> T {
-        var total = T(0)
-        let scale = weight / T(rows)
-        for r in 0..<student.rows {
-            var largest = -T.infinity
-            for k in 0..<student.cols { largest = max(largest, student[r, k] / temperature) }
-            var sum = T(0)
-            for k in 0..<student.cols { sum += T.exp(student[r, k] / temperature - largest) }
-            let logSum = largest + T.log(sum)
-            var teacherSum = T(0)
-            for k in 0..<student.cols {
-                let p = teacher[r, k]
-                teacherSum += p
-                if p > 0 { total += p * (T.log(p) - (student[r, k] / temperature - logSum)) }
-            }
-            // d/d(student) of weight · t · Σ p (log p - log q) / rows = weight / rows · (q Σp - p).
-            for k in 0..<student.cols {
-                let q = T.exp(student[r, k] / temperature - logSum)
-                gradient[r, k] += scale * (q * teacherSum - teacher[r, k])
-            }
-        }
-        return total / T(rows)
-    }
 }

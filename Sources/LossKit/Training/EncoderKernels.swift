@@ -24,9 +24,7 @@ extension Encoder {
             var h = x
             for layer in 0..<layers {
                 h = Self.affine(h, parameters["mlp.\(2 * layer).weight"]!, parameters["mlp.\(2 * layer).bias"]!)
-                h.values.withUnsafeMutableBufferPointer { v in
-                    for k in v.indices where !(v[k] > 0) { v[k] = 0 }
-                }
+                ReLUKernels.forward(&h)
                 hidden.append(h)
             }
             let outWeight = parameters["mlp.\(2 * layers).weight"]!, outBias = parameters["mlp.\(2 * layers).bias"]!
@@ -111,11 +109,7 @@ extension Encoder {
         for layer in stride(from: layers - 1, through: 0, by: -1) {
             if let extra = fromOutput[layer] { dh.addScaled(extra, 1) }
             // ReLU passes gradient only where its output was positive (torch's threshold_backward).
-            h[layer].values.withUnsafeBufferPointer { hv in
-                dh.values.withUnsafeMutableBufferPointer { g in
-                    for k in g.indices where !(hv[k] > 0) { g[k] = 0 }
-                }
-            }
+            ReLUKernels.backward(&dh, output: h[layer])
             let below = layer == 0 ? x : h[layer - 1]
             gradients["mlp.\(2 * layer).weight"] = Matrix.product(below, transposeA: true, dh)
             gradients["mlp.\(2 * layer).bias"] = dh.columnSums()
@@ -155,7 +149,14 @@ extension Encoder {
     /// Whether every value is zero (the scan stops at the first that is not).
     static func allZero(_ matrix: Matrix<T>) -> Bool {
         matrix.values.withUnsafeBufferPointer { values in
-            for value in values where value != 0 { return false }
+            let count = values.count
+            guard let base = values.baseAddress else { return true }
+            var k = 0
+            if T.self == Float.self { k = firstNonzeroBlock(UnsafeRawPointer(base).assumingMemoryBound(to: Float.self), count: count) }
+            while k < count {
+                if base[k] != 0 { return false }
+                k += 1
+            }
             return true
         }
     }
@@ -168,12 +169,13 @@ extension Encoder {
     /// x · W + b, with b broadcast over the rows.
     static func affine(_ x: Matrix<T>, _ weight: Matrix<T>, _ bias: Matrix<T>) -> Matrix<T> {
         precondition(bias.count == weight.cols, "bias width does not match the weight")
-        var y = Matrix<T>(zeros: x.rows, weight.cols)
         let width = weight.cols
-        bias.values.withUnsafeBufferPointer { b in
-            y.values.withUnsafeMutableBufferPointer { out in
-                for row in 0..<x.rows {
-                    for k in 0..<width { out[row * width + k] = b[k] }
+        // Every row is written, so the storage is not zeroed first.
+        var y = Matrix<T>(rows: x.rows, cols: width) { out in
+            bias.values.withUnsafeBufferPointer { b in
+                let shared = SharedPointer(out), source = SharedReadPointer(b)
+                ParallelRows.run(rows: x.rows, elementsPerRow: width) { range in
+                    for row in range { (shared.base + row * width).initialize(from: source.base, count: width) }
                 }
             }
         }
@@ -239,4 +241,17 @@ extension Encoder {
         }
         return gradient
     }
+}
+
+/// The index of the first block of eight values that holds one other than ±0 (a NaN
+/// counts), or the start of the tail. Float only: generic SIMD comparisons compile lane by lane.
+@inline(__always)
+private func firstNonzeroBlock(_ values: UnsafePointer<Float>, count: Int) -> Int {
+    let zero = SIMD8<Float>()
+    var k = 0
+    while k + 8 <= count {
+        if any(UnsafeRawPointer(values + k).loadUnaligned(as: SIMD8<Float>.self) .!= zero) { return k }
+        k += 8
+    }
+    return k
 }
