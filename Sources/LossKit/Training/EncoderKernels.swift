@@ -3,7 +3,9 @@
 
 extension Encoder {
     /// gathered: the items' input vectors when the caller already holds them (`gatherInputs`).
-    func forwardKernel(_ items: [Int], gathered: Matrix<T>? = nil) -> EncoderPass<T> {
+    /// reading: the earlier layers whose embeddings to make (nil: every one); the others are
+    /// left empty and listed in the pass's `skippedLayers`.
+    func forwardKernel(_ items: [Int], gathered: Matrix<T>? = nil, reading: Set<Int>? = nil) -> EncoderPass<T> {
         for item in items {
             precondition(item >= 0 && item < itemCount, "encoder item \(item) is outside 0..<\(itemCount)")
         }
@@ -11,6 +13,7 @@ extension Encoder {
         var inputs: Matrix<T>? = nil
         var hidden: [Matrix<T>] = []
         var layerRaw: [Matrix<T>] = []
+        var skipped = Set<Int>()
         let raw: Matrix<T>
         switch kind {
         case .table:
@@ -28,7 +31,10 @@ extension Encoder {
                 hidden.append(h)
             }
             let outWeight = parameters["mlp.\(2 * layers).weight"]!, outBias = parameters["mlp.\(2 * layers).bias"]!
-            layerRaw = hidden.dropLast().map { Self.affine($0, outWeight, outBias) }
+            skipped = reading.map { Set(0..<(layers - 1)).subtracting($0) } ?? []
+            layerRaw = hidden.dropLast().enumerated().map { k, h in
+                skipped.contains(k) ? Matrix(zeros: 0, outWeight.cols) : Self.affine(h, outWeight, outBias)
+            }
             raw = Self.affine(h, outWeight, outBias)
             inputs = x
         case .bagOfWords:
@@ -36,25 +42,31 @@ extension Encoder {
         }
         guard normalize else {
             return EncoderPass(items: items, embeddings: raw, inputs: inputs, hidden: hidden, unnormalized: nil, norms: nil,
-                               layerEmbeddings: layerRaw, layerUnnormalized: [], layerNorms: [])
+                               layerEmbeddings: layerRaw, layerUnnormalized: [], layerNorms: [], skippedLayers: skipped)
         }
         let (output, norms) = L2Normalization.forward(raw)
         let layers = layerRaw.map(L2Normalization.forward)
         return EncoderPass(items: items, embeddings: output, inputs: inputs, hidden: hidden, unnormalized: raw, norms: norms,
-                           layerEmbeddings: layers.map(\.output), layerUnnormalized: layerRaw, layerNorms: layers.map(\.norms))
+                           layerEmbeddings: layers.map(\.output), layerUnnormalized: layerRaw, layerNorms: layers.map(\.norms),
+                           skippedLayers: skipped)
     }
 
-    func backwardKernel(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>, _ dLayers: [Matrix<T>]) -> [String: Matrix<T>] {
+    /// dLayers: nil for a layer that sends no gradient.
+    func backwardKernel(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>, _ dLayers: [Matrix<T>?]) -> [String: Matrix<T>] {
         precondition(dEmbeddings.rows == pass.items.count && dEmbeddings.cols == outputDimension,
                      "encoder backward: gradient is \(dEmbeddings.rows)x\(dEmbeddings.cols), the pass gave \(pass.items.count)x\(outputDimension)")
         precondition(dLayers.isEmpty || dLayers.count == pass.layerEmbeddings.count,
                      "encoder backward: \(dLayers.count) layer gradients for \(pass.layerEmbeddings.count) earlier layers")
+        for k in pass.skippedLayers {
+            precondition(dLayers.isEmpty || dLayers[k].map(Self.allZero) ?? true, "encoder backward: a gradient for layer \(k + 1), which the pass skipped")
+        }
         var d = dEmbeddings
         var dLayerRaw = dLayers
         if normalize {
             d = L2Normalization.backward(dEmbeddings, output: pass.embeddings, input: pass.unnormalized!, norms: pass.norms!)
             for k in dLayerRaw.indices {
-                dLayerRaw[k] = L2Normalization.backward(dLayers[k], output: pass.layerEmbeddings[k], input: pass.layerUnnormalized[k],
+                guard let dLayer = dLayers[k], !pass.skippedLayers.contains(k) else { continue }
+                dLayerRaw[k] = L2Normalization.backward(dLayer, output: pass.layerEmbeddings[k], input: pass.layerUnnormalized[k],
                                                         norms: pass.layerNorms[k])
             }
         }
@@ -88,7 +100,7 @@ extension Encoder {
     /// The mlp's backward pass: the output layer collects the gradient of every layer's
     /// embedding, then the gradient runs down the ReLU layers, each adding what the output
     /// layer sent it from its own embedding.
-    private func mlpBackward(_ pass: EncoderPass<T>, _ d: Matrix<T>, _ dLayers: [Matrix<T>], layers: Int) -> [String: Matrix<T>] {
+    private func mlpBackward(_ pass: EncoderPass<T>, _ d: Matrix<T>, _ dLayers: [Matrix<T>?], layers: Int) -> [String: Matrix<T>] {
         let x = pass.inputs!, h = pass.hidden
         let out = 2 * layers
         let outWeight = parameters["mlp.\(out).weight"]!
@@ -98,8 +110,10 @@ extension Encoder {
         var dh = Matrix.product(d, outWeight, transposeB: true)
         var fromOutput: [Matrix<T>?] = Array(repeating: nil, count: layers)
         // A layer the loss did not sample this batch (AdaptiveLayerLoss's n_layers_per_step)
-        // sends a gradient of zeros: its two products would add nothing, so they are skipped.
-        for (k, dLayer) in dLayers.enumerated() where !Self.allZero(dLayer) {
+        // sends no gradient (nil) or zeros: its two products would add nothing, so they are
+        // skipped.
+        for (k, sent) in dLayers.enumerated() {
+            guard let dLayer = sent, !Self.allZero(dLayer) else { continue }
             Matrix.multiplyAdd(h[k], transposeA: true, dLayer, into: &dOutWeight)
             dOutBias.addScaled(dLayer.columnSums(), 1)
             fromOutput[k] = Matrix.product(dLayer, outWeight, transposeB: true)

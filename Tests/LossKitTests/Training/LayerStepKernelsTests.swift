@@ -92,6 +92,9 @@ import Testing
             var fast = base
             fast.addScaled(other, factor)
             #expect(Self.same(fast, plain))
+            var fromZero = Matrix<T>(zeros: shape.0, shape.1)
+            fromZero.addScaled(other, factor)
+            #expect(Self.same(AdaptiveLayerLoss.zeroPlusScaled(other, factor), fromZero))
         }
     }
 
@@ -183,6 +186,96 @@ import Testing
                                                           weight: 0.7, gradient: &fastGradient)
                 #expect(Self.identical(fast, plain), "\(fast) vs \(plain)")
                 #expect(Self.same(fastGradient, plainGradient))
+            }
+        }
+    }
+
+    // MARK: - Untouched layers
+
+    /// nil for a layer that sends nothing gives the gradients that zeros for it give.
+    @Test func anUntouchedLayerCostsNothingAndChangesNothing() throws {
+        for normalize in [false, true] {
+            var random = SeededRandom(seed: 31)
+            let vectors = Matrix<Float>(rows: 12, cols: 6, values: (0..<72).map { _ in Float(random.normal()) })
+            let encoder = try Encoder(kind: .mlp(hidden: 8, output: 5, layers: 3), input: .vectors(ReadOnlyRows(vectors)),
+                                      normalize: normalize, seed: 2)
+            let pass = encoder.forward(items: Array(0..<12))
+            let d = Matrix<Float>(rows: 12, cols: 5, values: (0..<60).map { _ in Float(random.normal()) })
+            let sampled = Matrix<Float>(rows: 12, cols: 5, values: (0..<60).map { _ in Float(random.normal()) })
+            let zeros = encoder.backward(pass, d, layers: [Matrix(zeros: 12, 5), sampled])
+            let skipped = encoder.backward(pass, d, layers: [nil, sampled])
+            #expect(zeros.keys.sorted() == skipped.keys.sorted())
+            for (name, gradient) in zeros { #expect(Self.same(gradient, skipped[name]!), "\(name), normalize \(normalize)") }
+        }
+    }
+
+    @Test func theLayerLossNamesTheLayersItDidNotSample() throws {
+        var random = SeededRandom(seed: 41)
+        func column() -> Matrix<Float> { Matrix(rows: 8, cols: 6, values: (0..<48).map { _ in Float(random.normal()) }) }
+        var batch = LossBatch(columns: [column(), column()])
+        batch.layers = (0..<3).map { _ in [column(), column()] }
+        let loss = try LossCatalog.make(AdaptiveLayerLoss.className) as! AdaptiveLayerLoss
+        let result = try loss.compute(batch, layers: [2])
+        #expect(result.untouchedLayers == [0, 1])
+        for layer in [0, 1] { #expect(result.layerGradients[layer].allSatisfy { $0.values.allSatisfy { $0 == 0 } }) }
+        #expect(result.layerGradients[2].contains { $0.values.contains { $0 != 0 } })
+        let stacked = result.stackedLayerGradients
+        #expect(stacked[0] == nil && stacked[1] == nil)
+        #expect(stacked[2] == Matrix.vstack(result.layerGradients[2]))
+        // Every layer: none untouched.
+        #expect(try loss.compute(batch, layers: [0, 1, 2]).untouchedLayers.isEmpty)
+
+        // A sum: a layer stays untouched only when no term read it; a term without layers counts for none.
+        batch.samplingSeed = 9
+        let one = try LossCatalog.make(AdaptiveLayerLoss.className)
+        let all = try LossCatalog.make(AdaptiveLayerLoss.className, settings: ["n_layers_per_step": "-1"])
+        let plain = try LossCatalog.make(MultipleNegativesRankingLoss.className)
+        let alone = try one.evaluate(batch).untouchedLayers
+        #expect(alone.count == 2)
+        #expect(try LossSum(terms: [.init(weight: 1, loss: plain), .init(weight: 0.5, loss: one)]).evaluate(batch).total.untouchedLayers == alone)
+        #expect(try LossSum(terms: [.init(weight: 1, loss: one), .init(weight: 2, loss: one)]).evaluate(batch).total.untouchedLayers == alone)
+        #expect(try LossSum(terms: [.init(weight: 1, loss: one), .init(weight: 1, loss: all)]).evaluate(batch).total.untouchedLayers.isEmpty)
+    }
+
+    /// A step that embeds only the sampled earlier layer and passes nil for the others gives
+    /// the value and every gradient of the step that embeds them all and passes zeros.
+    @Test(arguments: [AdaptiveLayerLoss.className, Matryoshka2dLoss.className])
+    func aStepThatSkipsTheUnsampledLayersIsTheSameStep(_ name: String) throws {
+        for normalize in [false, true] {
+            var random = SeededRandom(seed: 51)
+            let vectors = Matrix<Float>(rows: 16, cols: 6, values: (0..<96).map { _ in Float(random.normal()) })
+            let encoder = try Encoder(kind: .mlp(hidden: 7, output: 8, layers: 4), input: .vectors(ReadOnlyRows(vectors)),
+                                      normalize: normalize, seed: 3)
+            let loss = try LossCatalog.make(name)
+            let sizes = [8, 8]
+            for seed: UInt64 in 1...4 {
+                let full = encoder.forward(items: Array(0..<16))
+                var everything = LossBatch(columns: full.embeddings.splitRows(sizes))
+                everything.layers = full.layerEmbeddings.map { $0.splitRows(sizes) }
+                everything.samplingSeed = seed
+                let expected = try loss.evaluate(everything)
+                let expectedGradients = encoder.backward(full, Matrix.vstack(expected.columnGradients),
+                                                         layers: expected.layerGradients.map { Matrix.vstack($0) })
+
+                let read = loss.layersRead(count: 3, samplingSeed: seed)
+                #expect(read.count == 1)
+                let pass = encoder.forward(items: Array(0..<16), readingLayers: read)
+                #expect(pass.skippedLayers == Set(0..<3).subtracting(read))
+                for k in read { #expect(Self.same(pass.layerEmbeddings[k], full.layerEmbeddings[k])) }
+                var batch = LossBatch(columns: pass.embeddings.splitRows(sizes))
+                batch.setLayers(from: pass, columnSizes: sizes)
+                batch.samplingSeed = seed
+                let result = try loss.evaluate(batch)
+                #expect(Self.identical(result.value, expected.value))
+                #expect(result.untouchedLayers == pass.skippedLayers)
+                let gradients = encoder.backward(pass, Matrix.vstack(result.columnGradients), layers: result.stackedLayerGradients)
+                #expect(gradients.keys.sorted() == expectedGradients.keys.sorted())
+                for (key, gradient) in expectedGradients { #expect(Self.same(gradient, gradients[key]!), "\(key), seed \(seed)") }
+
+                // A loss that reads a skipped layer says so.
+                var wrong = batch
+                wrong.samplingSeed = (1...50).first { loss.layersRead(count: 3, samplingSeed: $0) != read }!
+                #expect(throws: LossError.self) { try loss.evaluate(wrong) }
             }
         }
     }
