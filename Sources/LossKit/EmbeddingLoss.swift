@@ -214,6 +214,11 @@ public protocol EmbeddingLoss: LossDescription {
     /// dimensions, largest first), which the held-out evaluation measures too; empty for a loss
     /// of the full width only.
     func truncationDimensions(width: Int) -> [Int]
+    /// The earlier layers (indices into `LossBatch.layers`) it reads from a batch that brings
+    /// `count` of them with this sampling seed: the encoder need not embed the others
+    /// (`LossBatch.skippedLayers`). A layer loss's sampled ones; none for a loss of the last
+    /// layer only.
+    func layersRead(count: Int, samplingSeed: UInt64) -> Set<Int>
 }
 
 extension EmbeddingLoss {
@@ -234,6 +239,7 @@ extension EmbeddingLoss {
     public var usesGradientCache: Bool { false }
     public var lossAtEachLayer: any EmbeddingLoss { self }
     public func truncationDimensions(width: Int) -> [Int] { [] }
+    public func layersRead(count: Int, samplingSeed: UInt64) -> Set<Int> { inputSpec.needsLayers ? Set(0..<count) : [] }
     public static var returnsTerms: Bool { false }
 
 

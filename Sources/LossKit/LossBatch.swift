@@ -33,6 +33,9 @@ public struct LossBatch<T: Scalar>: Sendable {
     /// (same rows and width): what AdaptiveLayerLoss trains besides the last layer, which is
     /// `columns` itself. Empty for an encoder with one layer.
     public var layers: [[Matrix<T>]] = []
+    /// The earlier layers the encoder left out because the loss said it would not read them
+    /// (`EmbeddingLoss.layersRead`): their entries in `layers` are empty.
+    public var skippedLayers: Set<Int> = []
 
     public init(columns: [Matrix<T>], labels: [Double] = [], targets: Matrix<T>? = nil,
                 parameters: [String: Matrix<T>] = [:], guides: [Matrix<T>] = []) {
@@ -51,6 +54,10 @@ public struct LossResult<T: Scalar>: Sendable {
     public var columnGradients: [Matrix<T>]
     /// dL/d(`LossBatch.layers`), same shapes; empty when the loss reads no earlier layer.
     public var layerGradients: [[Matrix<T>]] = []
+    /// The earlier layers (indices into `layerGradients`) the loss did not read this batch
+    /// (AdaptiveLayerLoss's unsampled ones): their gradients are zeros, which
+    /// `stackedLayerGradients` leaves out without looking at them.
+    public var untouchedLayers: Set<Int> = []
     /// dL/d(parameter), same shapes as the batch's parameters.
     public var parameterGradients: [String: Matrix<T>]
     /// The tuples the loss looked at and how they split.
@@ -84,6 +91,13 @@ public struct LossResult<T: Scalar>: Sendable {
         self.columnGradients = columnGradients
         self.parameterGradients = parameterGradients
         self.mining = mining
+    }
+
+    /// Each earlier layer's gradient with its columns stacked, as `Encoder.backward` takes
+    /// them; nil for an untouched layer, so that neither a stacked copy of its zeros is made
+    /// nor its values scanned.
+    public var stackedLayerGradients: [Matrix<T>?] {
+        layerGradients.enumerated().map { untouchedLayers.contains($0.offset) ? nil : Matrix.vstack($0.element) }
     }
 }
 

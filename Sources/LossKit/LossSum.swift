@@ -122,6 +122,11 @@ public struct LossSum: Sendable {
         return isBare ? largest : largest + Double(rows * columns) * Double(scalarBytes)
     }
 
+    /// The earlier layers any term reads (every term sees the same sampling seed).
+    public func layersRead(count: Int, samplingSeed: UInt64) -> Set<Int> {
+        terms.reduce(into: Set<Int>()) { $0.formUnion($1.loss.layersRead(count: count, samplingSeed: samplingSeed)) }
+    }
+
     /// The sum's result and each term's own (for its view); `total.terms` lists every weighted
     /// term under the name the summing module's dict gives it (see `termNames`), and
     /// `total.mining` is the first term's that mined tuples.
@@ -155,16 +160,20 @@ public struct LossSum: Sendable {
                 for (name, gradient) in gradients { running.parameterGradients[name] = gradient }
                 if running.layerGradients.isEmpty {
                     running.layerGradients = part.layerGradients.map { $0.map { $0.scaled(by: weight) } }
-                } else {
+                    running.untouchedLayers = part.untouchedLayers
+                } else if !part.layerGradients.isEmpty {
                     for (layer, columns) in part.layerGradients.enumerated() {
                         for (column, gradient) in columns.enumerated() { running.layerGradients[layer][column].addScaled(gradient, weight) }
                     }
+                    // A layer stays untouched only if no term read it.
+                    running.untouchedLayers.formIntersection(part.untouchedLayers)
                 }
                 total = running
             } else {
                 total = LossResult(value: weight * part.value, columnGradients: part.columnGradients.map { $0.scaled(by: weight) },
                                    parameterGradients: Dictionary(uniqueKeysWithValues: gradients), mining: part.mining)
                 total!.layerGradients = part.layerGradients.map { $0.map { $0.scaled(by: weight) } }
+                total!.untouchedLayers = part.untouchedLayers
             }
             total!.targets += part.targets.map { ($0.name, $0.value, $0.target) }
             parts.append(part)
@@ -203,9 +212,14 @@ extension Matrix {
 
     mutating func addScaled(_ other: Matrix, _ factor: T) {
         precondition(values.count == other.values.count, "gradients of one column have one shape")
+        let width = cols
         values.withUnsafeMutableBufferPointer { out in
             other.values.withUnsafeBufferPointer { input in
-                for k in out.indices { out[k] += factor * input[k] }
+                let shared = SharedPointer(out), read = SharedReadPointer(input)
+                ParallelRows.run(rows: rows, elementsPerRow: width) { range in
+                    let start = range.lowerBound * width
+                    VectorKernels.addScaled(read.base + start, factor, into: shared.base + start, count: range.count * width)
+                }
             }
         }
     }

@@ -11,6 +11,35 @@ enum VectorKernels {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<T>.self)
     }
 
+    /// out[k] += factor · a[k], each a multiply then an add (no fused multiply-add), as a plain loop rounds them.
+    @inline(__always)
+    static func addScaled<T: Scalar>(_ a: UnsafePointer<T>, _ factor: T, into out: UnsafeMutablePointer<T>, count: Int) {
+        let factors = SIMD8<T>(repeating: factor)
+        var k = 0
+        while k + 8 <= count {
+            store(load(out + k) + factors * load(a + k), out + k)
+            k += 8
+        }
+        while k < count {
+            out[k] += factor * a[k]
+            k += 1
+        }
+    }
+
+    /// out[k] += a[k].
+    @inline(__always)
+    static func add<T: Scalar>(_ a: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, count: Int) {
+        var k = 0
+        while k + 8 <= count {
+            store(load(out + k) + load(a + k), out + k)
+            k += 8
+        }
+        while k < count {
+            out[k] += a[k]
+            k += 1
+        }
+    }
+
     /// Σ a[k]·b[k].
     @inline(__always)
     static func dot<T: Scalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int) -> T {

@@ -233,6 +233,9 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
         return random.next()
     }
 
+    /// The layers `compute` samples for this seed.
+    public func layersRead(count: Int, samplingSeed: UInt64) -> Set<Int> { Set(chosenLayers(count: count, seed: samplingSeed)) }
+
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try compute(batch) }
 
@@ -245,7 +248,10 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
         if batch.layers.isEmpty {
             throw LossError("\(owner) trains every layer of the encoder, and this one gives one layer: use `encoder mlp layers=N` with N of 2 or more")
         }
-        for (index, layer) in batch.layers.enumerated() {
+        if let skipped = chosen.first(where: batch.skippedLayers.contains) {
+            throw LossError("\(owner) reads layer \(skipped + 1), which the encoder was told to skip for this batch")
+        }
+        for (index, layer) in batch.layers.enumerated() where !batch.skippedLayers.contains(index) {
             guard layer.count == batch.columns.count,
                   zip(layer, batch.columns).allSatisfy({ $0.rows == $1.rows && $0.cols == $1.cols }) else {
                 throw LossError("\(owner): layer \(index + 1)'s embeddings are not shaped as the last layer's columns")
@@ -255,7 +261,12 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
         let lastWeight = T(options.lastLayerWeight)
         var result = LossResult(value: lastWeight * last.value, columnGradients: last.columnGradients.map { $0.scaled(by: lastWeight) },
                                 parameterGradients: last.parameterGradients.mapValues { $0.scaled(by: lastWeight) }, mining: last.mining)
-        result.layerGradients = batch.layers.map { $0.map { Matrix<T>(zeros: $0.rows, $0.cols) } }
+        // The layers not chosen share one zero matrix per column (shaped as the layers', checked
+        // above); a chosen layer's gradient is made when it is first written.
+        let zeros = batch.columns.map { Matrix<T>(zeros: $0.rows, $0.cols) }
+        result.layerGradients = batch.layers.map { _ in zeros }
+        result.untouchedLayers = Set(batch.layers.indices).subtracting(chosen)
+        var written = Set<Int>()
         result.notes = last.notes
         var layerLosses: [Int: Double] = [:], divergences: [Int: Double] = [:]
         let temperature = options.klTemperature
@@ -266,7 +277,11 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
                                           explain: false)
             let factor = T(options.layerWeighting.weight(index) / Double(chosen.count) * options.priorLayersWeight)
             result.value += layer.value * factor
-            for c in layer.columnGradients.indices { result.layerGradients[index][c].addScaled(layer.columnGradients[c], factor) }
+            for c in layer.columnGradients.indices {
+                if written.contains(index) { result.layerGradients[index][c].addScaled(layer.columnGradients[c], factor) }
+                else { result.layerGradients[index][c] = Self.zeroPlusScaled(layer.columnGradients[c], factor) }
+            }
+            written.insert(index)
             for (name, gradient) in layer.parameterGradients {
                 if result.parameterGradients[name] == nil { result.parameterGradients[name] = Matrix(zeros: gradient.rows, gradient.cols) }
                 result.parameterGradients[name]!.addScaled(gradient, factor)
@@ -295,11 +310,30 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
         return result
     }
 
+    /// 0 + factor · gradient, what adding the scaled gradient into zeros gives (a -0 becomes
+    /// +0), without making the zeros first.
+    static func zeroPlusScaled<T: Scalar>(_ gradient: Matrix<T>, _ factor: T) -> Matrix<T> {
+        let width = gradient.cols
+        return Matrix(rows: gradient.rows, cols: width) { out in
+            gradient.values.withUnsafeBufferPointer { input in
+                let read = SharedReadPointer(input), shared = SharedPointer(out)
+                ParallelRows.run(rows: gradient.rows, elementsPerRow: width) { range in
+                    for row in range {
+                        let start = row * width
+                        (shared.base + start).initialize(repeating: 0, count: width)
+                        VectorKernels.addScaled(read.base + start, factor, into: shared.base + start, count: width)
+                    }
+                }
+            }
+        }
+    }
+
     /// The wrapped loss on one layer's embeddings, its weights under their own names.
     private func evaluateInner<T: Scalar>(_ batch: LossBatch<T>, columns: [Matrix<T>], seed: UInt64, explain: Bool) throws -> LossResult<T> {
         var own = batch
         own.columns = columns
         own.layers = []
+        own.skippedLayers = []
         own.explain = explain
         own.samplingSeed = seed
         let prefix = Self.innerName + "."
@@ -315,50 +349,5 @@ public struct AdaptiveLayerLoss: EmbeddingLoss {
         var renamed = result
         renamed.parameterGradients = Self.renamed(result.parameterGradients, nestedName)
         return renamed
-    }
-
-    /// softmax(x / t) of every row, computed stably.
-    static func softmaxRows<T: Scalar>(_ x: Matrix<T>, temperature: T) -> Matrix<T> {
-        var out = Matrix<T>(zeros: x.rows, x.cols)
-        for r in 0..<x.rows {
-            var largest = -T.infinity
-            for k in 0..<x.cols { largest = max(largest, x[r, k] / temperature) }
-            var total = T(0)
-            for k in 0..<x.cols {
-                let e = T.exp(x[r, k] / temperature - largest)
-                out[r, k] = e
-                total += e
-            }
-            for k in 0..<x.cols { out[r, k] /= total }
-        }
-        return out
-    }
-
-    /// torch's kl_div(log_softmax(student / t), teacher, reduction "batchmean") over `rows`
-    /// rows in all, for one column; adds the gradient of weight · t · (that) to `gradient`.
-    /// A teacher probability of 0 adds nothing (torch's xlogy).
-    static func klDivergence<T: Scalar>(teacher: Matrix<T>, student: Matrix<T>, temperature: T, rows: Int, weight: T,
-                                        gradient: inout Matrix<T>) -> T {
-        var total = T(0)
-        let scale = weight / T(rows)
-        for r in 0..<student.rows {
-            var largest = -T.infinity
-            for k in 0..<student.cols { largest = max(largest, student[r, k] / temperature) }
-            var sum = T(0)
-            for k in 0..<student.cols { sum += T.exp(student[r, k] / temperature - largest) }
-            let logSum = largest + T.log(sum)
-            var teacherSum = T(0)
-            for k in 0..<student.cols {
-                let p = teacher[r, k]
-                teacherSum += p
-                if p > 0 { total += p * (T.log(p) - (student[r, k] / temperature - logSum)) }
-            }
-            // d/d(student) of weight · t · Σ p (log p - log q) / rows = weight / rows · (q Σp - p).
-            for k in 0..<student.cols {
-                let q = T.exp(student[r, k] / temperature - logSum)
-                gradient[r, k] += scale * (q * teacherSum - teacher[r, k])
-            }
-        }
-        return total / T(rows)
     }
 }

@@ -106,6 +106,8 @@ public struct Matryoshka2dLoss: EmbeddingLoss {
         adaptive.scratchBytes(rows: rows, columns: columns, scalarBytes: scalarBytes, classes: classes)
     }
 
+    public func layersRead(count: Int, samplingSeed: UInt64) -> Set<Int> { adaptive.layersRead(count: count, samplingSeed: samplingSeed) }
+
     public func evaluate(_ batch: LossBatch<Float>) throws -> LossResult<Float> { try adaptive.compute(batch) }
     public func evaluate(_ batch: LossBatch<Double>) throws -> LossResult<Double> { try adaptive.compute(batch) }
 

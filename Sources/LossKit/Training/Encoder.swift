@@ -164,6 +164,21 @@ public struct Encoder<T: Scalar>: Sendable {
         return forwardKernel(items)
     }
 
+    /// `forward(items:)` that makes only the earlier layers' embeddings in `layers` (what the
+    /// loss reads, `EmbeddingLoss.layersRead`): each of the others would cost one product of
+    /// the output layer. Every value it makes is the one `forward(items:)` makes.
+    public func forward(items: [Int], readingLayers layers: Set<Int>) -> EncoderPass<T> {
+        if T.self == Float.self {
+            let pass = unsafeBitCast(self, to: Encoder<Float>.self).forwardKernel(items, reading: layers)
+            return unsafeBitCast(pass, to: EncoderPass<T>.self)
+        }
+        if T.self == Double.self {
+            let pass = unsafeBitCast(self, to: Encoder<Double>.self).forwardKernel(items, reading: layers)
+            return unsafeBitCast(pass, to: EncoderPass<T>.self)
+        }
+        return forwardKernel(items, reading: layers)
+    }
+
     /// The items' input vectors, for `forward(items:inputs:)`; nil for the encoders that read
     /// none (table, bagOfWords).
     public func gatherInputs(_ items: [Int]) -> Matrix<T>? {
@@ -187,17 +202,24 @@ public struct Encoder<T: Scalar>: Sendable {
     /// encoder with its current parameters, and dL/d(`pass.layerEmbeddings`) when the loss read
     /// the earlier layers (empty: it did not). Parameters the pass did not touch get zeros; an
     /// item seen several times accumulates.
+    /// A layer whose gradient holds only zeros (a layer loss did not sample it) costs nothing
+    /// but the scan that finds it so; `backward(_:_:layers:)` with nil for it skips the scan too.
     public func backward(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>, layers dLayers: [Matrix<T>] = []) -> [String: Matrix<T>] {
+        backward(pass, dEmbeddings, layers: dLayers.map(Optional.some))
+    }
+
+    /// `backward` with nil for an earlier layer that sends no gradient (`LossResult.stackedLayerGradients`).
+    public func backward(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>, layers dLayers: [Matrix<T>?]) -> [String: Matrix<T>] {
         if T.self == Float.self {
             let gradients = unsafeBitCast(self, to: Encoder<Float>.self).backwardKernel(
                 unsafeBitCast(pass, to: EncoderPass<Float>.self), unsafeBitCast(dEmbeddings, to: Matrix<Float>.self),
-                unsafeBitCast(dLayers, to: [Matrix<Float>].self))
+                unsafeBitCast(dLayers, to: [Matrix<Float>?].self))
             return unsafeBitCast(gradients, to: [String: Matrix<T>].self)
         }
         if T.self == Double.self {
             let gradients = unsafeBitCast(self, to: Encoder<Double>.self).backwardKernel(
                 unsafeBitCast(pass, to: EncoderPass<Double>.self), unsafeBitCast(dEmbeddings, to: Matrix<Double>.self),
-                unsafeBitCast(dLayers, to: [Matrix<Double>].self))
+                unsafeBitCast(dLayers, to: [Matrix<Double>?].self))
             return unsafeBitCast(gradients, to: [String: Matrix<T>].self)
         }
         return backwardKernel(pass, dEmbeddings, dLayers)
@@ -271,6 +293,18 @@ public struct EncoderPass<T: Scalar>: Sendable {
     /// Those layers' output before normalisation and its row norms (normalising encoders only).
     let layerUnnormalized: [Matrix<T>]
     let layerNorms: [[T]]
+    /// The earlier layers `forward(items:readingLayers:)` left out: their `layerEmbeddings`
+    /// entries are empty (0 rows), and they take no gradient.
+    public let skippedLayers: Set<Int>
+}
+
+extension LossBatch {
+    /// The pass's earlier layers as `layers`, split into columns of `sizes` rows; a layer the
+    /// pass skipped stays empty and is listed in `skippedLayers`.
+    public mutating func setLayers(from pass: EncoderPass<T>, columnSizes sizes: [Int]) {
+        layers = pass.layerEmbeddings.enumerated().map { pass.skippedLayers.contains($0.offset) ? [] : $0.element.splitRows(sizes) }
+        skippedLayers = pass.skippedLayers
+    }
 }
 
 /// Token lists in CSR form with padding dropped: item i's ids are ids[offsets[i]..<offsets[i+1]].

@@ -3,7 +3,9 @@
 
 extension Encoder {
     /// gathered: the items' input vectors when the caller already holds them (`gatherInputs`).
-    func forwardKernel(_ items: [Int], gathered: Matrix<T>? = nil) -> EncoderPass<T> {
+    /// reading: the earlier layers whose embeddings to make (nil: every one); the others are
+    /// left empty and listed in the pass's `skippedLayers`.
+    func forwardKernel(_ items: [Int], gathered: Matrix<T>? = nil, reading: Set<Int>? = nil) -> EncoderPass<T> {
         for item in items {
             precondition(item >= 0 && item < itemCount, "encoder item \(item) is outside 0..<\(itemCount)")
         }
@@ -11,6 +13,7 @@ extension Encoder {
         var inputs: Matrix<T>? = nil
         var hidden: [Matrix<T>] = []
         var layerRaw: [Matrix<T>] = []
+        var skipped = Set<Int>()
         let raw: Matrix<T>
         switch kind {
         case .table:
@@ -24,13 +27,14 @@ extension Encoder {
             var h = x
             for layer in 0..<layers {
                 h = Self.affine(h, parameters["mlp.\(2 * layer).weight"]!, parameters["mlp.\(2 * layer).bias"]!)
-                h.values.withUnsafeMutableBufferPointer { v in
-                    for k in v.indices where !(v[k] > 0) { v[k] = 0 }
-                }
+                ReLUKernels.forward(&h)
                 hidden.append(h)
             }
             let outWeight = parameters["mlp.\(2 * layers).weight"]!, outBias = parameters["mlp.\(2 * layers).bias"]!
-            layerRaw = hidden.dropLast().map { Self.affine($0, outWeight, outBias) }
+            skipped = reading.map { Set(0..<(layers - 1)).subtracting($0) } ?? []
+            layerRaw = hidden.dropLast().enumerated().map { k, h in
+                skipped.contains(k) ? Matrix(zeros: 0, outWeight.cols) : Self.affine(h, outWeight, outBias)
+            }
             raw = Self.affine(h, outWeight, outBias)
             inputs = x
         case .bagOfWords:
@@ -38,25 +42,31 @@ extension Encoder {
         }
         guard normalize else {
             return EncoderPass(items: items, embeddings: raw, inputs: inputs, hidden: hidden, unnormalized: nil, norms: nil,
-                               layerEmbeddings: layerRaw, layerUnnormalized: [], layerNorms: [])
+                               layerEmbeddings: layerRaw, layerUnnormalized: [], layerNorms: [], skippedLayers: skipped)
         }
         let (output, norms) = L2Normalization.forward(raw)
         let layers = layerRaw.map(L2Normalization.forward)
         return EncoderPass(items: items, embeddings: output, inputs: inputs, hidden: hidden, unnormalized: raw, norms: norms,
-                           layerEmbeddings: layers.map(\.output), layerUnnormalized: layerRaw, layerNorms: layers.map(\.norms))
+                           layerEmbeddings: layers.map(\.output), layerUnnormalized: layerRaw, layerNorms: layers.map(\.norms),
+                           skippedLayers: skipped)
     }
 
-    func backwardKernel(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>, _ dLayers: [Matrix<T>]) -> [String: Matrix<T>] {
+    /// dLayers: nil for a layer that sends no gradient.
+    func backwardKernel(_ pass: EncoderPass<T>, _ dEmbeddings: Matrix<T>, _ dLayers: [Matrix<T>?]) -> [String: Matrix<T>] {
         precondition(dEmbeddings.rows == pass.items.count && dEmbeddings.cols == outputDimension,
                      "encoder backward: gradient is \(dEmbeddings.rows)x\(dEmbeddings.cols), the pass gave \(pass.items.count)x\(outputDimension)")
         precondition(dLayers.isEmpty || dLayers.count == pass.layerEmbeddings.count,
                      "encoder backward: \(dLayers.count) layer gradients for \(pass.layerEmbeddings.count) earlier layers")
+        for k in pass.skippedLayers {
+            precondition(dLayers.isEmpty || dLayers[k].map(Self.allZero) ?? true, "encoder backward: a gradient for layer \(k + 1), which the pass skipped")
+        }
         var d = dEmbeddings
         var dLayerRaw = dLayers
         if normalize {
             d = L2Normalization.backward(dEmbeddings, output: pass.embeddings, input: pass.unnormalized!, norms: pass.norms!)
             for k in dLayerRaw.indices {
-                dLayerRaw[k] = L2Normalization.backward(dLayers[k], output: pass.layerEmbeddings[k], input: pass.layerUnnormalized[k],
+                guard let dLayer = dLayers[k], !pass.skippedLayers.contains(k) else { continue }
+                dLayerRaw[k] = L2Normalization.backward(dLayer, output: pass.layerEmbeddings[k], input: pass.layerUnnormalized[k],
                                                         norms: pass.layerNorms[k])
             }
         }
@@ -90,7 +100,7 @@ extension Encoder {
     /// The mlp's backward pass: the output layer collects the gradient of every layer's
     /// embedding, then the gradient runs down the ReLU layers, each adding what the output
     /// layer sent it from its own embedding.
-    private func mlpBackward(_ pass: EncoderPass<T>, _ d: Matrix<T>, _ dLayers: [Matrix<T>], layers: Int) -> [String: Matrix<T>] {
+    private func mlpBackward(_ pass: EncoderPass<T>, _ d: Matrix<T>, _ dLayers: [Matrix<T>?], layers: Int) -> [String: Matrix<T>] {
         let x = pass.inputs!, h = pass.hidden
         let out = 2 * layers
         let outWeight = parameters["mlp.\(out).weight"]!
@@ -100,8 +110,10 @@ extension Encoder {
         var dh = Matrix.product(d, outWeight, transposeB: true)
         var fromOutput: [Matrix<T>?] = Array(repeating: nil, count: layers)
         // A layer the loss did not sample this batch (AdaptiveLayerLoss's n_layers_per_step)
-        // sends a gradient of zeros: its two products would add nothing, so they are skipped.
-        for (k, dLayer) in dLayers.enumerated() where !Self.allZero(dLayer) {
+        // sends no gradient (nil) or zeros: its two products would add nothing, so they are
+        // skipped.
+        for (k, sent) in dLayers.enumerated() {
+            guard let dLayer = sent, !Self.allZero(dLayer) else { continue }
             Matrix.multiplyAdd(h[k], transposeA: true, dLayer, into: &dOutWeight)
             dOutBias.addScaled(dLayer.columnSums(), 1)
             fromOutput[k] = Matrix.product(dLayer, outWeight, transposeB: true)
@@ -111,11 +123,7 @@ extension Encoder {
         for layer in stride(from: layers - 1, through: 0, by: -1) {
             if let extra = fromOutput[layer] { dh.addScaled(extra, 1) }
             // ReLU passes gradient only where its output was positive (torch's threshold_backward).
-            h[layer].values.withUnsafeBufferPointer { hv in
-                dh.values.withUnsafeMutableBufferPointer { g in
-                    for k in g.indices where !(hv[k] > 0) { g[k] = 0 }
-                }
-            }
+            ReLUKernels.backward(&dh, output: h[layer])
             let below = layer == 0 ? x : h[layer - 1]
             gradients["mlp.\(2 * layer).weight"] = Matrix.product(below, transposeA: true, dh)
             gradients["mlp.\(2 * layer).bias"] = dh.columnSums()
@@ -155,7 +163,14 @@ extension Encoder {
     /// Whether every value is zero (the scan stops at the first that is not).
     static func allZero(_ matrix: Matrix<T>) -> Bool {
         matrix.values.withUnsafeBufferPointer { values in
-            for value in values where value != 0 { return false }
+            let count = values.count
+            guard let base = values.baseAddress else { return true }
+            var k = 0
+            if T.self == Float.self { k = firstNonzeroBlock(UnsafeRawPointer(base).assumingMemoryBound(to: Float.self), count: count) }
+            while k < count {
+                if base[k] != 0 { return false }
+                k += 1
+            }
             return true
         }
     }
@@ -168,12 +183,13 @@ extension Encoder {
     /// x · W + b, with b broadcast over the rows.
     static func affine(_ x: Matrix<T>, _ weight: Matrix<T>, _ bias: Matrix<T>) -> Matrix<T> {
         precondition(bias.count == weight.cols, "bias width does not match the weight")
-        var y = Matrix<T>(zeros: x.rows, weight.cols)
         let width = weight.cols
-        bias.values.withUnsafeBufferPointer { b in
-            y.values.withUnsafeMutableBufferPointer { out in
-                for row in 0..<x.rows {
-                    for k in 0..<width { out[row * width + k] = b[k] }
+        // Every row is written, so the storage is not zeroed first.
+        var y = Matrix<T>(rows: x.rows, cols: width) { out in
+            bias.values.withUnsafeBufferPointer { b in
+                let shared = SharedPointer(out), source = SharedReadPointer(b)
+                ParallelRows.run(rows: x.rows, elementsPerRow: width) { range in
+                    for row in range { (shared.base + row * width).initialize(from: source.base, count: width) }
                 }
             }
         }
@@ -239,4 +255,17 @@ extension Encoder {
         }
         return gradient
     }
+}
+
+/// The index of the first block of eight values that holds one other than ±0 (a NaN
+/// counts), or the start of the tail. Float only: generic SIMD comparisons compile lane by lane.
+@inline(__always)
+private func firstNonzeroBlock(_ values: UnsafePointer<Float>, count: Int) -> Int {
+    let zero = SIMD8<Float>()
+    var k = 0
+    while k + 8 <= count {
+        if any(UnsafeRawPointer(values + k).loadUnaligned(as: SIMD8<Float>.self) .!= zero) { return k }
+        k += 8
+    }
+    return k
 }

@@ -205,11 +205,13 @@ public struct LayeredBenchStep {
     @discardableResult
     public func run(samplingSeed: UInt64) throws -> [String: Matrix<Float>] {
         let sizes = columns.map(\.count)
-        let pass = encoder.forward(items: columns.flatMap { $0 })
+        // Only the earlier layers the loss samples are embedded, as in a session's step.
+        let pass = encoder.forward(items: columns.flatMap { $0 },
+                                   readingLayers: loss.layersRead(count: encoder.layerCount - 1, samplingSeed: samplingSeed))
         var batch = LossBatch(columns: pass.embeddings.splitRows(sizes))
-        batch.layers = pass.layerEmbeddings.map { $0.splitRows(sizes) }
+        batch.setLayers(from: pass, columnSizes: sizes)
         batch.samplingSeed = samplingSeed
         let result = try loss.evaluate(batch)
-        return encoder.backward(pass, Matrix.vstack(result.columnGradients), layers: result.layerGradients.map { Matrix.vstack($0) })
+        return encoder.backward(pass, Matrix.vstack(result.columnGradients), layers: result.stackedLayerGradients)
     }
 }

@@ -50,7 +50,10 @@ extension Session {
         let columns = dataset.columnCount
         let items = ModelCopy.items(loss.inputSpec, (0..<columns).map { column in batch.map { dataset.examples[$0][column] } },
                                     reference: settings.reference)
-        let pass = current.encoder.forward(items: items.flatMap { $0 })
+        let samplingSeed = Self.samplingSeed(seed: settings.seed, step: stepIndex + 1)
+        // Only the earlier layers the loss reads this step are embedded (a layer loss samples them).
+        let pass = current.encoder.forward(items: items.flatMap { $0 },
+                                           readingLayers: loss.layersRead(count: current.encoder.layerCount - 1, samplingSeed: samplingSeed))
         if let reason = DivergenceGuard.overflow(in: pass.embeddings, loss: self.loss) { throw diverged(reason) }
         let (embeddingColumns, copyPass) = ModelCopy.columns(pass.embeddings.splitRows(items.map(\.count)), model: current, items: items)
         // Rows 0..<n of the pass are model 2's embeddings of the items model 1 embedded.
@@ -58,8 +61,8 @@ extension Session {
         var lossBatch = LossBatch(columns: embeddingColumns, labels: dataset.labels.isEmpty ? [] : batch.map { dataset.labels[$0] },
                                   parameters: current.lossParameters, guides: GuideColumns.make(loss, dataset, current, items: items))
         lossBatch.explain = true
-        lossBatch.layers = pass.layerEmbeddings.map { $0.splitRows(items.map(\.count)) }
-        lossBatch.samplingSeed = Self.samplingSeed(seed: settings.seed, step: stepIndex + 1)
+        lossBatch.setLayers(from: pass, columnSizes: items.map(\.count))
+        lossBatch.samplingSeed = samplingSeed
         if let teacher = dataset.teacher, loss.inputSpec.labels == .teacher {
             let dimension = current.encoder.outputDimension, width = loss.teacherWidth(dimension: dimension)
             if teacher.cols != width && width == dimension {
@@ -83,7 +86,7 @@ extension Session {
             gradients = current.encoder.backward(pass, Matrix.vstack(rest))
             gradients.merge(ModelCopy.gradients(current, pass: copyPass, dColumnZero)) { $1 }
         } else {
-            gradients = current.encoder.backward(pass, columnGradient, layers: result.layerGradients.map { Matrix.vstack($0) })
+            gradients = current.encoder.backward(pass, columnGradient, layers: result.stackedLayerGradients)
         }
         gradients.merge(result.parameterGradients) { $1 }
 
