@@ -55,7 +55,7 @@ public struct LossResult<T: Scalar>: Sendable {
     /// dL/d(`LossBatch.layers`), same shapes; empty when the loss reads no earlier layer.
     public var layerGradients: [[Matrix<T>]] = []
     /// The earlier layers (indices into `layerGradients`) the loss did not read this batch
-    /// (AdaptiveLayerLoss's unsampled ones): their gradients are zeros, which
+    /// (a layer loss's unsampled ones): their gradients are zeros, which
     /// `stackedLayerGradients` leaves out without looking at them.
     public var untouchedLayers: Set<Int> = []
     /// dL/d(parameter), same shapes as the batch's parameters.
