@@ -1,4 +1,95 @@
 extension Matrix {
+    /// Multiplies every entry by factor, in place.
+    public mutating func scale(by factor: T) {
+        if factor == 1 { return }
+        values.withUnsafeMutableBufferPointer { v in
+            for k in 0..<v.count { v[k] *= factor }
+        }
+    }
+
+    /// self[i, j] *= rowFactors[i] · columnFactors[j], in place (the row factor applied first).
+    mutating func scaleRowsAndColumns(_ rowFactors: [T], _ columnFactors: [T]) {
+        precondition(rowFactors.count == rows && columnFactors.count == cols, "scaleRowsAndColumns needs a factor per row and per column")
+        let width = cols
+        values.withUnsafeMutableBufferPointer { v in
+            rowFactors.withUnsafeBufferPointer { r in
+                columnFactors.withUnsafeBufferPointer { c in
+                    let out = SharedPointer(v), rs = SharedReadPointer(r), cs = SharedReadPointer(c)
+                    ParallelRows.run(rows: rows, elementsPerRow: width) { range in
+                        for i in range {
+                            let row = out.base + i * width, factor = rs[i]
+                            for j in 0..<width { row[j] = row[j] * factor * cs.base[j] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A copy with entry (i, j) multiplied by rowFactors[i] · columnFactors[j] (the row factor first).
+    func scalingRowsAndColumns(_ rowFactors: [T], _ columnFactors: [T]) -> Matrix {
+        precondition(rowFactors.count == rows && columnFactors.count == cols, "scalingRowsAndColumns needs a factor per row and per column")
+        let width = cols
+        return Matrix(rows: rows, cols: cols) { out in
+            values.withUnsafeBufferPointer { v in
+                rowFactors.withUnsafeBufferPointer { r in
+                    columnFactors.withUnsafeBufferPointer { c in
+                        let target = SharedPointer(out), input = SharedReadPointer(v), rs = SharedReadPointer(r), cs = SharedReadPointer(c)
+                        ParallelRows.run(rows: rows, elementsPerRow: width) { range in
+                            for i in range {
+                                let row = input.base + i * width, o = target.base + i * width, factor = rs[i]
+                                for j in 0..<width { o[j] = row[j] * factor * cs.base[j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// self[i, j] *= other[i, j], in place.
+    mutating func multiply(by other: Matrix) {
+        precondition(rows == other.rows && cols == other.cols, "multiply(by:) needs equal shapes")
+        let width = cols
+        values.withUnsafeMutableBufferPointer { v in
+            other.values.withUnsafeBufferPointer { o in
+                let out = SharedPointer(v), input = SharedReadPointer(o)
+                ParallelRows.run(rows: rows, elementsPerRow: width) { range in
+                    for k in (range.lowerBound * width)..<(range.upperBound * width) { out[k] *= input[k] }
+                }
+            }
+        }
+    }
+
+    /// self += other, in place.
+    mutating func add(_ other: Matrix) {
+        precondition(rows == other.rows && cols == other.cols, "add needs equal shapes")
+        let width = cols
+        values.withUnsafeMutableBufferPointer { v in
+            other.values.withUnsafeBufferPointer { o in
+                let out = SharedPointer(v), input = SharedReadPointer(o)
+                ParallelRows.run(rows: rows, elementsPerRow: width) { range in
+                    for i in range { VectorKernels.add(input.base + i * width, into: out.base + i * width, count: width) }
+                }
+            }
+        }
+    }
+
+    /// Each row's sum, in column order.
+    func rowSums() -> [T] {
+        var sums = [T](repeating: 0, count: rows)
+        let width = cols
+        values.withUnsafeBufferPointer { v in
+            sums.withUnsafeMutableBufferPointer { s in
+                let input = SharedReadPointer(v), out = SharedPointer(s)
+                ParallelRows.run(rows: rows, elementsPerRow: width) { range in
+                    for i in range { out[i] = VectorKernels.sum(input.base + i * width, count: width) }
+                }
+            }
+        }
+        return sums
+    }
+
     /// Elementwise sum of two matrices of the same shape.
     @inlinable
     public func adding(_ other: Matrix) -> Matrix {

@@ -13,6 +13,15 @@ import Foundation
 /// `joint`: one log-sum-exp over every enabled block, minus the positive s·S(q_i, p_i);
 /// `per_direction`: the mean of each block's log-sum-exp, minus the positive. The loss is the
 /// mean over the rows.
+/// A loss that, with some settings, sees its batch only through the cosine similarities of
+/// column 0's rows against the other columns' rows stacked: a wrapper that can compute that matrix
+/// more cheaply than the loss would (MatryoshkaLoss, from products its prefixes share) hands the
+/// loss the matrix instead of the embeddings.
+protocol CosineMatrixLoss {
+    /// The ranking to call `cosineLoss` on; nil when the settings make the loss read more.
+    var cosineRanking: InBatchRanking? { get }
+}
+
 public struct InBatchRanking: Sendable, Equatable {
     public enum Direction: String, Sendable, CaseIterable {
         case queryToDoc = "query_to_doc", queryToQuery = "query_to_query", docToQuery = "doc_to_query", docToDoc = "doc_to_doc"
@@ -369,6 +378,46 @@ public struct InBatchRanking: Sendable, Equatable {
         var result = LossResult(value: value, columnGradients: [gradientQ] + documentGradients, mining: report)
         result.scratch = ScratchUse(peakBytes: meter.peakBytes, miniBatches: miniBatches)
         return result
+    }
+
+    // MARK: - The cosine matrix from outside
+
+    /// Whether the loss sees its batch only through S, the cosine similarities of the queries
+    /// against the stacked documents: cos_sim, query_to_doc alone (or with doc_to_query per
+    /// direction, the symmetric loss), no hardness penalty. A wrapper may then compute S itself
+    /// (`cosineLoss(logits:report:)`).
+    var readsOnlyCosines: Bool {
+        guard similarity == .cosSim, hardness == nil || hardnessStrength == 0 else { return false }
+        return directions == [.queryToDoc] || (directions == [.queryToDoc, .docToQuery] && partition == .perDirection)
+    }
+
+    /// The loss of a whole batch from its logits scale · S, S the cosine matrix (queries,
+    /// documents), when `readsOnlyCosines`: the value, dL/dlogits, and (report) the ranks and
+    /// strongest rivals that `compute` reports. The same softmaxes as `compute`'s.
+    func cosineLoss<T: Scalar>(logits: Matrix<T>, report: Bool) -> (value: T, gradient: Matrix<T>, mining: MiningReport?) {
+        precondition(readsOnlyCosines, "cosineLoss needs a ranking that reads only the cosine matrix")
+        let b = logits.rows, width = logits.cols
+        var value: T = 0
+        let ranked: CrossEntropy.Output<T>
+        let rowLosses: [T]
+        if directions.contains(.docToQuery) {
+            let both = CrossEntropy.symmetric(logits: logits, meanOver: b * 2)
+            value += both.rowLosses.reduce(0, +) / T(b * 2)
+            value += both.columnLosses.reduce(0, +) / T(b * 2)
+            rowLosses = zip(both.rowLosses, both.columnLosses).map { ($0 + $1) / 2 }
+            ranked = CrossEntropy.Output(value: value, gradient: both.gradient, rowLosses: both.rowLosses, probabilities: nil,
+                                         ranks: both.ranks, strongestRivals: both.strongestRivals)
+        } else {
+            ranked = CrossEntropy.evaluate(logits: logits, targets: Array(0..<b), rankTargets: report, meanOver: b)
+            value += ranked.rowLosses.reduce(0, +) / T(b)
+            rowLosses = ranked.rowLosses
+        }
+        guard report else { return (value, ranked.gradient, nil) }
+        var tuples: [MinedTuple] = []
+        var counts = MiningCounts(valid: b * max(width - 1, 0), used: b)
+        tuples.reserveCapacity(b)
+        appendTuples(&tuples, &counts, qd: logits, ranked: ranked, rowLosses: rowLosses, rows: 0..<b, b: b, alpha: T(scale), strength: 0)
+        return (value, ranked.gradient, MiningReport(kind: .ranking, tuples: tuples, counts: counts))
     }
 
     /// Whether the hardness mode penalises query i's document j.

@@ -240,6 +240,11 @@ public struct MatryoshkaLoss: EmbeddingLoss {
         let schedule = try schedule(width: width)
         let picked = chosen(count: schedule.count, seed: batch.samplingSeed)
         let chained = !inner.usesGradientCache
+        if chained, let ranking = (inner as? CosineMatrixLoss)?.cosineRanking,
+           var shared = sharedProducts(batch, ranking: ranking, schedule: schedule, picked: picked) {
+            if picked.count < schedule.count { shared.notes.append(samplingNote(picked.map { schedule[$0].dimension }, schedule, batch.samplingSeed)) }
+            return shared
+        }
 
         var steps: [Truncation<T>] = []
         var chain: Int? = nil
@@ -322,10 +327,161 @@ public struct MatryoshkaLoss: EmbeddingLoss {
                                 mining: mining ?? MiningReport(kind: .item))
         result.breakdown = breakdown
         result.breakdownMinings = minings
-        if picked.count < schedule.count {
-            result.notes.append("MatryoshkaLoss: n_dims_per_step=\(dimensionsPerStep) sampled dimensions \(steps.map { String($0.dimension) }.joined(separator: ", ")) of \(schedule.map { String($0.dimension) }.joined(separator: ", ")) with seed \(batch.samplingSeed) (LossLab's generator; 6.2.0 samples with Python's random, so only n_dims_per_step=-1 matches it number for number)")
-        }
+        if picked.count < schedule.count { result.notes.append(samplingNote(steps.map(\.dimension), schedule, batch.samplingSeed)) }
         return result
+    }
+
+    private func samplingNote(_ dimensions: [Int], _ schedule: [(dimension: Int, weight: Double)], _ seed: UInt64) -> String {
+        "MatryoshkaLoss: n_dims_per_step=\(dimensionsPerStep) sampled dimensions \(dimensions.map(String.init).joined(separator: ", ")) of \(schedule.map { String($0.dimension) }.joined(separator: ", ")) with seed \(seed) (LossLab's generator; 6.2.0 samples with Python's random, so only n_dims_per_step=-1 matches it number for number)"
+    }
+
+    // MARK: - Products shared across the prefixes
+
+    /// The most entries (prefixes × queries × documents) the shared path holds in upstream
+    /// matrices at once; a larger batch goes the general way, one prefix at a time.
+    static let sharedProductLimit = 1 << 25
+
+    /// The loss around an inner loss that sees only the cosine matrix (`CosineMatrixLoss`): every
+    /// prefix's similarities from one full-width set of products instead of three products per
+    /// prefix. The Gram matrix of the first d columns is the sum of the band products below d
+    /// (a band runs between consecutive dimensions), and a band's share of the gradients is the
+    /// band times the sum of the upstream matrices of the dimensions that contain it. 6.2.0's
+    /// chained normalisation computes the same function (a normalised row's prefix, normalised, is
+    /// the row's prefix normalised), so only rounding differs from the general path. nil, for the
+    /// general path: a batch a view shows (it reports each dimension's mining), a shape the inner
+    /// loss would refuse, too large a batch, or a row whose prefix norm is small enough that eps
+    /// changes the function along the chain.
+    func sharedProducts<T: Scalar>(_ batch: LossBatch<T>, ranking: InBatchRanking,
+                                           schedule: [(dimension: Int, weight: Double)], picked: [Int]) -> LossResult<T>? {
+        let columns = batch.columns
+        guard columns.count >= 2, batch.parameters.isEmpty, !batch.explain, let firstPosition = picked.first else { return nil }
+        let queries = columns[0]
+        let b = queries.rows, width = queries.cols
+        guard b > 0, columns.allSatisfy({ $0.rows == b && $0.cols == width }) else { return nil }
+        let docs = columns.count == 2 ? columns[1] : Matrix.vstack(Array(columns.dropFirst()))
+        let m = docs.rows
+        var weightOf: [Int: Double] = [:]
+        for position in picked { weightOf[schedule[position].dimension, default: 0] += schedule[position].weight }
+        let dims = weightOf.keys.sorted()
+        guard let smallest = dims.first, smallest >= 1, dims.count * b * m <= Self.sharedProductLimit,
+              let queryNorms = Self.prefixNorms(queries, dims), let docNorms = Self.prefixNorms(docs, dims) else { return nil }
+        let reported = schedule[firstPosition].dimension
+
+        // Forward, narrowest first: the Gram matrix grows by a band per dimension.
+        var gram = Matrix<T>(zeros: b, m)
+        var upstreams: [Matrix<T>] = [], queryShifts: [[T]] = [], docShifts: [[T]] = []
+        var values: [Int: T] = [:]
+        var mining: MiningReport? = nil
+        let alpha = T(ranking.scale)
+        for (k, d) in dims.enumerated() {
+            let band = (k == 0 ? 0 : dims[k - 1])..<d
+            Self.bandProduct(queries, docs, band, into: &gram, adding: k > 0)
+            let queryInverse = queryNorms[k].map { 1 / $0 }, docInverse = docNorms[k].map { 1 / $0 }
+            // The logits scale · S, S the prefix's cosines.
+            var logits = gram.scalingRowsAndColumns(queryInverse.map { alpha * $0 }, docInverse)
+            var out = ranking.cosineLoss(logits: logits, report: d == reported)
+            values[d] = out.value
+            if d == reported { mining = out.mining }
+            // dL/dq_i over the prefix = Σ_j E_ij (p_j / (|q_i||p_j|) - S_ij q_i / |q_i|²), E = w · dL/dS
+            // = w · scale · dL/dlogits: the first part goes through the products, the second is a
+            // shift along q_i itself (E ∘ S = w · dL/dlogits ∘ logits).
+            let weight = T(weightOf[d]!)
+            logits.multiply(by: out.gradient)
+            let rowSums = logits.rowSums(), columnSums = logits.columnSums().values
+            logits = Matrix(zeros: 0, 0)
+            queryShifts.append((0..<b).map { weight * rowSums[$0] * queryInverse[$0] * queryInverse[$0] })
+            docShifts.append((0..<m).map { weight * columnSums[$0] * docInverse[$0] * docInverse[$0] })
+            out.gradient.scaleRowsAndColumns(queryInverse.map { weight * alpha * $0 }, docInverse)
+            upstreams.append(out.gradient)
+        }
+
+        // Backward, widest first: each band takes the sum of the upstreams of the dimensions
+        // that contain it.
+        var queryGradient = Matrix<T>(zeros: b, width), docGradient = Matrix<T>(zeros: m, width)
+        var total = upstreams.removeLast()
+        var queryShift = queryShifts.removeLast(), docShift = docShifts.removeLast()
+        for k in dims.indices.reversed() {
+            if k < dims.count - 1 {
+                total.add(upstreams.removeLast())
+                for (i, shift) in queryShifts.removeLast().enumerated() { queryShift[i] += shift }
+                for (j, shift) in docShifts.removeLast().enumerated() { docShift[j] += shift }
+            }
+            let band = (k == 0 ? 0 : dims[k - 1])..<dims[k]
+            Self.bandGradient(total, transposed: false, docs, band, shift: queryShift, own: queries, into: &queryGradient)
+            Self.bandGradient(total, transposed: true, queries, band, shift: docShift, own: docs, into: &docGradient)
+        }
+
+        var value = T(0)
+        var breakdown: [(name: String, value: T)] = []
+        for position in picked {
+            let (dimension, weight) = schedule[position]
+            let term = T(weight) * values[dimension]!
+            value += term
+            let name = Self.termName(dimension: dimension)
+            if let seen = breakdown.firstIndex(where: { $0.name == name }) { breakdown[seen].value += term } else { breakdown.append((name, term)) }
+        }
+        let documentGradients = columns.count == 2 ? [docGradient] : docGradient.splitRows(columns.dropFirst().map(\.rows))
+        var result = LossResult(value: value, columnGradients: [queryGradient] + documentGradients, mining: mining ?? MiningReport(kind: .item))
+        result.breakdown = breakdown
+        return result
+    }
+
+    /// Each row's norm over its first d columns, for each d of dims (ascending); nil when one is
+    /// not finite, or so small (alone, or against the row's widest) that eps would matter.
+    static func prefixNorms<T: Scalar>(_ x: Matrix<T>, _ dims: [Int]) -> [[T]]? {
+        var norms = dims.map { _ in [T](repeating: 0, count: x.rows) }
+        var usable = true
+        x.values.withUnsafeBufferPointer { v in
+            guard let base = v.baseAddress else { return }
+            for i in 0..<x.rows {
+                let row = base + i * x.cols
+                var squares = T(0), start = 0
+                for (k, d) in dims.enumerated() {
+                    squares += VectorKernels.sumOfSquares(row + start, count: d - start)
+                    norms[k][i] = squares.squareRoot()
+                    start = d
+                }
+                let widest = norms[dims.count - 1][i]
+                for k in dims.indices where !(widest.isFinite && norms[k][i] > T(1e-10) && norms[k][i] >= T(1e-6) * widest) { usable = false }
+            }
+        }
+        return usable ? norms : nil
+    }
+
+    /// gram (b, m) = (or +=) x[:, band] · y[:, band]ᵀ.
+    private static func bandProduct<T: Scalar>(_ x: Matrix<T>, _ y: Matrix<T>, _ band: Range<Int>, into gram: inout Matrix<T>, adding: Bool) {
+        let b = x.rows, m = y.rows, width = x.cols
+        x.values.withUnsafeBufferPointer { px in
+            y.values.withUnsafeBufferPointer { py in
+                gram.values.withUnsafeMutableBufferPointer { pg in
+                    T.gemm(transA: false, transB: true, m: b, n: m, k: band.count, alpha: 1, a: px.baseAddress! + band.lowerBound, lda: width,
+                           b: py.baseAddress! + band.lowerBound, ldb: width, beta: adding ? 1 : 0, c: pg.baseAddress!, ldc: m)
+                }
+            }
+        }
+    }
+
+    /// gradient[:, band] = op(upstream) · other[:, band] - shift_i · own[i, band], op transposing
+    /// when asked: one band's share of a column's gradient, through the normalisations.
+    private static func bandGradient<T: Scalar>(_ upstream: Matrix<T>, transposed: Bool, _ other: Matrix<T>, _ band: Range<Int>,
+                                                shift: [T], own: Matrix<T>, into gradient: inout Matrix<T>) {
+        let rows = gradient.rows, width = gradient.cols
+        upstream.values.withUnsafeBufferPointer { pu in
+            other.values.withUnsafeBufferPointer { po in
+                gradient.values.withUnsafeMutableBufferPointer { pg in
+                    T.gemm(transA: transposed, transB: false, m: rows, n: band.count, k: other.rows, alpha: 1, a: pu.baseAddress!,
+                           lda: upstream.cols, b: po.baseAddress! + band.lowerBound, ldb: width, beta: 0,
+                           c: pg.baseAddress! + band.lowerBound, ldc: width)
+                    own.values.withUnsafeBufferPointer { pown in
+                        for i in 0..<rows {
+                            let factor = -shift[i]
+                            VectorKernels.addScaled(pown.baseAddress! + i * width + band.lowerBound, factor,
+                                                    into: pg.baseAddress! + i * width + band.lowerBound, count: band.count)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private func scaled<T: Scalar>(_ matrix: Matrix<T>, by factor: T) -> Matrix<T> {

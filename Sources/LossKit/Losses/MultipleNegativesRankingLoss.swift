@@ -58,3 +58,7 @@ public struct MultipleNegativesRankingLoss: EmbeddingLoss {
         return ranking.compute(batch, chunk: batch.columns[0].rows)
     }
 }
+
+extension MultipleNegativesRankingLoss: CosineMatrixLoss {
+    var cosineRanking: InBatchRanking? { ranking.readsOnlyCosines ? ranking : nil }
+}

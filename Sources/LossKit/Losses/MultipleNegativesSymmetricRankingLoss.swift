@@ -34,3 +34,7 @@ public struct MultipleNegativesSymmetricRankingLoss: EmbeddingLoss {
         return ranking.compute(batch, chunk: batch.columns[0].rows)
     }
 }
+
+extension MultipleNegativesSymmetricRankingLoss: CosineMatrixLoss {
+    var cosineRanking: InBatchRanking? { ranking.readsOnlyCosines ? ranking : nil }
+}
